@@ -1,0 +1,393 @@
+//! The host/NIC contract, written once.
+//!
+//! Everything the host and the NIC must agree on lives here: the BAR0 register
+//! map, the bit fields inside registers, the descriptor and completion record
+//! layouts and the limits. The SystemVerilog package `hdl/nic_pkg.sv` and the
+//! tables in `docs/contract.md` are *generated* from these definitions by
+//! `cargo run -p firmware-model --bin gen-contract`; the test
+//! `generated_files_match_contract` fails when either has drifted.
+//!
+//! Each `contract!` block below defines Rust constants (used by the model and
+//! the driver) and a table of the same items (used by the generators), from a
+//! single list, so the two cannot disagree.
+
+/// Access type of a register, as the host sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read only.
+    Ro,
+    /// Read/write.
+    Rw,
+    /// Read; writing 1 to a bit clears it.
+    Rw1c,
+    /// Write only (reads return 0).
+    Wo,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Ro => "RO",
+            Access::Rw => "RW",
+            Access::Rw1c => "RW1C",
+            Access::Wo => "WO",
+        }
+    }
+}
+
+/// One named item of a table: a register, a bit, a field or a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    pub name: &'static str,
+    /// Offset, bit number, byte offset or value, depending on the table.
+    pub value: u64,
+    /// Width in bytes for fields, access for registers; unused elsewhere.
+    pub width: u32,
+    pub access: Option<Access>,
+    pub doc: &'static str,
+}
+
+/// A named table of items, rendered as one section of the docs and one block
+/// of the SystemVerilog package.
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    /// Prefix of the generated SystemVerilog names (e.g. `REG_`).
+    pub sv_prefix: &'static str,
+    pub title: &'static str,
+    pub doc: &'static str,
+    pub kind: TableKind,
+    pub items: &'static [Item],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    /// Register offsets; `value` is the byte offset, `access` is set.
+    Registers,
+    /// Bit numbers inside a register or a record field.
+    Bits,
+    /// Fields of an in-memory record; `value` is the byte offset, `width` bytes.
+    Fields,
+    /// Plain constants.
+    Constants,
+}
+
+macro_rules! registers {
+    ($mod:ident, $table:ident, $prefix:literal, $title:literal, $doc:literal,
+     { $( $name:ident = $off:expr, $acc:ident, $idoc:literal; )* }) => {
+        #[doc = $doc]
+        pub mod $mod { $( #[doc = $idoc] pub const $name: u32 = $off; )* }
+        pub const $table: Table = Table {
+            sv_prefix: $prefix, title: $title, doc: $doc, kind: TableKind::Registers,
+            items: &[ $( Item { name: stringify!($name), value: $off as u64, width: 4,
+                               access: Some(Access::$acc), doc: $idoc }, )* ],
+        };
+    };
+}
+
+macro_rules! bits {
+    ($mod:ident, $table:ident, $prefix:literal, $title:literal, $doc:literal,
+     { $( $name:ident = $bit:expr, $idoc:literal; )* }) => {
+        #[doc = $doc]
+        pub mod $mod {
+            $( #[doc = $idoc] pub const $name: u32 = 1 << $bit; )*
+            /// Bit numbers, for messages.
+            pub mod bit { $( pub const $name: u32 = $bit; )* }
+            /// Names of the set bits of `v`, lowest first.
+            pub fn names(v: u32) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $( if v & (1 << $bit) != 0 { out.push(stringify!($name)); } )*
+                out
+            }
+        }
+        pub const $table: Table = Table {
+            sv_prefix: $prefix, title: $title, doc: $doc, kind: TableKind::Bits,
+            items: &[ $( Item { name: stringify!($name), value: $bit as u64, width: 1,
+                               access: None, doc: $idoc }, )* ],
+        };
+    };
+}
+
+macro_rules! fields {
+    ($mod:ident, $table:ident, $prefix:literal, $title:literal, $doc:literal, size = $size:expr,
+     { $( $name:ident = $off:expr, $w:expr, $idoc:literal; )* }) => {
+        #[doc = $doc]
+        pub mod $mod {
+            /// Size of the record in bytes.
+            pub const SIZE: usize = $size;
+            $( #[doc = $idoc] pub const $name: core::ops::Range<usize> = $off..$off + $w; )*
+        }
+        pub const $table: Table = Table {
+            sv_prefix: $prefix, title: $title, doc: $doc, kind: TableKind::Fields,
+            items: &[ Item { name: "SIZE", value: $size as u64, width: 0, access: None,
+                             doc: "Size of the record in bytes." },
+                      $( Item { name: stringify!($name), value: $off as u64, width: $w,
+                               access: None, doc: $idoc }, )* ],
+        };
+    };
+}
+
+macro_rules! constants {
+    ($mod:ident, $table:ident, $prefix:literal, $title:literal, $doc:literal,
+     { $( $name:ident = $v:expr, $idoc:literal; )* }) => {
+        #[doc = $doc]
+        pub mod $mod { $( #[doc = $idoc] pub const $name: u32 = $v; )* }
+        pub const $table: Table = Table {
+            sv_prefix: $prefix, title: $title, doc: $doc, kind: TableKind::Constants,
+            items: &[ $( Item { name: stringify!($name), value: $v as u64, width: 0,
+                               access: None, doc: $idoc }, )* ],
+        };
+    };
+}
+
+constants!(limits, LIMITS, "", "Constants",
+    "Identity values and limits every implementation of the NIC shares.",
+{
+    ID_MAGIC = 0x4E49_4331, "Value of the ID register: ASCII `NIC1`.";
+    VERSION = 0x0001_0000, "Contract version: major in bits 31:16, minor in 15:0.";
+    NUM_TXQ = 1, "Number of TX queues.";
+    NUM_RXQ = 1, "Number of RX queues.";
+    MAX_FRAME = 9216, "Largest frame, in bytes, a TX descriptor may carry.";
+    MIN_RING_SIZE = 2, "Smallest ring size (entries); sizes are powers of two.";
+    MAX_RING_SIZE = 4096, "Largest ring size (entries).";
+    RING_ALIGN = 64, "Descriptor and completion ring bases must be multiples of this.";
+    BUF_ALIGN = 8, "Buffer addresses in descriptors must be multiples of this.";
+    TXQ_BASE = 0x200, "BAR0 offset of TX queue 0's register block.";
+    RXQ_BASE = 0x400, "BAR0 offset of RX queue 0's register block.";
+    QUEUE_STRIDE = 0x40, "Distance between the register blocks of queues n and n+1.";
+    STATS_BASE = 0x100, "BAR0 offset of the statistics counters.";
+    NUM_STATS = 8, "Number of statistics counters (64 bits each).";
+    BAR0_SIZE = 0x1000, "Size of BAR0 in bytes.";
+});
+
+registers!(reg, REGISTERS, "REG_", "Global registers (BAR0)",
+    "Global registers. All registers are 32 bits wide and 32-bit aligned; \
+     reads of unmapped offsets return 0 and writes to them are ignored.",
+{
+    ID = 0x000, Ro, "Identity: `ID_MAGIC`.";
+    VERSION = 0x004, Ro, "Contract version.";
+    CAPS = 0x008, Ro, "What the NIC can do (CAP_* bits).";
+    FEATURES = 0x00C, Rw, "Which offloads are switched on (CAP_* bits); bits not in CAPS read 0.";
+    CTRL = 0x010, Rw, "Global control (CTRL_* bits).";
+    STATUS = 0x014, Ro, "Global status (STATUS_* bits).";
+    QUEUES = 0x018, Ro, "Bits 7:0 number of TX queues, 15:8 number of RX queues.";
+    MAX_FRAME = 0x01C, Ro, "Largest TX frame in bytes (`MAX_FRAME`).";
+    ERR_CAUSE = 0x020, Rw1c, "Sticky malformed-use errors (ERR_* bits).";
+    ERR_INFO = 0x024, Ro, "Where the first error since ERR_CAUSE was last 0 happened (ERR_INFO_* fields).";
+    IRQ_CAUSE = 0x030, Rw1c, "Pending interrupt causes (IRQ_* bits).";
+    IRQ_MASK = 0x034, Rw, "Enabled interrupt causes (IRQ_* bits).";
+    IRQ_ITR = 0x038, Rw, "Interrupt moderation: least time between two interrupts, in ns (0: none).";
+    TIME_LO = 0x040, Ro, "The NIC's time input, ns, bits 31:0; reading it latches TIME_HI.";
+    TIME_HI = 0x044, Ro, "Bits 63:32 of the time latched by the last TIME_LO read.";
+});
+
+registers!(qreg, QUEUE_REGISTERS, "QREG_", "Per-queue registers",
+    "Per-queue registers, at offsets from the queue's block: TX queue n at \
+     `TXQ_BASE + n * QUEUE_STRIDE`, RX queue n at `RXQ_BASE + n * QUEUE_STRIDE`.",
+{
+    RING_LO = 0x00, Rw, "Descriptor ring base address, bits 31:0.";
+    RING_HI = 0x04, Rw, "Descriptor ring base address, bits 63:32.";
+    CPL_LO = 0x08, Rw, "Completion ring base address, bits 31:0.";
+    CPL_HI = 0x0C, Rw, "Completion ring base address, bits 63:32.";
+    SIZE = 0x10, Rw, "Entries in both rings: a power of two, MIN_RING_SIZE..=MAX_RING_SIZE.";
+    CTRL = 0x14, Rw, "QCTRL_* bits. Writing ENABLE 0->1 checks the ring setup and zeroes HEAD and TAIL.";
+    TAIL = 0x18, Rw, "Doorbell: the host's producer index. Values >= SIZE are refused (ERR_DOORBELL).";
+    HEAD = 0x1C, Ro, "The NIC's consumer index: the next descriptor it will process.";
+    STATUS = 0x20, Ro, "QSTATUS_* bits.";
+});
+
+registers!(stat, STATS, "STAT_", "Statistics counters",
+    "Statistics: 64-bit counters at `STATS_BASE + 8 * n`. Reading the low word \
+     latches the high word, which a read of `+4` returns. RESET zeroes them.",
+{
+    TX_FRAMES = 0x100, Ro, "Frames transmitted whole (to the wire or the MAC loopback).";
+    TX_BYTES = 0x108, Ro, "Bytes of those frames.";
+    RX_FRAMES = 0x110, Ro, "Frames delivered to the host without error.";
+    RX_BYTES = 0x118, Ro, "Bytes of those frames.";
+    TX_ERRORS = 0x120, Ro, "TX descriptors completed with an error.";
+    RX_ERRORS = 0x128, Ro, "RX completions written with an error.";
+    RX_DROPPED = 0x130, Ro, "Frames dropped because the RX queue was disabled or halted.";
+    MALFORMED = 0x138, Ro, "Malformed-use events (each one that sets an ERR_CAUSE bit).";
+});
+
+bits!(cap, CAPS, "CAP_", "Capability and feature bits (CAPS, FEATURES)",
+    "Capability bits in CAPS; the same bits switch the offloads on in FEATURES. \
+     Offload engines arrive in later versions; until then their bits read 0.",
+{
+    RX_CSUM = 0, "RX checksum verification and CHECKSUM_COMPLETE sum (`rx-checksumming`).";
+    TX_CSUM = 1, "TX partial checksum insertion (`tx-checksum-ip-generic`).";
+    TSO4 = 2, "TCP segmentation offload over IPv4 (`tcp-segmentation-offload`).";
+    TSO6 = 3, "TCP segmentation offload over IPv6 (`tx-tcp6-segmentation`).";
+    LRO = 4, "Large receive offload (`large-receive-offload`).";
+    TOE = 5, "Full TCP offload (`tcp-offload-engine`).";
+    LOOPBACK = 31, "MAC loopback (`loopback`).";
+});
+
+bits!(ctrl, CTRL, "CTRL_", "CTRL bits",
+    "Global control bits.",
+{
+    RESET = 0, "Write 1: return every register, queue and counter to its reset value. Reads 0.";
+    LOOPBACK = 1, "MAC loopback: TX frames go to the RX path instead of the wire; the wire RX input is not accepted.";
+});
+
+bits!(status, STATUS, "STATUS_", "STATUS bits",
+    "Global status bits.",
+{
+    READY = 0, "The NIC is out of reset and accepts work.";
+});
+
+bits!(qctrl, QCTRL, "QCTRL_", "Queue CTRL bits",
+    "Per-queue control bits.",
+{
+    ENABLE = 0, "The queue runs. 0->1 checks SIZE (ERR_RING_SIZE) and both bases (ERR_RING_ALIGN); on failure it stays 0.";
+});
+
+bits!(qstatus, QSTATUS, "QSTATUS_", "Queue STATUS bits",
+    "Per-queue status bits.",
+{
+    ENABLED = 0, "The queue is enabled.";
+    HALTED = 1, "The queue stopped after a DMA error on a ring; disable and re-enable it.";
+});
+
+bits!(err, ERRORS, "ERR_", "Error bits (ERR_CAUSE, completion `errors`)",
+    "Error bits. ERR_CAUSE holds the malformed-use ones; completion records \
+     use the same numbering for the errors of one descriptor.",
+{
+    DESC_LEN = 0, "Descriptor length 0, or a TX length over MAX_FRAME.";
+    DESC_ALIGN = 1, "Descriptor buffer address not a multiple of BUF_ALIGN.";
+    DMA_READ = 2, "A DMA read was refused (address outside host memory).";
+    DMA_WRITE = 3, "A DMA write was refused (address outside host memory).";
+    RX_TOO_BIG = 4, "Completion only: the frame was longer than the buffer; the buffer holds its first bytes.";
+    RX_FRAME = 5, "Completion only: the MAC marked the frame bad (tuser).";
+    RING_SIZE = 8, "ERR_CAUSE only: queue enabled with a bad SIZE.";
+    RING_ALIGN = 9, "ERR_CAUSE only: queue enabled with a misaligned ring base.";
+    DOORBELL = 10, "ERR_CAUSE only: TAIL written with a value >= SIZE.";
+});
+
+bits!(irq, IRQ, "IRQ_", "Interrupt cause bits (IRQ_CAUSE, IRQ_MASK)",
+    "Interrupt causes. The interrupt line is high while (IRQ_CAUSE & IRQ_MASK) != 0, \
+     rising no sooner than IRQ_ITR ns after it last rose.",
+{
+    TX_DONE = 0, "A TX completion was written.";
+    RX_DONE = 1, "An RX completion was written.";
+    ERROR = 2, "An ERR_CAUSE bit was set.";
+});
+
+constants!(err_info, ERR_INFO, "ERR_INFO_", "ERR_INFO fields",
+    "Layout of ERR_INFO: `index` bits 15:0, `queue` bits 19:16, `is_rx` bit 20, \
+     `code` (the ERR_* bit number) bits 28:24, `valid` bit 31.",
+{
+    INDEX_SHIFT = 0, "Ring index of the descriptor (or the refused TAIL value, low 16 bits).";
+    QUEUE_SHIFT = 16, "Queue number (4 bits).";
+    IS_RX_SHIFT = 20, "1 for an RX queue, 0 for a TX queue.";
+    CODE_SHIFT = 24, "ERR_* bit number (5 bits).";
+    VALID_SHIFT = 31, "1 when the other fields hold an error.";
+});
+
+fields!(txd, TX_DESC, "TXD_", "TX descriptor",
+    "TX descriptor, 32 bytes, little endian. Per-packet offload metadata has \
+     `virtio_net_hdr` semantics.",
+    size = 32,
+{
+    ADDR = 0, 8, "Buffer DMA address (multiple of BUF_ALIGN).";
+    LEN = 8, 4, "Frame length in bytes, 1..=MAX_FRAME.";
+    VNET_FLAGS = 12, 1, "virtio_net_hdr.flags (NEEDS_CSUM = 1, DATA_VALID = 2).";
+    GSO_TYPE = 13, 1, "virtio_net_hdr.gso_type (NONE 0, TCPV4 1, UDP 3, TCPV6 4, ECN 0x80).";
+    HDR_LEN = 14, 2, "virtio_net_hdr.hdr_len.";
+    GSO_SIZE = 16, 2, "virtio_net_hdr.gso_size.";
+    CSUM_START = 18, 2, "virtio_net_hdr.csum_start.";
+    CSUM_OFFSET = 20, 2, "virtio_net_hdr.csum_offset.";
+    RESERVED = 22, 10, "Zero.";
+});
+
+fields!(rxd, RX_DESC, "RXD_", "RX descriptor",
+    "RX descriptor, 16 bytes, little endian.",
+    size = 16,
+{
+    ADDR = 0, 8, "Buffer DMA address (multiple of BUF_ALIGN).";
+    LEN = 8, 4, "Buffer capacity in bytes (not 0).";
+    RESERVED = 12, 4, "Zero.";
+});
+
+fields!(cpl, COMPLETION, "CPL_", "Completion record (TX and RX)",
+    "Completion record, 16 bytes, little endian, written to `CPL base + 16 * i` \
+     for descriptor i. The NIC writes it in one burst, FLAGS last; the host knows \
+     a record is new when its PHASE bit equals the ring's current phase, which \
+     starts at 1 when the queue is enabled and flips each time the index wraps.",
+    size = 16,
+{
+    LEN = 0, 4, "TX: descriptor length. RX: frame length on the wire.";
+    CSUM = 4, 2, "RX: one's-complement sum of the frame after the Ethernet header (CHECKSUM_COMPLETE); 0 when not computed.";
+    SEGS = 6, 2, "Segments: RX frames coalesced into this one, TX segments produced; 0 when the frame was not sent or delivered.";
+    ERRORS = 8, 2, "ERR_* bits for this descriptor.";
+    CSUM_VERDICT = 10, 1, "RX checksum verdict: 0 not checked, 1 good, 2 bad.";
+    RESERVED = 11, 1, "Zero.";
+    INDEX = 12, 2, "Ring index of the descriptor this completes.";
+    RESERVED2 = 14, 1, "Zero.";
+    FLAGS = 15, 1, "Bit 0: PHASE.";
+});
+
+/// Every table, in the order the generated files list them.
+pub const TABLES: &[Table] = &[
+    LIMITS,
+    REGISTERS,
+    QUEUE_REGISTERS,
+    STATS,
+    CAPS,
+    CTRL,
+    STATUS,
+    QCTRL,
+    QSTATUS,
+    ERRORS,
+    IRQ,
+    ERR_INFO,
+    TX_DESC,
+    RX_DESC,
+    COMPLETION,
+];
+
+/// Checksum verdict values in a completion's CSUM_VERDICT field.
+pub mod verdict {
+    pub const NOT_CHECKED: u8 = 0;
+    pub const GOOD: u8 = 1;
+    pub const BAD: u8 = 2;
+}
+
+/// The completion FLAGS bit that carries the phase.
+pub const CPL_FLAG_PHASE: u8 = 1;
+
+/// BAR0 offset of register `r` of TX queue `q`.
+pub const fn txq(q: u32, r: u32) -> u32 {
+    limits::TXQ_BASE + q * limits::QUEUE_STRIDE + r
+}
+
+/// BAR0 offset of register `r` of RX queue `q`.
+pub const fn rxq(q: u32, r: u32) -> u32 {
+    limits::RXQ_BASE + q * limits::QUEUE_STRIDE + r
+}
+
+/// Packs an ERR_INFO value.
+pub const fn err_info_value(code: u32, is_rx: bool, queue: u32, index: u32) -> u32 {
+    (1 << err_info::VALID_SHIFT)
+        | ((code & 0x1f) << err_info::CODE_SHIFT)
+        | ((is_rx as u32) << err_info::IS_RX_SHIFT)
+        | ((queue & 0xf) << err_info::QUEUE_SHIFT)
+        | (index & 0xffff)
+}
+
+/// Human reading of an ERR_INFO value, e.g. `DESC_LEN on TX queue 0, descriptor 17`.
+pub fn describe_err_info(v: u32) -> Option<String> {
+    if v >> err_info::VALID_SHIFT & 1 == 0 {
+        return None;
+    }
+    let code = (v >> err_info::CODE_SHIFT) & 0x1f;
+    let name = err::names(1 << code).first().copied().unwrap_or("UNKNOWN");
+    let dir = if (v >> err_info::IS_RX_SHIFT) & 1 == 1 { "RX" } else { "TX" };
+    let queue = (v >> err_info::QUEUE_SHIFT) & 0xf;
+    let index = v & 0xffff;
+    let what = match 1 << code {
+        err::DOORBELL => format!("refused TAIL value {index}"),
+        err::RING_SIZE | err::RING_ALIGN => "ring setup".to_string(),
+        _ => format!("descriptor {index}"),
+    };
+    Some(format!("{name} on {dir} queue {queue}, {what}"))
+}
