@@ -1,0 +1,594 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// BAR0 register block: an AXI4-Lite slave holding every register of docs/contract.md.
+//
+// - AXI4-Lite: AW and W are accepted independently (each into a one-entry holding register);
+//   the write is performed once both are held and no B response is outstanding. One read at a
+//   time. B and R responses are registered. A write with wstrb != 4'hF changes nothing and is
+//   answered SLVERR; unmapped (or unaligned) reads return 0 OKAY, unmapped writes are ignored OKAY.
+// - Queue registers for TX queue 0 (queue index 0 below) and RX queue 0 (index 1). Writes to the
+//   ring setup (RING_*, CPL_*, SIZE) are ignored while the queue is enabled, so the engine's
+//   configuration is stable while it runs (as in the firmware model).
+// - IRQ_MASK and IRQ_CAUSE hold only the defined IRQ_* bits; FEATURES only the CAPS bits.
+// - Engine events update IRQ_CAUSE, ERR_CAUSE/ERR_INFO, HALTED and the statistics counters. TX,
+//   RX and register-detected errors may all land in the same cycle; each is counted. ERR_INFO
+//   priority among simultaneous errors: register error, then TX, then RX.
+// - CTRL.RESET: every register, queue state and counter returns to its reset value at once, and
+//   soft_rst pulses for one cycle the next cycle (nic_top ORs it into the engines' and the
+//   arbiter's reset). The CSR also holds its registers in reset during that pulse, so an engine
+//   event in the cycle before the engines are reset is dropped, and takes no AXI-Lite request in
+//   that cycle. The AXI-Lite handshake state is only reset by rst, so the write that asked for the
+//   reset is answered normally.
+// - irq is registered. pending = (IRQ_CAUSE & IRQ_MASK) != 0; the line rises when pending and
+//   it never rose since reset or now_ns - last_rise >= IRQ_ITR; it falls when not pending.
+module nic_csr
+  import nic_pkg::*;
+(
+  input  wire         clk,
+  input  wire         rst,
+  input  wire  [63:0] now_ns,
+
+  // BAR0, AXI4-Lite slave
+  input  wire  [11:0] s_axil_awaddr,
+  input  wire         s_axil_awvalid,
+  output wire         s_axil_awready,
+  input  wire  [31:0] s_axil_wdata,
+  input  wire  [3:0]  s_axil_wstrb,
+  input  wire         s_axil_wvalid,
+  output wire         s_axil_wready,
+  output wire  [1:0]  s_axil_bresp,
+  output wire         s_axil_bvalid,
+  input  wire         s_axil_bready,
+  input  wire  [11:0] s_axil_araddr,
+  input  wire         s_axil_arvalid,
+  output wire         s_axil_arready,
+  output wire  [31:0] s_axil_rdata,
+  output wire  [1:0]  s_axil_rresp,
+  output wire         s_axil_rvalid,
+  input  wire         s_axil_rready,
+
+  // global control
+  output wire         soft_rst,
+  output wire         loopback,
+  output wire         irq,
+
+  // TX queue 0 engine
+  output wire  [63:0] tx_cfg_ring_base,
+  output wire  [63:0] tx_cfg_cpl_base,
+  output wire  [12:0] tx_cfg_size,
+  output wire         tx_q_enable,
+  output wire         tx_q_start,
+  output wire  [11:0] tx_q_tail,
+  input  wire  [11:0] tx_q_head,
+  input  wire         tx_ev_halt,
+  input  wire         tx_ev_cpl,
+  input  wire  [31:0] tx_ev_cpl_len,
+  input  wire  [15:0] tx_ev_cpl_errors,
+  input  wire         tx_ev_err,
+  input  wire  [4:0]  tx_ev_err_code,
+  input  wire  [15:0] tx_ev_err_index,
+
+  // RX queue 0 engine
+  output wire  [63:0] rx_cfg_ring_base,
+  output wire  [63:0] rx_cfg_cpl_base,
+  output wire  [12:0] rx_cfg_size,
+  output wire         rx_q_enable,
+  output wire         rx_q_start,
+  output wire  [11:0] rx_q_tail,
+  input  wire  [11:0] rx_q_head,
+  input  wire         rx_ev_halt,
+  input  wire         rx_ev_cpl,
+  input  wire  [31:0] rx_ev_cpl_len,
+  input  wire  [15:0] rx_ev_cpl_errors,
+  input  wire         rx_ev_err,
+  input  wire  [4:0]  rx_ev_err_code,
+  input  wire  [15:0] rx_ev_err_index,
+  input  wire         rx_ev_drop
+);
+
+  // ---------------------------------------------------------------------------------------------
+  // Constants
+  // ---------------------------------------------------------------------------------------------
+
+  localparam int NQ = 2;  // queue 0: TX queue 0, queue 1: RX queue 0
+  localparam logic [1:0] RESP_OKAY = 2'b00;
+  localparam logic [1:0] RESP_SLVERR = 2'b10;
+
+  localparam logic [31:0] CAPS_VAL = 32'(1) << CAP_LOOPBACK_BIT;
+  localparam logic [31:0] QUEUES_VAL = 32'(NUM_TXQ) | (32'(NUM_RXQ) << 8);
+  localparam int IRQ_W = 3;  // IRQ_TX_DONE, IRQ_RX_DONE, IRQ_ERROR
+
+  localparam int I_TX_FRAMES = (STAT_TX_FRAMES - STATS_BASE) / 8;
+  localparam int I_TX_BYTES = (STAT_TX_BYTES - STATS_BASE) / 8;
+  localparam int I_RX_FRAMES = (STAT_RX_FRAMES - STATS_BASE) / 8;
+  localparam int I_RX_BYTES = (STAT_RX_BYTES - STATS_BASE) / 8;
+  localparam int I_TX_ERRORS = (STAT_TX_ERRORS - STATS_BASE) / 8;
+  localparam int I_RX_ERRORS = (STAT_RX_ERRORS - STATS_BASE) / 8;
+  localparam int I_RX_DROPPED = (STAT_RX_DROPPED - STATS_BASE) / 8;
+  localparam int I_MALFORMED = (STAT_MALFORMED - STATS_BASE) / 8;
+
+  // This block implements exactly one TX and one RX queue, and 12-bit ring indices.
+  if (NUM_TXQ != 1 || NUM_RXQ != 1) begin : g_check_queues
+    $fatal(1, "nic_csr implements one TX and one RX queue");
+  end
+  if (MAX_RING_SIZE > 4096) begin : g_check_ring
+    $fatal(1, "nic_csr: ring indices are 12 bits wide");
+  end
+  if (IRQ_TX_DONE_BIT >= IRQ_W || IRQ_RX_DONE_BIT >= IRQ_W || IRQ_ERROR_BIT >= IRQ_W) begin : g_check_irq
+    $fatal(1, "nic_csr: IRQ_* bits must fit in IRQ_W");
+  end
+
+  // BAR0 offset of register `off` of queue q.
+  function automatic logic [11:0] qaddr(input int q, input int unsigned off);
+    return 12'((q == 0 ? TXQ_BASE : RXQ_BASE) + off);
+  endfunction
+
+  // SIZE is a power of two in MIN_RING_SIZE..MAX_RING_SIZE.
+  function automatic logic size_ok(input logic [31:0] s);
+    return s >= MIN_RING_SIZE && s <= MAX_RING_SIZE && (s & (s - 32'd1)) == 32'd0;
+  endfunction
+
+  function automatic logic base_aligned(input logic [63:0] b);
+    return (b & (64'(RING_ALIGN) - 64'd1)) == 64'd0;
+  endfunction
+
+  function automatic logic [31:0] err_info_word(input logic [4:0] code, input logic is_rx,
+                                                 input logic [3:0] queue, input logic [15:0] index);
+    return (32'(1) << ERR_INFO_VALID_SHIFT) | (32'(code) << ERR_INFO_CODE_SHIFT) |
+           (32'(is_rx) << ERR_INFO_IS_RX_SHIFT) | (32'(queue) << ERR_INFO_QUEUE_SHIFT) |
+           (32'(index) << ERR_INFO_INDEX_SHIFT);
+  endfunction
+
+  // ---------------------------------------------------------------------------------------------
+  // Engine signals as per-queue arrays
+  // ---------------------------------------------------------------------------------------------
+
+  logic [11:0] ev_head [NQ];
+  logic        ev_halt [NQ];
+  logic        ev_cpl [NQ];
+  logic [31:0] ev_cpl_len [NQ];
+  logic [15:0] ev_cpl_errors [NQ];
+  logic        ev_err [NQ];
+  logic [4:0]  ev_err_code [NQ];
+  logic [15:0] ev_err_index [NQ];
+
+  always_comb begin
+    ev_head[0] = tx_q_head;
+    ev_halt[0] = tx_ev_halt;
+    ev_cpl[0] = tx_ev_cpl;
+    ev_cpl_len[0] = tx_ev_cpl_len;
+    ev_cpl_errors[0] = tx_ev_cpl_errors;
+    ev_err[0] = tx_ev_err;
+    ev_err_code[0] = tx_ev_err_code;
+    ev_err_index[0] = tx_ev_err_index;
+    ev_head[1] = rx_q_head;
+    ev_halt[1] = rx_ev_halt;
+    ev_cpl[1] = rx_ev_cpl;
+    ev_cpl_len[1] = rx_ev_cpl_len;
+    ev_cpl_errors[1] = rx_ev_cpl_errors;
+    ev_err[1] = rx_ev_err;
+    ev_err_code[1] = rx_ev_err_code;
+    ev_err_index[1] = rx_ev_err_index;
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Registers
+  // ---------------------------------------------------------------------------------------------
+
+  // AXI4-Lite handshake state (reset by rst only)
+  logic        aw_have;
+  logic [11:0] aw_addr;
+  logic        w_have;
+  logic [31:0] w_data;
+  logic [3:0]  w_strb;
+  logic        bvalid;
+  logic [1:0]  bresp;
+  logic        rvalid;
+  logic [31:0] rdata;
+
+  // register file (reset by rst, soft reset)
+  logic        soft_rst_q;
+  logic [31:0] features;
+  logic        ctrl_loopback;
+  logic [31:0] err_cause;
+  logic [31:0] err_info;
+  logic [IRQ_W-1:0] irq_cause;
+  logic [IRQ_W-1:0] irq_mask;
+  logic [31:0] irq_itr;
+  logic [31:0] time_hi;
+  logic        irq_q;
+  logic        irq_rose;
+  logic [63:0] irq_last_rise;
+  logic [63:0] stat_cnt [NUM_STATS];
+  logic [31:0] stat_hi [NUM_STATS];
+
+  logic [31:0] q_ring_lo [NQ];
+  logic [31:0] q_ring_hi [NQ];
+  logic [31:0] q_cpl_lo [NQ];
+  logic [31:0] q_cpl_hi [NQ];
+  logic [31:0] q_size [NQ];
+  logic        q_enabled [NQ];
+  logic        q_halted [NQ];
+  logic [11:0] q_tail [NQ];
+
+  // ---------------------------------------------------------------------------------------------
+  // AXI4-Lite write channel
+  // ---------------------------------------------------------------------------------------------
+
+  wire         aw_fire = s_axil_awvalid && s_axil_awready;
+  wire         w_fire = s_axil_wvalid && s_axil_wready;
+  wire         wr_fire = aw_have && w_have && !bvalid && !soft_rst_q;
+  wire         wr_en = wr_fire && (w_strb == 4'hF);
+  wire  [11:0] wr_addr = aw_addr;
+
+  assign s_axil_awready = !aw_have;
+  assign s_axil_wready = !w_have;
+  assign s_axil_bvalid = bvalid;
+  assign s_axil_bresp = bresp;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      aw_have <= 1'b0;
+      aw_addr <= '0;
+      w_have <= 1'b0;
+      w_data <= '0;
+      w_strb <= '0;
+      bvalid <= 1'b0;
+      bresp <= RESP_OKAY;
+    end else begin
+      if (aw_fire) begin
+        aw_have <= 1'b1;
+        aw_addr <= s_axil_awaddr;
+      end
+      if (w_fire) begin
+        w_have <= 1'b1;
+        w_data <= s_axil_wdata;
+        w_strb <= s_axil_wstrb;
+      end
+      if (bvalid && s_axil_bready) begin
+        bvalid <= 1'b0;
+      end
+      if (wr_fire) begin
+        aw_have <= 1'b0;
+        w_have <= 1'b0;
+        bvalid <= 1'b1;
+        bresp <= (w_strb == 4'hF) ? RESP_OKAY : RESP_SLVERR;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Write decode: plain register writes, queue enable/doorbell checks
+  // ---------------------------------------------------------------------------------------------
+
+  wire soft_rst_now = wr_en && wr_addr == 12'(REG_CTRL) && w_data[CTRL_RESET_BIT];
+  wire hold_reset = rst || soft_rst_q || soft_rst_now;
+
+  logic        q_start_c [NQ];  // successful ENABLE 0->1
+  logic        q_disable_c [NQ];  // ENABLE written 0
+  logic        q_tail_wr_c [NQ];  // accepted doorbell
+  logic        reg_err;  // a register-detected error (at most one per cycle)
+  logic [4:0]  reg_err_code;
+  logic        reg_err_is_rx;
+  logic [15:0] reg_err_index;
+
+  always_comb begin
+    reg_err = 1'b0;
+    reg_err_code = '0;
+    reg_err_is_rx = 1'b0;
+    reg_err_index = '0;
+    for (int q = 0; q < NQ; q++) begin
+      q_start_c[q] = 1'b0;
+      q_disable_c[q] = 1'b0;
+      q_tail_wr_c[q] = 1'b0;
+      if (wr_en && wr_addr == qaddr(q, QREG_CTRL)) begin
+        if (!w_data[QCTRL_ENABLE_BIT]) begin
+          q_disable_c[q] = 1'b1;
+        end else if (!q_enabled[q]) begin
+          if (!size_ok(q_size[q])) begin
+            reg_err = 1'b1;
+            reg_err_code = 5'(ERR_RING_SIZE_BIT);
+            reg_err_is_rx = (q == 1);
+          end else if (!base_aligned({q_ring_hi[q], q_ring_lo[q]}) ||
+                       !base_aligned({q_cpl_hi[q], q_cpl_lo[q]})) begin
+            reg_err = 1'b1;
+            reg_err_code = 5'(ERR_RING_ALIGN_BIT);
+            reg_err_is_rx = (q == 1);
+          end else begin
+            q_start_c[q] = 1'b1;
+          end
+        end
+      end
+      if (wr_en && wr_addr == qaddr(q, QREG_TAIL) && q_enabled[q]) begin
+        if (w_data >= q_size[q]) begin
+          reg_err = 1'b1;
+          reg_err_code = 5'(ERR_DOORBELL_BIT);
+          reg_err_is_rx = (q == 1);
+          reg_err_index = w_data[15:0];
+        end else begin
+          q_tail_wr_c[q] = 1'b1;
+        end
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Errors, interrupt causes, statistics
+  // ---------------------------------------------------------------------------------------------
+
+  logic [31:0] err_cause_kept;  // ERR_CAUSE after this cycle's write-1-to-clear
+  logic [31:0] err_set;
+  logic [31:0] err_info_new;
+  logic        any_err;
+  logic [IRQ_W-1:0] irq_set;
+  logic [IRQ_W-1:0] irq_cause_kept;
+  logic [63:0] stat_inc [NUM_STATS];
+  logic        cpl_ok [NQ];
+  logic        cpl_bad [NQ];
+
+  always_comb begin
+    err_cause_kept = err_cause;
+    irq_cause_kept = irq_cause;
+    if (wr_en && wr_addr == 12'(REG_ERR_CAUSE)) begin
+      err_cause_kept = err_cause & ~w_data;
+    end
+    if (wr_en && wr_addr == 12'(REG_IRQ_CAUSE)) begin
+      irq_cause_kept = irq_cause & ~w_data[IRQ_W-1:0];
+    end
+
+    err_set = '0;
+    if (reg_err) err_set = err_set | (32'(1) << reg_err_code);
+    if (ev_err[0]) err_set = err_set | (32'(1) << ev_err_code[0]);
+    if (ev_err[1]) err_set = err_set | (32'(1) << ev_err_code[1]);
+    any_err = reg_err || ev_err[0] || ev_err[1];
+
+    // first error of this cycle, by priority: register, TX, RX
+    if (reg_err) begin
+      err_info_new = err_info_word(reg_err_code, reg_err_is_rx, 4'd0, reg_err_index);
+    end else if (ev_err[0]) begin
+      err_info_new = err_info_word(ev_err_code[0], 1'b0, 4'd0, ev_err_index[0]);
+    end else begin
+      err_info_new = err_info_word(ev_err_code[1], 1'b1, 4'd0, ev_err_index[1]);
+    end
+
+    irq_set = '0;
+    irq_set[IRQ_TX_DONE_BIT] = ev_cpl[0];
+    irq_set[IRQ_RX_DONE_BIT] = ev_cpl[1];
+    irq_set[IRQ_ERROR_BIT] = any_err;
+
+    for (int q = 0; q < NQ; q++) begin
+      cpl_ok[q] = ev_cpl[q] && ev_cpl_errors[q] == 16'd0;
+      cpl_bad[q] = ev_cpl[q] && ev_cpl_errors[q] != 16'd0;
+    end
+    for (int n = 0; n < NUM_STATS; n++) begin
+      stat_inc[n] = '0;
+    end
+    stat_inc[I_TX_FRAMES] = 64'(cpl_ok[0]);
+    stat_inc[I_TX_BYTES] = cpl_ok[0] ? 64'(ev_cpl_len[0]) : 64'd0;
+    stat_inc[I_RX_FRAMES] = 64'(cpl_ok[1]);
+    stat_inc[I_RX_BYTES] = cpl_ok[1] ? 64'(ev_cpl_len[1]) : 64'd0;
+    stat_inc[I_TX_ERRORS] = 64'(cpl_bad[0]);
+    stat_inc[I_RX_ERRORS] = 64'(cpl_bad[1]);
+    stat_inc[I_RX_DROPPED] = 64'(rx_ev_drop);
+    stat_inc[I_MALFORMED] = 64'(reg_err) + 64'(ev_err[0]) + 64'(ev_err[1]);
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // AXI4-Lite read channel
+  // ---------------------------------------------------------------------------------------------
+
+  wire         rd_fire = s_axil_arvalid && s_axil_arready;
+  wire  [11:0] rd_addr = s_axil_araddr;
+  logic [31:0] rd_data;
+  logic        rd_time_lo;  // this read latches TIME_HI
+  logic        rd_stat_lo [NUM_STATS];  // this read latches the counter's high word
+
+  assign s_axil_arready = !rvalid && !soft_rst_q;
+  assign s_axil_rvalid = rvalid;
+  assign s_axil_rdata = rdata;
+  assign s_axil_rresp = RESP_OKAY;
+
+  always_comb begin
+    rd_data = '0;
+    rd_time_lo = 1'b0;
+    case (rd_addr)
+      12'(REG_ID): rd_data = ID_MAGIC;
+      12'(REG_VERSION): rd_data = VERSION;
+      12'(REG_CAPS): rd_data = CAPS_VAL;
+      12'(REG_FEATURES): rd_data = features;
+      12'(REG_CTRL): rd_data = 32'(ctrl_loopback) << CTRL_LOOPBACK_BIT;
+      12'(REG_STATUS): rd_data = 32'(!soft_rst_q) << STATUS_READY_BIT;
+      12'(REG_QUEUES): rd_data = QUEUES_VAL;
+      12'(REG_MAX_FRAME): rd_data = MAX_FRAME;
+      12'(REG_ERR_CAUSE): rd_data = err_cause;
+      12'(REG_ERR_INFO): rd_data = err_info;
+      12'(REG_IRQ_CAUSE): rd_data = 32'(irq_cause);
+      12'(REG_IRQ_MASK): rd_data = 32'(irq_mask);
+      12'(REG_IRQ_ITR): rd_data = irq_itr;
+      12'(REG_TIME_LO): begin
+        rd_data = now_ns[31:0];
+        rd_time_lo = 1'b1;
+      end
+      12'(REG_TIME_HI): rd_data = time_hi;
+      default: rd_data = '0;
+    endcase
+    for (int n = 0; n < NUM_STATS; n++) begin
+      rd_stat_lo[n] = 1'b0;
+      if (rd_addr == 12'(STATS_BASE + 8 * n)) begin
+        rd_data = stat_cnt[n][31:0];
+        rd_stat_lo[n] = 1'b1;
+      end
+      if (rd_addr == 12'(STATS_BASE + 8 * n + 4)) begin
+        rd_data = stat_hi[n];
+      end
+    end
+    for (int q = 0; q < NQ; q++) begin
+      if (rd_addr == qaddr(q, QREG_RING_LO)) rd_data = q_ring_lo[q];
+      if (rd_addr == qaddr(q, QREG_RING_HI)) rd_data = q_ring_hi[q];
+      if (rd_addr == qaddr(q, QREG_CPL_LO)) rd_data = q_cpl_lo[q];
+      if (rd_addr == qaddr(q, QREG_CPL_HI)) rd_data = q_cpl_hi[q];
+      if (rd_addr == qaddr(q, QREG_SIZE)) rd_data = q_size[q];
+      if (rd_addr == qaddr(q, QREG_CTRL)) rd_data = 32'(q_enabled[q]) << QCTRL_ENABLE_BIT;
+      if (rd_addr == qaddr(q, QREG_TAIL)) rd_data = 32'(q_tail[q]);
+      if (rd_addr == qaddr(q, QREG_HEAD)) rd_data = 32'(ev_head[q]);
+      if (rd_addr == qaddr(q, QREG_STATUS)) begin
+        rd_data = (32'(q_enabled[q]) << QSTATUS_ENABLED_BIT) |
+                  (32'(q_halted[q]) << QSTATUS_HALTED_BIT);
+      end
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      rvalid <= 1'b0;
+      rdata <= '0;
+    end else begin
+      if (rvalid && s_axil_rready) begin
+        rvalid <= 1'b0;
+      end
+      if (rd_fire) begin
+        rvalid <= 1'b1;
+        rdata <= rd_data;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Register file
+  // ---------------------------------------------------------------------------------------------
+
+  wire        irq_pending = (irq_cause & irq_mask) != '0;
+  wire        irq_itr_ok = !irq_rose || (now_ns - irq_last_rise) >= 64'(irq_itr);
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      soft_rst_q <= 1'b0;
+    end else begin
+      soft_rst_q <= soft_rst_now;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (hold_reset) begin
+      features <= '0;
+      ctrl_loopback <= 1'b0;
+      err_cause <= '0;
+      err_info <= '0;
+      irq_cause <= '0;
+      irq_mask <= '0;
+      irq_itr <= '0;
+      time_hi <= '0;
+      irq_q <= 1'b0;
+      irq_rose <= 1'b0;
+      irq_last_rise <= '0;
+      for (int n = 0; n < NUM_STATS; n++) begin
+        stat_cnt[n] <= '0;
+        stat_hi[n] <= '0;
+      end
+      for (int q = 0; q < NQ; q++) begin
+        q_ring_lo[q] <= '0;
+        q_ring_hi[q] <= '0;
+        q_cpl_lo[q] <= '0;
+        q_cpl_hi[q] <= '0;
+        q_size[q] <= '0;
+        q_enabled[q] <= 1'b0;
+        q_halted[q] <= 1'b0;
+        q_tail[q] <= '0;
+      end
+    end else begin
+      // plain register writes
+      if (wr_en) begin
+        case (wr_addr)
+          12'(REG_FEATURES): features <= w_data & CAPS_VAL;
+          12'(REG_CTRL): ctrl_loopback <= w_data[CTRL_LOOPBACK_BIT];
+          12'(REG_IRQ_MASK): irq_mask <= w_data[IRQ_W-1:0];
+          12'(REG_IRQ_ITR): irq_itr <= w_data;
+          default: ;
+        endcase
+        for (int q = 0; q < NQ; q++) begin
+          if (!q_enabled[q]) begin  // the ring setup is frozen while the queue is enabled
+            if (wr_addr == qaddr(q, QREG_RING_LO)) q_ring_lo[q] <= w_data;
+            if (wr_addr == qaddr(q, QREG_RING_HI)) q_ring_hi[q] <= w_data;
+            if (wr_addr == qaddr(q, QREG_CPL_LO)) q_cpl_lo[q] <= w_data;
+            if (wr_addr == qaddr(q, QREG_CPL_HI)) q_cpl_hi[q] <= w_data;
+            if (wr_addr == qaddr(q, QREG_SIZE)) q_size[q] <= w_data;
+          end
+        end
+      end
+
+      // read side effects
+      if (rd_fire && rd_time_lo) begin
+        time_hi <= now_ns[63:32];
+      end
+      for (int n = 0; n < NUM_STATS; n++) begin
+        if (rd_fire && rd_stat_lo[n]) begin
+          stat_hi[n] <= stat_cnt[n][63:32];
+        end
+        stat_cnt[n] <= stat_cnt[n] + stat_inc[n];
+      end
+
+      // queues
+      for (int q = 0; q < NQ; q++) begin
+        if (ev_halt[q]) begin
+          q_halted[q] <= 1'b1;
+        end
+        if (q_disable_c[q]) begin
+          q_enabled[q] <= 1'b0;
+        end
+        if (q_start_c[q]) begin
+          q_enabled[q] <= 1'b1;
+          q_halted[q] <= 1'b0;
+          q_tail[q] <= '0;
+        end
+        if (q_tail_wr_c[q]) begin
+          q_tail[q] <= w_data[11:0];
+        end
+      end
+
+      // errors and interrupt causes
+      err_cause <= err_cause_kept | err_set;
+      if (any_err && err_cause_kept == 32'd0) begin
+        err_info <= err_info_new;
+      end
+      irq_cause <= irq_cause_kept | irq_set;
+
+      // interrupt line
+      if (!irq_q) begin
+        if (irq_pending && irq_itr_ok) begin
+          irq_q <= 1'b1;
+          irq_rose <= 1'b1;
+          irq_last_rise <= now_ns;
+        end
+      end else if (!irq_pending) begin
+        irq_q <= 1'b0;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Outputs
+  // ---------------------------------------------------------------------------------------------
+
+  assign soft_rst = soft_rst_q;
+  assign loopback = ctrl_loopback;
+  assign irq = irq_q;
+
+  assign tx_cfg_ring_base = {q_ring_hi[0], q_ring_lo[0]};
+  assign tx_cfg_cpl_base = {q_cpl_hi[0], q_cpl_lo[0]};
+  assign tx_cfg_size = q_size[0][12:0];
+  assign tx_q_enable = q_enabled[0] && !q_halted[0];
+  assign tx_q_start = q_start_c[0];
+  assign tx_q_tail = q_tail[0];
+
+  assign rx_cfg_ring_base = {q_ring_hi[1], q_ring_lo[1]};
+  assign rx_cfg_cpl_base = {q_cpl_hi[1], q_cpl_lo[1]};
+  assign rx_cfg_size = q_size[1][12:0];
+  assign rx_q_enable = q_enabled[1] && !q_halted[1];
+  assign rx_q_start = q_start_c[1];
+  assign rx_q_tail = q_tail[1];
+
+endmodule
+
+`resetall

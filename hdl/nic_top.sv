@@ -1,0 +1,445 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// The NIC: BAR0 registers (nic_csr), the TX and RX queue engines, the DMA arbiter joining the
+// engines' AXI4 masters (ID 0: TX, 1: RX), and the MAC loopback mux.
+//
+// MAC loopback (CTRL.LOOPBACK): the TX engine's stream feeds the RX engine's input directly;
+// m_axis_tx_tvalid is held 0 and s_axis_rx_tready is held 0. Otherwise the TX engine drives
+// m_axis_tx_* and s_axis_rx_* feeds the RX engine. The mux is combinational; LOOPBACK is only
+// changed while both queues are idle (docs/nic.md, Control).
+//
+// CTRL.RESET: nic_csr resets its registers and pulses soft_rst, which resets the engines and the
+// arbiter together with rst.
+module nic_top (
+  input  wire         clk,
+  input  wire         rst,
+  input  wire  [63:0] now_ns,
+
+  // BAR0, AXI4-Lite slave
+  input  wire  [11:0] s_axil_awaddr,
+  input  wire         s_axil_awvalid,
+  output wire         s_axil_awready,
+  input  wire  [31:0] s_axil_wdata,
+  input  wire  [3:0]  s_axil_wstrb,
+  input  wire         s_axil_wvalid,
+  output wire         s_axil_wready,
+  output wire  [1:0]  s_axil_bresp,
+  output wire         s_axil_bvalid,
+  input  wire         s_axil_bready,
+  input  wire  [11:0] s_axil_araddr,
+  input  wire         s_axil_arvalid,
+  output wire         s_axil_arready,
+  output wire  [31:0] s_axil_rdata,
+  output wire  [1:0]  s_axil_rresp,
+  output wire         s_axil_rvalid,
+  input  wire         s_axil_rready,
+
+  // DMA, AXI4 master
+  output wire  [0:0]  m_axi_awid,
+  output wire  [63:0] m_axi_awaddr,
+  output wire  [7:0]  m_axi_awlen,
+  output wire  [2:0]  m_axi_awsize,
+  output wire  [1:0]  m_axi_awburst,
+  output wire         m_axi_awvalid,
+  input  wire         m_axi_awready,
+  output wire  [63:0] m_axi_wdata,
+  output wire  [7:0]  m_axi_wstrb,
+  output wire         m_axi_wlast,
+  output wire         m_axi_wvalid,
+  input  wire         m_axi_wready,
+  input  wire  [0:0]  m_axi_bid,
+  input  wire  [1:0]  m_axi_bresp,
+  input  wire         m_axi_bvalid,
+  output wire         m_axi_bready,
+  output wire  [0:0]  m_axi_arid,
+  output wire  [63:0] m_axi_araddr,
+  output wire  [7:0]  m_axi_arlen,
+  output wire  [2:0]  m_axi_arsize,
+  output wire  [1:0]  m_axi_arburst,
+  output wire         m_axi_arvalid,
+  input  wire         m_axi_arready,
+  input  wire  [0:0]  m_axi_rid,
+  input  wire  [63:0] m_axi_rdata,
+  input  wire  [1:0]  m_axi_rresp,
+  input  wire         m_axi_rlast,
+  input  wire         m_axi_rvalid,
+  output wire         m_axi_rready,
+
+  // MAC TX, AXI-Stream
+  output wire  [63:0] m_axis_tx_tdata,
+  output wire  [7:0]  m_axis_tx_tkeep,
+  output wire         m_axis_tx_tvalid,
+  input  wire         m_axis_tx_tready,
+  output wire         m_axis_tx_tlast,
+  output wire         m_axis_tx_tuser,
+
+  // MAC RX, AXI-Stream
+  input  wire  [63:0] s_axis_rx_tdata,
+  input  wire  [7:0]  s_axis_rx_tkeep,
+  input  wire         s_axis_rx_tvalid,
+  output wire         s_axis_rx_tready,
+  input  wire         s_axis_rx_tlast,
+  input  wire         s_axis_rx_tuser,
+
+  output wire         irq
+);
+
+  // ---------------------------------------------------------------------------------------------
+  // Wires
+  // ---------------------------------------------------------------------------------------------
+
+  wire        soft_rst;
+  wire        loopback;
+  wire        eng_rst = rst || soft_rst;
+
+  // CSR <-> TX engine
+  wire [63:0] tx_cfg_ring_base;
+  wire [63:0] tx_cfg_cpl_base;
+  wire [12:0] tx_cfg_size;
+  wire        tx_q_enable;
+  wire        tx_q_start;
+  wire [11:0] tx_q_tail;
+  wire [11:0] tx_q_head;
+  wire        tx_q_busy;
+  wire        tx_ev_halt;
+  wire        tx_ev_cpl;
+  wire [31:0] tx_ev_cpl_len;
+  wire [15:0] tx_ev_cpl_errors;
+  wire        tx_ev_err;
+  wire [4:0]  tx_ev_err_code;
+  wire [15:0] tx_ev_err_index;
+
+  // CSR <-> RX engine
+  wire [63:0] rx_cfg_ring_base;
+  wire [63:0] rx_cfg_cpl_base;
+  wire [12:0] rx_cfg_size;
+  wire        rx_q_enable;
+  wire        rx_q_start;
+  wire [11:0] rx_q_tail;
+  wire [11:0] rx_q_head;
+  wire        rx_q_busy;
+  wire        rx_ev_halt;
+  wire        rx_ev_cpl;
+  wire [31:0] rx_ev_cpl_len;
+  wire [15:0] rx_ev_cpl_errors;
+  wire        rx_ev_err;
+  wire [4:0]  rx_ev_err_code;
+  wire [15:0] rx_ev_err_index;
+  wire        rx_ev_drop;
+
+  // q_busy is part of the engine interface; nothing in the CSR needs it yet.
+  wire        unused_busy = tx_q_busy ^ rx_q_busy;
+
+  // TX engine <-> arbiter port 0
+  wire [63:0] tx_axi_araddr;
+  wire [7:0]  tx_axi_arlen;
+  wire        tx_axi_arvalid;
+  wire        tx_axi_arready;
+  wire [63:0] tx_axi_rdata;
+  wire [1:0]  tx_axi_rresp;
+  wire        tx_axi_rlast;
+  wire        tx_axi_rvalid;
+  wire        tx_axi_rready;
+  wire [63:0] tx_axi_awaddr;
+  wire [7:0]  tx_axi_awlen;
+  wire        tx_axi_awvalid;
+  wire        tx_axi_awready;
+  wire [63:0] tx_axi_wdata;
+  wire [7:0]  tx_axi_wstrb;
+  wire        tx_axi_wlast;
+  wire        tx_axi_wvalid;
+  wire        tx_axi_wready;
+  wire [1:0]  tx_axi_bresp;
+  wire        tx_axi_bvalid;
+  wire        tx_axi_bready;
+
+  // RX engine <-> arbiter port 1
+  wire [63:0] rx_axi_araddr;
+  wire [7:0]  rx_axi_arlen;
+  wire        rx_axi_arvalid;
+  wire        rx_axi_arready;
+  wire [63:0] rx_axi_rdata;
+  wire [1:0]  rx_axi_rresp;
+  wire        rx_axi_rlast;
+  wire        rx_axi_rvalid;
+  wire        rx_axi_rready;
+  wire [63:0] rx_axi_awaddr;
+  wire [7:0]  rx_axi_awlen;
+  wire        rx_axi_awvalid;
+  wire        rx_axi_awready;
+  wire [63:0] rx_axi_wdata;
+  wire [7:0]  rx_axi_wstrb;
+  wire        rx_axi_wlast;
+  wire        rx_axi_wvalid;
+  wire        rx_axi_wready;
+  wire [1:0]  rx_axi_bresp;
+  wire        rx_axi_bvalid;
+  wire        rx_axi_bready;
+
+  // TX engine stream out, RX engine stream in
+  wire [63:0] tx_axis_tdata;
+  wire [7:0]  tx_axis_tkeep;
+  wire        tx_axis_tvalid;
+  wire        tx_axis_tready;
+  wire        tx_axis_tlast;
+  wire        tx_axis_tuser;
+  wire [63:0] rx_axis_tdata;
+  wire [7:0]  rx_axis_tkeep;
+  wire        rx_axis_tvalid;
+  wire        rx_axis_tready;
+  wire        rx_axis_tlast;
+  wire        rx_axis_tuser;
+
+  // ---------------------------------------------------------------------------------------------
+  // MAC loopback mux
+  // ---------------------------------------------------------------------------------------------
+
+  assign m_axis_tx_tdata = tx_axis_tdata;
+  assign m_axis_tx_tkeep = tx_axis_tkeep;
+  assign m_axis_tx_tvalid = tx_axis_tvalid && !loopback;
+  assign m_axis_tx_tlast = tx_axis_tlast;
+  assign m_axis_tx_tuser = tx_axis_tuser;
+  assign tx_axis_tready = loopback ? rx_axis_tready : m_axis_tx_tready;
+
+  assign rx_axis_tdata = loopback ? tx_axis_tdata : s_axis_rx_tdata;
+  assign rx_axis_tkeep = loopback ? tx_axis_tkeep : s_axis_rx_tkeep;
+  assign rx_axis_tvalid = loopback ? tx_axis_tvalid : s_axis_rx_tvalid;
+  assign rx_axis_tlast = loopback ? tx_axis_tlast : s_axis_rx_tlast;
+  assign rx_axis_tuser = loopback ? tx_axis_tuser : s_axis_rx_tuser;
+  assign s_axis_rx_tready = rx_axis_tready && !loopback;
+
+  // ---------------------------------------------------------------------------------------------
+  // Instances
+  // ---------------------------------------------------------------------------------------------
+
+  nic_csr u_csr (
+    .clk              (clk),
+    .rst              (rst),
+    .now_ns           (now_ns),
+    .s_axil_awaddr    (s_axil_awaddr),
+    .s_axil_awvalid   (s_axil_awvalid),
+    .s_axil_awready   (s_axil_awready),
+    .s_axil_wdata     (s_axil_wdata),
+    .s_axil_wstrb     (s_axil_wstrb),
+    .s_axil_wvalid    (s_axil_wvalid),
+    .s_axil_wready    (s_axil_wready),
+    .s_axil_bresp     (s_axil_bresp),
+    .s_axil_bvalid    (s_axil_bvalid),
+    .s_axil_bready    (s_axil_bready),
+    .s_axil_araddr    (s_axil_araddr),
+    .s_axil_arvalid   (s_axil_arvalid),
+    .s_axil_arready   (s_axil_arready),
+    .s_axil_rdata     (s_axil_rdata),
+    .s_axil_rresp     (s_axil_rresp),
+    .s_axil_rvalid    (s_axil_rvalid),
+    .s_axil_rready    (s_axil_rready),
+    .soft_rst         (soft_rst),
+    .loopback         (loopback),
+    .irq              (irq),
+    .tx_cfg_ring_base (tx_cfg_ring_base),
+    .tx_cfg_cpl_base  (tx_cfg_cpl_base),
+    .tx_cfg_size      (tx_cfg_size),
+    .tx_q_enable      (tx_q_enable),
+    .tx_q_start       (tx_q_start),
+    .tx_q_tail        (tx_q_tail),
+    .tx_q_head        (tx_q_head),
+    .tx_ev_halt       (tx_ev_halt),
+    .tx_ev_cpl        (tx_ev_cpl),
+    .tx_ev_cpl_len    (tx_ev_cpl_len),
+    .tx_ev_cpl_errors (tx_ev_cpl_errors),
+    .tx_ev_err        (tx_ev_err),
+    .tx_ev_err_code   (tx_ev_err_code),
+    .tx_ev_err_index  (tx_ev_err_index),
+    .rx_cfg_ring_base (rx_cfg_ring_base),
+    .rx_cfg_cpl_base  (rx_cfg_cpl_base),
+    .rx_cfg_size      (rx_cfg_size),
+    .rx_q_enable      (rx_q_enable),
+    .rx_q_start       (rx_q_start),
+    .rx_q_tail        (rx_q_tail),
+    .rx_q_head        (rx_q_head),
+    .rx_ev_halt       (rx_ev_halt),
+    .rx_ev_cpl        (rx_ev_cpl),
+    .rx_ev_cpl_len    (rx_ev_cpl_len),
+    .rx_ev_cpl_errors (rx_ev_cpl_errors),
+    .rx_ev_err        (rx_ev_err),
+    .rx_ev_err_code   (rx_ev_err_code),
+    .rx_ev_err_index  (rx_ev_err_index),
+    .rx_ev_drop       (rx_ev_drop)
+  );
+
+  nic_tx_engine u_tx (
+    .clk            (clk),
+    .rst            (eng_rst),
+    .cfg_ring_base  (tx_cfg_ring_base),
+    .cfg_cpl_base   (tx_cfg_cpl_base),
+    .cfg_size       (tx_cfg_size),
+    .q_enable       (tx_q_enable),
+    .q_start        (tx_q_start),
+    .q_tail         (tx_q_tail),
+    .q_head         (tx_q_head),
+    .q_busy         (tx_q_busy),
+    .ev_halt        (tx_ev_halt),
+    .ev_cpl         (tx_ev_cpl),
+    .ev_cpl_len     (tx_ev_cpl_len),
+    .ev_cpl_errors  (tx_ev_cpl_errors),
+    .ev_err         (tx_ev_err),
+    .ev_err_code    (tx_ev_err_code),
+    .ev_err_index   (tx_ev_err_index),
+    .m_axi_araddr   (tx_axi_araddr),
+    .m_axi_arlen    (tx_axi_arlen),
+    .m_axi_arvalid  (tx_axi_arvalid),
+    .m_axi_arready  (tx_axi_arready),
+    .m_axi_rdata    (tx_axi_rdata),
+    .m_axi_rresp    (tx_axi_rresp),
+    .m_axi_rlast    (tx_axi_rlast),
+    .m_axi_rvalid   (tx_axi_rvalid),
+    .m_axi_rready   (tx_axi_rready),
+    .m_axi_awaddr   (tx_axi_awaddr),
+    .m_axi_awlen    (tx_axi_awlen),
+    .m_axi_awvalid  (tx_axi_awvalid),
+    .m_axi_awready  (tx_axi_awready),
+    .m_axi_wdata    (tx_axi_wdata),
+    .m_axi_wstrb    (tx_axi_wstrb),
+    .m_axi_wlast    (tx_axi_wlast),
+    .m_axi_wvalid   (tx_axi_wvalid),
+    .m_axi_wready   (tx_axi_wready),
+    .m_axi_bresp    (tx_axi_bresp),
+    .m_axi_bvalid   (tx_axi_bvalid),
+    .m_axi_bready   (tx_axi_bready),
+    .m_axis_tdata   (tx_axis_tdata),
+    .m_axis_tkeep   (tx_axis_tkeep),
+    .m_axis_tvalid  (tx_axis_tvalid),
+    .m_axis_tready  (tx_axis_tready),
+    .m_axis_tlast   (tx_axis_tlast),
+    .m_axis_tuser   (tx_axis_tuser)
+  );
+
+  nic_rx_engine u_rx (
+    .clk            (clk),
+    .rst            (eng_rst),
+    .cfg_ring_base  (rx_cfg_ring_base),
+    .cfg_cpl_base   (rx_cfg_cpl_base),
+    .cfg_size       (rx_cfg_size),
+    .q_enable       (rx_q_enable),
+    .q_start        (rx_q_start),
+    .q_tail         (rx_q_tail),
+    .q_head         (rx_q_head),
+    .q_busy         (rx_q_busy),
+    .ev_halt        (rx_ev_halt),
+    .ev_cpl         (rx_ev_cpl),
+    .ev_cpl_len     (rx_ev_cpl_len),
+    .ev_cpl_errors  (rx_ev_cpl_errors),
+    .ev_err         (rx_ev_err),
+    .ev_err_code    (rx_ev_err_code),
+    .ev_err_index   (rx_ev_err_index),
+    .ev_drop        (rx_ev_drop),
+    .m_axi_araddr   (rx_axi_araddr),
+    .m_axi_arlen    (rx_axi_arlen),
+    .m_axi_arvalid  (rx_axi_arvalid),
+    .m_axi_arready  (rx_axi_arready),
+    .m_axi_rdata    (rx_axi_rdata),
+    .m_axi_rresp    (rx_axi_rresp),
+    .m_axi_rlast    (rx_axi_rlast),
+    .m_axi_rvalid   (rx_axi_rvalid),
+    .m_axi_rready   (rx_axi_rready),
+    .m_axi_awaddr   (rx_axi_awaddr),
+    .m_axi_awlen    (rx_axi_awlen),
+    .m_axi_awvalid  (rx_axi_awvalid),
+    .m_axi_awready  (rx_axi_awready),
+    .m_axi_wdata    (rx_axi_wdata),
+    .m_axi_wstrb    (rx_axi_wstrb),
+    .m_axi_wlast    (rx_axi_wlast),
+    .m_axi_wvalid   (rx_axi_wvalid),
+    .m_axi_wready   (rx_axi_wready),
+    .m_axi_bresp    (rx_axi_bresp),
+    .m_axi_bvalid   (rx_axi_bvalid),
+    .m_axi_bready   (rx_axi_bready),
+    .s_axis_tdata   (rx_axis_tdata),
+    .s_axis_tkeep   (rx_axis_tkeep),
+    .s_axis_tvalid  (rx_axis_tvalid),
+    .s_axis_tready  (rx_axis_tready),
+    .s_axis_tlast   (rx_axis_tlast),
+    .s_axis_tuser   (rx_axis_tuser)
+  );
+
+  nic_axi_arbiter u_arb (
+    .clk             (clk),
+    .rst             (eng_rst),
+    .s0_axi_araddr   (tx_axi_araddr),
+    .s0_axi_arlen    (tx_axi_arlen),
+    .s0_axi_arvalid  (tx_axi_arvalid),
+    .s0_axi_arready  (tx_axi_arready),
+    .s0_axi_rdata    (tx_axi_rdata),
+    .s0_axi_rresp    (tx_axi_rresp),
+    .s0_axi_rlast    (tx_axi_rlast),
+    .s0_axi_rvalid   (tx_axi_rvalid),
+    .s0_axi_rready   (tx_axi_rready),
+    .s0_axi_awaddr   (tx_axi_awaddr),
+    .s0_axi_awlen    (tx_axi_awlen),
+    .s0_axi_awvalid  (tx_axi_awvalid),
+    .s0_axi_awready  (tx_axi_awready),
+    .s0_axi_wdata    (tx_axi_wdata),
+    .s0_axi_wstrb    (tx_axi_wstrb),
+    .s0_axi_wlast    (tx_axi_wlast),
+    .s0_axi_wvalid   (tx_axi_wvalid),
+    .s0_axi_wready   (tx_axi_wready),
+    .s0_axi_bresp    (tx_axi_bresp),
+    .s0_axi_bvalid   (tx_axi_bvalid),
+    .s0_axi_bready   (tx_axi_bready),
+    .s1_axi_araddr   (rx_axi_araddr),
+    .s1_axi_arlen    (rx_axi_arlen),
+    .s1_axi_arvalid  (rx_axi_arvalid),
+    .s1_axi_arready  (rx_axi_arready),
+    .s1_axi_rdata    (rx_axi_rdata),
+    .s1_axi_rresp    (rx_axi_rresp),
+    .s1_axi_rlast    (rx_axi_rlast),
+    .s1_axi_rvalid   (rx_axi_rvalid),
+    .s1_axi_rready   (rx_axi_rready),
+    .s1_axi_awaddr   (rx_axi_awaddr),
+    .s1_axi_awlen    (rx_axi_awlen),
+    .s1_axi_awvalid  (rx_axi_awvalid),
+    .s1_axi_awready  (rx_axi_awready),
+    .s1_axi_wdata    (rx_axi_wdata),
+    .s1_axi_wstrb    (rx_axi_wstrb),
+    .s1_axi_wlast    (rx_axi_wlast),
+    .s1_axi_wvalid   (rx_axi_wvalid),
+    .s1_axi_wready   (rx_axi_wready),
+    .s1_axi_bresp    (rx_axi_bresp),
+    .s1_axi_bvalid   (rx_axi_bvalid),
+    .s1_axi_bready   (rx_axi_bready),
+    .m_axi_awid      (m_axi_awid),
+    .m_axi_awaddr    (m_axi_awaddr),
+    .m_axi_awlen     (m_axi_awlen),
+    .m_axi_awsize    (m_axi_awsize),
+    .m_axi_awburst   (m_axi_awburst),
+    .m_axi_awvalid   (m_axi_awvalid),
+    .m_axi_awready   (m_axi_awready),
+    .m_axi_wdata     (m_axi_wdata),
+    .m_axi_wstrb     (m_axi_wstrb),
+    .m_axi_wlast     (m_axi_wlast),
+    .m_axi_wvalid    (m_axi_wvalid),
+    .m_axi_wready    (m_axi_wready),
+    .m_axi_bid       (m_axi_bid),
+    .m_axi_bresp     (m_axi_bresp),
+    .m_axi_bvalid    (m_axi_bvalid),
+    .m_axi_bready    (m_axi_bready),
+    .m_axi_arid      (m_axi_arid),
+    .m_axi_araddr    (m_axi_araddr),
+    .m_axi_arlen     (m_axi_arlen),
+    .m_axi_arsize    (m_axi_arsize),
+    .m_axi_arburst   (m_axi_arburst),
+    .m_axi_arvalid   (m_axi_arvalid),
+    .m_axi_arready   (m_axi_arready),
+    .m_axi_rid       (m_axi_rid),
+    .m_axi_rdata     (m_axi_rdata),
+    .m_axi_rresp     (m_axi_rresp),
+    .m_axi_rlast     (m_axi_rlast),
+    .m_axi_rvalid    (m_axi_rvalid),
+    .m_axi_rready    (m_axi_rready)
+  );
+
+endmodule
+
+`resetall
