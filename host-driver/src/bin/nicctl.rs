@@ -1,0 +1,303 @@
+//! nicctl: query and control the NIC, ethtool-style.
+//!
+//! `caps` (ethtool -k), `stats` (-S), `regs` (-d), `selftest` (-t); every
+//! command takes `--device sim|model|vfio:<pci address>` and `--json`.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use firmware_model::contract;
+use host_driver::backend::{self, SimOptions};
+use host_driver::device::{Device, DeviceSpec};
+use host_driver::driver::{read_stats, Driver, FEATURES};
+use host_driver::selftest::{self, Loopback, SelftestConfig};
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "nicctl",
+    version,
+    about = "Query and control the offload NIC, ethtool-style"
+)]
+struct Cli {
+    /// Device: sim (RTL in Verilator), model (firmware model) or vfio:<pci address>.
+    #[arg(long, global = true, default_value = "sim")]
+    device: String,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Show offload capabilities and which are on (like `ethtool -k`).
+    Caps,
+    /// Show the NIC's statistics counters (like `ethtool -S`).
+    Stats,
+    /// Dump BAR0 registers, decoded (like `ethtool -d`).
+    Regs,
+    /// Loop random frames through the NIC and check them byte for byte (like `ethtool -t`).
+    Selftest(SelftestArgs),
+}
+
+#[derive(clap::Args)]
+struct SelftestArgs {
+    /// Number of frames.
+    #[arg(long, default_value_t = 1000)]
+    frames: u64,
+    /// Smallest frame, bytes.
+    #[arg(long, default_value_t = 60)]
+    min_len: usize,
+    /// Largest frame, bytes.
+    #[arg(long, default_value_t = 9000)]
+    max_len: usize,
+    /// Seed for frame sizes and contents (and sim stalls); print it, replay it.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where frames turn around: inside the NIC's MAC, or a connector on the wire port.
+    #[arg(long, value_enum, default_value_t = LoopbackArg::Mac)]
+    loopback: LoopbackArg,
+    /// Random backpressure on every channel of the sim device.
+    #[arg(long)]
+    stalls: bool,
+    /// Test-only fault: the wire loopback connector corrupts this frame (implies --loopback wire).
+    #[arg(long, hide = true)]
+    fault_corrupt_frame: Option<u64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LoopbackArg {
+    Mac,
+    Wire,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let spec: DeviceSpec = match cli.device.parse() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("nicctl: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cli, &spec) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nicctl: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
+    let opts = match &cli.cmd {
+        Cmd::Selftest(a) => SimOptions {
+            seed: a.seed,
+            stalls: a.stalls,
+        },
+        _ => SimOptions::default(),
+    };
+    let mut dev =
+        backend::open(spec, opts).with_context(|| format!("cannot open device {spec}"))?;
+    match &cli.cmd {
+        Cmd::Caps => caps(&mut dev, cli.json),
+        Cmd::Stats => stats(&mut dev, cli.json),
+        Cmd::Regs => regs(&mut dev, cli.json),
+        Cmd::Selftest(a) => selftest(dev, spec, a, cli.json),
+    }
+}
+
+fn caps(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
+    let id = dev.read32(contract::reg::ID)?;
+    anyhow::ensure!(
+        id == contract::limits::ID_MAGIC,
+        "not our NIC: ID reads {id:#010x}"
+    );
+    let version = dev.read32(contract::reg::VERSION)?;
+    let caps = dev.read32(contract::reg::CAPS)?;
+    let features = dev.read32(contract::reg::FEATURES)?;
+    let ctrl = dev.read32(contract::reg::CTRL)?;
+    let max_frame = dev.read32(contract::reg::MAX_FRAME)?;
+    let queues = dev.read32(contract::reg::QUEUES)?;
+    // Loopback is a control bit, not an offload switch.
+    let enabled = |bit: u32| {
+        if bit == contract::cap::LOOPBACK {
+            ctrl & contract::ctrl::LOOPBACK != 0
+        } else {
+            features & bit != 0
+        }
+    };
+    if json {
+        let list: Vec<_> = FEATURES
+            .iter()
+            .map(|f| json!({"name": f.name, "available": caps & f.bit != 0, "enabled": enabled(f.bit)}))
+            .collect();
+        let v = json!({
+            "version": format!("{}.{}", version >> 16, version & 0xffff),
+            "max_frame": max_frame,
+            "tx_queues": queues & 0xff,
+            "rx_queues": (queues >> 8) & 0xff,
+            "features": list,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("Features for {}:", dev.describe());
+        for f in FEATURES {
+            let state = if enabled(f.bit) { "on" } else { "off" };
+            let fixed = if caps & f.bit == 0 { " [fixed]" } else { "" };
+            println!("{}: {state}{fixed}", f.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stats(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
+    let s = read_stats(dev.as_mut())?;
+    if json {
+        let m: serde_json::Map<_, _> = s
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), json!(v)))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&m)?);
+    } else {
+        println!("NIC statistics:");
+        for (k, v) in s {
+            println!("     {}: {v}", k.to_lowercase());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn regs(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
+    let mut rows = Vec::new();
+    for t in [contract::REGISTERS] {
+        for it in t.items {
+            rows.push((it.name.to_string(), it.value as u32, it.doc));
+        }
+    }
+    for (dir, base) in [
+        ("TXQ0", contract::limits::TXQ_BASE),
+        ("RXQ0", contract::limits::RXQ_BASE),
+    ] {
+        for it in contract::QUEUE_REGISTERS.items {
+            rows.push((format!("{dir}_{}", it.name), base + it.value as u32, it.doc));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, off, doc) in rows {
+        let v = dev.read32(off)?;
+        out.push((name, off, v, decode(off, v), doc));
+    }
+    if json {
+        let list: Vec<_> = out
+            .iter()
+            .map(|(n, o, v, d, _)| json!({"name": n, "offset": o, "value": v, "decoded": d}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        println!("BAR0 registers of {}:", dev.describe());
+        for (n, o, v, d, _) in out {
+            let d = if d.is_empty() {
+                String::new()
+            } else {
+                format!("  {d}")
+            };
+            println!("0x{o:03x}  {n:<16} 0x{v:08x}{d}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Names the set bits of registers that hold bit fields.
+fn decode(off: u32, v: u32) -> String {
+    use contract::*;
+    let table = match off {
+        o if o == reg::CAPS || o == reg::FEATURES => Some(CAPS),
+        o if o == reg::CTRL => Some(CTRL),
+        o if o == reg::STATUS => Some(STATUS),
+        o if o == reg::ERR_CAUSE => Some(ERRORS),
+        o if o == reg::IRQ_CAUSE || o == reg::IRQ_MASK => Some(IRQ),
+        o if o == txq(0, qreg::STATUS) || o == rxq(0, qreg::STATUS) => Some(QSTATUS),
+        o if o == txq(0, qreg::CTRL) || o == rxq(0, qreg::CTRL) => Some(QCTRL),
+        _ => None,
+    };
+    if off == reg::ERR_INFO {
+        return describe_err_info(v).unwrap_or_default();
+    }
+    match table {
+        Some(t) if t.kind == TableKind::Bits => t
+            .items
+            .iter()
+            .filter(|i| v >> i.value & 1 != 0)
+            .map(|i| i.name)
+            .collect::<Vec<_>>()
+            .join("|"),
+        _ => String::new(),
+    }
+}
+
+fn selftest(
+    dev: Box<dyn Device>,
+    spec: &DeviceSpec,
+    a: &SelftestArgs,
+    json: bool,
+) -> Result<ExitCode> {
+    anyhow::ensure!(a.frames > 0, "--frames must be at least 1");
+    anyhow::ensure!(
+        (1..=contract::limits::MAX_FRAME as usize).contains(&a.min_len)
+            && a.min_len <= a.max_len
+            && a.max_len <= contract::limits::MAX_FRAME as usize,
+        "frame sizes must satisfy 1 <= --min-len <= --max-len <= {}",
+        contract::limits::MAX_FRAME
+    );
+    let cfg = SelftestConfig {
+        frames: a.frames,
+        min_len: a.min_len,
+        max_len: a.max_len,
+        seed: a.seed,
+        loopback: match (a.loopback, a.fault_corrupt_frame) {
+            (_, Some(_)) | (LoopbackArg::Wire, _) => Loopback::Wire,
+            (LoopbackArg::Mac, None) => Loopback::Mac,
+        },
+        corrupt_frame: a.fault_corrupt_frame,
+    };
+    let mut drv = Driver::open(dev).with_context(|| format!("cannot bring up {spec}"))?;
+    let r = selftest::run(&mut drv, &cfg).with_context(|| format!("selftest on {spec} stopped"))?;
+    let loopback = match cfg.loopback {
+        Loopback::Mac => "mac",
+        Loopback::Wire => "wire",
+    };
+    if json {
+        let v = json!({
+            "device": spec.to_string(), "result": if r.passed() { "PASS" } else { "FAIL" },
+            "frames_sent": r.frames_sent, "frames_verified": r.frames_ok, "bytes": r.bytes,
+            "device_ns": r.device_ns, "seed": cfg.seed, "loopback": loopback,
+            "failures": r.failures, "first_failure": r.first_failure,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "The test result is {}",
+            if r.passed() { "PASS" } else { "FAIL" }
+        );
+        println!("The test extra info:");
+        println!("device               {}", drv.device().describe());
+        println!("loopback             {loopback}");
+        println!("seed                 {}", cfg.seed);
+        println!("frames sent          {}", r.frames_sent);
+        println!("frames verified      {}", r.frames_ok);
+        println!("bytes verified       {}", r.bytes);
+        println!("device time          {:.3} ms", r.device_ns as f64 / 1e6);
+        if let Some(f) = &r.first_failure {
+            println!("failures             {}", r.failures);
+            eprintln!("nicctl: selftest failed: {f}");
+        }
+    }
+    Ok(if r.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

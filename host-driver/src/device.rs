@@ -1,0 +1,184 @@
+//! The one interface the driver uses to reach a NIC: MMIO, DMA memory and
+//! interrupt wait. Backends: `model` (the firmware model), `sim` (the RTL in
+//! Verilator); a VFIO backend for the real card implements the same trait.
+
+use firmware_model::mem::{DmaAddr, DmaFault, OutOfDmaMemory};
+use firmware_model::nic::Frame;
+use std::fmt;
+
+/// A backend failure: the device did not answer, or the host asked for
+/// something it cannot give.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("{0}")]
+    Mmio(String),
+    #[error(transparent)]
+    OutOfMemory(#[from] OutOfDmaMemory),
+    #[error("host access outside DMA memory: {0}")]
+    HostAccess(#[from] DmaFault),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// A NIC as the driver sees it.
+pub trait Device {
+    /// One line naming what this device is.
+    fn describe(&self) -> String;
+    /// Reads a 32-bit BAR0 register.
+    fn read32(&mut self, offset: u32) -> Result<u32, DeviceError>;
+    /// Writes a 32-bit BAR0 register.
+    fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError>;
+    /// Allocates zeroed DMA memory the device can reach.
+    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaAddr, DeviceError>;
+    /// The CPU reads DMA memory.
+    fn mem_read(&mut self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DeviceError>;
+    /// The CPU writes DMA memory.
+    fn mem_write(&mut self, addr: DmaAddr, data: &[u8]) -> Result<(), DeviceError>;
+    /// Lets the device run until its interrupt line is high (true) or
+    /// `timeout_ns` of device time have passed (false).
+    fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError>;
+    /// The device's time, ns (simulated for sim and model).
+    fn now_ns(&self) -> u64;
+    /// Sends a frame into the NIC's MAC RX port from the wire (simulated devices).
+    fn wire_send(&mut self, _frame: Frame) -> Result<(), DeviceError> {
+        Err(DeviceError::Unsupported(format!(
+            "{} has no simulated wire",
+            self.describe()
+        )))
+    }
+    /// Takes the next frame the NIC sent on the wire (simulated devices).
+    fn wire_recv(&mut self) -> Option<Frame> {
+        None
+    }
+    /// Plugs a loopback connector into the wire port: every frame the NIC
+    /// sends comes back into its RX port. `None` unplugs.
+    fn set_wire_plug(&mut self, _plug: Option<WirePlug>) -> Result<(), DeviceError> {
+        Err(DeviceError::Unsupported(format!(
+            "{} has no simulated wire",
+            self.describe()
+        )))
+    }
+}
+
+/// A loopback connector on the wire port. `corrupt_frame` is a test-only
+/// fault: that frame (counting from 0) comes back with one byte flipped.
+#[derive(Debug, Clone, Default)]
+pub struct WirePlug {
+    pub corrupt_frame: Option<u64>,
+    seen: u64,
+}
+
+impl WirePlug {
+    pub fn new(corrupt_frame: Option<u64>) -> Self {
+        WirePlug {
+            corrupt_frame,
+            seen: 0,
+        }
+    }
+
+    /// Passes one frame through the connector.
+    pub fn pass(&mut self, mut f: Frame) -> Frame {
+        if self.corrupt_frame == Some(self.seen) && !f.data.is_empty() {
+            let mid = f.data.len() / 2;
+            f.data[mid] ^= 0x5a;
+        }
+        self.seen += 1;
+        f
+    }
+}
+
+/// Which device to open, as named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceSpec {
+    /// The RTL in Verilator.
+    Sim,
+    /// The firmware model.
+    Model,
+    /// A real NIC bound to vfio-pci at this PCI address.
+    Vfio(String),
+}
+
+/// The valid `--device` forms, for error messages.
+pub const DEVICE_FORMS: &str = "sim, model, vfio:<pci address> (e.g. vfio:0000:03:00.0)";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown device '{0}': valid forms are {DEVICE_FORMS}")]
+pub struct BadDeviceSpec(pub String);
+
+impl std::str::FromStr for DeviceSpec {
+    type Err = BadDeviceSpec;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sim" => Ok(DeviceSpec::Sim),
+            "model" => Ok(DeviceSpec::Model),
+            _ => match s.strip_prefix("vfio:") {
+                Some(addr) if is_pci_address(addr) => Ok(DeviceSpec::Vfio(addr.to_string())),
+                _ => Err(BadDeviceSpec(s.to_string())),
+            },
+        }
+    }
+}
+
+impl fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeviceSpec::Sim => f.write_str("sim"),
+            DeviceSpec::Model => f.write_str("model"),
+            DeviceSpec::Vfio(a) => write!(f, "vfio:{a}"),
+        }
+    }
+}
+
+/// `dddd:bb:dd.f`, hexadecimal.
+fn is_pci_address(s: &str) -> bool {
+    let b = s.as_bytes();
+    let hex = |r: std::ops::Range<usize>| b[r].iter().all(|c| c.is_ascii_hexdigit());
+    b.len() == 12
+        && b[4] == b':'
+        && b[7] == b':'
+        && b[10] == b'.'
+        && hex(0..4)
+        && hex(5..7)
+        && hex(8..10)
+        && (b'0'..=b'7').contains(&b[11])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_spec_parses_valid_forms_and_names_them_on_error() {
+        assert_eq!("sim".parse::<DeviceSpec>().unwrap(), DeviceSpec::Sim);
+        assert_eq!("model".parse::<DeviceSpec>().unwrap(), DeviceSpec::Model);
+        assert_eq!(
+            "vfio:0000:03:00.0".parse::<DeviceSpec>().unwrap(),
+            DeviceSpec::Vfio("0000:03:00.0".into())
+        );
+        for bad in [
+            "",
+            "SIM",
+            "vfio:",
+            "vfio:03:00.0",
+            "vfio:0000:03:00.9",
+            "eth0",
+        ] {
+            let e = bad.parse::<DeviceSpec>().unwrap_err().to_string();
+            assert!(e.contains("valid forms are sim, model, vfio:"), "{e}");
+            assert!(e.contains(&format!("'{bad}'")), "{e}");
+        }
+    }
+
+    #[test]
+    fn wire_plug_corrupts_only_the_named_frame() {
+        let mut p = WirePlug::new(Some(1));
+        let f = Frame {
+            data: vec![1, 2, 3, 4],
+            bad: false,
+        };
+        assert_eq!(p.pass(f.clone()), f);
+        assert_ne!(p.pass(f.clone()), f);
+        assert_eq!(p.pass(f.clone()), f);
+    }
+}

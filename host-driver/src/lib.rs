@@ -1,0 +1,62 @@
+//! Host driver for the NIC.
+//!
+//! - [`device`]: the `Device` trait every backend implements, and device names.
+//! - [`backend`]: `model` (firmware model) and `sim` (RTL in Verilator).
+//! - [`driver`]: reset, capabilities, rings, transmit, receive, statistics.
+//! - [`selftest`]: frames through a loopback, checked byte for byte.
+
+pub mod backend;
+pub mod device;
+pub mod driver;
+pub mod selftest;
+
+pub use device::{Device, DeviceError, DeviceSpec};
+pub use driver::{Driver, DriverError};
+
+impl<D: Device + ?Sized> Device for Box<D> {
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+    fn read32(&mut self, offset: u32) -> Result<u32, DeviceError> {
+        (**self).read32(offset)
+    }
+    fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError> {
+        (**self).write32(offset, value)
+    }
+    fn dma_alloc(
+        &mut self,
+        len: usize,
+        align: u64,
+    ) -> Result<firmware_model::mem::DmaAddr, DeviceError> {
+        (**self).dma_alloc(len, align)
+    }
+    fn mem_read(
+        &mut self,
+        addr: firmware_model::mem::DmaAddr,
+        buf: &mut [u8],
+    ) -> Result<(), DeviceError> {
+        (**self).mem_read(addr, buf)
+    }
+    fn mem_write(
+        &mut self,
+        addr: firmware_model::mem::DmaAddr,
+        data: &[u8],
+    ) -> Result<(), DeviceError> {
+        (**self).mem_write(addr, data)
+    }
+    fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError> {
+        (**self).wait_irq(timeout_ns)
+    }
+    fn now_ns(&self) -> u64 {
+        (**self).now_ns()
+    }
+    fn wire_send(&mut self, frame: firmware_model::nic::Frame) -> Result<(), DeviceError> {
+        (**self).wire_send(frame)
+    }
+    fn wire_recv(&mut self) -> Option<firmware_model::nic::Frame> {
+        (**self).wire_recv()
+    }
+    fn set_wire_plug(&mut self, plug: Option<device::WirePlug>) -> Result<(), DeviceError> {
+        (**self).set_wire_plug(plug)
+    }
+}

@@ -1,0 +1,196 @@
+// extern "C" shim between the Rust harness and the verilated nic_top.
+// One call, nic_step, runs one clock cycle: it applies the harness's inputs,
+// settles the logic with the clock low, copies the outputs the harness needs
+// to decide this cycle's handshakes, then raises the clock.
+// The struct layouts must match `ffi::Inputs`/`ffi::Outputs` in src/ffi.rs.
+
+#include <cstdint>
+#include <memory>
+
+#include "Vnic_top.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+extern "C" {
+
+struct NicInputs {
+    uint64_t now_ns;
+    uint64_t m_axi_rdata;
+    uint64_t s_axis_rx_tdata;
+    uint32_t s_axil_wdata;
+    uint16_t s_axil_awaddr;
+    uint16_t s_axil_araddr;
+    uint8_t rst;
+    uint8_t s_axil_awvalid;
+    uint8_t s_axil_wstrb;
+    uint8_t s_axil_wvalid;
+    uint8_t s_axil_bready;
+    uint8_t s_axil_arvalid;
+    uint8_t s_axil_rready;
+    uint8_t m_axi_awready;
+    uint8_t m_axi_wready;
+    uint8_t m_axi_bid;
+    uint8_t m_axi_bresp;
+    uint8_t m_axi_bvalid;
+    uint8_t m_axi_arready;
+    uint8_t m_axi_rid;
+    uint8_t m_axi_rresp;
+    uint8_t m_axi_rlast;
+    uint8_t m_axi_rvalid;
+    uint8_t m_axis_tx_tready;
+    uint8_t s_axis_rx_tkeep;
+    uint8_t s_axis_rx_tvalid;
+    uint8_t s_axis_rx_tlast;
+    uint8_t s_axis_rx_tuser;
+};
+
+struct NicOutputs {
+    uint64_t m_axi_awaddr;
+    uint64_t m_axi_wdata;
+    uint64_t m_axi_araddr;
+    uint64_t m_axis_tx_tdata;
+    uint32_t s_axil_rdata;
+    uint8_t s_axil_awready;
+    uint8_t s_axil_wready;
+    uint8_t s_axil_bresp;
+    uint8_t s_axil_bvalid;
+    uint8_t s_axil_arready;
+    uint8_t s_axil_rresp;
+    uint8_t s_axil_rvalid;
+    uint8_t m_axi_awid;
+    uint8_t m_axi_awlen;
+    uint8_t m_axi_awsize;
+    uint8_t m_axi_awburst;
+    uint8_t m_axi_awvalid;
+    uint8_t m_axi_wstrb;
+    uint8_t m_axi_wlast;
+    uint8_t m_axi_wvalid;
+    uint8_t m_axi_bready;
+    uint8_t m_axi_arid;
+    uint8_t m_axi_arlen;
+    uint8_t m_axi_arsize;
+    uint8_t m_axi_arburst;
+    uint8_t m_axi_arvalid;
+    uint8_t m_axi_rready;
+    uint8_t m_axis_tx_tkeep;
+    uint8_t m_axis_tx_tvalid;
+    uint8_t m_axis_tx_tlast;
+    uint8_t m_axis_tx_tuser;
+    uint8_t s_axis_rx_tready;
+    uint8_t irq;
+};
+
+struct NicSim {
+    std::unique_ptr<VerilatedContext> ctx;
+    std::unique_ptr<Vnic_top> top;
+    std::unique_ptr<VerilatedFstC> trace;
+    uint64_t half_cycles = 0;
+};
+
+// trace_path: NULL for no waveform, else the FST file to write.
+NicSim* nic_sim_new(const char* trace_path) {
+    NicSim* s = new NicSim;
+    s->ctx.reset(new VerilatedContext);
+    s->ctx->traceEverOn(trace_path != nullptr);
+    s->top.reset(new Vnic_top(s->ctx.get(), "nic_top"));
+    if (trace_path) {
+        s->trace.reset(new VerilatedFstC);
+        s->top->trace(s->trace.get(), 99);
+        s->trace->open(trace_path);
+    }
+    s->top->clk = 0;
+    s->top->eval();
+    return s;
+}
+
+void nic_sim_free(NicSim* s) {
+    if (!s) return;
+    if (s->trace) s->trace->close();
+    s->top->final();
+    delete s;
+}
+
+static void apply(Vnic_top* t, const NicInputs* in) {
+    t->rst = in->rst;
+    t->now_ns = in->now_ns;
+    t->s_axil_awaddr = in->s_axil_awaddr;
+    t->s_axil_awvalid = in->s_axil_awvalid;
+    t->s_axil_wdata = in->s_axil_wdata;
+    t->s_axil_wstrb = in->s_axil_wstrb;
+    t->s_axil_wvalid = in->s_axil_wvalid;
+    t->s_axil_bready = in->s_axil_bready;
+    t->s_axil_araddr = in->s_axil_araddr;
+    t->s_axil_arvalid = in->s_axil_arvalid;
+    t->s_axil_rready = in->s_axil_rready;
+    t->m_axi_awready = in->m_axi_awready;
+    t->m_axi_wready = in->m_axi_wready;
+    t->m_axi_bid = in->m_axi_bid;
+    t->m_axi_bresp = in->m_axi_bresp;
+    t->m_axi_bvalid = in->m_axi_bvalid;
+    t->m_axi_arready = in->m_axi_arready;
+    t->m_axi_rid = in->m_axi_rid;
+    t->m_axi_rdata = in->m_axi_rdata;
+    t->m_axi_rresp = in->m_axi_rresp;
+    t->m_axi_rlast = in->m_axi_rlast;
+    t->m_axi_rvalid = in->m_axi_rvalid;
+    t->m_axis_tx_tready = in->m_axis_tx_tready;
+    t->s_axis_rx_tdata = in->s_axis_rx_tdata;
+    t->s_axis_rx_tkeep = in->s_axis_rx_tkeep;
+    t->s_axis_rx_tvalid = in->s_axis_rx_tvalid;
+    t->s_axis_rx_tlast = in->s_axis_rx_tlast;
+    t->s_axis_rx_tuser = in->s_axis_rx_tuser;
+}
+
+static void collect(const Vnic_top* t, NicOutputs* o) {
+    o->s_axil_awready = t->s_axil_awready;
+    o->s_axil_wready = t->s_axil_wready;
+    o->s_axil_bresp = t->s_axil_bresp;
+    o->s_axil_bvalid = t->s_axil_bvalid;
+    o->s_axil_arready = t->s_axil_arready;
+    o->s_axil_rdata = t->s_axil_rdata;
+    o->s_axil_rresp = t->s_axil_rresp;
+    o->s_axil_rvalid = t->s_axil_rvalid;
+    o->m_axi_awid = t->m_axi_awid;
+    o->m_axi_awaddr = t->m_axi_awaddr;
+    o->m_axi_awlen = t->m_axi_awlen;
+    o->m_axi_awsize = t->m_axi_awsize;
+    o->m_axi_awburst = t->m_axi_awburst;
+    o->m_axi_awvalid = t->m_axi_awvalid;
+    o->m_axi_wdata = t->m_axi_wdata;
+    o->m_axi_wstrb = t->m_axi_wstrb;
+    o->m_axi_wlast = t->m_axi_wlast;
+    o->m_axi_wvalid = t->m_axi_wvalid;
+    o->m_axi_bready = t->m_axi_bready;
+    o->m_axi_arid = t->m_axi_arid;
+    o->m_axi_araddr = t->m_axi_araddr;
+    o->m_axi_arlen = t->m_axi_arlen;
+    o->m_axi_arsize = t->m_axi_arsize;
+    o->m_axi_arburst = t->m_axi_arburst;
+    o->m_axi_arvalid = t->m_axi_arvalid;
+    o->m_axi_rready = t->m_axi_rready;
+    o->m_axis_tx_tdata = t->m_axis_tx_tdata;
+    o->m_axis_tx_tkeep = t->m_axis_tx_tkeep;
+    o->m_axis_tx_tvalid = t->m_axis_tx_tvalid;
+    o->m_axis_tx_tlast = t->m_axis_tx_tlast;
+    o->m_axis_tx_tuser = t->m_axis_tx_tuser;
+    o->s_axis_rx_tready = t->s_axis_rx_tready;
+    o->irq = t->irq;
+}
+
+// One clock cycle. `out` receives the outputs as they stand just before the
+// rising edge, i.e. the values that decide this cycle's handshakes.
+void nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
+    Vnic_top* t = s->top.get();
+    apply(t, in);
+    t->clk = 0;
+    t->eval();
+    collect(t, out);
+    if (s->trace) s->trace->dump(s->half_cycles);
+    s->half_cycles++;
+    t->clk = 1;
+    t->eval();
+    if (s->trace) s->trace->dump(s->half_cycles);
+    s->half_cycles++;
+}
+
+}  // extern "C"

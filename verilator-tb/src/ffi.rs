@@ -1,0 +1,122 @@
+//! The `extern "C"` surface of `csrc/nic_shim.cpp`. Field order and types
+//! match the C structs exactly (both are `repr(C)`).
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs {
+    pub now_ns: u64,
+    pub m_axi_rdata: u64,
+    pub s_axis_rx_tdata: u64,
+    pub s_axil_wdata: u32,
+    pub s_axil_awaddr: u16,
+    pub s_axil_araddr: u16,
+    pub rst: u8,
+    pub s_axil_awvalid: u8,
+    pub s_axil_wstrb: u8,
+    pub s_axil_wvalid: u8,
+    pub s_axil_bready: u8,
+    pub s_axil_arvalid: u8,
+    pub s_axil_rready: u8,
+    pub m_axi_awready: u8,
+    pub m_axi_wready: u8,
+    pub m_axi_bid: u8,
+    pub m_axi_bresp: u8,
+    pub m_axi_bvalid: u8,
+    pub m_axi_arready: u8,
+    pub m_axi_rid: u8,
+    pub m_axi_rresp: u8,
+    pub m_axi_rlast: u8,
+    pub m_axi_rvalid: u8,
+    pub m_axis_tx_tready: u8,
+    pub s_axis_rx_tkeep: u8,
+    pub s_axis_rx_tvalid: u8,
+    pub s_axis_rx_tlast: u8,
+    pub s_axis_rx_tuser: u8,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outputs {
+    pub m_axi_awaddr: u64,
+    pub m_axi_wdata: u64,
+    pub m_axi_araddr: u64,
+    pub m_axis_tx_tdata: u64,
+    pub s_axil_rdata: u32,
+    pub s_axil_awready: u8,
+    pub s_axil_wready: u8,
+    pub s_axil_bresp: u8,
+    pub s_axil_bvalid: u8,
+    pub s_axil_arready: u8,
+    pub s_axil_rresp: u8,
+    pub s_axil_rvalid: u8,
+    pub m_axi_awid: u8,
+    pub m_axi_awlen: u8,
+    pub m_axi_awsize: u8,
+    pub m_axi_awburst: u8,
+    pub m_axi_awvalid: u8,
+    pub m_axi_wstrb: u8,
+    pub m_axi_wlast: u8,
+    pub m_axi_wvalid: u8,
+    pub m_axi_bready: u8,
+    pub m_axi_arid: u8,
+    pub m_axi_arlen: u8,
+    pub m_axi_arsize: u8,
+    pub m_axi_arburst: u8,
+    pub m_axi_arvalid: u8,
+    pub m_axi_rready: u8,
+    pub m_axis_tx_tkeep: u8,
+    pub m_axis_tx_tvalid: u8,
+    pub m_axis_tx_tlast: u8,
+    pub m_axis_tx_tuser: u8,
+    pub s_axis_rx_tready: u8,
+    pub irq: u8,
+}
+
+/// Opaque handle to the C++ simulation object.
+#[repr(C)]
+pub struct NicSim {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    pub fn nic_sim_new(trace_path: *const std::ffi::c_char) -> *mut NicSim;
+    pub fn nic_sim_free(sim: *mut NicSim);
+    pub fn nic_sim_step(sim: *mut NicSim, inputs: *const Inputs, outputs: *mut Outputs);
+}
+
+/// Owns one verilated `nic_top`.
+pub struct Rtl {
+    ptr: *mut NicSim,
+}
+
+impl Rtl {
+    /// Builds the model; with `trace` set, every cycle is dumped to that FST file.
+    pub fn new(trace: Option<&std::path::Path>) -> Rtl {
+        let path = trace.map(|p| {
+            std::ffi::CString::new(p.to_string_lossy().as_bytes()).expect("trace path has no NUL")
+        });
+        let raw = path.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+        // SAFETY: `raw` is null or a NUL-terminated string that outlives the call;
+        // nic_sim_new copies what it needs and returns an owned, non-null object.
+        let ptr = unsafe { nic_sim_new(raw) };
+        assert!(!ptr.is_null(), "nic_sim_new returned null");
+        Rtl { ptr }
+    }
+
+    /// Runs one clock cycle with `inputs`; returns the outputs as they were just
+    /// before the rising edge.
+    pub fn step(&mut self, inputs: &Inputs) -> Outputs {
+        let mut out = Outputs::default();
+        // SAFETY: `self.ptr` is the live object from nic_sim_new (freed only in
+        // Drop); both structs are repr(C) and match the C definitions.
+        unsafe { nic_sim_step(self.ptr, inputs, &mut out) };
+        out
+    }
+}
+
+impl Drop for Rtl {
+    fn drop(&mut self) {
+        // SAFETY: `self.ptr` came from nic_sim_new and is freed exactly once here.
+        unsafe { nic_sim_free(self.ptr) };
+    }
+}
