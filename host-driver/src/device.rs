@@ -50,6 +50,11 @@ pub trait Device {
     fn wire_recv(&mut self) -> Option<Frame> {
         None
     }
+    /// The whole of host memory, where the backend simulates it (for tests
+    /// that check nothing was written outside posted buffers).
+    fn host_memory(&self) -> Option<&firmware_model::mem::HostMemory> {
+        None
+    }
     /// Plugs a loopback connector into the wire port: every frame the NIC
     /// sends comes back into its RX port. `None` unplugs.
     fn set_wire_plug(&mut self, _plug: Option<WirePlug>) -> Result<(), DeviceError> {

@@ -56,6 +56,9 @@ impl<D: Device + ?Sized> Device for Box<D> {
     fn wire_recv(&mut self) -> Option<firmware_model::nic::Frame> {
         (**self).wire_recv()
     }
+    fn host_memory(&self) -> Option<&firmware_model::mem::HostMemory> {
+        (**self).host_memory()
+    }
     fn set_wire_plug(&mut self, plug: Option<device::WirePlug>) -> Result<(), DeviceError> {
         (**self).set_wire_plug(plug)
     }

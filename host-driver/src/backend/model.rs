@@ -121,6 +121,10 @@ impl Device for ModelDevice {
         self.nic.wire_tx_pop()
     }
 
+    fn host_memory(&self) -> Option<&HostMemory> {
+        Some(&self.mem)
+    }
+
     fn set_wire_plug(&mut self, plug: Option<WirePlug>) -> Result<(), DeviceError> {
         self.plug = plug;
         Ok(())

@@ -98,6 +98,10 @@ impl Device for SimDevice {
         self.sim.wire_tx.pop_front()
     }
 
+    fn host_memory(&self) -> Option<&HostMemory> {
+        Some(&self.sim.mem)
+    }
+
     fn set_wire_plug(&mut self, plug: Option<WirePlug>) -> Result<(), DeviceError> {
         self.plug = plug;
         Ok(())

@@ -1,0 +1,209 @@
+//! A register-level rig for tests that must do what the driver never does:
+//! post malformed descriptors, ring bad doorbells, point at unmapped memory.
+//! It speaks only through the `Device` trait, so every test runs unchanged on
+//! the model and on the RTL.
+
+#![allow(dead_code)]
+
+use firmware_model::contract::{cpl, limits, qctrl, qreg, reg, rxd, rxq, txd, txq, CPL_FLAG_PHASE};
+use firmware_model::mem::{DmaAddr, HostMemory};
+use host_driver::backend::model::ModelDevice;
+use host_driver::backend::sim::SimDevice;
+use host_driver::device::Device;
+
+/// Both backends, for tests that run on each.
+pub fn devices(seed: u64, stalls: bool) -> Vec<(&'static str, Box<dyn Device>)> {
+    vec![
+        ("model", Box::new(ModelDevice::new()) as Box<dyn Device>),
+        (
+            "sim",
+            Box::new(SimDevice::new(seed, stalls)) as Box<dyn Device>,
+        ),
+    ]
+}
+
+/// Seed from `NIC_TEST_SEED` if set, else `default`; printed so a run can be replayed.
+pub fn seed(default: u64) -> u64 {
+    let s = std::env::var("NIC_TEST_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    eprintln!("seed {s} (replay with NIC_TEST_SEED={s})");
+    s
+}
+
+/// First address past the simulated host memory window.
+pub const MEM_END: u64 = HostMemory::DEFAULT_BASE + HostMemory::DEFAULT_SIZE as u64;
+
+/// One queue as the test sets it up.
+#[derive(Debug, Clone, Copy)]
+pub struct Queue {
+    pub is_rx: bool,
+    pub entries: u32,
+    pub ring: DmaAddr,
+    pub cpls: DmaAddr,
+    /// Next completion index the test expects, and its phase.
+    pub next: u32,
+    pub phase: bool,
+    /// The test's producer index.
+    pub tail: u32,
+}
+
+impl Queue {
+    pub fn reg(&self, r: u32) -> u32 {
+        if self.is_rx {
+            rxq(0, r)
+        } else {
+            txq(0, r)
+        }
+    }
+    pub fn desc_size(&self) -> usize {
+        if self.is_rx {
+            rxd::SIZE
+        } else {
+            txd::SIZE
+        }
+    }
+    pub fn desc_addr(&self, i: u32) -> DmaAddr {
+        self.ring.offset(i as u64 * self.desc_size() as u64)
+    }
+    pub fn cpl_addr(&self, i: u32) -> DmaAddr {
+        self.cpls.offset(i as u64 * cpl::SIZE as u64)
+    }
+}
+
+/// Allocates both rings of a queue and enables it. Returns the queue even
+/// when the NIC refused to enable it (the test checks).
+pub fn setup_queue(dev: &mut dyn Device, is_rx: bool, entries: u32) -> Queue {
+    let dsz = if is_rx { rxd::SIZE } else { txd::SIZE };
+    let n = entries.clamp(1, limits::MAX_RING_SIZE) as usize;
+    let ring = dev.dma_alloc(n * dsz, limits::RING_ALIGN as u64).unwrap();
+    let cpls = dev
+        .dma_alloc(n * cpl::SIZE, limits::RING_ALIGN as u64)
+        .unwrap();
+    let q = Queue {
+        is_rx,
+        entries,
+        ring,
+        cpls,
+        next: 0,
+        phase: true,
+        tail: 0,
+    };
+    program(dev, &q, ring, cpls);
+    q
+}
+
+/// Writes the queue registers and sets ENABLE.
+pub fn program(dev: &mut dyn Device, q: &Queue, ring: DmaAddr, cpls: DmaAddr) {
+    dev.write32(q.reg(qreg::CTRL), 0).unwrap();
+    dev.write32(q.reg(qreg::RING_LO), ring.0 as u32).unwrap();
+    dev.write32(q.reg(qreg::RING_HI), (ring.0 >> 32) as u32)
+        .unwrap();
+    dev.write32(q.reg(qreg::CPL_LO), cpls.0 as u32).unwrap();
+    dev.write32(q.reg(qreg::CPL_HI), (cpls.0 >> 32) as u32)
+        .unwrap();
+    dev.write32(q.reg(qreg::SIZE), q.entries).unwrap();
+    dev.write32(q.reg(qreg::CTRL), qctrl::ENABLE).unwrap();
+}
+
+pub fn tx_desc(addr: u64, len: u32) -> [u8; txd::SIZE] {
+    let mut d = [0u8; txd::SIZE];
+    d[txd::ADDR].copy_from_slice(&addr.to_le_bytes());
+    d[txd::LEN].copy_from_slice(&len.to_le_bytes());
+    d
+}
+
+pub fn rx_desc(addr: u64, len: u32) -> [u8; rxd::SIZE] {
+    let mut d = [0u8; rxd::SIZE];
+    d[rxd::ADDR].copy_from_slice(&addr.to_le_bytes());
+    d[rxd::LEN].copy_from_slice(&len.to_le_bytes());
+    d
+}
+
+/// Writes a descriptor at the queue's tail and advances the test's tail (no doorbell).
+pub fn post(dev: &mut dyn Device, q: &mut Queue, desc: &[u8]) {
+    dev.mem_write(q.desc_addr(q.tail), desc).unwrap();
+    q.tail = (q.tail + 1) % q.entries;
+}
+
+pub fn doorbell(dev: &mut dyn Device, q: &Queue) {
+    dev.write32(q.reg(qreg::TAIL), q.tail).unwrap();
+}
+
+/// The next completion record if the NIC has written it (raw 16 bytes).
+pub fn take_cpl(dev: &mut dyn Device, q: &mut Queue) -> Option<[u8; cpl::SIZE]> {
+    let mut b = [0u8; cpl::SIZE];
+    dev.mem_read(q.cpl_addr(q.next), &mut b).unwrap();
+    if (b[cpl::FLAGS.start] & CPL_FLAG_PHASE != 0) != q.phase {
+        return None;
+    }
+    q.next = (q.next + 1) % q.entries;
+    if q.next == 0 {
+        q.phase = !q.phase;
+    }
+    Some(b)
+}
+
+/// Runs the device until `want` completions have arrived on `q` or `limit_ns`
+/// of device time passed; returns what arrived.
+pub fn wait_cpls(
+    dev: &mut dyn Device,
+    q: &mut Queue,
+    want: usize,
+    limit_ns: u64,
+) -> Vec<[u8; cpl::SIZE]> {
+    let mut got = Vec::new();
+    let deadline = dev.now_ns() + limit_ns;
+    loop {
+        while let Some(c) = take_cpl(dev, q) {
+            got.push(c);
+        }
+        if got.len() >= want || dev.now_ns() >= deadline {
+            return got;
+        }
+        let cause = dev.read32(reg::IRQ_CAUSE).unwrap();
+        dev.write32(reg::IRQ_CAUSE, cause).unwrap();
+        dev.wait_irq(20_000).unwrap();
+    }
+}
+
+pub fn u32_at(b: &[u8], r: std::ops::Range<usize>) -> u32 {
+    let mut w = [0u8; 4];
+    w[..r.len()].copy_from_slice(&b[r]);
+    u32::from_le_bytes(w)
+}
+
+/// Reads a 64-bit statistics counter.
+pub fn stat(dev: &mut dyn Device, off: u32) -> u64 {
+    let lo = dev.read32(off).unwrap() as u64;
+    let hi = dev.read32(off + 4).unwrap() as u64;
+    hi << 32 | lo
+}
+
+/// Bytes of host memory that changed between `before` and now, outside the
+/// `allowed` address ranges. Each entry: (address, old, new).
+pub fn writes_outside(
+    dev: &dyn Device,
+    before: &HostMemory,
+    allowed: &[(DmaAddr, usize)],
+) -> Vec<(u64, u8, u8)> {
+    let now = dev.host_memory().expect("simulated device has host memory");
+    let base = now.base().0;
+    let mut bad = Vec::new();
+    for (i, (a, b)) in before.as_bytes().iter().zip(now.as_bytes()).enumerate() {
+        if a != b {
+            let addr = base + i as u64;
+            if !allowed
+                .iter()
+                .any(|(s, n)| addr >= s.0 && addr < s.0 + *n as u64)
+            {
+                bad.push((addr, *a, *b));
+                if bad.len() > 16 {
+                    break;
+                }
+            }
+        }
+    }
+    bad
+}
