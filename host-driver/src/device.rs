@@ -50,6 +50,11 @@ pub trait Device {
     fn wire_recv(&mut self) -> Option<Frame> {
         None
     }
+    /// Protocol breaches a simulation harness saw on the device's interfaces
+    /// (AXI, AXI-Stream rules); always empty for real hardware.
+    fn protocol_errors(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The whole of host memory, where the backend simulates it (for tests
     /// that check nothing was written outside posted buffers).
     fn host_memory(&self) -> Option<&firmware_model::mem::HostMemory> {

@@ -56,6 +56,9 @@ impl<D: Device + ?Sized> Device for Box<D> {
     fn wire_recv(&mut self) -> Option<firmware_model::nic::Frame> {
         (**self).wire_recv()
     }
+    fn protocol_errors(&self) -> Vec<String> {
+        (**self).protocol_errors()
+    }
     fn host_memory(&self) -> Option<&firmware_model::mem::HostMemory> {
         (**self).host_memory()
     }

@@ -147,6 +147,9 @@ pub fn run<D: Device>(
         }
     }
     report.device_ns = drv.device().now_ns() - start_ns;
+    if let Some(e) = drv.device().protocol_errors().first() {
+        fail(&mut report, format!("interface protocol breach: {e}"));
+    }
     let stats = drv.stats()?;
     let get = |n: &str| stats.iter().find(|(k, _)| *k == n).map_or(0, |(_, v)| *v);
     if report.passed() && (get("TX_FRAMES") != cfg.frames || get("RX_FRAMES") != cfg.frames) {

@@ -98,6 +98,10 @@ impl Device for SimDevice {
         self.sim.wire_tx.pop_front()
     }
 
+    fn protocol_errors(&self) -> Vec<String> {
+        self.sim.protocol_errors.clone()
+    }
+
     fn host_memory(&self) -> Option<&HostMemory> {
         Some(&self.sim.mem)
     }

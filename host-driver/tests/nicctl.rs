@@ -1,0 +1,136 @@
+//! nicctl as a user runs it: the binary, its exit code and what it prints.
+
+use std::process::{Command, Output};
+
+fn nicctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nicctl"))
+        .args(args)
+        .output()
+        .expect("run nicctl")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn caps_json_is_identical_on_sim_and_model() {
+    let sim = nicctl(&["caps", "--device", "sim", "--json"]);
+    let model = nicctl(&["caps", "--device", "model", "--json"]);
+    assert!(
+        sim.status.success() && model.status.success(),
+        "{}{}",
+        text(&sim.stderr),
+        text(&model.stderr)
+    );
+    assert_eq!(text(&sim.stdout), text(&model.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&sim.stdout).expect("caps --json is JSON");
+    let names: Vec<&str> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"rx-checksumming") && names.contains(&"tcp-segmentation-offload"),
+        "{names:?}"
+    );
+    // No offload engine is built yet: every offload is reported absent, never faked.
+    for f in v["features"].as_array().unwrap() {
+        let available = f["available"].as_bool().unwrap();
+        assert_eq!(available, f["name"] == "loopback", "{f}");
+    }
+}
+
+#[test]
+fn caps_text_reads_like_ethtool_k() {
+    let out = nicctl(&["caps", "--device", "model"]);
+    let s = text(&out.stdout);
+    assert!(s.starts_with("Features for model"), "{s}");
+    assert!(s.contains("\nrx-checksumming: off [fixed]\n"), "{s}");
+    assert!(s.contains("\nloopback: off\n"), "{s}");
+}
+
+fn selftest_passes(device: &str, extra: &[&str]) {
+    let mut args = vec!["selftest", "--device", device, "--frames", "1000", "--json"];
+    args.extend_from_slice(extra);
+    let out = nicctl(&args);
+    assert!(
+        out.status.success(),
+        "selftest on {device} failed: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["result"], "PASS");
+    assert_eq!(v["frames_verified"], 1000);
+}
+
+#[test]
+fn selftest_loops_1000_random_frames_byte_exact_on_sim() {
+    selftest_passes("sim", &["--stalls", "--seed", "11"]);
+}
+
+#[test]
+fn selftest_loops_1000_random_frames_byte_exact_on_model() {
+    selftest_passes("model", &["--seed", "11"]);
+}
+
+#[test]
+fn selftest_through_wire_connector_passes_on_sim() {
+    selftest_passes("sim", &["--loopback", "wire", "--seed", "5"]);
+}
+
+#[test]
+fn selftest_names_the_first_corrupted_frame_and_fails() {
+    for device in ["sim", "model"] {
+        let out = nicctl(&[
+            "selftest",
+            "--device",
+            device,
+            "--frames",
+            "100",
+            "--fault-corrupt-frame",
+            "17",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{device}: {}",
+            text(&out.stdout)
+        );
+        let err = text(&out.stderr);
+        assert!(err.contains("frame 17 ("), "{device}: {err}");
+        assert!(err.contains("differs"), "{device}: {err}");
+        assert!(
+            text(&out.stdout).contains("The test result is FAIL"),
+            "{device}"
+        );
+    }
+}
+
+#[test]
+fn unknown_device_gets_one_line_error_listing_valid_forms() {
+    for bad in ["eth0", "vfio:nonsense", "SIM"] {
+        let out = nicctl(&["caps", "--device", bad]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("'{bad}'")) && err.contains("sim, model, vfio:<pci address>"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn stats_and_regs_print_every_counter_and_register() {
+    let out = nicctl(&["stats", "--device", "sim", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_object().unwrap().len(), 8, "{v}");
+    assert_eq!(v["tx_frames"], 0);
+    let out = nicctl(&["regs", "--device", "model"]);
+    let s = text(&out.stdout);
+    assert!(s.contains("0x000  ID               0x4e494331"), "{s}");
+    assert!(s.contains("RXQ0_HEAD"), "{s}");
+}
