@@ -550,7 +550,7 @@ impl SimNic {
                 "cycle {c}: {what} burst at {addr:#x} has size {size}, type {burst}"
             ));
         }
-        if addr % 8 != 0 {
+        if !addr.is_multiple_of(8) {
             self.protocol_errors
                 .push(format!("cycle {c}: {what} burst at unaligned {addr:#x}"));
         }
