@@ -13,6 +13,21 @@ use host_driver::selftest::{self, Loopback, SelftestConfig};
 use serde_json::json;
 use std::process::ExitCode;
 
+/// `println!` that ends quietly when the reader has gone (`nicctl ... | head`)
+/// instead of panicking on the broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("nicctl: cannot write output: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "nicctl",
@@ -141,13 +156,13 @@ fn caps(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
             "rx_queues": (queues >> 8) & 0xff,
             "features": list,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        say!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!("Features for {}:", dev.describe());
+        say!("Features for {}:", dev.describe());
         for f in FEATURES {
             let state = if enabled(f.bit) { "on" } else { "off" };
             let fixed = if caps & f.bit == 0 { " [fixed]" } else { "" };
-            println!("{}: {state}{fixed}", f.name);
+            say!("{}: {state}{fixed}", f.name);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -160,11 +175,11 @@ fn stats(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
             .iter()
             .map(|(k, v)| (k.to_lowercase(), json!(v)))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&m)?);
+        say!("{}", serde_json::to_string_pretty(&m)?);
     } else {
-        println!("NIC statistics:");
+        say!("NIC statistics:");
         for (k, v) in s {
-            println!("     {}: {v}", k.to_lowercase());
+            say!("     {}: {v}", k.to_lowercase());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -195,16 +210,16 @@ fn regs(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
             .iter()
             .map(|(n, o, v, d, _)| json!({"name": n, "offset": o, "value": v, "decoded": d}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        say!("{}", serde_json::to_string_pretty(&list)?);
     } else {
-        println!("BAR0 registers of {}:", dev.describe());
+        say!("BAR0 registers of {}:", dev.describe());
         for (n, o, v, d, _) in out {
             let d = if d.is_empty() {
                 String::new()
             } else {
                 format!("  {d}")
             };
-            println!("0x{o:03x}  {n:<16} 0x{v:08x}{d}");
+            say!("0x{o:03x}  {n:<16} 0x{v:08x}{d}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -276,22 +291,22 @@ fn selftest(
             "device_ns": r.device_ns, "seed": cfg.seed, "loopback": loopback,
             "failures": r.failures, "first_failure": r.first_failure,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        say!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!(
+        say!(
             "The test result is {}",
             if r.passed() { "PASS" } else { "FAIL" }
         );
-        println!("The test extra info:");
-        println!("device               {}", drv.device().describe());
-        println!("loopback             {loopback}");
-        println!("seed                 {}", cfg.seed);
-        println!("frames sent          {}", r.frames_sent);
-        println!("frames verified      {}", r.frames_ok);
-        println!("bytes verified       {}", r.bytes);
-        println!("device time          {:.3} ms", r.device_ns as f64 / 1e6);
+        say!("The test extra info:");
+        say!("device               {}", drv.device().describe());
+        say!("loopback             {loopback}");
+        say!("seed                 {}", cfg.seed);
+        say!("frames sent          {}", r.frames_sent);
+        say!("frames verified      {}", r.frames_ok);
+        say!("bytes verified       {}", r.bytes);
+        say!("device time          {:.3} ms", r.device_ns as f64 / 1e6);
         if let Some(f) = &r.first_failure {
-            println!("failures             {}", r.failures);
+            say!("failures             {}", r.failures);
             eprintln!("nicctl: selftest failed: {f}");
         }
     }
