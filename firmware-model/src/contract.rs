@@ -381,7 +381,11 @@ pub fn describe_err_info(v: u32) -> Option<String> {
     }
     let code = (v >> err_info::CODE_SHIFT) & 0x1f;
     let name = err::names(1 << code).first().copied().unwrap_or("UNKNOWN");
-    let dir = if (v >> err_info::IS_RX_SHIFT) & 1 == 1 { "RX" } else { "TX" };
+    let dir = if (v >> err_info::IS_RX_SHIFT) & 1 == 1 {
+        "RX"
+    } else {
+        "TX"
+    };
     let queue = (v >> err_info::QUEUE_SHIFT) & 0xf;
     let index = v & 0xffff;
     let what = match 1 << code {

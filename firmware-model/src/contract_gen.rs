@@ -31,7 +31,11 @@ pub fn render_sv_package() -> String {
             let name = sv_name(t, it.name);
             match t.kind {
                 TableKind::Registers => {
-                    let _ = writeln!(s, "  localparam int unsigned {name} = 32'h{:03X};", it.value);
+                    let _ = writeln!(
+                        s,
+                        "  localparam int unsigned {name} = 32'h{:03X};",
+                        it.value
+                    );
                 }
                 TableKind::Bits => {
                     let _ = writeln!(s, "  localparam int unsigned {name}_BIT = {};", it.value);
@@ -44,7 +48,11 @@ pub fn render_sv_package() -> String {
                     let _ = writeln!(s, "  localparam int unsigned {name}_BYTES = {};", it.width);
                 }
                 TableKind::Constants => {
-                    let _ = writeln!(s, "  localparam int unsigned {name} = 32'h{:08X};", it.value);
+                    let _ = writeln!(
+                        s,
+                        "  localparam int unsigned {name} = 32'h{:08X};",
+                        it.value
+                    );
                 }
             }
         }
@@ -71,7 +79,11 @@ pub fn render_markdown() -> String {
                 s.push_str("| offset | name | access | meaning |\n|---|---|---|---|\n");
                 for it in t.items {
                     let acc = it.access.map(|a| a.as_str()).unwrap_or("");
-                    let _ = writeln!(s, "| 0x{:03X} | {} | {} | {} |", it.value, it.name, acc, it.doc);
+                    let _ = writeln!(
+                        s,
+                        "| 0x{:03X} | {} | {} | {} |",
+                        it.value, it.name, acc, it.doc
+                    );
                 }
             }
             TableKind::Bits => {
@@ -83,13 +95,21 @@ pub fn render_markdown() -> String {
             TableKind::Fields => {
                 s.push_str("| byte offset | bytes | name | meaning |\n|---|---|---|---|\n");
                 for it in t.items.iter().filter(|i| i.name != "SIZE") {
-                    let _ = writeln!(s, "| {} | {} | {} | {} |", it.value, it.width, it.name, it.doc);
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} |",
+                        it.value, it.width, it.name, it.doc
+                    );
                 }
             }
             TableKind::Constants => {
                 s.push_str("| name | value | meaning |\n|---|---|---|\n");
                 for it in t.items {
-                    let v = if it.value > 4096 { format!("0x{:X}", it.value) } else { it.value.to_string() };
+                    let v = if it.value > 4096 {
+                        format!("0x{:X}", it.value)
+                    } else {
+                        it.value.to_string()
+                    };
                     let _ = writeln!(s, "| {} | {} | {} |", it.name, v, it.doc);
                 }
             }

@@ -80,7 +80,12 @@ impl HostMemory {
     pub const DEFAULT_SIZE: usize = 64 << 20;
 
     pub fn new(base: u64, size: usize) -> Self {
-        HostMemory { base, bytes: vec![0; size], next: base, writes: 0 }
+        HostMemory {
+            base,
+            bytes: vec![0; size],
+            next: base,
+            writes: 0,
+        }
     }
 
     pub fn base(&self) -> DmaAddr {
@@ -118,7 +123,9 @@ impl HostMemory {
             });
         }
         self.next = start + len as u64;
-        let r = self.range(DmaAddr(start), len).expect("allocated range is inside the window");
+        let r = self
+            .range(DmaAddr(start), len)
+            .expect("allocated range is inside the window");
         self.bytes[r].fill(0);
         Ok(DmaAddr(start))
     }
@@ -146,17 +153,21 @@ impl HostMemory {
 
 impl DmaMemory for HostMemory {
     fn dma_read(&mut self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DmaFault> {
-        let r = self
-            .range(addr, buf.len())
-            .ok_or(DmaFault { kind: DmaKind::Read, addr, len: buf.len() })?;
+        let r = self.range(addr, buf.len()).ok_or(DmaFault {
+            kind: DmaKind::Read,
+            addr,
+            len: buf.len(),
+        })?;
         buf.copy_from_slice(&self.bytes[r]);
         Ok(())
     }
 
     fn dma_write(&mut self, addr: DmaAddr, data: &[u8]) -> Result<(), DmaFault> {
-        let r = self
-            .range(addr, data.len())
-            .ok_or(DmaFault { kind: DmaKind::Write, addr, len: data.len() })?;
+        let r = self.range(addr, data.len()).ok_or(DmaFault {
+            kind: DmaKind::Write,
+            addr,
+            len: data.len(),
+        })?;
         self.bytes[r].copy_from_slice(data);
         self.writes += 1;
         Ok(())

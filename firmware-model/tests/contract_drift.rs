@@ -27,11 +27,24 @@ fn register_offsets_are_unique_and_aligned() {
     for t in [REGISTERS, STATS] {
         for it in t.items {
             assert_eq!(it.value % 4, 0, "{} is not 32-bit aligned", it.name);
-            assert!(seen.insert(it.value), "{} reuses offset {:#x}", it.name, it.value);
-            assert!(it.value < limits::TXQ_BASE as u64, "{} overlaps the queue blocks", it.name);
+            assert!(
+                seen.insert(it.value),
+                "{} reuses offset {:#x}",
+                it.name,
+                it.value
+            );
+            assert!(
+                it.value < limits::TXQ_BASE as u64,
+                "{} overlaps the queue blocks",
+                it.name
+            );
         }
     }
     for it in QUEUE_REGISTERS.items {
-        assert!(it.value < limits::QUEUE_STRIDE as u64, "{} outside the queue stride", it.name);
+        assert!(
+            it.value < limits::QUEUE_STRIDE as u64,
+            "{} outside the queue stride",
+            it.name
+        );
     }
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 
 fn main() -> std::io::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for (path, text) in [(SV_PACKAGE_PATH, render_sv_package()), (DOC_PATH, render_markdown())] {
+    for (path, text) in [
+        (SV_PACKAGE_PATH, render_sv_package()),
+        (DOC_PATH, render_markdown()),
+    ] {
         std::fs::write(root.join(path), text)?;
         println!("wrote {path}");
     }
