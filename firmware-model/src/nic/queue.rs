@@ -1,0 +1,184 @@
+//! One queue's rings: setup registers, the ENABLE checks, the doorbell, HEAD
+//! and phase, and the completion record (docs/nic.md, "Rings").
+
+use super::aligned;
+use crate::contract::{cpl, err, limits, qctrl, qreg, qstatus, CPL_FLAG_PHASE};
+use crate::mem::DmaAddr;
+
+/// Which engine a queue belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dir {
+    Tx,
+    Rx,
+}
+
+/// A queue's register-visible state.
+#[derive(Debug)]
+pub(super) struct Queue {
+    pub ring: u64,
+    pub cpl: u64,
+    pub size: u32,
+    pub enabled: bool,
+    pub halted: bool,
+    pub head: u32,
+    pub tail: u32,
+    /// The phase the next completion carries.
+    pub phase: bool,
+}
+
+/// What a write to a queue register asks of the NIC beyond storing it.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum WriteOutcome {
+    Done,
+    /// A malformed-use event: ERR_* bit and ERR_INFO index.
+    Error {
+        bit: u32,
+        index: u32,
+    },
+}
+
+impl Queue {
+    pub fn new() -> Queue {
+        Queue {
+            ring: 0,
+            cpl: 0,
+            size: 0,
+            enabled: false,
+            halted: false,
+            head: 0,
+            tail: 0,
+            phase: false,
+        }
+    }
+
+    /// The queue may start on a descriptor (RX: take a frame).
+    pub fn running(&self) -> bool {
+        self.enabled && !self.halted
+    }
+
+    /// A descriptor is posted and the queue may process it.
+    pub fn has_work(&self) -> bool {
+        self.running() && self.head != self.tail
+    }
+
+    pub fn read(&self, r: u32) -> u32 {
+        match r {
+            qreg::RING_LO => self.ring as u32,
+            qreg::RING_HI => (self.ring >> 32) as u32,
+            qreg::CPL_LO => self.cpl as u32,
+            qreg::CPL_HI => (self.cpl >> 32) as u32,
+            qreg::SIZE => self.size,
+            qreg::CTRL => u32::from(self.enabled) * qctrl::ENABLE,
+            qreg::TAIL => self.tail,
+            qreg::HEAD => self.head,
+            qreg::STATUS => {
+                (u32::from(self.enabled) * qstatus::ENABLED)
+                    | (u32::from(self.halted) * qstatus::HALTED)
+            }
+            _ => 0,
+        }
+    }
+
+    /// A register write. The ring setup (bases, SIZE) is the engine's
+    /// configuration and stays stable while the queue is enabled: writes to it
+    /// then are ignored.
+    pub fn write(&mut self, r: u32, v: u32) -> WriteOutcome {
+        let setup = !self.enabled;
+        match r {
+            qreg::RING_LO if setup => self.ring = set_lo(self.ring, v),
+            qreg::RING_HI if setup => self.ring = set_hi(self.ring, v),
+            qreg::CPL_LO if setup => self.cpl = set_lo(self.cpl, v),
+            qreg::CPL_HI if setup => self.cpl = set_hi(self.cpl, v),
+            qreg::SIZE if setup => self.size = v,
+            qreg::CTRL => return self.write_ctrl(v),
+            qreg::TAIL => return self.doorbell(v),
+            _ => {}
+        }
+        WriteOutcome::Done
+    }
+
+    fn write_ctrl(&mut self, v: u32) -> WriteOutcome {
+        let enable = v & qctrl::ENABLE != 0;
+        if !enable {
+            self.enabled = false;
+            return WriteOutcome::Done;
+        }
+        if self.enabled {
+            return WriteOutcome::Done;
+        }
+        let size_ok = self.size.is_power_of_two()
+            && (limits::MIN_RING_SIZE..=limits::MAX_RING_SIZE).contains(&self.size);
+        if !size_ok {
+            return WriteOutcome::Error {
+                bit: err::RING_SIZE,
+                index: 0,
+            };
+        }
+        if !aligned(self.ring, limits::RING_ALIGN) || !aligned(self.cpl, limits::RING_ALIGN) {
+            return WriteOutcome::Error {
+                bit: err::RING_ALIGN,
+                index: 0,
+            };
+        }
+        self.enabled = true;
+        self.halted = false;
+        self.head = 0;
+        self.tail = 0;
+        self.phase = true;
+        WriteOutcome::Done
+    }
+
+    fn doorbell(&mut self, v: u32) -> WriteOutcome {
+        if !self.enabled {
+            return WriteOutcome::Done;
+        }
+        if v >= self.size {
+            return WriteOutcome::Error {
+                bit: err::DOORBELL,
+                index: v & 0xffff,
+            };
+        }
+        self.tail = v;
+        WriteOutcome::Done
+    }
+
+    /// Address of descriptor `HEAD`, `desc_size` bytes each.
+    pub fn desc_addr(&self, desc_size: usize) -> DmaAddr {
+        DmaAddr(self.ring).offset(u64::from(self.head) * desc_size as u64)
+    }
+
+    /// Address of the completion record for descriptor `HEAD`.
+    pub fn cpl_addr(&self) -> DmaAddr {
+        DmaAddr(self.cpl).offset(u64::from(self.head) * cpl::SIZE as u64)
+    }
+
+    /// The completion record for descriptor `HEAD`.
+    pub fn completion(&self, len: u32, errors: u32) -> [u8; cpl::SIZE] {
+        let mut rec = [0u8; cpl::SIZE];
+        let segs: u16 = u16::from(errors == 0);
+        rec[cpl::LEN].copy_from_slice(&len.to_le_bytes());
+        rec[cpl::CSUM].copy_from_slice(&0u16.to_le_bytes());
+        rec[cpl::SEGS].copy_from_slice(&segs.to_le_bytes());
+        rec[cpl::ERRORS].copy_from_slice(&(errors as u16).to_le_bytes());
+        rec[cpl::INDEX].copy_from_slice(&(self.head as u16).to_le_bytes());
+        rec[cpl::FLAGS][0] = if self.phase { CPL_FLAG_PHASE } else { 0 };
+        rec
+    }
+
+    /// HEAD moves past the completed descriptor; the phase flips on wrap.
+    pub fn advance(&mut self) {
+        // SIZE passed the ENABLE check and cannot change while enabled.
+        self.head = (self.head + 1) % self.size.max(1);
+        if self.head == 0 {
+            self.phase = !self.phase;
+        }
+    }
+}
+
+fn set_lo(x: u64, v: u32) -> u64 {
+    (x & !0xffff_ffff) | u64::from(v)
+}
+
+fn set_hi(x: u64, v: u32) -> u64 {
+    (x & 0xffff_ffff) | (u64::from(v) << 32)
+}

@@ -1,0 +1,107 @@
+//! BAR0: the register file of docs/contract.md.
+//!
+//! Offsets that are not 32-bit aligned or lie outside the mapped registers
+//! read 0 and ignore writes; writes to read-only registers are ignored.
+
+use super::queue::{Dir, WriteOutcome};
+use super::{stat_index, Nic};
+use crate::contract::{cap, ctrl, irq, limits, reg, rxq, status, txq};
+
+/// CAPS: no offload engine yet, only the MAC loopback.
+const CAPS: u32 = cap::LOOPBACK;
+
+/// The bits of IRQ_CAUSE and IRQ_MASK that exist.
+const IRQ_BITS: u32 = irq::TX_DONE | irq::RX_DONE | irq::ERROR;
+
+/// Which register an offset names.
+enum Reg {
+    Global(u32),
+    /// A counter: its index, and whether this is the high word.
+    Stat(usize, bool),
+    Queue(Dir, u32),
+    Unmapped,
+}
+
+fn decode(offset: u32) -> Reg {
+    if offset & 3 != 0 || offset >= limits::BAR0_SIZE {
+        return Reg::Unmapped;
+    }
+    let stats_end = limits::STATS_BASE + 8 * limits::NUM_STATS;
+    let q_tx = txq(0, 0);
+    let q_rx = rxq(0, 0);
+    match offset {
+        o if (limits::STATS_BASE..stats_end).contains(&o) => {
+            Reg::Stat(stat_index(o & !7), o & 4 != 0)
+        }
+        o if (q_tx..q_tx + limits::QUEUE_STRIDE).contains(&o) => Reg::Queue(Dir::Tx, o - q_tx),
+        o if (q_rx..q_rx + limits::QUEUE_STRIDE).contains(&o) => Reg::Queue(Dir::Rx, o - q_rx),
+        o => Reg::Global(o),
+    }
+}
+
+impl Nic {
+    pub(super) fn reg_read(&mut self, offset: u32) -> u32 {
+        match decode(offset) {
+            Reg::Global(o) => self.global_read(o),
+            Reg::Stat(i, false) => {
+                let v = self.regs.stats[i];
+                self.regs.stats_hi[i] = (v >> 32) as u32;
+                v as u32
+            }
+            Reg::Stat(i, true) => self.regs.stats_hi[i],
+            Reg::Queue(d, r) => self.queue_mut(d).read(r),
+            Reg::Unmapped => 0,
+        }
+    }
+
+    fn global_read(&mut self, o: u32) -> u32 {
+        let r = &mut self.regs;
+        match o {
+            reg::ID => limits::ID_MAGIC,
+            reg::VERSION => limits::VERSION,
+            reg::CAPS => CAPS,
+            reg::FEATURES => r.features,
+            reg::CTRL => u32::from(r.loopback) * ctrl::LOOPBACK,
+            reg::STATUS => status::READY,
+            reg::QUEUES => limits::NUM_TXQ | (limits::NUM_RXQ << 8),
+            reg::MAX_FRAME => limits::MAX_FRAME,
+            reg::ERR_CAUSE => r.err_cause,
+            reg::ERR_INFO => r.err_info,
+            reg::IRQ_CAUSE => r.irq_cause,
+            reg::IRQ_MASK => r.irq_mask,
+            reg::IRQ_ITR => r.irq_itr,
+            reg::TIME_LO => {
+                r.time_hi = (self.now_ns >> 32) as u32;
+                self.now_ns as u32
+            }
+            reg::TIME_HI => r.time_hi,
+            _ => 0,
+        }
+    }
+
+    pub(super) fn reg_write(&mut self, offset: u32, value: u32) {
+        match decode(offset) {
+            Reg::Global(o) => self.global_write(o, value),
+            Reg::Queue(d, r) => {
+                if let WriteOutcome::Error { bit, index } = self.queue_mut(d).write(r, value) {
+                    self.error_event(bit, d, index);
+                }
+            }
+            Reg::Stat(..) | Reg::Unmapped => {}
+        }
+    }
+
+    fn global_write(&mut self, o: u32, v: u32) {
+        let r = &mut self.regs;
+        match o {
+            reg::FEATURES => r.features = v & CAPS,
+            reg::CTRL if v & ctrl::RESET != 0 => self.reset(),
+            reg::CTRL => r.loopback = v & ctrl::LOOPBACK != 0,
+            reg::ERR_CAUSE => r.err_cause &= !v,
+            reg::IRQ_CAUSE => r.irq_cause &= !v,
+            reg::IRQ_MASK => r.irq_mask = v & IRQ_BITS,
+            reg::IRQ_ITR => r.irq_itr = v,
+            _ => {}
+        }
+    }
+}

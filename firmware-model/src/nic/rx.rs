@@ -1,0 +1,100 @@
+//! The RX engine (docs/nic.md, "Receive").
+
+use super::queue::Dir;
+use super::{aligned, dma, Nic};
+use crate::contract::{err, limits, rxd};
+use crate::mem::{DmaAddr, DmaMemory};
+
+/// The fields of an RX descriptor.
+struct RxDesc {
+    addr: u64,
+    cap: u32,
+}
+
+impl RxDesc {
+    fn parse(b: &[u8; rxd::SIZE]) -> RxDesc {
+        let mut addr = [0u8; 8];
+        let mut cap = [0u8; 4];
+        addr.copy_from_slice(&b[rxd::ADDR]);
+        cap.copy_from_slice(&b[rxd::LEN]);
+        RxDesc {
+            addr: u64::from_le_bytes(addr),
+            cap: u32::from_le_bytes(cap),
+        }
+    }
+
+    /// The descriptor's own error: `DESC_LEN` before `DESC_ALIGN`.
+    fn check(&self) -> u32 {
+        if self.cap == 0 {
+            err::DESC_LEN
+        } else if !aligned(self.addr, limits::BUF_ALIGN) {
+            err::DESC_ALIGN
+        } else {
+            0
+        }
+    }
+}
+
+impl Nic {
+    /// Handles the frame at the front of the selected RX input, if the queue
+    /// can take it now. Returns false when there was nothing to do.
+    pub(super) fn rx_step(&mut self, mem: &mut dyn DmaMemory) -> bool {
+        let port = if self.regs.loopback {
+            &mut self.loopback
+        } else {
+            &mut self.wire_rx
+        };
+        if port.is_empty() {
+            return false;
+        }
+        if !self.rxq.running() {
+            port.pop_front();
+            self.count_drop();
+            return true;
+        }
+        if !self.rxq.has_work() {
+            // No descriptor: the frame waits at the port.
+            return false;
+        }
+        let Some(frame) = port.pop_front() else {
+            return false;
+        };
+        let index = self.rxq.head;
+
+        // The descriptor. A refused read halts the queue and drops the frame.
+        let mut raw = [0u8; rxd::SIZE];
+        if mem
+            .dma_read(self.rxq.desc_addr(rxd::SIZE), &mut raw)
+            .is_err()
+        {
+            self.error_event(err::DMA_READ, Dir::Rx, index);
+            self.rxq.halted = true;
+            self.count_drop();
+            return true;
+        }
+        let desc = RxDesc::parse(&raw);
+
+        // A bad descriptor consumes the frame and writes nothing.
+        let mut errors = desc.check();
+        if errors == 0 {
+            let cap = usize::try_from(desc.cap).unwrap_or(usize::MAX);
+            let n = frame.data.len().min(cap);
+            if !dma::write(mem, DmaAddr(desc.addr), &frame.data[..n]) {
+                errors |= err::DMA_WRITE;
+            }
+            if frame.data.len() > cap {
+                errors |= err::RX_TOO_BIG;
+            }
+        }
+        if frame.bad {
+            errors |= err::RX_FRAME;
+        }
+        self.completion_error_events(errors, Dir::Rx, index);
+
+        let len = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
+        if self.write_completion(mem, Dir::Rx, len, errors) {
+            self.count_completion(Dir::Rx, len, errors);
+        }
+        true
+    }
+}

@@ -1,0 +1,212 @@
+//! Tests of the model against docs/nic.md, on bytes: frames on the wire,
+//! completion records, buffers and every other byte of host memory.
+
+mod errors;
+mod faults;
+mod fuzz;
+mod regs;
+mod rx;
+mod tx;
+
+use super::queue::Dir;
+use super::{Frame, Nic};
+use crate::contract::{cpl, qctrl, qreg, rxd, rxq, txd, txq, CPL_FLAG_PHASE};
+use crate::mem::{DmaAddr, DmaMemory, HostMemory};
+
+const MEM_BASE: u64 = HostMemory::DEFAULT_BASE;
+const MEM_SIZE: usize = 1 << 20;
+/// First address past host memory.
+const MEM_END: u64 = MEM_BASE + MEM_SIZE as u64;
+
+/// A NIC and the host memory it DMAs into.
+struct Rig {
+    nic: Nic,
+    mem: HostMemory,
+}
+
+/// A queue's rings as the test set them up.
+#[derive(Debug, Clone, Copy)]
+struct Ring {
+    dir: Dir,
+    ring: u64,
+    cpl: u64,
+}
+
+fn qoff(dir: Dir, r: u32) -> u32 {
+    match dir {
+        Dir::Tx => txq(0, r),
+        Dir::Rx => rxq(0, r),
+    }
+}
+
+fn desc_size(dir: Dir) -> usize {
+    match dir {
+        Dir::Tx => txd::SIZE,
+        Dir::Rx => rxd::SIZE,
+    }
+}
+
+/// A frame whose bytes tell where they came from.
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed))
+        .collect()
+}
+
+/// The completion record the spec says the NIC writes.
+fn expected_cpl(len: u32, errors: u32, index: u16, phase: bool) -> [u8; cpl::SIZE] {
+    let mut rec = [0u8; cpl::SIZE];
+    rec[cpl::LEN].copy_from_slice(&len.to_le_bytes());
+    rec[cpl::SEGS].copy_from_slice(&u16::from(errors == 0).to_le_bytes());
+    rec[cpl::ERRORS].copy_from_slice(&(errors as u16).to_le_bytes());
+    rec[cpl::INDEX].copy_from_slice(&index.to_le_bytes());
+    rec[cpl::FLAGS][0] = if phase { CPL_FLAG_PHASE } else { 0 };
+    rec
+}
+
+impl Rig {
+    fn new() -> Rig {
+        Rig {
+            nic: Nic::new(),
+            mem: HostMemory::new(MEM_BASE, MEM_SIZE),
+        }
+    }
+
+    fn qw(&mut self, dir: Dir, r: u32, v: u32) {
+        self.nic.mmio_write(qoff(dir, r), v);
+    }
+
+    fn qr(&mut self, dir: Dir, r: u32) -> u32 {
+        self.nic.mmio_read(qoff(dir, r))
+    }
+
+    /// Writes the ring registers, without enabling.
+    fn program(&mut self, dir: Dir, ring: u64, cpl: u64, size: u32) {
+        self.qw(dir, qreg::RING_LO, ring as u32);
+        self.qw(dir, qreg::RING_HI, (ring >> 32) as u32);
+        self.qw(dir, qreg::CPL_LO, cpl as u32);
+        self.qw(dir, qreg::CPL_HI, (cpl >> 32) as u32);
+        self.qw(dir, qreg::SIZE, size);
+    }
+
+    /// Allocates both rings of `size` entries, programs and enables the queue.
+    fn setup(&mut self, dir: Dir, size: u32) -> Ring {
+        let ring = self
+            .mem
+            .alloc(desc_size(dir) * size as usize, 64)
+            .unwrap()
+            .0;
+        let cpl = self.mem.alloc(cpl::SIZE * size as usize, 64).unwrap().0;
+        self.setup_at(dir, ring, cpl, size)
+    }
+
+    fn setup_at(&mut self, dir: Dir, ring: u64, cpl: u64, size: u32) -> Ring {
+        self.program(dir, ring, cpl, size);
+        self.qw(dir, qreg::CTRL, qctrl::ENABLE);
+        assert_eq!(
+            self.qr(dir, qreg::CTRL),
+            qctrl::ENABLE,
+            "queue did not enable"
+        );
+        Ring { dir, ring, cpl }
+    }
+
+    /// Copies `data` into a fresh 8-aligned buffer.
+    fn buf(&mut self, data: &[u8]) -> u64 {
+        let a = self.mem.alloc(data.len().max(1), 8).unwrap();
+        self.mem
+            .slice_mut(a, data.len())
+            .unwrap()
+            .copy_from_slice(data);
+        a.0
+    }
+
+    /// Writes descriptor `slot`: buffer `addr`, length (TX) or capacity (RX) `len`.
+    fn post(&mut self, r: Ring, slot: u32, addr: u64, len: u32) {
+        let size = desc_size(r.dir);
+        let at = DmaAddr(r.ring + u64::from(slot) * size as u64);
+        let (addr_field, len_field) = match r.dir {
+            Dir::Tx => (txd::ADDR, txd::LEN),
+            Dir::Rx => (rxd::ADDR, rxd::LEN),
+        };
+        let mut d = vec![0u8; size];
+        d[addr_field].copy_from_slice(&addr.to_le_bytes());
+        d[len_field].copy_from_slice(&len.to_le_bytes());
+        self.mem.slice_mut(at, size).unwrap().copy_from_slice(&d);
+    }
+
+    fn doorbell(&mut self, r: Ring, tail: u32) {
+        self.qw(r.dir, qreg::TAIL, tail);
+    }
+
+    fn cpl(&self, r: Ring, slot: u32) -> [u8; cpl::SIZE] {
+        let at = DmaAddr(r.cpl + u64::from(slot) * cpl::SIZE as u64);
+        self.mem.slice(at, cpl::SIZE).unwrap().try_into().unwrap()
+    }
+
+    fn cpl_region(r: Ring, slot: u32) -> (u64, usize) {
+        (r.cpl + u64::from(slot) * cpl::SIZE as u64, cpl::SIZE)
+    }
+
+    fn bytes(&self, addr: u64, len: usize) -> Vec<u8> {
+        self.mem.slice(DmaAddr(addr), len).unwrap().to_vec()
+    }
+
+    /// A 64-bit counter, read low word first as the contract says.
+    fn stat(&mut self, off: u32) -> u64 {
+        let lo = self.nic.mmio_read(off);
+        let hi = self.nic.mmio_read(off + 4);
+        u64::from(hi) << 32 | u64::from(lo)
+    }
+
+    fn reg(&mut self, off: u32) -> u32 {
+        self.nic.mmio_read(off)
+    }
+
+    fn run(&mut self) -> bool {
+        self.nic.run(&mut self.mem)
+    }
+
+    fn tx_all(&mut self) -> Vec<Frame> {
+        std::iter::from_fn(|| self.nic.wire_tx_pop()).collect()
+    }
+}
+
+/// Asserts that `after` differs from `before` only inside `allowed`
+/// (address, length) regions.
+fn assert_only_changed(before: &HostMemory, after: &HostMemory, allowed: &[(u64, usize)]) {
+    let mut a = before.as_bytes().to_vec();
+    let mut b = after.as_bytes().to_vec();
+    for &(addr, len) in allowed {
+        let start = (addr - MEM_BASE) as usize;
+        let end = (start + len).min(a.len());
+        a[start..end].fill(0);
+        b[start..end].fill(0);
+    }
+    if let Some(i) = a.iter().zip(&b).position(|(x, y)| x != y) {
+        panic!(
+            "host memory changed outside the allowed regions at {:#x}",
+            MEM_BASE + i as u64
+        );
+    }
+}
+
+/// A DmaMemory that refuses everything, for paths that must not touch memory.
+struct NoMemory;
+
+impl DmaMemory for NoMemory {
+    fn dma_read(&mut self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), crate::mem::DmaFault> {
+        Err(crate::mem::DmaFault {
+            kind: crate::mem::DmaKind::Read,
+            addr,
+            len: buf.len(),
+        })
+    }
+    fn dma_write(&mut self, addr: DmaAddr, data: &[u8]) -> Result<(), crate::mem::DmaFault> {
+        Err(crate::mem::DmaFault {
+            kind: crate::mem::DmaKind::Write,
+            addr,
+            len: data.len(),
+        })
+    }
+}
