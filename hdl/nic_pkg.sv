@@ -9,7 +9,7 @@ package nic_pkg;
 
   // Constants
   localparam int unsigned ID_MAGIC = 32'h4E494331;
-  localparam int unsigned VERSION = 32'h00010000;
+  localparam int unsigned VERSION = 32'h00010001;
   localparam int unsigned NUM_TXQ = 32'h00000001;
   localparam int unsigned NUM_RXQ = 32'h00000001;
   localparam int unsigned MAX_FRAME = 32'h00002400;
@@ -21,7 +21,7 @@ package nic_pkg;
   localparam int unsigned RXQ_BASE = 32'h00000400;
   localparam int unsigned QUEUE_STRIDE = 32'h00000040;
   localparam int unsigned STATS_BASE = 32'h00000100;
-  localparam int unsigned NUM_STATS = 32'h00000008;
+  localparam int unsigned NUM_STATS = 32'h0000000B;
   localparam int unsigned BAR0_SIZE = 32'h00001000;
 
   // Global registers (BAR0)
@@ -61,6 +61,9 @@ package nic_pkg;
   localparam int unsigned STAT_RX_ERRORS = 32'h128;
   localparam int unsigned STAT_RX_DROPPED = 32'h130;
   localparam int unsigned STAT_MALFORMED = 32'h138;
+  localparam int unsigned STAT_TX_CSUM = 32'h140;
+  localparam int unsigned STAT_RX_CSUM_GOOD = 32'h148;
+  localparam int unsigned STAT_RX_CSUM_BAD = 32'h150;
 
   // Capability and feature bits (CAPS, FEATURES)
   localparam int unsigned CAP_RX_CSUM_BIT = 0;
@@ -92,6 +95,7 @@ package nic_pkg;
   localparam int unsigned ERR_DMA_WRITE_BIT = 3;
   localparam int unsigned ERR_RX_TOO_BIG_BIT = 4;
   localparam int unsigned ERR_RX_FRAME_BIT = 5;
+  localparam int unsigned ERR_DESC_CSUM_BIT = 6;
   localparam int unsigned ERR_RING_SIZE_BIT = 8;
   localparam int unsigned ERR_RING_ALIGN_BIT = 9;
   localparam int unsigned ERR_DOORBELL_BIT = 10;
@@ -107,6 +111,15 @@ package nic_pkg;
   localparam int unsigned ERR_INFO_IS_RX_SHIFT = 32'h00000014;
   localparam int unsigned ERR_INFO_CODE_SHIFT = 32'h00000018;
   localparam int unsigned ERR_INFO_VALID_SHIFT = 32'h0000001F;
+
+  // virtio_net_hdr values (TX descriptor VNET_FLAGS, GSO_TYPE)
+  localparam int unsigned VNET_F_NEEDS_CSUM = 32'h00000001;
+  localparam int unsigned VNET_F_DATA_VALID = 32'h00000002;
+  localparam int unsigned VNET_GSO_NONE = 32'h00000000;
+  localparam int unsigned VNET_GSO_TCPV4 = 32'h00000001;
+  localparam int unsigned VNET_GSO_UDP = 32'h00000003;
+  localparam int unsigned VNET_GSO_TCPV6 = 32'h00000004;
+  localparam int unsigned VNET_GSO_ECN = 32'h00000080;
 
   // TX descriptor
   localparam int unsigned TXD_SIZE = 32;

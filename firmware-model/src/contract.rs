@@ -143,7 +143,7 @@ constants!(limits, LIMITS, "", "Constants",
     "Identity values and limits every implementation of the NIC shares.",
 {
     ID_MAGIC = 0x4E49_4331, "Value of the ID register: ASCII `NIC1`.";
-    VERSION = 0x0001_0000, "Contract version: major in bits 31:16, minor in 15:0.";
+    VERSION = 0x0001_0001, "Contract version: major in bits 31:16, minor in 15:0.";
     NUM_TXQ = 1, "Number of TX queues.";
     NUM_RXQ = 1, "Number of RX queues.";
     MAX_FRAME = 9216, "Largest frame, in bytes, a TX descriptor may carry.";
@@ -155,7 +155,7 @@ constants!(limits, LIMITS, "", "Constants",
     RXQ_BASE = 0x400, "BAR0 offset of RX queue 0's register block.";
     QUEUE_STRIDE = 0x40, "Distance between the register blocks of queues n and n+1.";
     STATS_BASE = 0x100, "BAR0 offset of the statistics counters.";
-    NUM_STATS = 8, "Number of statistics counters (64 bits each).";
+    NUM_STATS = 11, "Number of statistics counters (64 bits each).";
     BAR0_SIZE = 0x1000, "Size of BAR0 in bytes.";
 });
 
@@ -207,6 +207,9 @@ registers!(stat, STATS, "STAT_", "Statistics counters",
     RX_ERRORS = 0x128, Ro, "RX completions written with an error.";
     RX_DROPPED = 0x130, Ro, "Frames dropped because the RX queue was disabled or halted.";
     MALFORMED = 0x138, Ro, "Malformed-use events (each one that sets an ERR_CAUSE bit).";
+    TX_CSUM = 0x140, Ro, "TX frames whose L4 checksum the NIC filled in.";
+    RX_CSUM_GOOD = 0x148, Ro, "RX frames completed with checksum verdict GOOD.";
+    RX_CSUM_BAD = 0x150, Ro, "RX frames completed with checksum verdict BAD.";
 });
 
 bits!(cap, CAPS, "CAP_", "Capability and feature bits (CAPS, FEATURES)",
@@ -258,6 +261,7 @@ bits!(err, ERRORS, "ERR_", "Error bits (ERR_CAUSE, completion `errors`)",
     DMA_WRITE = 3, "A DMA write was refused (address outside host memory).";
     RX_TOO_BIG = 4, "Completion only: the frame was longer than the buffer; the buffer holds its first bytes.";
     RX_FRAME = 5, "Completion only: the MAC marked the frame bad (tuser).";
+    DESC_CSUM = 6, "NEEDS_CSUM with CSUM_START + CSUM_OFFSET + 2 > LEN (TX checksum offload on).";
     RING_SIZE = 8, "ERR_CAUSE only: queue enabled with a bad SIZE.";
     RING_ALIGN = 9, "ERR_CAUSE only: queue enabled with a misaligned ring base.";
     DOORBELL = 10, "ERR_CAUSE only: TAIL written with a value >= SIZE.";
@@ -281,6 +285,18 @@ constants!(err_info, ERR_INFO, "ERR_INFO_", "ERR_INFO fields",
     IS_RX_SHIFT = 20, "1 for an RX queue, 0 for a TX queue.";
     CODE_SHIFT = 24, "ERR_* bit number (5 bits).";
     VALID_SHIFT = 31, "1 when the other fields hold an error.";
+});
+
+constants!(vnet, VNET, "VNET_", "virtio_net_hdr values (TX descriptor VNET_FLAGS, GSO_TYPE)",
+    "Values of the per-packet offload metadata, as `virtio_net_hdr` defines them.",
+{
+    F_NEEDS_CSUM = 1, "flags: fill in the checksum from CSUM_START to the end at CSUM_START + CSUM_OFFSET.";
+    F_DATA_VALID = 2, "flags: (RX in virtio) the checksum is known good.";
+    GSO_NONE = 0, "gso_type: not a super-segment.";
+    GSO_TCPV4 = 1, "gso_type: TCP over IPv4.";
+    GSO_UDP = 3, "gso_type: UDP fragmentation offload.";
+    GSO_TCPV6 = 4, "gso_type: TCP over IPv6.";
+    GSO_ECN = 0x80, "gso_type bit: the super-segment carries ECN CWR.";
 });
 
 fields!(txd, TX_DESC, "TXD_", "TX descriptor",
@@ -340,6 +356,7 @@ pub const TABLES: &[Table] = &[
     ERRORS,
     IRQ,
     ERR_INFO,
+    VNET,
     TX_DESC,
     RX_DESC,
     COMPLETION,
