@@ -2,10 +2,14 @@
 //!
 //! - [`contract`]: register map, bit fields, descriptor and completion layouts.
 //! - [`contract_gen`]: renders the contract as SystemVerilog and Markdown.
+//! - [`csum`]: the checksum offload engines as plain functions (docs/offloads.md).
 //! - [`mem`]: host memory as the NIC's DMA sees it.
 //! - [`nic`]: the NIC as a behavioural model, the executable spec of the RTL.
+//! - [`packets`]: seeded random test traffic (IPv4/IPv6, TCP/UDP, malformed kinds).
 
 pub mod contract;
 pub mod contract_gen;
+pub mod csum;
 pub mod mem;
 pub mod nic;
+pub mod packets;

@@ -5,6 +5,8 @@
 //! never writes a bare offset.
 
 use crate::device::{Device, DeviceError};
+use crate::offload::{complete_partial, CsumRequest};
+use firmware_model::contract::vnet;
 use firmware_model::contract::{
     cap, cpl, ctrl, describe_err_info, err, irq, limits, qctrl, qreg, qstatus, reg, rxd, rxq, txd,
     txq, CPL_FLAG_PHASE,
@@ -193,6 +195,10 @@ pub struct Driver<D: Device> {
     /// TX descriptors the NIC completed with an error, oldest first.
     pub tx_failures: Vec<TxFailure>,
     rx_ready: std::collections::VecDeque<RxFrame>,
+    /// Frames whose checksum the driver asked the NIC to fill in.
+    pub tx_csum_offloaded: u64,
+    /// Frames whose checksum the driver completed in software (offload off or absent).
+    pub tx_csum_software: u64,
 }
 
 impl<D: Device> Driver<D> {
@@ -233,6 +239,8 @@ impl<D: Device> Driver<D> {
             rx: None,
             tx_failures: Vec::new(),
             rx_ready: Default::default(),
+            tx_csum_offloaded: 0,
+            tx_csum_software: 0,
         })
     }
 
@@ -348,6 +356,31 @@ impl<D: Device> Driver<D> {
         self.tx
             .as_ref()
             .map_or(0, |t| t.entries - 1 - t.in_flight())
+    }
+
+    /// Sends a frame that may need its `CHECKSUM_PARTIAL` completed: by the
+    /// NIC when `tx-checksum-ip-generic` is on, else in software. The wire
+    /// carries the same bytes either way.
+    pub fn send(&mut self, frame: &[u8], csum: Option<CsumRequest>) -> Result<(), DriverError> {
+        let Some(req) = csum else {
+            return self.transmit(frame, &TxMeta::default());
+        };
+        if self.caps.features & cap::TX_CSUM != 0 {
+            let meta = TxMeta {
+                flags: vnet::F_NEEDS_CSUM as u8,
+                csum_start: req.start,
+                csum_offset: req.offset,
+                ..TxMeta::default()
+            };
+            self.transmit(frame, &meta)?;
+            self.tx_csum_offloaded += 1;
+        } else {
+            let mut f = frame.to_vec();
+            complete_partial(&mut f, req);
+            self.transmit(&f, &TxMeta::default())?;
+            self.tx_csum_software += 1;
+        }
+        Ok(())
     }
 
     /// Queues one frame for transmission and rings the doorbell.

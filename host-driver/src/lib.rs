@@ -3,12 +3,16 @@
 //! - [`device`]: the `Device` trait every backend implements, and device names.
 //! - [`backend`]: `model` (firmware model) and `sim` (RTL in Verilator).
 //! - [`driver`]: reset, capabilities, rings, transmit, receive, statistics.
+//! - [`offload`]: software fallback for offloads the NIC lacks or has off.
 //! - [`selftest`]: frames through a loopback, checked byte for byte.
+//! - [`state`]: feature switches of simulated devices kept between `nicctl` runs.
 
 pub mod backend;
 pub mod device;
 pub mod driver;
+pub mod offload;
 pub mod selftest;
+pub mod state;
 
 pub use device::{Device, DeviceError, DeviceSpec};
 pub use driver::{Driver, DriverError};

@@ -1,7 +1,10 @@
 //! `nicctl selftest`: random frames through a loopback, checked byte for byte.
 
 use crate::device::{Device, WirePlug};
-use crate::driver::{Driver, DriverError, RingConfig, TxMeta};
+use crate::driver::{Driver, DriverError, RingConfig, RxFrame};
+use crate::offload::{complete_sum, fold, sum as sum_bytes, CsumRequest};
+use firmware_model::contract::{cap, verdict};
+use firmware_model::packets::{as_partial, random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -48,6 +51,12 @@ pub struct SelftestReport {
     /// The first thing that went wrong, naming the frame; None means PASS.
     pub first_failure: Option<String>,
     pub failures: u64,
+    /// Checksums the NIC filled in / the driver completed in software.
+    pub tx_csum_hw: u64,
+    pub tx_csum_sw: u64,
+    /// Received packets whose checksum the NIC verified / the host verified.
+    pub rx_csum_hw: u64,
+    pub rx_csum_sw: u64,
 }
 
 impl SelftestReport {
@@ -56,9 +65,35 @@ impl SelftestReport {
     }
 }
 
-/// The `index`-th test frame of a run: an Ethernet header between two locally
-/// administered addresses, EtherType 0x88B5 (local experimental), random payload.
-pub fn test_frame(rng: &mut ChaCha8Rng, index: u64, min: usize, max: usize) -> Vec<u8> {
+/// One test frame: what the host hands the driver, and what must come back.
+pub struct TestFrame {
+    /// The bytes the driver is given (a `CHECKSUM_PARTIAL` packet when `csum` is set).
+    pub send: Vec<u8>,
+    /// The bytes the wire must carry and the receiver must get.
+    pub wire: Vec<u8>,
+    pub csum: Option<CsumRequest>,
+}
+
+/// The `index`-th test frame of a run: half raw frames (an Ethernet header
+/// between two locally administered addresses, EtherType 0x88B5, random
+/// payload), half IPv4/IPv6 TCP/UDP packets whose checksum is left to the
+/// NIC (or to software when the offload is off).
+pub fn test_frame(rng: &mut ChaCha8Rng, index: u64, min: usize, max: usize) -> TestFrame {
+    if max >= 200 && rng.gen_bool(0.5) {
+        let mix = Mix {
+            max_payload: rng.gen_range(0..=max - 130),
+            p_bad_csum: 0.0,
+            p_malformed: 0.0,
+        };
+        let p = random_packet(rng, &mix);
+        if let Some((send, start, offset)) = as_partial(&p) {
+            return TestFrame {
+                send,
+                wire: p.frame,
+                csum: Some(CsumRequest { start, offset }),
+            };
+        }
+    }
     let len = rng.gen_range(min..=max);
     let mut f = vec![0u8; len];
     rng.fill(&mut f[..]);
@@ -68,7 +103,11 @@ pub fn test_frame(rng: &mut ChaCha8Rng, index: u64, min: usize, max: usize) -> V
     if len >= 22 {
         f[14..22].copy_from_slice(&index.to_be_bytes());
     }
-    f
+    TestFrame {
+        send: f.clone(),
+        wire: f,
+        csum: None,
+    }
 }
 
 /// Sends `cfg.frames` frames through the chosen loopback and checks each.
@@ -88,8 +127,13 @@ pub fn run<D: Device>(
     let rings = RingConfig::default();
     drv.start(rings)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut expected: VecDeque<(u64, Vec<u8>)> = VecDeque::new();
+    let rx_csum = drv.caps().features & cap::RX_CSUM != 0;
+    let mut expected: VecDeque<(u64, TestFrame)> = VecDeque::new();
     let mut report = SelftestReport {
+        rx_csum_hw: 0,
+        rx_csum_sw: 0,
+        tx_csum_hw: 0,
+        tx_csum_sw: 0,
         frames_sent: 0,
         frames_ok: 0,
         bytes: 0,
@@ -103,7 +147,7 @@ pub fn run<D: Device>(
     while next < cfg.frames || !expected.is_empty() {
         while next < cfg.frames && expected.len() < in_flight_max && drv.tx_space() > 0 {
             let f = test_frame(&mut rng, next, cfg.min_len, cfg.max_len);
-            drv.transmit(&f, &TxMeta::default())?;
+            drv.send(&f.send, f.csum)?;
             expected.push_back((next, f));
             next += 1;
             report.frames_sent += 1;
@@ -116,14 +160,16 @@ pub fn run<D: Device>(
                 fail(&mut report, "a frame arrived that was never sent".into());
                 continue;
             };
-            match compare(&want, &rx.data, rx.cpl.len, rx.cpl.errors) {
+            let why = compare(&want.wire, &rx.data, rx.cpl.len, rx.cpl.errors)
+                .or_else(|| check_csum(&want, &rx, rx_csum, &mut report));
+            match why {
                 None => {
                     report.frames_ok += 1;
-                    report.bytes += want.len() as u64;
+                    report.bytes += want.wire.len() as u64;
                 }
                 Some(why) => fail(
                     &mut report,
-                    format!("frame {i} ({} bytes): {why}", want.len()),
+                    format!("frame {i} ({} bytes): {why}", want.wire.len()),
                 ),
             }
         }
@@ -138,7 +184,7 @@ pub fn run<D: Device>(
         }
         idle_polls = if got_any || fired { 0 } else { idle_polls + 1 };
         if idle_polls >= 3 {
-            let (i, _) = expected.front().cloned().unwrap_or((next, Vec::new()));
+            let i = expected.front().map_or(next, |(i, _)| *i);
             fail(
                 &mut report,
                 format!("frame {i} never came back (no progress for 3 ms of device time)"),
@@ -147,6 +193,8 @@ pub fn run<D: Device>(
         }
     }
     report.device_ns = drv.device().now_ns() - start_ns;
+    report.tx_csum_hw = drv.tx_csum_offloaded;
+    report.tx_csum_sw = drv.tx_csum_software;
     if let Some(e) = drv.device().protocol_errors().first() {
         fail(&mut report, format!("interface protocol breach: {e}"));
     }
@@ -162,6 +210,56 @@ pub fn run<D: Device>(
         fail(&mut report, msg);
     }
     Ok(report)
+}
+
+/// The checksum side of a received frame: with `rx-checksumming` on, the
+/// NIC's verdict and CHECKSUM_COMPLETE sum must be right; with it off they
+/// must be absent, and the host verifies the L4 checksum itself.
+fn check_csum(
+    want: &TestFrame,
+    rx: &RxFrame,
+    rx_csum: bool,
+    r: &mut SelftestReport,
+) -> Option<String> {
+    let (verdict, sum) = (rx.cpl.csum_verdict, rx.cpl.csum);
+    if !rx_csum {
+        if verdict != verdict::NOT_CHECKED || sum != 0 {
+            return Some(format!(
+                "rx-checksumming is off but the completion has verdict {verdict}, sum {sum:#06x}"
+            ));
+        }
+        if let Some(req) = want.csum {
+            // Software verification: the L4 range plus the pseudo-header sum
+            // (which the sender left in the field) folds to all ones.
+            let at = (req.start + req.offset) as usize;
+            let pseudo = u16::from_be_bytes([want.send[at], want.send[at + 1]]) as u64;
+            if fold(sum_bytes(&rx.data[req.start as usize..]) + pseudo) != 0xffff {
+                return Some("software L4 checksum verification failed".into());
+            }
+            r.rx_csum_sw += 1;
+        }
+        return None;
+    }
+    let want_verdict = if want.csum.is_some() {
+        verdict::GOOD
+    } else {
+        verdict::NOT_CHECKED
+    };
+    if verdict != want_verdict {
+        return Some(format!(
+            "checksum verdict {verdict}, expected {want_verdict}"
+        ));
+    }
+    if sum != complete_sum(&want.wire) {
+        return Some(format!(
+            "CHECKSUM_COMPLETE sum {sum:#06x}, expected {:#06x}",
+            complete_sum(&want.wire)
+        ));
+    }
+    if want.csum.is_some() {
+        r.rx_csum_hw += 1;
+    }
+    None
 }
 
 fn fail(r: &mut SelftestReport, msg: String) {

@@ -10,6 +10,7 @@ use host_driver::backend::{self, SimOptions};
 use host_driver::device::{Device, DeviceSpec};
 use host_driver::driver::{read_stats, Driver, FEATURES};
 use host_driver::selftest::{self, Loopback, SelftestConfig};
+use host_driver::state::{self, DeviceState};
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -53,6 +54,13 @@ enum Cmd {
     Stats,
     /// Dump BAR0 registers, decoded (like `ethtool -d`).
     Regs,
+    /// Switch features on or off (like `ethtool -K`): `nicctl features rx-checksumming off`.
+    /// Without arguments, shows them like `caps`.
+    Features {
+        /// Pairs of feature name and on|off.
+        #[arg(value_name = "NAME on|off")]
+        settings: Vec<String>,
+    },
     /// Loop random frames through the NIC and check them byte for byte (like `ethtool -t`).
     Selftest(SelftestArgs),
 }
@@ -116,12 +124,81 @@ fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
     };
     let mut dev =
         backend::open(spec, opts).with_context(|| format!("cannot open device {spec}"))?;
+    let saved = state::load(spec)?;
+    if let Some(st) = saved {
+        apply_state(dev.as_mut(), &st)?;
+    }
     match &cli.cmd {
-        Cmd::Caps => caps(&mut dev, cli.json),
+        Cmd::Features { settings } if !settings.is_empty() => {
+            features(&mut dev, spec, settings)?;
+            caps(&mut dev, cli.json)
+        }
+        Cmd::Caps | Cmd::Features { .. } => caps(&mut dev, cli.json),
         Cmd::Stats => stats(&mut dev, cli.json),
         Cmd::Regs => regs(&mut dev, cli.json),
-        Cmd::Selftest(a) => selftest(dev, spec, a, cli.json),
+        Cmd::Selftest(a) => selftest(dev, spec, saved, a, cli.json),
     }
+}
+
+/// Writes a saved state into a device's registers.
+fn apply_state(dev: &mut dyn Device, st: &DeviceState) -> Result<()> {
+    dev.write32(contract::reg::FEATURES, st.features)?;
+    let ctrl = dev.read32(contract::reg::CTRL)? & !contract::ctrl::RESET;
+    let ctrl = if st.loopback {
+        ctrl | contract::ctrl::LOOPBACK
+    } else {
+        ctrl & !contract::ctrl::LOOPBACK
+    };
+    dev.write32(contract::reg::CTRL, ctrl)?;
+    Ok(())
+}
+
+/// `nicctl features NAME on|off ...`: checks every pair before changing
+/// anything, applies them, and records the result for later runs.
+fn features(dev: &mut Box<dyn Device>, spec: &DeviceSpec, settings: &[String]) -> Result<()> {
+    let names = || {
+        FEATURES
+            .iter()
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    anyhow::ensure!(
+        settings.len() % 2 == 0,
+        "features takes pairs of NAME on|off; '{}' has no on|off after it",
+        settings.last().map(String::as_str).unwrap_or("")
+    );
+    let caps = dev.read32(contract::reg::CAPS)?;
+    let mut st = DeviceState {
+        features: dev.read32(contract::reg::FEATURES)?,
+        loopback: dev.read32(contract::reg::CTRL)? & contract::ctrl::LOOPBACK != 0,
+    };
+    for pair in settings.chunks(2) {
+        let (name, value) = (pair[0].as_str(), pair[1].as_str());
+        let f = FEATURES.iter().find(|f| f.name == name).ok_or_else(|| {
+            anyhow::anyhow!("unknown feature '{name}': known features are {}", names())
+        })?;
+        let on = match value {
+            "on" => true,
+            "off" => false,
+            _ => anyhow::bail!("feature {name}: '{value}' is not on or off"),
+        };
+        anyhow::ensure!(
+            caps & f.bit != 0,
+            "{name} is not supported by {} [fixed]",
+            dev.describe()
+        );
+        if f.bit == contract::cap::LOOPBACK {
+            st.loopback = on;
+        } else if on {
+            st.features |= f.bit;
+        } else {
+            st.features &= !f.bit;
+        }
+    }
+    apply_state(dev.as_mut(), &st)?;
+    st.features = dev.read32(contract::reg::FEATURES)?;
+    state::save(spec, &st)
 }
 
 fn caps(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
@@ -256,6 +333,7 @@ fn decode(off: u32, v: u32) -> String {
 fn selftest(
     dev: Box<dyn Device>,
     spec: &DeviceSpec,
+    saved: Option<DeviceState>,
     a: &SelftestArgs,
     json: bool,
 ) -> Result<ExitCode> {
@@ -279,6 +357,10 @@ fn selftest(
         corrupt_frame: a.fault_corrupt_frame,
     };
     let mut drv = Driver::open(dev).with_context(|| format!("cannot bring up {spec}"))?;
+    if let Some(st) = saved {
+        // Bringing the NIC up reset it: put the recorded switches back.
+        drv.set_features(st.features, !st.features)?;
+    }
     let r = selftest::run(&mut drv, &cfg).with_context(|| format!("selftest on {spec} stopped"))?;
     let loopback = match cfg.loopback {
         Loopback::Mac => "mac",
@@ -290,6 +372,8 @@ fn selftest(
             "frames_sent": r.frames_sent, "frames_verified": r.frames_ok, "bytes": r.bytes,
             "device_ns": r.device_ns, "seed": cfg.seed, "loopback": loopback,
             "failures": r.failures, "first_failure": r.first_failure,
+            "tx_csum_offloaded": r.tx_csum_hw, "tx_csum_software": r.tx_csum_sw,
+            "rx_csum_verified_by_nic": r.rx_csum_hw, "rx_csum_verified_in_software": r.rx_csum_sw,
         });
         say!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -305,6 +389,16 @@ fn selftest(
         say!("frames verified      {}", r.frames_ok);
         say!("bytes verified       {}", r.bytes);
         say!("device time          {:.3} ms", r.device_ns as f64 / 1e6);
+        say!(
+            "tx checksums         {} by the NIC, {} in software",
+            r.tx_csum_hw,
+            r.tx_csum_sw
+        );
+        say!(
+            "rx checksums         {} verified by the NIC, {} in software",
+            r.rx_csum_hw,
+            r.rx_csum_sw
+        );
         if let Some(f) = &r.first_failure {
             say!("failures             {}", r.failures);
             eprintln!("nicctl: selftest failed: {f}");

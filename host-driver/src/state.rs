@@ -1,0 +1,72 @@
+//! Settings of a simulated device that outlive one `nicctl` run.
+//!
+//! A real NIC keeps its feature switches in its registers between commands.
+//! A `sim` or `model` device is created anew by every `nicctl` invocation, so
+//! `nicctl features` records the switches here and every later command
+//! applies them after bringing the device up. The file lives in
+//! `$NICCTL_STATE_DIR`, else `$XDG_RUNTIME_DIR/nicctl`, else `/tmp/nicctl-<uid>`.
+
+use crate::device::DeviceSpec;
+use std::path::PathBuf;
+
+/// The persisted switches of one device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceState {
+    /// FEATURES register value (CAP_* bits).
+    pub features: u32,
+    /// MAC loopback (CTRL.LOOPBACK).
+    pub loopback: bool,
+}
+
+fn dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("NICCTL_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
+        return PathBuf::from(d).join("nicctl");
+    }
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc_getuid() };
+    PathBuf::from(format!("/tmp/nicctl-{uid}"))
+}
+
+extern "C" {
+    #[link_name = "getuid"]
+    fn libc_getuid() -> u32;
+}
+
+/// Where the state of `spec` is kept.
+pub fn path(spec: &DeviceSpec) -> PathBuf {
+    dir().join(format!(
+        "{}.json",
+        spec.to_string().replace([':', '/'], "_")
+    ))
+}
+
+/// The saved state of `spec`, if `nicctl features` ever changed it.
+pub fn load(spec: &DeviceSpec) -> anyhow::Result<Option<DeviceState>> {
+    let p = path(spec);
+    match std::fs::read_to_string(&p) {
+        Ok(s) => {
+            let st = serde_json::from_str(&s).map_err(|e| {
+                anyhow::anyhow!(
+                    "corrupt device state in {}: {e} (delete the file to reset)",
+                    p.display()
+                )
+            })?;
+            Ok(Some(st))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", p.display())),
+    }
+}
+
+/// Records the state of `spec`.
+pub fn save(spec: &DeviceSpec, st: &DeviceState) -> anyhow::Result<()> {
+    let p = path(spec);
+    let d = p.parent().expect("state path has a directory");
+    std::fs::create_dir_all(d)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", d.display()))?;
+    std::fs::write(&p, serde_json::to_string(st)?)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))
+}
