@@ -13,7 +13,8 @@
 //! - [`regs`]: BAR0, the register file.
 //! - [`queue`]: ring state, setup checks, completion records.
 //! - [`dma`]: splitting buffer transfers into the RTL's bursts.
-//! - [`tx`] and [`rx`]: the two engines.
+//! - [`tx`] and [`rx`]: the two engines. The checksum offload engines they
+//!   call are [`crate::csum`].
 
 mod dma;
 mod queue;
@@ -26,7 +27,8 @@ mod tests;
 
 use std::collections::VecDeque;
 
-use crate::contract::{err, err_info_value, irq, limits, stat};
+use crate::contract::{err, err_info_value, irq, limits, stat, verdict};
+use crate::csum::RxCsum;
 use crate::mem::DmaMemory;
 use queue::{Dir, Queue};
 
@@ -42,6 +44,7 @@ pub struct Frame {
 /// others (`RX_TOO_BIG`, `RX_FRAME`) are traffic conditions.
 const MALFORMED_BITS: u32 = err::DESC_LEN
     | err::DESC_ALIGN
+    | err::DESC_CSUM
     | err::DMA_READ
     | err::DMA_WRITE
     | err::RING_SIZE
@@ -66,6 +69,7 @@ pub struct Nic {
 }
 
 /// Everything RESET returns to its reset value, apart from the queues.
+/// Build it with [`Regs::at_reset`]; `Default` is only the all-zero start.
 #[derive(Debug, Default)]
 struct Regs {
     features: u32,
@@ -87,6 +91,16 @@ struct Regs {
     last_rise: Option<u64>,
 }
 
+impl Regs {
+    /// The register values after reset (FEATURES is the one that is not 0).
+    fn at_reset() -> Regs {
+        Regs {
+            features: regs::FEATURES_RESET,
+            ..Regs::default()
+        }
+    }
+}
+
 impl Default for Nic {
     fn default() -> Self {
         Nic::new()
@@ -98,7 +112,7 @@ impl Nic {
     pub fn new() -> Nic {
         Nic {
             now_ns: 0,
-            regs: Regs::default(),
+            regs: Regs::at_reset(),
             txq: Queue::new(),
             rxq: Queue::new(),
             wire_tx: VecDeque::new(),
@@ -175,7 +189,7 @@ impl Nic {
     /// to their reset values. Time and what sits outside the NIC (frames
     /// already sent, frames the wire offers) stay.
     fn reset(&mut self) {
-        self.regs = Regs::default();
+        self.regs = Regs::at_reset();
         self.txq = Queue::new();
         self.rxq = Queue::new();
         self.loopback.clear();
@@ -233,6 +247,21 @@ impl Nic {
         } else {
             count(&mut r.stats, errs, 1);
         }
+    }
+
+    /// Counts the checksum verdict of a written RX completion.
+    fn count_rx_csum(&mut self, rx: RxCsum) {
+        let counter = match rx.verdict {
+            verdict::GOOD => stat::RX_CSUM_GOOD,
+            verdict::BAD => stat::RX_CSUM_BAD,
+            _ => return,
+        };
+        count(&mut self.regs.stats, counter, 1);
+    }
+
+    /// The FEATURES bit `bit` (a `cap::*` constant) is on.
+    fn feature(&self, bit: u32) -> bool {
+        self.regs.features & bit != 0
     }
 
     fn count_drop(&mut self) {

@@ -3,6 +3,7 @@
 
 use super::aligned;
 use crate::contract::{cpl, err, limits, qctrl, qreg, qstatus, CPL_FLAG_PHASE};
+use crate::csum::RxCsum;
 use crate::mem::DmaAddr;
 
 /// Which engine a queue belongs to.
@@ -152,12 +153,14 @@ impl Queue {
         DmaAddr(self.cpl).offset(u64::from(self.head) * cpl::SIZE as u64)
     }
 
-    /// The completion record for descriptor `HEAD`.
-    pub fn completion(&self, len: u32, errors: u32) -> [u8; cpl::SIZE] {
+    /// The completion record for descriptor `HEAD`. `rx` is the RX
+    /// checksum result (all zero for TX and with `FEATURES.RX_CSUM` off).
+    pub fn completion(&self, len: u32, errors: u32, rx: RxCsum) -> [u8; cpl::SIZE] {
         let mut rec = [0u8; cpl::SIZE];
         let segs: u16 = u16::from(errors == 0);
         rec[cpl::LEN].copy_from_slice(&len.to_le_bytes());
-        rec[cpl::CSUM].copy_from_slice(&0u16.to_le_bytes());
+        rec[cpl::CSUM].copy_from_slice(&rx.csum.to_le_bytes());
+        rec[cpl::CSUM_VERDICT][0] = rx.verdict;
         rec[cpl::SEGS].copy_from_slice(&segs.to_le_bytes());
         rec[cpl::ERRORS].copy_from_slice(&(errors as u16).to_le_bytes());
         rec[cpl::INDEX].copy_from_slice(&(self.head as u16).to_le_bytes());

@@ -7,8 +7,11 @@ use super::queue::{Dir, WriteOutcome};
 use super::{stat_index, Nic};
 use crate::contract::{cap, ctrl, irq, limits, reg, rxq, status, txq};
 
-/// CAPS: no offload engine yet, only the MAC loopback.
-const CAPS: u32 = cap::LOOPBACK;
+/// CAPS: the checksum offloads and the MAC loopback.
+const CAPS: u32 = cap::RX_CSUM | cap::TX_CSUM | cap::LOOPBACK;
+
+/// FEATURES after reset: the offloads the NIC has start on (ethtool's habit).
+pub(super) const FEATURES_RESET: u32 = cap::RX_CSUM | cap::TX_CSUM;
 
 /// The bits of IRQ_CAUSE and IRQ_MASK that exist.
 const IRQ_BITS: u32 = irq::TX_DONE | irq::RX_DONE | irq::ERROR;

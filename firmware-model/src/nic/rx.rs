@@ -2,7 +2,8 @@
 
 use super::queue::Dir;
 use super::{aligned, dma, Nic};
-use crate::contract::{err, limits, rxd};
+use crate::contract::{cap, err, limits, rxd};
+use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
 
 /// The fields of an RX descriptor.
@@ -91,9 +92,18 @@ impl Nic {
         }
         self.completion_error_events(errors, Dir::Rx, index);
 
+        // The RX checksum engine sees every frame the queue takes, whatever
+        // becomes of it; its result goes into every completion.
+        let rx = if self.feature(cap::RX_CSUM) {
+            csum::rx_checksum(&frame.data)
+        } else {
+            RxCsum::default()
+        };
+
         let len = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
-        if self.write_completion(mem, Dir::Rx, len, errors) {
+        if self.write_completion(mem, Dir::Rx, len, errors, rx) {
             self.count_completion(Dir::Rx, len, errors);
+            self.count_rx_csum(rx);
         }
         true
     }

@@ -1,14 +1,23 @@
 //! The TX engine (docs/nic.md, "Transmit").
 
 use super::queue::Dir;
-use super::{aligned, dma, Frame, Nic};
-use crate::contract::{err, limits, txd};
+use super::{aligned, count, dma, Frame, Nic};
+use crate::contract::{cap, err, limits, stat, txd, vnet};
+use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
 
-/// The fields of a TX descriptor the engine uses.
+/// The fields of a TX descriptor the engine uses. GSO_TYPE, HDR_LEN and
+/// GSO_SIZE are not used (no segmentation offload).
 struct TxDesc {
     addr: u64,
     len: u32,
+    vnet_flags: u8,
+    csum_start: u16,
+    csum_offset: u16,
+}
+
+fn le16(b: &[u8]) -> u16 {
+    u16::from_le_bytes([b[0], b[1]])
 }
 
 impl TxDesc {
@@ -20,15 +29,28 @@ impl TxDesc {
         TxDesc {
             addr: u64::from_le_bytes(addr),
             len: u32::from_le_bytes(len),
+            vnet_flags: b[txd::VNET_FLAGS][0],
+            csum_start: le16(&b[txd::CSUM_START]),
+            csum_offset: le16(&b[txd::CSUM_OFFSET]),
         }
     }
 
-    /// The descriptor's own error: `DESC_LEN` before `DESC_ALIGN`.
-    fn check(&self) -> u32 {
+    /// The descriptor asks for the L4 checksum (`F_NEEDS_CSUM`). Other
+    /// VNET_FLAGS bits are ignored.
+    fn needs_csum(&self) -> bool {
+        u32::from(self.vnet_flags) & vnet::F_NEEDS_CSUM != 0
+    }
+
+    /// The descriptor's own error: `DESC_LEN`, then `DESC_ALIGN`, then (only
+    /// when the frame goes through the checksum engine, `csum`)
+    /// `DESC_CSUM`.
+    fn check(&self, csum: bool) -> u32 {
         if self.len == 0 || self.len > limits::MAX_FRAME {
             err::DESC_LEN
         } else if !aligned(self.addr, limits::BUF_ALIGN) {
             err::DESC_ALIGN
+        } else if csum && u32::from(self.csum_start) + u32::from(self.csum_offset) + 2 > self.len {
+            err::DESC_CSUM
         } else {
             0
         }
@@ -55,13 +77,25 @@ impl Nic {
             return true;
         }
         let desc = TxDesc::parse(&raw);
+        // With FEATURES.TX_CSUM off, F_NEEDS_CSUM is ignored altogether.
+        let csum = self.feature(cap::TX_CSUM) && desc.needs_csum();
 
-        // 2. Its checks; 3. the frame, sent even when a read was refused.
-        let mut errors = desc.check();
+        // 2. Its checks; 3. the frame, sent even when a read was refused,
+        // through the checksum engine only when it was read whole.
+        let mut errors = desc.check(csum);
+        let mut checksummed = false;
         if errors == 0 {
-            let (data, ok) = dma::read(mem, DmaAddr(desc.addr), desc.len as usize);
+            let (mut data, ok) = dma::read(mem, DmaAddr(desc.addr), desc.len as usize);
             if !ok {
                 errors |= err::DMA_READ;
+            } else if csum {
+                // Cannot fail: check() has placed the field inside the frame.
+                checksummed = csum::tx_checksum(
+                    &mut data,
+                    usize::from(desc.csum_start),
+                    usize::from(desc.csum_offset),
+                )
+                .is_ok();
             }
             let frame = Frame { data, bad: !ok };
             if self.regs.loopback {
@@ -73,8 +107,11 @@ impl Nic {
         self.completion_error_events(errors, Dir::Tx, index);
 
         // 4. The completion; 5. HEAD, interrupt cause and counters.
-        if self.write_completion(mem, Dir::Tx, desc.len, errors) {
+        if self.write_completion(mem, Dir::Tx, desc.len, errors, RxCsum::default()) {
             self.count_completion(Dir::Tx, desc.len, errors);
+            if checksummed && errors == 0 {
+                count(&mut self.regs.stats, stat::TX_CSUM, 1);
+            }
         }
         true
     }
@@ -87,10 +124,11 @@ impl Nic {
         dir: Dir,
         len: u32,
         errors: u32,
+        rx: RxCsum,
     ) -> bool {
         let q = self.queue_mut(dir);
         let index = q.head;
-        let rec = q.completion(len, errors);
+        let rec = q.completion(len, errors, rx);
         if mem.dma_write(q.cpl_addr(), &rec).is_err() {
             q.halted = true;
             self.error_event(err::DMA_WRITE, dir, index);

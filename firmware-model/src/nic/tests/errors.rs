@@ -151,15 +151,16 @@ fn bad_rx_descriptor(addr_off: u64, cap: u32, bit: u32) {
     let buf = t.mem.alloc(512, 8).unwrap().0 + addr_off;
     t.post(r, 0, buf, cap);
     t.doorbell(r, 1);
+    let data = pattern(100, 2);
     t.nic.wire_rx_push(Frame {
-        data: pattern(100, 2),
+        data: data.clone(),
         bad: false,
     });
     let before = t.mem.clone();
 
     assert!(t.run());
     assert_eq!(t.nic.rx_port_pending(), 0);
-    assert_eq!(t.cpl(r, 0), expected_cpl(100, bit, 0, true));
+    assert_eq!(t.cpl(r, 0), expected_rx_cpl(&data, bit, 0, true));
     assert_only_changed(&before, &t.mem, &[Rig::cpl_region(r, 0)]);
     assert_one_error(&mut t, bit, Dir::Rx, 0);
     assert_eq!(t.stat(stat::RX_ERRORS), 1);

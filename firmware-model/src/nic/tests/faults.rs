@@ -91,7 +91,7 @@ fn rx_buffer_partly_outside_memory_lands_the_accepted_bursts() {
 
     assert!(t.run());
     assert_eq!(t.bytes(start, 200), data[..200]);
-    assert_eq!(t.cpl(r, 0), expected_cpl(300, err::DMA_WRITE, 0, true));
+    assert_eq!(t.cpl(r, 0), expected_rx_cpl(&data, err::DMA_WRITE, 0, true));
     assert_only_changed(&before, &t.mem, &[(start, 200), Rig::cpl_region(r, 0)]);
     assert_eq!(t.reg(reg::ERR_CAUSE), err::DMA_WRITE);
     assert_eq!(t.reg(reg::ERR_INFO), info(err::DMA_WRITE, Dir::Rx, 0));
@@ -107,14 +107,15 @@ fn rx_buffer_wholly_outside_memory_writes_nothing() {
         let r = t.setup(Dir::Rx, 4);
         t.post(r, 0, addr, 2048);
         t.doorbell(r, 1);
+        let data = pattern(1500, 0);
         t.nic.wire_rx_push(Frame {
-            data: pattern(1500, 0),
+            data: data.clone(),
             bad: true,
         });
         let before = t.mem.clone();
         assert!(t.run());
         let errors = err::DMA_WRITE | err::RX_FRAME;
-        assert_eq!(t.cpl(r, 0), expected_cpl(1500, errors, 0, true));
+        assert_eq!(t.cpl(r, 0), expected_rx_cpl(&data, errors, 0, true));
         assert_only_changed(&before, &t.mem, &[Rig::cpl_region(r, 0)]);
         assert_eq!(t.stat(stat::MALFORMED), 1);
     }

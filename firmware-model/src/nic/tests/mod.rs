@@ -1,6 +1,7 @@
 //! Tests of the model against docs/nic.md, on bytes: frames on the wire,
 //! completion records, buffers and every other byte of host memory.
 
+mod csum;
 mod errors;
 mod faults;
 mod fuzz;
@@ -10,7 +11,7 @@ mod tx;
 
 use super::queue::Dir;
 use super::{Frame, Nic};
-use crate::contract::{cpl, qctrl, qreg, rxd, rxq, txd, txq, CPL_FLAG_PHASE};
+use crate::contract::{cpl, qctrl, qreg, rxd, rxq, txd, txq, verdict, CPL_FLAG_PHASE};
 use crate::mem::{DmaAddr, DmaMemory, HostMemory};
 
 const MEM_BASE: u64 = HostMemory::DEFAULT_BASE;
@@ -61,6 +62,46 @@ fn expected_cpl(len: u32, errors: u32, index: u16, phase: bool) -> [u8; cpl::SIZ
     rec[cpl::ERRORS].copy_from_slice(&(errors as u16).to_le_bytes());
     rec[cpl::INDEX].copy_from_slice(&index.to_le_bytes());
     rec[cpl::FLAGS][0] = if phase { CPL_FLAG_PHASE } else { 0 };
+    rec
+}
+
+/// CHECKSUM_COMPLETE as the spec defines it (the folded one's-complement sum
+/// of the bytes after the 14-byte Ethernet header), computed here as a plain
+/// sum modulo 0xFFFF, independently of `csum.rs`.
+fn complete_sum(frame: &[u8]) -> u16 {
+    let s: u64 = frame
+        .iter()
+        .enumerate()
+        .skip(14)
+        .map(|(i, &b)| u64::from(b) << if i % 2 == 0 { 8 } else { 0 })
+        .sum();
+    match s {
+        0 => 0,
+        s if s % 0xFFFF == 0 => 0xFFFF,
+        s => (s % 0xFFFF) as u16,
+    }
+}
+
+/// The RX completion for `frame` with FEATURES at its reset value (RX
+/// checksum on): as [`expected_cpl`], with CSUM, and the verdict
+/// NOT_CHECKED that non-IP frames such as [`pattern`]s get.
+fn expected_rx_cpl(frame: &[u8], errors: u32, index: u16, phase: bool) -> [u8; cpl::SIZE] {
+    let ethertype = frame.get(12..14).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    assert!(
+        !matches!(ethertype, Some(0x0800 | 0x86dd | 0x8100)),
+        "expected_rx_cpl is for frames the parser does not check"
+    );
+    with_rx_csum(
+        expected_cpl(frame.len() as u32, errors, index, phase),
+        complete_sum(frame),
+        verdict::NOT_CHECKED,
+    )
+}
+
+/// `rec` with CSUM and CSUM_VERDICT set.
+fn with_rx_csum(mut rec: [u8; cpl::SIZE], csum: u16, v: u8) -> [u8; cpl::SIZE] {
+    rec[cpl::CSUM].copy_from_slice(&csum.to_le_bytes());
+    rec[cpl::CSUM_VERDICT][0] = v;
     rec
 }
 
@@ -119,6 +160,18 @@ impl Rig {
             .unwrap()
             .copy_from_slice(data);
         a.0
+    }
+
+    /// Writes TX descriptor `slot` with checksum offload fields `csum`:
+    /// VNET_FLAGS, CSUM_START, CSUM_OFFSET.
+    fn post_csum(&mut self, r: Ring, slot: u32, addr: u64, len: u32, csum: (u8, u16, u16)) {
+        assert_eq!(r.dir, Dir::Tx);
+        self.post(r, slot, addr, len);
+        let at = DmaAddr(r.ring + u64::from(slot) * txd::SIZE as u64);
+        let d = self.mem.slice_mut(at, txd::SIZE).unwrap();
+        d[txd::VNET_FLAGS][0] = csum.0;
+        d[txd::CSUM_START].copy_from_slice(&csum.1.to_le_bytes());
+        d[txd::CSUM_OFFSET].copy_from_slice(&csum.2.to_le_bytes());
     }
 
     /// Writes descriptor `slot`: buffer `addr`, length (TX) or capacity (RX) `len`.

@@ -8,7 +8,10 @@ fn identity_registers_read_their_contract_values() {
     let mut t = Rig::new();
     assert_eq!(t.reg(reg::ID), limits::ID_MAGIC);
     assert_eq!(t.reg(reg::VERSION), limits::VERSION);
-    assert_eq!(t.reg(reg::CAPS), cap::LOOPBACK);
+    assert_eq!(
+        t.reg(reg::CAPS),
+        cap::RX_CSUM | cap::TX_CSUM | cap::LOOPBACK
+    );
     assert_eq!(t.reg(reg::STATUS), status::READY);
     assert_eq!(t.reg(reg::QUEUES), 1 | 1 << 8);
     assert_eq!(t.reg(reg::MAX_FRAME), 9216);
@@ -27,20 +30,43 @@ fn identity_registers_read_their_contract_values() {
 }
 
 #[test]
+fn features_start_with_the_checksum_offloads_on() {
+    let mut t = Rig::new();
+    assert_eq!(t.reg(reg::FEATURES), cap::RX_CSUM | cap::TX_CSUM);
+    assert_eq!(t.reg(reg::FEATURES), 3);
+}
+
+#[test]
 fn features_are_masked_by_caps() {
     let mut t = Rig::new();
-    assert_eq!(t.reg(reg::FEATURES), 0);
     t.nic.mmio_write(reg::FEATURES, u32::MAX);
-    assert_eq!(t.reg(reg::FEATURES), cap::LOOPBACK);
-    t.nic.mmio_write(reg::FEATURES, cap::TSO4 | cap::RX_CSUM);
+    assert_eq!(
+        t.reg(reg::FEATURES),
+        cap::RX_CSUM | cap::TX_CSUM | cap::LOOPBACK
+    );
+    t.nic
+        .mmio_write(reg::FEATURES, cap::TSO4 | cap::TSO6 | cap::LRO | cap::TOE);
     assert_eq!(t.reg(reg::FEATURES), 0);
+    t.nic.mmio_write(reg::FEATURES, cap::TSO4 | cap::RX_CSUM);
+    assert_eq!(t.reg(reg::FEATURES), cap::RX_CSUM);
+    t.nic.mmio_write(reg::FEATURES, cap::TX_CSUM);
+    assert_eq!(t.reg(reg::FEATURES), cap::TX_CSUM);
+}
+
+#[test]
+fn reset_turns_the_checksum_offloads_back_on() {
+    let mut t = Rig::new();
+    t.nic.mmio_write(reg::FEATURES, 0);
+    assert_eq!(t.reg(reg::FEATURES), 0);
+    t.nic.mmio_write(reg::CTRL, ctrl::RESET);
+    assert_eq!(t.reg(reg::FEATURES), cap::RX_CSUM | cap::TX_CSUM);
 }
 
 #[test]
 fn unmapped_offsets_read_zero_and_ignore_writes() {
     let mut t = Rig::new();
     let unmapped = [
-        0x028, 0x02c, 0x03c, 0x048, 0x0fc, 0x140, 0x1fc, 0x224, 0x240, 0x440, 0x800,
+        0x028, 0x02c, 0x03c, 0x048, 0x0fc, 0x158, 0x15c, 0x1fc, 0x224, 0x240, 0x440, 0x800,
     ];
     for off in unmapped
         .into_iter()
