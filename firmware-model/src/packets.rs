@@ -101,7 +101,10 @@ pub fn random_packet<R: Rng>(rng: &mut R, mix: &Mix) -> Packet {
             0
         };
         let kinds = [0u8, 60, 43];
-        let exts: Vec<u8> = (0..n_ext).map(|_| kinds[rng.gen_range(0..3)]).collect();
+        // Hop-by-Hop may only come first (RFC 8200 section 4.1).
+        let exts: Vec<u8> = (0..n_ext)
+            .map(|i| kinds[rng.gen_range(if i == 0 { 0 } else { 1 }..3)])
+            .collect();
         let ext_lens: Vec<usize> = exts.iter().map(|_| 8 * rng.gen_range(1..=2)).collect();
         let payload = ext_lens.iter().sum::<usize>() + l4_len;
         let first = exts.first().copied().unwrap_or(proto);
@@ -201,7 +204,7 @@ fn malform<R: Rng>(rng: &mut R, p: &mut Packet, l3: usize) {
     p.l4_csum_ok = false;
     match rng.gen_range(0..7) {
         0 => {
-            let n = rng.gen_range(0..f.len());
+            let n = rng.gen_range(1..f.len());
             f.truncate(n);
         }
         1 if !p.is_ipv6 => f[l3] = 0x40 | rng.gen_range(0..5), // IHL < 5

@@ -9,9 +9,10 @@
 mod common;
 
 use common::*;
-use firmware_model::contract::{cpl, err, limits, reg, stat};
+use firmware_model::contract::{cpl, err, limits, reg, stat, txd, vnet};
 use firmware_model::mem::DmaAddr;
 use firmware_model::nic::Frame;
+use firmware_model::packets::{as_partial, random_packet, Mix};
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::SimDevice;
 use host_driver::device::Device;
@@ -37,6 +38,8 @@ struct TxItem {
     len: u32,
     buf: TxBuf,
     data: Vec<u8>,
+    /// virtio_net_hdr flags, csum_start, csum_offset.
+    csum: (u8, u16, u16),
 }
 
 #[derive(Debug, Clone)]
@@ -100,14 +103,51 @@ fn script(seed: u64, tx_frames: usize, rx_frames: usize) -> Vec<Batch> {
                 };
                 let mut data = vec![0u8; len.min(limits::MAX_FRAME) as usize];
                 rng.fill(&mut data[..]);
-                TxItem { len, buf, data }
+                let mut csum = (0u8, 0u16, 0u16);
+                let p = random_packet(&mut rng, &Mix::default());
+                match rng.gen_range(0..10) {
+                    // A packet whose checksum the NIC fills in.
+                    0..=3 if matches!(buf, TxBuf::Slot) => {
+                        if let Some((partial, start, off)) = as_partial(&p) {
+                            len = partial.len() as u32;
+                            data = partial;
+                            csum = (vnet::F_NEEDS_CSUM as u8, start, off);
+                        }
+                    }
+                    // A csum_start/offset sweep, including ones past the frame (DESC_CSUM).
+                    4 => {
+                        let start = rng.gen_range(0..=len.min(9300) as u16);
+                        let off = rng.gen_range(0..=200);
+                        csum = (vnet::F_NEEDS_CSUM as u8, start, off);
+                    }
+                    _ => {}
+                }
+                TxItem {
+                    len,
+                    buf,
+                    data,
+                    csum,
+                }
             })
             .collect();
         let rx = (0..nr)
             .map(|_| {
-                let len = frame_len(&mut rng) as usize;
-                let mut data = vec![0u8; len];
-                rng.fill(&mut data[..]);
+                let data = if rng.gen_bool(0.5) {
+                    random_packet(
+                        &mut rng,
+                        &Mix {
+                            p_bad_csum: 0.2,
+                            p_malformed: 0.2,
+                            ..Mix::default()
+                        },
+                    )
+                    .frame
+                } else {
+                    let mut d = vec![0u8; frame_len(&mut rng) as usize];
+                    rng.fill(&mut d[..]);
+                    d
+                };
+                let len = data.len();
                 let bad = rng.gen_range(0..50) == 0;
                 let roll = rng.gen_range(0..100);
                 let (cap, buf) = match roll {
@@ -161,7 +201,11 @@ fn run(dev: &mut dyn Device, batches: &[Batch]) -> Result<Trace, String> {
             if inside > 0 {
                 dev.mem_write(DmaAddr(a), &it.data[..inside]).unwrap();
             }
-            post(dev, &mut tx, &tx_desc(a, it.len));
+            let mut d = tx_desc(a, it.len);
+            d[txd::VNET_FLAGS.start] = it.csum.0;
+            d[txd::CSUM_START].copy_from_slice(&it.csum.1.to_le_bytes());
+            d[txd::CSUM_OFFSET].copy_from_slice(&it.csum.2.to_le_bytes());
+            post(dev, &mut tx, &d);
         }
         for (i, it) in b.rx.iter().enumerate() {
             post(dev, &mut rx, &rx_desc(addr(rx_pool, i, &it.buf), it.cap));
@@ -266,14 +310,24 @@ fn check_against_script(t: &Trace, batches: &[Batch]) {
                 TxBuf::Misaligned => false,
                 TxBuf::Unmapped(a) => a + it.len as u64 <= MEM_END,
             };
-            mapped && (1..=limits::MAX_FRAME).contains(&it.len)
+            let (flags, start, off) = it.csum;
+            let csum_fits =
+                flags & vnet::F_NEEDS_CSUM as u8 == 0 || start as u32 + off as u32 + 2 <= it.len;
+            mapped && (1..=limits::MAX_FRAME).contains(&it.len) && csum_fits
         })
         .collect();
     let good: Vec<&Vec<u8>> = t.wire.iter().filter_map(|(_, _, d)| d.as_ref()).collect();
     assert_eq!(good.len(), sent.len(), "good frames on the wire");
     for (i, (g, s)) in good.iter().zip(&sent).enumerate() {
-        if **g != s.data {
-            let at = g.iter().zip(&s.data).position(|(a, b)| a != b);
+        // With tx-checksum-ip-generic on (the reset default), NEEDS_CSUM
+        // frames leave with their checksums filled in per the model.
+        let mut want = s.data.clone();
+        if s.csum.0 & vnet::F_NEEDS_CSUM as u8 != 0 {
+            firmware_model::csum::tx_checksum(&mut want, s.csum.1 as usize, s.csum.2 as usize)
+                .expect("only descriptors whose checksum fits are sent");
+        }
+        if **g != want {
+            let at = g.iter().zip(&want).position(|(a, b)| a != b);
             panic!(
                 "good wire frame {i} ({:?}, {} bytes, {} came back) differs from what was posted, first at byte {at:?}",
                 s.buf,

@@ -1,0 +1,233 @@
+//! Checksum offload through the whole NIC, the driver and nicctl: the wire
+//! carries the same bytes whether the NIC or the host computes checksums,
+//! and nicctl switches the offloads the way ethtool -K does.
+
+mod common;
+
+use firmware_model::contract::cap;
+use firmware_model::nic::Frame;
+use firmware_model::packets::{random_packet, Mix};
+use host_driver::device::Device;
+use host_driver::driver::{Driver, RingConfig};
+use host_driver::selftest::test_frame;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::process::Command;
+
+/// Sends `n` test frames with tx-checksum-ip-generic on or off and returns
+/// what reached the wire, plus how many checksums the NIC filled in.
+fn wire_bytes(
+    dev: Box<dyn Device>,
+    tx_csum: bool,
+    n: usize,
+    seed: u64,
+) -> (Vec<Vec<u8>>, Vec<Vec<u8>>, u64) {
+    let mut drv = Driver::open(dev).unwrap();
+    let (on, off) = if tx_csum {
+        (cap::TX_CSUM, 0)
+    } else {
+        (0, cap::TX_CSUM)
+    };
+    drv.set_features(on, off).unwrap();
+    drv.start(RingConfig::default()).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let frames: Vec<_> = (0..n)
+        .map(|i| test_frame(&mut rng, i as u64, 60, 9000))
+        .collect();
+    let mut wire = Vec::new();
+    let mut next = 0;
+    let mut idle = 0;
+    while wire.len() < n {
+        while next < n && drv.tx_space() > 0 {
+            drv.send(&frames[next].send, frames[next].csum).unwrap();
+            next += 1;
+        }
+        drv.poll(200_000).unwrap();
+        let before = wire.len();
+        while let Some(f) = drv.device().wire_recv() {
+            assert!(!f.bad, "frame {} aborted", wire.len());
+            wire.push(f.data);
+        }
+        idle = if wire.len() == before { idle + 1 } else { 0 };
+        assert!(idle < 20, "no progress after {} frames", wire.len());
+    }
+    let expected = frames.into_iter().map(|f| f.wire).collect();
+    (wire, expected, drv.tx_csum_offloaded)
+}
+
+#[test]
+fn wire_carries_the_same_bytes_with_tx_checksum_offload_on_or_off() {
+    let seed = common::seed(21);
+    for (name, on, off) in [
+        (
+            "model",
+            common::devices(seed, false).remove(0).1,
+            common::devices(seed, false).remove(0).1,
+        ),
+        (
+            "sim",
+            common::devices(seed, true).remove(1).1,
+            common::devices(seed, true).remove(1).1,
+        ),
+    ] {
+        let (w_on, expected, hw) = wire_bytes(on, true, 400, seed);
+        let (w_off, _, hw_off) = wire_bytes(off, false, 400, seed);
+        assert!(hw > 150, "{name}: the NIC filled in only {hw} checksums");
+        assert_eq!(hw_off, 0, "{name}: offload off, yet the NIC was asked");
+        for (i, ((a, b), e)) in w_on.iter().zip(&w_off).zip(&expected).enumerate() {
+            assert!(
+                a == e,
+                "{name}: frame {i} with offload on differs from the correct frame"
+            );
+            assert!(
+                b == e,
+                "{name}: frame {i} with offload off differs from the correct frame"
+            );
+        }
+    }
+}
+
+#[test]
+fn rx_verdict_and_complete_sum_match_the_model_through_the_whole_nic() {
+    let seed = common::seed(22);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mix = Mix {
+        p_bad_csum: 0.2,
+        p_malformed: 0.2,
+        ..Mix::default()
+    };
+    let frames: Vec<Vec<u8>> = (0..600)
+        .map(|_| random_packet(&mut rng, &mix).frame)
+        .collect();
+    for (name, dev) in common::devices(seed, true) {
+        let mut drv = Driver::open(dev).unwrap();
+        drv.start(RingConfig::default()).unwrap();
+        for f in &frames {
+            drv.device()
+                .wire_send(Frame {
+                    data: f.clone(),
+                    bad: false,
+                })
+                .unwrap();
+        }
+        let mut got = Vec::new();
+        let mut idle = 0;
+        while got.len() < frames.len() && idle < 20 {
+            drv.poll(200_000).unwrap();
+            let before = got.len();
+            while let Some(rx) = drv.receive() {
+                got.push(rx);
+            }
+            idle = if got.len() == before { idle + 1 } else { 0 };
+        }
+        assert_eq!(got.len(), frames.len(), "{name}: frames received");
+        let mut good = 0;
+        for (i, (rx, f)) in got.iter().zip(&frames).enumerate() {
+            let want = firmware_model::csum::rx_checksum(f);
+            assert_eq!(rx.data, *f, "{name}: frame {i} bytes");
+            assert_eq!(
+                (rx.cpl.csum_verdict, rx.cpl.csum),
+                (want.verdict, want.csum),
+                "{name}: frame {i}"
+            );
+            good += (want.verdict == 1) as usize;
+        }
+        assert!(good > 300, "{name}: only {good} GOOD verdicts");
+    }
+}
+
+fn nicctl(state: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nicctl"))
+        .args(args)
+        .env("NICCTL_STATE_DIR", state)
+        .output()
+        .expect("run nicctl");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn nicctl_switches_checksum_offloads_and_traffic_still_verifies() {
+    let dir = std::env::temp_dir().join(format!("nicctl-state-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for device in ["sim", "model"] {
+        let (ok, caps, _) = nicctl(&dir, &["caps", "--device", device]);
+        assert!(
+            ok && caps.contains("\nrx-checksumming: on\n")
+                && caps.contains("\ntx-checksum-ip-generic: on\n"),
+            "{caps}"
+        );
+        for feature in ["tx-checksum-ip-generic", "rx-checksumming"] {
+            let (ok, out, err) = nicctl(&dir, &["features", "--device", device, feature, "off"]);
+            assert!(ok, "{err}");
+            assert!(out.contains(&format!("\n{feature}: off\n")), "{out}");
+            let (_, caps, _) = nicctl(&dir, &["caps", "--device", device]);
+            assert!(
+                caps.contains(&format!("\n{feature}: off\n")),
+                "{device}: caps after switching {feature} off: {caps}"
+            );
+            let (ok, out, err) = nicctl(
+                &dir,
+                &["selftest", "--device", device, "--frames", "300", "--json"],
+            );
+            assert!(ok, "{device} with {feature} off: {out}{err}");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v["frames_verified"], 300);
+            if feature == "tx-checksum-ip-generic" {
+                assert_eq!(v["tx_csum_offloaded"], 0);
+                assert!(v["tx_csum_software"].as_u64().unwrap() > 100, "{v}");
+            }
+        }
+        // Both off: everything in software, still byte-exact.
+        let (_, out, _) = nicctl(
+            &dir,
+            &["selftest", "--device", device, "--frames", "300", "--json"],
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["rx_csum_verified_by_nic"], 0, "{v}");
+        assert!(
+            v["rx_csum_verified_in_software"].as_u64().unwrap() > 100,
+            "{v}"
+        );
+        let (ok, _, err) = nicctl(
+            &dir,
+            &[
+                "features",
+                "--device",
+                device,
+                "tx-checksum-ip-generic",
+                "on",
+                "rx-checksumming",
+                "on",
+            ],
+        );
+        assert!(ok, "{err}");
+        let (_, out, _) = nicctl(
+            &dir,
+            &["selftest", "--device", device, "--frames", "300", "--json"],
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["tx_csum_offloaded"].as_u64().unwrap() > 100, "{v}");
+        assert!(v["rx_csum_verified_by_nic"].as_u64().unwrap() > 100, "{v}");
+    }
+    let (ok, _, err) = nicctl(
+        &dir,
+        &[
+            "features",
+            "--device",
+            "model",
+            "large-receive-offload",
+            "on",
+        ],
+    );
+    assert!(
+        !ok && err.contains("large-receive-offload is not supported") && err.contains("[fixed]"),
+        "{err}"
+    );
+    let (ok, _, err) = nicctl(&dir, &["features", "--device", "model", "rx-checksumming"]);
+    assert!(!ok && err.contains("has no on|off"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
