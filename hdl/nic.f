@@ -5,4 +5,6 @@ hdl/nic_tx_engine.sv
 hdl/nic_rx_engine.sv
 hdl/nic_axi_arbiter.sv
 hdl/nic_csr.sv
+hdl/nic_tx_csum.sv
+hdl/nic_rx_csum.sv
 hdl/nic_top.sv

@@ -12,6 +12,8 @@
 //   ring setup (RING_*, CPL_*, SIZE) are ignored while the queue is enabled, so the engine's
 //   configuration is stable while it runs (as in the firmware model).
 // - IRQ_MASK and IRQ_CAUSE hold only the defined IRQ_* bits; FEATURES only the CAPS bits.
+// - CAPS = RX_CSUM | TX_CSUM | LOOPBACK. FEATURES resets (rst and CTRL.RESET) to
+//   RX_CSUM | TX_CSUM; feat_tx_csum / feat_rx_csum drive the checksum offloads.
 // - Engine events update IRQ_CAUSE, ERR_CAUSE/ERR_INFO, HALTED and the statistics counters. TX,
 //   RX and register-detected errors may all land in the same cycle; each is counted. ERR_INFO
 //   priority among simultaneous errors: register error, then TX, then RX.
@@ -53,6 +55,8 @@ module nic_csr
   output wire         soft_rst,
   output wire         loopback,
   output wire         irq,
+  output wire         feat_tx_csum,     // FEATURES.TX_CSUM
+  output wire         feat_rx_csum,     // FEATURES.RX_CSUM
 
   // TX queue 0 engine
   output wire  [63:0] tx_cfg_ring_base,
@@ -66,6 +70,7 @@ module nic_csr
   input  wire         tx_ev_cpl,
   input  wire  [31:0] tx_ev_cpl_len,
   input  wire  [15:0] tx_ev_cpl_errors,
+  input  wire         tx_ev_cpl_csum,   // with tx_ev_cpl: the NIC filled in the L4 checksum
   input  wire         tx_ev_err,
   input  wire  [4:0]  tx_ev_err_code,
   input  wire  [15:0] tx_ev_err_index,
@@ -82,6 +87,7 @@ module nic_csr
   input  wire         rx_ev_cpl,
   input  wire  [31:0] rx_ev_cpl_len,
   input  wire  [15:0] rx_ev_cpl_errors,
+  input  wire  [1:0]  rx_ev_cpl_verdict, // with rx_ev_cpl: CSUM_VERDICT (0 none, 1 good, 2 bad)
   input  wire         rx_ev_err,
   input  wire  [4:0]  rx_ev_err_code,
   input  wire  [15:0] rx_ev_err_index,
@@ -96,7 +102,9 @@ module nic_csr
   localparam logic [1:0] RESP_OKAY = 2'b00;
   localparam logic [1:0] RESP_SLVERR = 2'b10;
 
-  localparam logic [31:0] CAPS_VAL = 32'(1) << CAP_LOOPBACK_BIT;
+  localparam logic [31:0] CAPS_VAL = (32'(1) << CAP_RX_CSUM_BIT) | (32'(1) << CAP_TX_CSUM_BIT) |
+                                     (32'(1) << CAP_LOOPBACK_BIT);
+  localparam logic [31:0] FEATURES_RESET = (32'(1) << CAP_RX_CSUM_BIT) | (32'(1) << CAP_TX_CSUM_BIT);
   localparam logic [31:0] QUEUES_VAL = 32'(NUM_TXQ) | (32'(NUM_RXQ) << 8);
   localparam int IRQ_W = 3;  // IRQ_TX_DONE, IRQ_RX_DONE, IRQ_ERROR
 
@@ -108,6 +116,11 @@ module nic_csr
   localparam int I_RX_ERRORS = (STAT_RX_ERRORS - STATS_BASE) / 8;
   localparam int I_RX_DROPPED = (STAT_RX_DROPPED - STATS_BASE) / 8;
   localparam int I_MALFORMED = (STAT_MALFORMED - STATS_BASE) / 8;
+  localparam int I_TX_CSUM = (STAT_TX_CSUM - STATS_BASE) / 8;
+  localparam int I_RX_CSUM_GOOD = (STAT_RX_CSUM_GOOD - STATS_BASE) / 8;
+  localparam int I_RX_CSUM_BAD = (STAT_RX_CSUM_BAD - STATS_BASE) / 8;
+  localparam logic [1:0] VERDICT_GOOD = 2'd1;
+  localparam logic [1:0] VERDICT_BAD = 2'd2;
 
   // This block implements exactly one TX and one RX queue, and 12-bit ring indices.
   if (NUM_TXQ != 1 || NUM_RXQ != 1) begin : g_check_queues
@@ -115,6 +128,9 @@ module nic_csr
   end
   if (MAX_RING_SIZE > 4096) begin : g_check_ring
     $fatal(1, "nic_csr: ring indices are 12 bits wide");
+  end
+  if ((FEATURES_RESET & ~CAPS_VAL) != 32'd0) begin : g_check_features
+    $fatal(1, "nic_csr: FEATURES reset value outside CAPS");
   end
   if (IRQ_TX_DONE_BIT >= IRQ_W || IRQ_RX_DONE_BIT >= IRQ_W || IRQ_ERROR_BIT >= IRQ_W) begin : g_check_irq
     $fatal(1, "nic_csr: IRQ_* bits must fit in IRQ_W");
@@ -373,6 +389,9 @@ module nic_csr
     stat_inc[I_RX_ERRORS] = 64'(cpl_bad[1]);
     stat_inc[I_RX_DROPPED] = 64'(rx_ev_drop);
     stat_inc[I_MALFORMED] = 64'(reg_err) + 64'(ev_err[0]) + 64'(ev_err[1]);
+    stat_inc[I_TX_CSUM] = 64'(cpl_ok[0] && tx_ev_cpl_csum);
+    stat_inc[I_RX_CSUM_GOOD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == VERDICT_GOOD);
+    stat_inc[I_RX_CSUM_BAD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == VERDICT_BAD);
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -472,7 +491,7 @@ module nic_csr
 
   always_ff @(posedge clk) begin
     if (hold_reset) begin
-      features <= '0;
+      features <= FEATURES_RESET;
       ctrl_loopback <= 1'b0;
       err_cause <= '0;
       err_info <= '0;
@@ -574,6 +593,8 @@ module nic_csr
   assign soft_rst = soft_rst_q;
   assign loopback = ctrl_loopback;
   assign irq = irq_q;
+  assign feat_tx_csum = features[CAP_TX_CSUM_BIT];
+  assign feat_rx_csum = features[CAP_RX_CSUM_BIT];
 
   assign tx_cfg_ring_base = {q_ring_hi[0], q_ring_lo[0]};
   assign tx_cfg_cpl_base = {q_cpl_hi[0], q_cpl_lo[0]};

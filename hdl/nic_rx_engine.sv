@@ -13,8 +13,10 @@
 //             consumed and nothing is written.
 //   S_RECV    cut-through: each beat holding bytes below ADDR + LEN goes into the staging FIFO
 //             (wstrb trimmed to tkeep and to the capacity); beats wholly past it are discarded.
-//   S_FLUSH   after tlast, wait until every staged beat is written and every B is back. A
-//             refused data write: completion error DMA_WRITE and one ev_err per frame.
+//   S_FLUSH   after tlast, wait until every staged beat is written, every B is back and the frame's
+//             checksum result is in. A refused data write: completion error DMA_WRITE and one
+//             ev_err per frame.
+//   S_DROP    consume a dropped frame; S_DROP_RES then pops its checksum result, ev_drop.
 //   S_CPL_*   write the 16-byte completion (AW, then two W beats, FLAGS in the last byte) and wait
 //             for B. Refused: ev_err(DMA_WRITE) and ev_halt, HEAD unchanged. Otherwise ev_cpl,
 //             HEAD + 1 (mod SIZE), phase flips on the wrap to 0.
@@ -25,6 +27,15 @@
 // in order (up to B_MAX awaiting B), the W side sends a burst's beats once its AW has been
 // accepted, freeing FIFO entries one by one, so the stream keeps flowing at one beat per cycle
 // while earlier bursts drain. s_axis_tready is a function of registered state only.
+//
+// Checksum results (s_axis_res_*, from nic_rx_csum): one per frame on s_axis, in frame order. They
+// are taken eagerly into a RES_DEPTH-entry FIFO (res_ready = not full), so the result channel never
+// waits on this engine's state. A frame is finished only once its own result has been popped from
+// that FIFO: S_FLUSH waits for it before the completion (whose CSUM and CSUM_VERDICT it fills:
+// good frames, bad descriptors, too-big, tuser and DMA_WRITE data errors alike), and a dropped
+// frame (queue disabled or halted, descriptor fetch refused) waits for it in S_DROP_RES, pops it
+// and discards it. So exactly one result is popped per frame and the two never get out of step.
+// ev_cpl_verdict reports the completion's CSUM_VERDICT with ev_cpl.
 //
 // Events are registered single-cycle pulses. They never collide: DMA_READ / DESC_* come right
 // after the descriptor, a data DMA_WRITE during S_RECV/S_FLUSH, the completion's after all data B.
@@ -48,6 +59,7 @@ module nic_rx_engine (
   output wire        ev_cpl,
   output wire [31:0] ev_cpl_len,
   output wire [15:0] ev_cpl_errors,
+  output wire [1:0]  ev_cpl_verdict,   // with ev_cpl: the completion's CSUM_VERDICT
   output wire        ev_err,
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
@@ -60,7 +72,12 @@ module nic_rx_engine (
   input  wire [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready,
   // MAC RX AXI-Stream (from the wire or the MAC loopback)
   input  wire [63:0] s_axis_tdata, input wire [7:0] s_axis_tkeep, input wire s_axis_tvalid, output wire s_axis_tready,
-  input  wire        s_axis_tlast, input wire s_axis_tuser
+  input  wire        s_axis_tlast, input wire s_axis_tuser,
+  // per-frame checksum result from nic_rx_csum (one per frame on s_axis, in order)
+  input  wire        s_axis_res_valid,
+  output wire        s_axis_res_ready,
+  input  wire [1:0]  s_axis_res_verdict,
+  input  wire [15:0] s_axis_res_csum
 );
 
   // Contract constants, copied into local parameters (a wildcard import makes Verilator 5.006
@@ -71,6 +88,10 @@ module nic_rx_engine (
   localparam int unsigned CPL_SIZE           = nic_pkg::CPL_SIZE;
   localparam int unsigned CPL_LEN_OFF        = nic_pkg::CPL_LEN_OFF;
   localparam int unsigned CPL_SEGS_OFF       = nic_pkg::CPL_SEGS_OFF;
+  localparam int unsigned CPL_CSUM_OFF       = nic_pkg::CPL_CSUM_OFF;
+  localparam int unsigned CPL_CSUM_BYTES     = nic_pkg::CPL_CSUM_BYTES;
+  localparam int unsigned CPL_CSUM_VERDICT_OFF = nic_pkg::CPL_CSUM_VERDICT_OFF;
+  localparam int unsigned CPL_CSUM_VERDICT_BYTES = nic_pkg::CPL_CSUM_VERDICT_BYTES;
   localparam int unsigned CPL_ERRORS_OFF     = nic_pkg::CPL_ERRORS_OFF;
   localparam int unsigned CPL_INDEX_OFF      = nic_pkg::CPL_INDEX_OFF;
   localparam int unsigned CPL_FLAGS_OFF      = nic_pkg::CPL_FLAGS_OFF;
@@ -88,11 +109,16 @@ module nic_rx_engine (
   localparam int CQ_AW     = $clog2(CQ_DEPTH);
   localparam int MAX_BEATS = 16;               // beats per write burst
   localparam int B_MAX     = 16;               // data bursts awaiting B at most
+  localparam int RES_DEPTH = 2;                // checksum results held (power of two)
+  localparam int RES_AW    = $clog2(RES_DEPTH);
 
   // Record layout checks: 8-byte beats, descriptor ADDR in beat 0 and LEN in the low half of beat
   // 1, completion fields placed by their byte offsets.
   if (RXD_SIZE != 16 || CPL_SIZE != 16 || RXD_ADDR_OFF != 0 || RXD_LEN_OFF != 8) begin : g_layout
     $fatal(1, "nic_rx_engine: unexpected RX descriptor / completion layout");
+  end
+  if (CPL_CSUM_BYTES != 2 || CPL_CSUM_VERDICT_BYTES != 1) begin : g_layout_csum
+    $fatal(1, "nic_rx_engine: unexpected completion CSUM / CSUM_VERDICT layout");
   end
 
   localparam logic [15:0] E_DESC_LEN   = 16'(1) << ERR_DESC_LEN_BIT;
@@ -108,6 +134,7 @@ module nic_rx_engine (
     S_RECV,
     S_FLUSH,
     S_DROP,
+    S_DROP_RES,
     S_CPL_AW,
     S_CPL_W,
     S_CPL_B
@@ -160,6 +187,15 @@ module nic_rx_engine (
   logic        ev_halt_q, ev_cpl_q, ev_err_q, ev_drop_q;
   logic [31:0] ev_cpl_len_q;
   logic [15:0] ev_cpl_errors_q;
+  logic [1:0]  ev_cpl_verdict_q;
+
+  // Checksum result FIFO ({verdict, csum}); pointers carry a wrap bit. res_verdict / res_csum hold
+  // the current frame's result once popped.
+  logic [17:0]      res_mem [RES_DEPTH];
+  logic [RES_AW:0]  res_wr, res_rd;
+  logic             res_got;          // the current frame's result has been popped
+  logic [1:0]       res_verdict;
+  logic [15:0]      res_csum;
   logic [4:0]  ev_err_code_q;
   logic [15:0] ev_err_index_q;
 
@@ -188,11 +224,18 @@ module nic_rx_engine (
   logic [127:0]   cpl_rec;
   logic [11:0]    head_next;
   logic           start_req;
+  logic           res_full, res_empty, res_push, res_pop;
 
   assign dq_count = dq_wr - dq_rd;
   assign cq_count = cq_wr - cq_w;
   assign cq_aw_i  = cq_aw[CQ_AW-1:0];
   assign cq_w_i   = cq_w[CQ_AW-1:0];
+
+  // Result FIFO: taken whenever there is room; popped once per frame after its last beat.
+  assign res_full  = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
+  assign res_empty = (res_wr == res_rd);
+  assign res_push  = s_axis_res_valid && !res_full;
+  assign res_pop   = !res_empty && !res_got && ((state == S_FLUSH) || (state == S_DROP_RES));
 
   // tready from registered state only. In S_RECV a beat needs a FIFO slot and, in case it closes
   // the burst, a command slot; beats past the capacity or for a bad descriptor are just consumed.
@@ -234,9 +277,11 @@ module nic_rx_engine (
     if (wr_err) cpl_errors = cpl_errors | E_DMA_WRITE;
     if (desc_err == 2'b00 && frame_len > desc_len) cpl_errors = cpl_errors | E_RX_TOO_BIG;
     if (frame_bad) cpl_errors = cpl_errors | E_RX_FRAME;
-    // CSUM, CSUM_VERDICT and the reserved bytes are 0.
+    // The reserved bytes are 0.
     cpl_rec = 128'd0;
     cpl_rec[CPL_LEN_OFF*8 +: 32]    = frame_len;
+    cpl_rec[CPL_CSUM_OFF*8 +: 16]   = res_csum;
+    cpl_rec[CPL_CSUM_VERDICT_OFF*8 +: 8] = {6'd0, res_verdict};
     cpl_rec[CPL_SEGS_OFF*8 +: 16]   = (cpl_errors == 16'd0) ? 16'd1 : 16'd0;
     cpl_rec[CPL_ERRORS_OFF*8 +: 16] = cpl_errors;
     cpl_rec[CPL_INDEX_OFF*8 +: 16]  = {4'd0, head};
@@ -273,6 +318,8 @@ module nic_rx_engine (
   assign ev_cpl        = ev_cpl_q;
   assign ev_cpl_len    = ev_cpl_len_q;
   assign ev_cpl_errors = ev_cpl_errors_q;
+  assign ev_cpl_verdict = ev_cpl_verdict_q;
+  assign s_axis_res_ready = !res_full;
   assign ev_err        = ev_err_q;
   assign ev_err_code   = ev_err_code_q;
   assign ev_err_index  = ev_err_index_q;
@@ -288,6 +335,7 @@ module nic_rx_engine (
       cq_len[cq_wr[CQ_AW-1:0]]  <= 4'(open_cnt);   // beats - 1 = cnt_new - 1
       cq_strb[cq_wr[CQ_AW-1:0]] <= beat_strb;
     end
+    if (res_push) res_mem[res_wr[RES_AW-1:0]] <= {s_axis_res_verdict, s_axis_res_csum};
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -312,6 +360,14 @@ module nic_rx_engine (
       if (close_burst) cq_wr <= cq_wr + 1'b1;
     end
     if (data_aw_hs) cq_aw <= cq_aw + 1'b1;
+
+    // Checksum results.
+    if (res_push) res_wr <= res_wr + 1'b1;
+    if (res_pop) begin
+      res_rd                  <= res_rd + 1'b1;
+      res_got                 <= 1'b1;
+      {res_verdict, res_csum} <= res_mem[res_rd[RES_AW-1:0]];
+    end
     if (data_w_hs) begin
       dq_rd <= dq_rd + 1'b1;
       if (data_wlast) begin
@@ -362,6 +418,7 @@ module nic_rx_engine (
           else         desc_len  <= m_axi_rdata[31:0];
           if (m_axi_rlast) begin
             // Start of a frame: clear the per-frame state.
+            res_got   <= 1'b0;
             frame_len <= 32'd0;
             frame_bad <= 1'b0;
             wr_err    <= 1'b0;
@@ -408,11 +465,17 @@ module nic_rx_engine (
       S_FLUSH: begin
         // Every closed burst sent on W (the open one was closed at the last written beat) and
         // every B back.
-        if (cq_w == cq_wr && b_out == 5'd0) state <= S_CPL_AW;
+        if (cq_w == cq_wr && b_out == 5'd0 && res_got) state <= S_CPL_AW;
       end
 
       S_DROP: begin
-        if (beat && s_axis_tlast) begin
+        res_got <= 1'b0;
+        if (beat && s_axis_tlast) state <= S_DROP_RES;
+      end
+
+      S_DROP_RES: begin
+        // The dropped frame's result is popped (res_pop) and discarded.
+        if (res_pop) begin
           ev_drop_q <= 1'b1;
           state     <= S_IDLE;
         end
@@ -442,6 +505,7 @@ module nic_rx_engine (
             ev_cpl_q        <= 1'b1;
             ev_cpl_len_q    <= frame_len;
             ev_cpl_errors_q <= cpl_errors;
+            ev_cpl_verdict_q <= res_verdict;
             head            <= head_next;
             if (head_next == 12'd0) phase <= ~phase;
           end
@@ -478,6 +542,9 @@ module nic_rx_engine (
       ev_cpl_q      <= 1'b0;
       ev_err_q      <= 1'b0;
       ev_drop_q     <= 1'b0;
+      res_wr        <= '0;
+      res_rd        <= '0;
+      res_got       <= 1'b0;
     end
   end
 

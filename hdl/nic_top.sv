@@ -2,16 +2,20 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// The NIC: BAR0 registers (nic_csr), the TX and RX queue engines, the DMA arbiter joining the
-// engines' AXI4 masters (ID 0: TX, 1: RX), and the MAC loopback mux.
+// The NIC: BAR0 registers (nic_csr), the TX and RX queue engines, the checksum engines, the DMA
+// arbiter joining the queue engines' AXI4 masters (ID 0: TX, 1: RX), and the MAC loopback mux.
 //
-// MAC loopback (CTRL.LOOPBACK): the TX engine's stream feeds the RX engine's input directly;
-// m_axis_tx_tvalid is held 0 and s_axis_rx_tready is held 0. Otherwise the TX engine drives
-// m_axis_tx_* and s_axis_rx_* feeds the RX engine. The mux is combinational; LOOPBACK is only
+// Streams:
+//   TX engine -> nic_tx_csum (command from the TX engine, patches when csum_en) -> loopback mux
+//   loopback mux -> nic_rx_csum (enable = FEATURES.RX_CSUM) -> RX engine (+ one result per frame)
+//
+// MAC loopback (CTRL.LOOPBACK): the TX checksum engine's output feeds the RX checksum engine's
+// input directly; m_axis_tx_tvalid is held 0 and s_axis_rx_tready is held 0. Otherwise the TX side
+// drives m_axis_tx_* and s_axis_rx_* feeds the RX side. The mux is combinational; LOOPBACK is only
 // changed while both queues are idle (docs/nic.md, Control).
 //
-// CTRL.RESET: nic_csr resets its registers and pulses soft_rst, which resets the engines and the
-// arbiter together with rst.
+// CTRL.RESET: nic_csr resets its registers and pulses soft_rst, which resets the queue engines, the
+// checksum engines and the arbiter together with rst.
 module nic_top (
   input  wire         clk,
   input  wire         rst,
@@ -92,6 +96,8 @@ module nic_top (
 
   wire        soft_rst;
   wire        loopback;
+  wire        feat_tx_csum;
+  wire        feat_rx_csum;
   wire        eng_rst = rst || soft_rst;
 
   // CSR <-> TX engine
@@ -107,6 +113,7 @@ module nic_top (
   wire        tx_ev_cpl;
   wire [31:0] tx_ev_cpl_len;
   wire [15:0] tx_ev_cpl_errors;
+  wire        tx_ev_cpl_csum;
   wire        tx_ev_err;
   wire [4:0]  tx_ev_err_code;
   wire [15:0] tx_ev_err_index;
@@ -124,13 +131,14 @@ module nic_top (
   wire        rx_ev_cpl;
   wire [31:0] rx_ev_cpl_len;
   wire [15:0] rx_ev_cpl_errors;
+  wire [1:0]  rx_ev_cpl_verdict;
   wire        rx_ev_err;
   wire [4:0]  rx_ev_err_code;
   wire [15:0] rx_ev_err_index;
   wire        rx_ev_drop;
 
   // q_busy is part of the engine interface; nothing in the CSR needs it yet.
-  wire        unused_busy = tx_q_busy ^ rx_q_busy;
+  wire        unused_busy = tx_q_busy ^ rx_q_busy ^ tx_csum_stat_ready;
 
   // TX engine <-> arbiter port 0
   wire [63:0] tx_axi_araddr;
@@ -178,7 +186,20 @@ module nic_top (
   wire        rx_axi_bvalid;
   wire        rx_axi_bready;
 
-  // TX engine stream out, RX engine stream in
+  // TX engine stream out and checksum command -> nic_tx_csum
+  wire [63:0] txe_axis_tdata;
+  wire [7:0]  txe_axis_tkeep;
+  wire        txe_axis_tvalid;
+  wire        txe_axis_tready;
+  wire        txe_axis_tlast;
+  wire        txe_axis_tuser;
+  wire        txe_cmd_valid;
+  wire        txe_cmd_ready;
+  wire        txe_cmd_csum_en;
+  wire [15:0] txe_cmd_csum_start;
+  wire [15:0] txe_cmd_csum_offset;
+
+  // nic_tx_csum out (to the loopback mux), loopback mux out (to nic_rx_csum)
   wire [63:0] tx_axis_tdata;
   wire [7:0]  tx_axis_tkeep;
   wire        tx_axis_tvalid;
@@ -191,6 +212,21 @@ module nic_top (
   wire        rx_axis_tready;
   wire        rx_axis_tlast;
   wire        rx_axis_tuser;
+
+  // nic_rx_csum out -> RX engine stream in and result channel
+  wire [63:0] rxe_axis_tdata;
+  wire [7:0]  rxe_axis_tkeep;
+  wire        rxe_axis_tvalid;
+  wire        rxe_axis_tready;
+  wire        rxe_axis_tlast;
+  wire        rxe_axis_tuser;
+  wire        rxe_res_valid;
+  wire        rxe_res_ready;
+  wire [1:0]  rxe_res_verdict;
+  wire [15:0] rxe_res_csum;
+
+  // stat_csum_ready is for latency measurement in the engine's own tests; unused here.
+  wire        tx_csum_stat_ready;
 
   // ---------------------------------------------------------------------------------------------
   // MAC loopback mux
@@ -238,6 +274,8 @@ module nic_top (
     .soft_rst         (soft_rst),
     .loopback         (loopback),
     .irq              (irq),
+    .feat_tx_csum     (feat_tx_csum),
+    .feat_rx_csum     (feat_rx_csum),
     .tx_cfg_ring_base (tx_cfg_ring_base),
     .tx_cfg_cpl_base  (tx_cfg_cpl_base),
     .tx_cfg_size      (tx_cfg_size),
@@ -249,6 +287,7 @@ module nic_top (
     .tx_ev_cpl        (tx_ev_cpl),
     .tx_ev_cpl_len    (tx_ev_cpl_len),
     .tx_ev_cpl_errors (tx_ev_cpl_errors),
+    .tx_ev_cpl_csum   (tx_ev_cpl_csum),
     .tx_ev_err        (tx_ev_err),
     .tx_ev_err_code   (tx_ev_err_code),
     .tx_ev_err_index  (tx_ev_err_index),
@@ -263,6 +302,7 @@ module nic_top (
     .rx_ev_cpl        (rx_ev_cpl),
     .rx_ev_cpl_len    (rx_ev_cpl_len),
     .rx_ev_cpl_errors (rx_ev_cpl_errors),
+    .rx_ev_cpl_verdict(rx_ev_cpl_verdict),
     .rx_ev_err        (rx_ev_err),
     .rx_ev_err_code   (rx_ev_err_code),
     .rx_ev_err_index  (rx_ev_err_index),
@@ -277,6 +317,7 @@ module nic_top (
     .cfg_size       (tx_cfg_size),
     .q_enable       (tx_q_enable),
     .q_start        (tx_q_start),
+    .feat_tx_csum   (feat_tx_csum),
     .q_tail         (tx_q_tail),
     .q_head         (tx_q_head),
     .q_busy         (tx_q_busy),
@@ -284,6 +325,7 @@ module nic_top (
     .ev_cpl         (tx_ev_cpl),
     .ev_cpl_len     (tx_ev_cpl_len),
     .ev_cpl_errors  (tx_ev_cpl_errors),
+    .ev_cpl_csum    (tx_ev_cpl_csum),
     .ev_err         (tx_ev_err),
     .ev_err_code    (tx_ev_err_code),
     .ev_err_index   (tx_ev_err_index),
@@ -308,12 +350,66 @@ module nic_top (
     .m_axi_bresp    (tx_axi_bresp),
     .m_axi_bvalid   (tx_axi_bvalid),
     .m_axi_bready   (tx_axi_bready),
-    .m_axis_tdata   (tx_axis_tdata),
-    .m_axis_tkeep   (tx_axis_tkeep),
-    .m_axis_tvalid  (tx_axis_tvalid),
-    .m_axis_tready  (tx_axis_tready),
-    .m_axis_tlast   (tx_axis_tlast),
-    .m_axis_tuser   (tx_axis_tuser)
+    .m_axis_tdata   (txe_axis_tdata),
+    .m_axis_tkeep   (txe_axis_tkeep),
+    .m_axis_tvalid  (txe_axis_tvalid),
+    .m_axis_tready  (txe_axis_tready),
+    .m_axis_tlast   (txe_axis_tlast),
+    .m_axis_tuser   (txe_axis_tuser),
+    .m_axis_cmd_valid       (txe_cmd_valid),
+    .m_axis_cmd_ready       (txe_cmd_ready),
+    .m_axis_cmd_csum_en     (txe_cmd_csum_en),
+    .m_axis_cmd_csum_start  (txe_cmd_csum_start),
+    .m_axis_cmd_csum_offset (txe_cmd_csum_offset)
+  );
+
+  nic_tx_csum #(
+    .DATA_W (64)
+  ) u_tx_csum (
+    .clk                    (clk),
+    .rst                    (eng_rst),
+    .s_axis_cmd_valid       (txe_cmd_valid),
+    .s_axis_cmd_ready       (txe_cmd_ready),
+    .s_axis_cmd_csum_en     (txe_cmd_csum_en),
+    .s_axis_cmd_csum_start  (txe_cmd_csum_start),
+    .s_axis_cmd_csum_offset (txe_cmd_csum_offset),
+    .s_axis_tdata           (txe_axis_tdata),
+    .s_axis_tkeep           (txe_axis_tkeep),
+    .s_axis_tvalid          (txe_axis_tvalid),
+    .s_axis_tready          (txe_axis_tready),
+    .s_axis_tlast           (txe_axis_tlast),
+    .s_axis_tuser           (txe_axis_tuser),
+    .m_axis_tdata           (tx_axis_tdata),
+    .m_axis_tkeep           (tx_axis_tkeep),
+    .m_axis_tvalid          (tx_axis_tvalid),
+    .m_axis_tready          (tx_axis_tready),
+    .m_axis_tlast           (tx_axis_tlast),
+    .m_axis_tuser           (tx_axis_tuser),
+    .stat_csum_ready        (tx_csum_stat_ready)
+  );
+
+  nic_rx_csum #(
+    .DATA_W (64)
+  ) u_rx_csum (
+    .clk                (clk),
+    .rst                (eng_rst),
+    .enable             (feat_rx_csum),
+    .s_axis_tdata       (rx_axis_tdata),
+    .s_axis_tkeep       (rx_axis_tkeep),
+    .s_axis_tvalid      (rx_axis_tvalid),
+    .s_axis_tready      (rx_axis_tready),
+    .s_axis_tlast       (rx_axis_tlast),
+    .s_axis_tuser       (rx_axis_tuser),
+    .m_axis_tdata       (rxe_axis_tdata),
+    .m_axis_tkeep       (rxe_axis_tkeep),
+    .m_axis_tvalid      (rxe_axis_tvalid),
+    .m_axis_tready      (rxe_axis_tready),
+    .m_axis_tlast       (rxe_axis_tlast),
+    .m_axis_tuser       (rxe_axis_tuser),
+    .m_axis_res_valid   (rxe_res_valid),
+    .m_axis_res_ready   (rxe_res_ready),
+    .m_axis_res_verdict (rxe_res_verdict),
+    .m_axis_res_csum    (rxe_res_csum)
   );
 
   nic_rx_engine u_rx (
@@ -331,6 +427,7 @@ module nic_top (
     .ev_cpl         (rx_ev_cpl),
     .ev_cpl_len     (rx_ev_cpl_len),
     .ev_cpl_errors  (rx_ev_cpl_errors),
+    .ev_cpl_verdict (rx_ev_cpl_verdict),
     .ev_err         (rx_ev_err),
     .ev_err_code    (rx_ev_err_code),
     .ev_err_index   (rx_ev_err_index),
@@ -356,12 +453,16 @@ module nic_top (
     .m_axi_bresp    (rx_axi_bresp),
     .m_axi_bvalid   (rx_axi_bvalid),
     .m_axi_bready   (rx_axi_bready),
-    .s_axis_tdata   (rx_axis_tdata),
-    .s_axis_tkeep   (rx_axis_tkeep),
-    .s_axis_tvalid  (rx_axis_tvalid),
-    .s_axis_tready  (rx_axis_tready),
-    .s_axis_tlast   (rx_axis_tlast),
-    .s_axis_tuser   (rx_axis_tuser)
+    .s_axis_tdata   (rxe_axis_tdata),
+    .s_axis_tkeep   (rxe_axis_tkeep),
+    .s_axis_tvalid  (rxe_axis_tvalid),
+    .s_axis_tready  (rxe_axis_tready),
+    .s_axis_tlast   (rxe_axis_tlast),
+    .s_axis_tuser   (rxe_axis_tuser),
+    .s_axis_res_valid   (rxe_res_valid),
+    .s_axis_res_ready   (rxe_res_ready),
+    .s_axis_res_verdict (rxe_res_verdict),
+    .s_axis_res_csum    (rxe_res_csum)
   );
 
   nic_axi_arbiter u_arb (

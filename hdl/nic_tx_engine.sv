@@ -7,14 +7,28 @@
 // For descriptor HEAD (while q_enable and HEAD != TAIL):
 //   S_DESC  read the 32-byte descriptor (one 4-beat burst). A refused beat: ev_err(DMA_READ) and
 //           ev_halt once the burst ends, back to idle, HEAD unchanged.
-//   S_CHECK LEN 0 or > MAX_FRAME -> DESC_LEN, else ADDR % 8 -> DESC_ALIGN (one ev_err). A bad
-//           descriptor goes straight to the completion.
+//   S_CHECK LEN 0 or > MAX_FRAME -> DESC_LEN, else ADDR % 8 -> DESC_ALIGN, else (feat_tx_csum and
+//           VNET_FLAGS has F_NEEDS_CSUM) CSUM_START + CSUM_OFFSET + 2 > LEN -> DESC_CSUM (one ev_err).
+//           A bad descriptor goes straight to the completion. A good one pushes the frame's
+//           checksum command (csum_en = feat_tx_csum && F_NEEDS_CSUM, CSUM_START, CSUM_OFFSET)
+//           into the command FIFO, waiting in S_CHECK while it is full, before any buffer read.
 //   S_DATA  read ceil(LEN/8) beats from ADDR in INCR bursts (<= 16 beats, no 4 KiB crossing),
 //           several bursts outstanding, into the stream FIFO. A refused beat is stored as zeros,
 //           the frame's last beat gets tuser = 1, and ev_err(DMA_READ) pulses once.
 //   S_CPL_* once every buffer beat has been read: write the 16-byte completion (AW, then two W
 //           beats, FLAGS in the last byte) and wait for B. A refused write: ev_err(DMA_WRITE) and
-//           ev_halt, HEAD unchanged. Otherwise ev_cpl, HEAD + 1, phase flips on wrap.
+//           ev_halt, HEAD unchanged. Otherwise ev_cpl, HEAD + 1, phase flips on wrap; ev_cpl_csum
+//           = csum_en and the frame was sent whole (errors 0).
+//
+// Checksum command (m_axis_cmd_*, to nic_tx_csum): one per frame sent, in frame order, through a
+// CMD_DEPTH-entry FIFO that is independent of the stream FIFO. Each command is pushed before the
+// first read of its frame's buffer, so it is at the FIFO's output no later than the frame's first
+// beat on m_axis_* (given that nic_tx_csum takes each earlier command by its frame's first beat).
+// The stream never waits for the command side, so the two cannot deadlock. csum_en is decided in
+// S_CHECK, before the buffer is read, so a frame later aborted by a refused read (tuser = 1) keeps
+// the csum_en it was given: nic_tx_csum then patches the frame as read (refused bytes are 0) and
+// passes tuser on; a MAC drops it, and in loopback the RX path sees it with ERR_RX_FRAME. Such a
+// completion has errors != 0, so ev_cpl_csum is 0 for it and TX_CSUM does not count it.
 //
 // Stream FIFO: FIFO_DEPTH entries of {tuser, tlast, tkeep, tdata} followed by a registered
 // output stage, so m_axis_* are flop outputs and tvalid does not depend on tready. A read burst is
@@ -38,6 +52,7 @@ module nic_tx_engine (
   input  wire [12:0] cfg_size,         // ring entries, power of two 2..4096
   input  wire        q_enable,         // may start a new descriptor
   input  wire        q_start,          // pulse: head <= 0, phase <= 1
+  input  wire        feat_tx_csum,     // FEATURES.TX_CSUM (changed only while idle)
   input  wire [11:0] q_tail,
   output wire [11:0] q_head,
   output wire        q_busy,
@@ -45,6 +60,7 @@ module nic_tx_engine (
   output wire        ev_cpl,
   output wire [31:0] ev_cpl_len,
   output wire [15:0] ev_cpl_errors,
+  output wire        ev_cpl_csum,      // with ev_cpl: the frame was sent whole with csum_en
   output wire        ev_err,
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
@@ -56,7 +72,13 @@ module nic_tx_engine (
   input  wire [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready,
   // MAC TX AXI-Stream
   output wire [63:0] m_axis_tdata, output wire [7:0] m_axis_tkeep, output wire m_axis_tvalid, input wire m_axis_tready,
-  output wire        m_axis_tlast, output wire m_axis_tuser
+  output wire        m_axis_tlast, output wire m_axis_tuser,
+  // per-frame checksum command to nic_tx_csum
+  output wire        m_axis_cmd_valid,
+  input  wire        m_axis_cmd_ready,
+  output wire        m_axis_cmd_csum_en,
+  output wire [15:0] m_axis_cmd_csum_start,
+  output wire [15:0] m_axis_cmd_csum_offset
 );
 
   // Contract constants (nic_pkg), copied into local parameters. Referencing the package only in
@@ -67,6 +89,13 @@ module nic_tx_engine (
   localparam int unsigned TXD_ADDR_OFF       = nic_pkg::TXD_ADDR_OFF;
   localparam int unsigned TXD_LEN_OFF        = nic_pkg::TXD_LEN_OFF;
   localparam int unsigned TXD_LEN_BYTES      = nic_pkg::TXD_LEN_BYTES;
+  localparam int unsigned TXD_VNET_FLAGS_OFF = nic_pkg::TXD_VNET_FLAGS_OFF;
+  localparam int unsigned TXD_VNET_FLAGS_BYTES = nic_pkg::TXD_VNET_FLAGS_BYTES;
+  localparam int unsigned TXD_CSUM_START_OFF = nic_pkg::TXD_CSUM_START_OFF;
+  localparam int unsigned TXD_CSUM_START_BYTES = nic_pkg::TXD_CSUM_START_BYTES;
+  localparam int unsigned TXD_CSUM_OFFSET_OFF = nic_pkg::TXD_CSUM_OFFSET_OFF;
+  localparam int unsigned TXD_CSUM_OFFSET_BYTES = nic_pkg::TXD_CSUM_OFFSET_BYTES;
+  localparam int unsigned VNET_F_NEEDS_CSUM  = nic_pkg::VNET_F_NEEDS_CSUM;
   localparam int unsigned CPL_SIZE           = nic_pkg::CPL_SIZE;
   localparam int unsigned CPL_LEN_OFF        = nic_pkg::CPL_LEN_OFF;
   localparam int unsigned CPL_SEGS_OFF       = nic_pkg::CPL_SEGS_OFF;
@@ -77,6 +106,7 @@ module nic_tx_engine (
   localparam int unsigned ERR_DESC_ALIGN_BIT = nic_pkg::ERR_DESC_ALIGN_BIT;
   localparam int unsigned ERR_DMA_READ_BIT   = nic_pkg::ERR_DMA_READ_BIT;
   localparam int unsigned ERR_DMA_WRITE_BIT  = nic_pkg::ERR_DMA_WRITE_BIT;
+  localparam int unsigned ERR_DESC_CSUM_BIT  = nic_pkg::ERR_DESC_CSUM_BIT;
 
   // ---------------------------------------------------------------------------------------------
   // Sizing
@@ -88,6 +118,9 @@ module nic_tx_engine (
   localparam int BEAT_W     = 11;              // beat counters: ceil(MAX_FRAME / 8) = 1152
   localparam int ENTRY_W    = 64 + 8 + 1 + 1;  // {tuser, tlast, tkeep, tdata}
   localparam int BURSTS_W   = $clog2(MAX_BURSTS + 1);
+  localparam int CMD_DEPTH  = 4;               // checksum commands queued (power of two)
+  localparam int CMD_AW     = $clog2(CMD_DEPTH);
+  localparam int CMD_W      = 1 + 16 + 16;     // {csum_en, csum_start, csum_offset}
 
   localparam logic [31:0] MAX_FRAME_L = 32'(MAX_FRAME);
 
@@ -96,10 +129,20 @@ module nic_tx_engine (
   localparam int DESC_ADDR_LANE = TXD_ADDR_OFF % 8;
   localparam int DESC_LEN_BEAT  = TXD_LEN_OFF / 8;
   localparam int DESC_LEN_LANE  = TXD_LEN_OFF % 8;
+  localparam int DESC_FLAGS_BEAT = TXD_VNET_FLAGS_OFF / 8;
+  localparam int DESC_FLAGS_LANE = TXD_VNET_FLAGS_OFF % 8;
+  localparam int DESC_CSTART_BEAT = TXD_CSUM_START_OFF / 8;
+  localparam int DESC_CSTART_LANE = TXD_CSUM_START_OFF % 8;
+  localparam int DESC_COFF_BEAT  = TXD_CSUM_OFFSET_OFF / 8;
+  localparam int DESC_COFF_LANE  = TXD_CSUM_OFFSET_OFF % 8;
+  localparam logic [7:0] F_NEEDS_CSUM = 8'(VNET_F_NEEDS_CSUM);
 
   // Elaboration checks of the assumptions above.
   if (TXD_SIZE != 32 || DESC_ADDR_LANE != 0 || DESC_LEN_LANE + TXD_LEN_BYTES > 8)
     $fatal(1, "nic_tx_engine: unexpected TX descriptor layout");
+  if (TXD_VNET_FLAGS_BYTES != 1 || TXD_CSUM_START_BYTES != 2 || TXD_CSUM_OFFSET_BYTES != 2 ||
+      DESC_CSTART_LANE + 2 > 8 || DESC_COFF_LANE + 2 > 8)
+    $fatal(1, "nic_tx_engine: unexpected TX descriptor offload fields");
   if (CPL_SIZE != 16)
     $fatal(1, "nic_tx_engine: unexpected completion size");
   if ((MAX_FRAME + 7) / 8 >= (1 << BEAT_W))
@@ -129,6 +172,10 @@ module nic_tx_engine (
 
   logic [63:0] d_addr;          // descriptor ADDR
   logic [31:0] d_len;           // descriptor LEN
+  logic [7:0]  d_flags;         // descriptor VNET_FLAGS
+  logic [15:0] d_csum_start;    // descriptor CSUM_START
+  logic [15:0] d_csum_offset;   // descriptor CSUM_OFFSET
+  logic        d_csum_en;       // this frame's checksum command has csum_en
   logic [1:0]  d_beat;          // descriptor beat counter
   logic        d_err;           // descriptor fetch refused
   logic [15:0] cpl_errors;      // ERR_* bits for the completion
@@ -156,6 +203,7 @@ module nic_tx_engine (
   logic        ev_cpl_q;
   logic [31:0] ev_cpl_len_q;
   logic [15:0] ev_cpl_errors_q;
+  logic        ev_cpl_csum_q;
   logic        ev_err_q;
   logic [4:0]  ev_err_code_q;
   logic [15:0] ev_err_index_q;
@@ -170,6 +218,11 @@ module nic_tx_engine (
   logic               out_tlast;
   logic               out_tuser;
   logic               out_valid;
+
+  // checksum command FIFO (pointers carry a wrap bit)
+  logic [CMD_W-1:0]   cmd_mem [CMD_DEPTH];
+  logic [CMD_AW:0]    cmd_wr_ptr;
+  logic [CMD_AW:0]    cmd_rd_ptr;
 
   // ---------------------------------------------------------------------------------------------
   // Combinational helpers
@@ -188,6 +241,22 @@ module nic_tx_engine (
   // Descriptor validation.
   wire d_len_bad   = (d_len == 32'd0) || (d_len > MAX_FRAME_L);
   wire d_align_bad = (d_addr[2:0] != 3'd0);
+  wire d_csum_req  = feat_tx_csum && ((d_flags & F_NEEDS_CSUM) != 8'd0);
+  wire d_csum_bad  = d_csum_req &&
+                     ({16'd0, d_csum_start} + {16'd0, d_csum_offset} + 32'd2 > d_len);
+  wire d_bad       = d_len_bad || d_align_bad || d_csum_bad;
+  logic [4:0] d_bad_code;
+  always_comb begin
+    if (d_len_bad)        d_bad_code = 5'(ERR_DESC_LEN_BIT);
+    else if (d_align_bad) d_bad_code = 5'(ERR_DESC_ALIGN_BIT);
+    else                  d_bad_code = 5'(ERR_DESC_CSUM_BIT);
+  end
+
+  // Checksum command FIFO.
+  wire cmd_full  = (cmd_wr_ptr - cmd_rd_ptr) == (CMD_AW+1)'(CMD_DEPTH);
+  wire cmd_empty = (cmd_wr_ptr == cmd_rd_ptr);
+  wire cmd_push  = (state == S_CHECK) && !d_bad && !cmd_full;
+  wire cmd_pop   = !cmd_empty && m_axis_cmd_ready;
 
   // Beats of the next buffer burst: min(16, beats left, beats to the 4 KiB boundary).
   logic [9:0] to_4k;
@@ -263,6 +332,11 @@ module nic_tx_engine (
           if (m_axi_rresp != 2'b00) d_err <= 1'b1;
           if (d_beat == 2'(DESC_ADDR_BEAT)) d_addr <= m_axi_rdata;
           if (d_beat == 2'(DESC_LEN_BEAT)) d_len <= m_axi_rdata[DESC_LEN_LANE*8 +: 32];
+          if (d_beat == 2'(DESC_FLAGS_BEAT)) d_flags <= m_axi_rdata[DESC_FLAGS_LANE*8 +: 8];
+          if (d_beat == 2'(DESC_CSTART_BEAT))
+            d_csum_start <= m_axi_rdata[DESC_CSTART_LANE*8 +: 16];
+          if (d_beat == 2'(DESC_COFF_BEAT))
+            d_csum_offset <= m_axi_rdata[DESC_COFF_LANE*8 +: 16];
           if (m_axi_rlast) begin
             if (d_err || m_axi_rresp != 2'b00) begin
               ev_err_q       <= 1'b1;
@@ -279,20 +353,23 @@ module nic_tx_engine (
       end
 
       S_CHECK: begin
+        // Stays here (repeating these idempotent assignments) while the command FIFO is full.
         cpl_errors <= 16'd0;
         frame_err  <= 1'b0;
+        d_csum_en  <= 1'b0;
         rd_addr    <= d_addr;
         rd_left    <= d_len[BEAT_W+2:3] + BEAT_W'(d_len[2:0] != 3'd0);
         rx_left    <= d_len[BEAT_W+2:3] + BEAT_W'(d_len[2:0] != 3'd0);
-        if (d_len_bad || d_align_bad) begin
-          cpl_errors[d_len_bad ? ERR_DESC_LEN_BIT : ERR_DESC_ALIGN_BIT] <= 1'b1;
+        if (d_bad) begin
+          cpl_errors[d_bad_code[3:0]] <= 1'b1;
           ev_err_q       <= 1'b1;
-          ev_err_code_q  <= d_len_bad ? 5'(ERR_DESC_LEN_BIT) : 5'(ERR_DESC_ALIGN_BIT);
+          ev_err_code_q  <= d_bad_code;
           ev_err_index_q <= {4'd0, head};
           aw_valid       <= 1'b1;
           state          <= S_CPL_AW;
-        end else begin
-          state <= S_DATA;
+        end else if (cmd_push) begin
+          d_csum_en <= d_csum_req;
+          state     <= S_DATA;
         end
       end
 
@@ -352,6 +429,7 @@ module nic_tx_engine (
             ev_cpl_q        <= 1'b1;
             ev_cpl_len_q    <= d_len;
             ev_cpl_errors_q <= cpl_errors;
+            ev_cpl_csum_q   <= d_csum_en && (cpl_errors == 16'd0);
             head            <= head_next;
             if (head_next == 12'd0) phase <= !phase;
           end
@@ -392,6 +470,22 @@ module nic_tx_engine (
   end
 
   // ---------------------------------------------------------------------------------------------
+  // Checksum command FIFO
+  // ---------------------------------------------------------------------------------------------
+  always_ff @(posedge clk) begin
+    if (cmd_push) cmd_mem[cmd_wr_ptr[CMD_AW-1:0]] <= {d_csum_req, d_csum_start, d_csum_offset};
+  end
+
+  always_ff @(posedge clk) begin
+    if (cmd_push) cmd_wr_ptr <= cmd_wr_ptr + 1'b1;
+    if (cmd_pop)  cmd_rd_ptr <= cmd_rd_ptr + 1'b1;
+    if (rst) begin
+      cmd_wr_ptr <= '0;
+      cmd_rd_ptr <= '0;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
   // Stream FIFO and registered output stage
   // ---------------------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
@@ -427,6 +521,7 @@ module nic_tx_engine (
   assign ev_cpl        = ev_cpl_q;
   assign ev_cpl_len    = ev_cpl_len_q;
   assign ev_cpl_errors = ev_cpl_errors_q;
+  assign ev_cpl_csum   = ev_cpl_csum_q;
   assign ev_err        = ev_err_q;
   assign ev_err_code   = ev_err_code_q;
   assign ev_err_index  = ev_err_index_q;
@@ -450,6 +545,10 @@ module nic_tx_engine (
   assign m_axis_tvalid = out_valid;
   assign m_axis_tlast  = out_tlast;
   assign m_axis_tuser  = out_tuser;
+
+  assign m_axis_cmd_valid       = !cmd_empty;
+  assign {m_axis_cmd_csum_en, m_axis_cmd_csum_start, m_axis_cmd_csum_offset}
+                                = cmd_mem[cmd_rd_ptr[CMD_AW-1:0]];
 
 endmodule
 
