@@ -29,7 +29,8 @@
 // frame holds an IPv4 header; L4 ~fold (0x0000 sent as 0xFFFF) at csum_start + csum_offset if
 // csum_en and csum_start + csum_offset + 2 <= length. A command that does not fit the frame is
 // malformed (the TX queue engine never sends one): the frame then passes unchanged, as with
-// csum_en = 0, rather than being written outside it or half patched.
+// csum_en = 0, rather than being written outside it or half patched. So does a frame marked bad
+// (tuser on its last beat): its sender could not read all of it, so there is nothing to checksum.
 //
 // Output: while the result FIFO holds a result (so the whole frame is in the data FIFO), its
 // frame's beats are read one per cycle (synchronous RAM read) with the byte lanes to patch worked
@@ -232,6 +233,7 @@ module nic_tx_csum #(
   logic [AW:0]       s1_beat;
   logic [15:0]       s1_pos;
   logic              s1_en;
+  logic              s1_user;
   logic [15:0]       s1_start;
   logic [15:0]       s1_offset;
 
@@ -247,6 +249,7 @@ module nic_tx_csum #(
       s1_beat   <= in_beat;
       s1_pos    <= in_pos;
       s1_en     <= beat_en;
+      s1_user   <= s_axis_tuser;
       s1_start  <= beat_start;
       s1_offset <= beat_offset;
     end
@@ -323,6 +326,7 @@ module nic_tx_csum #(
   logic [15:0]          s2_len;
   logic [AW:0]          s2_beats;    // beats so far, including this one
   logic                 s2_en;
+  logic                 s2_user;
   logic [15:0]          s2_start;
   logic [15:0]          s2_offset;
   logic [IP_PART_W-1:0] s2_ip_part [IP_NGRP];
@@ -340,6 +344,7 @@ module nic_tx_csum #(
       s2_len    <= s1_len;
       s2_beats  <= s1_beat + (AW+1)'(1);
       s2_en     <= s1_en;
+      s2_user   <= s1_user;
       s2_start  <= s1_start;
       s2_offset <= s1_offset;
     end
@@ -373,8 +378,10 @@ module nic_tx_csum #(
 
     l4_end = {2'b00, s2_start} + {2'b00, s2_offset} + 18'd2;
     fits   = l4_end <= {2'b00, s2_len};
-    do_l4  = s2_en && fits;
-    do_ip  = s2_en && fits && s2_ip_is4 && {9'd0, s2_ip_hend} <= s2_len;
+    // A frame whose sender aborted it (tuser on the last beat: some of its bytes were never
+    // read) is passed on as it came, unpatched; the MAC drops it anyway.
+    do_l4  = s2_en && fits && !s2_user;
+    do_ip  = s2_en && fits && !s2_user && s2_ip_is4 && {9'd0, s2_ip_hend} <= s2_len;
   end
 
   wire res_push = s2_valid && s2_last;

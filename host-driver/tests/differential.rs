@@ -244,6 +244,8 @@ fn run(dev: &mut dyn Device, batches: &[Batch]) -> Result<Trace, String> {
         // Let the last TX frames leave the stream FIFOs: run 50 us with the
         // interrupt masked, so the wait cannot end early.
         dev.write32(reg::IRQ_MASK, 0).unwrap();
+        // A register read takes a few cycles, by which the line has dropped.
+        dev.read32(reg::IRQ_MASK).unwrap();
         dev.wait_irq(50_000).unwrap();
         dev.write32(reg::IRQ_MASK, 0x7).unwrap();
         while let Some(f) = dev.wire_recv() {

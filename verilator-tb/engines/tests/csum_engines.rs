@@ -82,7 +82,8 @@ fn tx_jobs(seed: u64) -> Vec<TxJob> {
 
 fn expected_tx(j: &TxJob) -> Frame {
     let mut f = j.frame.clone();
-    if j.csum_en {
+    // An aborted frame (tuser) passes unpatched.
+    if j.csum_en && !j.frame.bad {
         tx_checksum(&mut f.data, j.csum_start as usize, j.csum_offset as usize)
             .expect("the script only makes commands that fit");
     }
@@ -175,11 +176,8 @@ fn check_rx(width: Width, default_seed: u64) {
             "too few '{what}' verdicts ({n}) for the test to mean much"
         );
     }
-    let worst = st.latencies.iter().max().copied().unwrap_or(0);
-    assert!(
-        worst <= 3,
-        "result {worst} cycles after the last beat (target <= 3)"
-    );
+    // Latency is checked without stalls (below): under random result-channel
+    // backpressure a result may wait behind one the reader has not taken.
 }
 
 #[test]
