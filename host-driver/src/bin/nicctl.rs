@@ -236,7 +236,7 @@ fn features(dev: &mut Box<dyn Device>, spec: &DeviceSpec, settings: &[String]) -
             .join(", ")
     };
     anyhow::ensure!(
-        settings.len() % 2 == 0,
+        settings.len().is_multiple_of(2),
         "features takes pairs of NAME on|off; '{}' has no on|off after it",
         settings.last().map(String::as_str).unwrap_or("")
     );
