@@ -1,0 +1,13 @@
+//! An offload-aware TCP/IP host stack.
+//!
+//! Portable: it owns no threads and reads no clock; the caller feeds it frames
+//! and the time, and gets back frames and the next deadline. Layered:
+//!
+//! - [`checksum`]: the Internet checksum, the software fallback's hot path.
+//! - [`wire`]: zero-copy views over packet bytes and their parsed `Repr`s.
+//! - [`phy`]: the device trait with offload capabilities and per-packet
+//!   metadata (`virtio_net_hdr` semantics), and the wire emulator.
+
+pub mod checksum;
+pub mod phy;
+pub mod wire;

@@ -1,0 +1,68 @@
+//! What the stack needs from a network device, and the devices it has.
+//!
+//! A device reports its offload [`Capabilities`]; the stack then uses every
+//! offload present and does the rest in software, per device, at run time.
+//! Per-packet metadata has `virtio_net_hdr` semantics ([`TxMeta`]) on
+//! transmit and carries the NIC's checksum verdict, complete sum and
+//! coalesced-segment count ([`RxMeta`]) on receive.
+
+/// Offloads a device has switched on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Largest frame the device sends or receives, without FCS.
+    pub max_frame: usize,
+    /// The device completes `CHECKSUM_PARTIAL` frames (NEEDS_CSUM).
+    pub tx_checksum: bool,
+    /// The device reports an RX checksum verdict and complete sum.
+    pub rx_checksum: bool,
+    /// The device segments TCP super-segments (IPv4, IPv6) up to `max_tso_bytes`.
+    pub tso_v4: bool,
+    pub tso_v6: bool,
+    pub max_tso_bytes: usize,
+    /// The device coalesces received TCP segments (LRO).
+    pub lro: bool,
+}
+
+/// virtio_net_hdr flag: the device must fill in the checksum.
+pub const F_NEEDS_CSUM: u8 = 1;
+/// virtio_net_hdr gso_type values.
+pub const GSO_NONE: u8 = 0;
+pub const GSO_TCPV4: u8 = 1;
+pub const GSO_TCPV6: u8 = 4;
+pub const GSO_ECN: u8 = 0x80;
+
+/// Per-packet transmit metadata, `virtio_net_hdr` semantics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TxMeta {
+    pub flags: u8,
+    pub gso_type: u8,
+    pub hdr_len: u16,
+    pub gso_size: u16,
+    pub csum_start: u16,
+    pub csum_offset: u16,
+}
+
+/// What the NIC said about a received frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RxChecksum {
+    /// Not checked: verify in software.
+    #[default]
+    None,
+    /// Verified good (CHECKSUM_UNNECESSARY).
+    Good,
+    /// Verified bad.
+    Bad,
+}
+
+/// Per-packet receive metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RxMeta {
+    pub checksum: RxChecksum,
+    /// CHECKSUM_COMPLETE: folded sum of the bytes after the Ethernet header, if reported.
+    pub complete_sum: Option<u16>,
+    /// Segments an LRO frame holds (1 for an ordinary frame).
+    pub segments: u16,
+}
+
+pub mod emulator;
+pub mod pcap;
