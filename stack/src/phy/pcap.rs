@@ -71,7 +71,10 @@ impl<W: Write> PcapWriter<W> {
         let orig_len = u32::try_from(frame.len()).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("frame of {} bytes does not fit pcap's 32-bit length", frame.len()),
+                format!(
+                    "frame of {} bytes does not fit pcap's 32-bit length",
+                    frame.len()
+                ),
             )
         })?;
         let incl_len = orig_len.min(SNAPLEN);
