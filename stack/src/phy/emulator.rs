@@ -19,6 +19,10 @@
 //! has not finished serialising form its queue; a frame that would take the
 //! queue past `queue_limit_bytes` is tail-dropped.
 //!
+//! Every port has a transmitter of its own, so on a hub two ports sending at
+//! once do not contend for the medium: there are no collisions and no
+//! carrier sense, only each sender's own serialisation and queue.
+//!
 //! # Impairments
 //!
 //! Decided per receiving port, independently, in this order: loss; then
@@ -26,7 +30,7 @@
 //! (the frame, with its duplicate, is held back by `reorder_delay_ns`);
 //! then, for each copy, corruption (one random bit of one random byte is
 //! flipped). All randomness comes from one ChaCha8 generator seeded by the
-//! caller, and a probability of 0 or 1 draws nothing, so the same seed and the
+//! caller (a probability of 0 or 1 draws nothing), so the same seed and the
 //! same calls give the same deliveries and the same capture, byte for byte.
 //! Frames arriving at the same instant are delivered in the order they were
 //! scheduled.
@@ -287,15 +291,16 @@ impl Wire {
         p.tx_queue_bytes += frame.len();
         p.stats.sent += 1;
 
-        if let Some(cap) = &mut self.capture {
-            cap.write_frame(now_ns, &frame)?;
-        }
-
         let arrival = done_ns.saturating_add(cfg.delay_ns);
         for dst in 0..self.ports.len() {
             if dst != port.0 {
                 self.deliver(port.0, dst, &cfg, &frame, arrival);
             }
+        }
+        // Last, so a failing capture leaves the wire itself consistent: the
+        // frame is on its way even when the error is returned.
+        if let Some(cap) = &mut self.capture {
+            cap.write_frame(now_ns, &frame)?;
         }
         Ok(Sent::Queued { done_ns })
     }
@@ -377,8 +382,8 @@ impl Wire {
     }
 }
 
-/// True with probability `p`. Draws nothing when `p <= 0`, so switching an
-/// impairment off does not shift the random stream of the others.
+/// True with probability `p`. Draws nothing when the answer is certain, so
+/// an ideal link consumes no randomness.
 fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
     if p <= 0.0 {
         false
