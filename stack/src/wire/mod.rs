@@ -13,7 +13,7 @@ pub mod icmpv4;
 // pub mod icmpv6;
 pub mod ipv4;
 pub mod ipv6;
-// pub mod tcp;
+pub mod tcp;
 pub mod udp;
 
 pub use arp::{ArpOperation, ArpPacket, ArpRepr};
@@ -22,7 +22,7 @@ pub use icmpv4::{Icmpv4Packet, Icmpv4Repr};
 // pub use icmpv6::{Icmpv6Packet, Icmpv6Repr, NdpRepr};
 pub use ipv4::{Ipv4Address, Ipv4Packet, Ipv4Repr};
 pub use ipv6::{Ipv6Address, Ipv6Packet, Ipv6Repr};
-// pub use tcp::{TcpControl, TcpOption, TcpPacket, TcpRepr, TcpSeqNumber};
+pub use tcp::{TcpFlags, TcpOption, TcpPacket, TcpRepr, TcpSeqNumber};
 pub use udp::{UdpPacket, UdpRepr};
 
 /// IP protocol / IPv6 next-header numbers (IANA "Assigned Internet Protocol

@@ -1,0 +1,860 @@
+//! TCP segment header (RFC 9293 section 3.1) with the ECN flags ECE/CWR
+//! (RFC 3168 section 6.1), and its options: End of Option List, No-Operation
+//! and Maximum Segment Size (RFC 9293 section 3.2, RFC 6691), Window Scale
+//! and Timestamps (RFC 7323 sections 2 and 3), SACK-Permitted and SACK
+//! (RFC 2018). Unknown options are skipped by their length; an option
+//! length of 0 or 1, one overrunning the option area, or a known option of
+//! the wrong size is [`WireError::BadOption`].
+//!
+//! TCP has no length field: a view's buffer is exactly the segment (the IP
+//! payload), and the checksum covers it all plus the pseudo-header.
+
+use super::{check_len, get_u16, get_u32, ip_protocol, set_u16, set_u32, IpPair, WireError};
+use core::{fmt, ops};
+
+const PROTO: &str = "tcp";
+
+/// A TCP sequence number: arithmetic wraps modulo 2^32 (RFC 9293 section 3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TcpSeqNumber(pub u32);
+
+impl TcpSeqNumber {
+    /// `self` comes strictly before `other` in sequence space.
+    pub fn before(self, other: TcpSeqNumber) -> bool {
+        (self.0.wrapping_sub(other.0) as i32) < 0
+    }
+}
+
+impl ops::Add<usize> for TcpSeqNumber {
+    type Output = TcpSeqNumber;
+    fn add(self, rhs: usize) -> TcpSeqNumber {
+        TcpSeqNumber(self.0.wrapping_add(rhs as u32))
+    }
+}
+
+impl ops::Sub for TcpSeqNumber {
+    type Output = i32;
+    /// Signed distance from `rhs` to `self`.
+    fn sub(self, rhs: TcpSeqNumber) -> i32 {
+        self.0.wrapping_sub(rhs.0) as i32
+    }
+}
+
+impl fmt::Display for TcpSeqNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The eight control bits of byte 13 (RFC 9293 section 3.1, RFC 3168).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    pub const FIN: TcpFlags = TcpFlags(0x01);
+    pub const SYN: TcpFlags = TcpFlags(0x02);
+    pub const RST: TcpFlags = TcpFlags(0x04);
+    pub const PSH: TcpFlags = TcpFlags(0x08);
+    pub const ACK: TcpFlags = TcpFlags(0x10);
+    pub const URG: TcpFlags = TcpFlags(0x20);
+    pub const ECE: TcpFlags = TcpFlags(0x40);
+    pub const CWR: TcpFlags = TcpFlags(0x80);
+
+    pub fn contains(self, f: TcpFlags) -> bool {
+        self.0 & f.0 == f.0
+    }
+}
+
+impl ops::BitOr for TcpFlags {
+    type Output = TcpFlags;
+    fn bitor(self, rhs: TcpFlags) -> TcpFlags {
+        TcpFlags(self.0 | rhs.0)
+    }
+}
+
+/// Field offsets (RFC 9293 section 3.1, "Header Format") and option kinds.
+pub mod field {
+    pub const SRC_PORT: usize = 0;
+    pub const DST_PORT: usize = 2;
+    pub const SEQ: usize = 4;
+    pub const ACK: usize = 8;
+    /// Data offset in 32-bit words (high nibble), reserved (low nibble).
+    pub const DATA_OFF: usize = 12;
+    pub const FLAGS: usize = 13;
+    pub const WINDOW: usize = 14;
+    pub const CHECKSUM: usize = 16;
+    pub const URGENT: usize = 18;
+    pub const OPTIONS: usize = 20;
+    pub const MIN_HEADER_LEN: usize = 20;
+    pub const MAX_HEADER_LEN: usize = 60;
+    pub const MAX_OPTIONS_LEN: usize = MAX_HEADER_LEN - MIN_HEADER_LEN;
+
+    pub const OPT_EOL: u8 = 0;
+    pub const OPT_NOP: u8 = 1;
+    pub const OPT_MSS: u8 = 2;
+    pub const OPT_WS: u8 = 3;
+    pub const OPT_SACK_PERM: u8 = 4;
+    pub const OPT_SACK: u8 = 5;
+    pub const OPT_TSTAMP: u8 = 8;
+
+    pub const OPT_MSS_LEN: usize = 4;
+    pub const OPT_WS_LEN: usize = 3;
+    pub const OPT_SACK_PERM_LEN: usize = 2;
+    pub const OPT_TSTAMP_LEN: usize = 10;
+    /// A SACK option is 2 bytes plus 8 per block (left edge, right edge).
+    pub const OPT_SACK_BLOCK_LEN: usize = 8;
+    pub const OPT_SACK_MAX_BLOCKS: usize = 4;
+}
+
+/// Largest shift a window scale option may carry (RFC 7323 section 2.3);
+/// larger received values are treated as 14.
+pub const MAX_WINDOW_SHIFT: u8 = 14;
+
+/// One TCP option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpOption<'a> {
+    EndOfList,
+    NoOperation,
+    MaxSegmentSize(u16),
+    WindowScale(u8),
+    SackPermitted,
+    /// Up to four (left edge, right edge) blocks.
+    SackRange([Option<(u32, u32)>; 4]),
+    Timestamps {
+        tsval: u32,
+        tsecr: u32,
+    },
+    Unknown {
+        kind: u8,
+        data: &'a [u8],
+    },
+}
+
+fn bad_option(kind: u8, what: &'static str) -> WireError {
+    WireError::BadOption {
+        proto: PROTO,
+        kind,
+        what,
+    }
+}
+
+impl<'a> TcpOption<'a> {
+    /// Parses the option at the start of `buf` (the rest of the option area)
+    /// and returns it with the number of bytes it occupies.
+    pub fn parse(buf: &'a [u8]) -> Result<(TcpOption<'a>, usize), WireError> {
+        let kind = match buf.first() {
+            Some(&k) => k,
+            None => return Err(check_len(PROTO, buf, 1).unwrap_err()),
+        };
+        match kind {
+            field::OPT_EOL => return Ok((TcpOption::EndOfList, 1)),
+            field::OPT_NOP => return Ok((TcpOption::NoOperation, 1)),
+            _ => {}
+        }
+        let len = match buf.get(1) {
+            Some(&l) => usize::from(l),
+            None => return Err(bad_option(kind, "no length byte")),
+        };
+        if len < 2 {
+            return Err(bad_option(kind, "length < 2"));
+        }
+        if len > buf.len() {
+            return Err(bad_option(kind, "length overruns the option area"));
+        }
+        let data = &buf[2..len];
+        let want = |n: usize| {
+            if len == n {
+                Ok(())
+            } else {
+                Err(bad_option(kind, "wrong length for this kind"))
+            }
+        };
+        let opt = match kind {
+            field::OPT_MSS => {
+                want(field::OPT_MSS_LEN)?;
+                TcpOption::MaxSegmentSize(get_u16(data, 0))
+            }
+            field::OPT_WS => {
+                want(field::OPT_WS_LEN)?;
+                TcpOption::WindowScale(data[0])
+            }
+            field::OPT_SACK_PERM => {
+                want(field::OPT_SACK_PERM_LEN)?;
+                TcpOption::SackPermitted
+            }
+            field::OPT_TSTAMP => {
+                want(field::OPT_TSTAMP_LEN)?;
+                TcpOption::Timestamps {
+                    tsval: get_u32(data, 0),
+                    tsecr: get_u32(data, 4),
+                }
+            }
+            field::OPT_SACK => {
+                let n = data.len() / field::OPT_SACK_BLOCK_LEN;
+                if !data.len().is_multiple_of(field::OPT_SACK_BLOCK_LEN)
+                    || n == 0
+                    || n > field::OPT_SACK_MAX_BLOCKS
+                {
+                    return Err(bad_option(kind, "SACK length not 2 + 8n, 1 <= n <= 4"));
+                }
+                let mut blocks = [None; 4];
+                for (i, b) in data.chunks_exact(field::OPT_SACK_BLOCK_LEN).enumerate() {
+                    blocks[i] = Some((get_u32(b, 0), get_u32(b, 4)));
+                }
+                TcpOption::SackRange(blocks)
+            }
+            _ => TcpOption::Unknown { kind, data },
+        };
+        Ok((opt, len))
+    }
+
+    /// Bytes this option occupies when emitted.
+    pub fn buffer_len(&self) -> usize {
+        match self {
+            TcpOption::EndOfList | TcpOption::NoOperation => 1,
+            TcpOption::MaxSegmentSize(_) => field::OPT_MSS_LEN,
+            TcpOption::WindowScale(_) => field::OPT_WS_LEN,
+            TcpOption::SackPermitted => field::OPT_SACK_PERM_LEN,
+            TcpOption::Timestamps { .. } => field::OPT_TSTAMP_LEN,
+            TcpOption::SackRange(b) => 2 + field::OPT_SACK_BLOCK_LEN * b.iter().flatten().count(),
+            TcpOption::Unknown { data, .. } => 2 + data.len(),
+        }
+    }
+
+    /// Writes the option at the start of `buf` and returns its length.
+    pub fn emit(&self, buf: &mut [u8]) -> usize {
+        let len = self.buffer_len();
+        let (kind, body): (u8, &mut [u8]) = match self {
+            TcpOption::EndOfList => {
+                buf[0] = field::OPT_EOL;
+                return 1;
+            }
+            TcpOption::NoOperation => {
+                buf[0] = field::OPT_NOP;
+                return 1;
+            }
+            TcpOption::MaxSegmentSize(m) => {
+                set_u16(buf, 2, *m);
+                (field::OPT_MSS, buf)
+            }
+            TcpOption::WindowScale(s) => {
+                buf[2] = *s;
+                (field::OPT_WS, buf)
+            }
+            TcpOption::SackPermitted => (field::OPT_SACK_PERM, buf),
+            TcpOption::Timestamps { tsval, tsecr } => {
+                set_u32(buf, 2, *tsval);
+                set_u32(buf, 6, *tsecr);
+                (field::OPT_TSTAMP, buf)
+            }
+            TcpOption::SackRange(blocks) => {
+                for (i, (l, r)) in blocks.iter().flatten().enumerate() {
+                    let at = 2 + i * field::OPT_SACK_BLOCK_LEN;
+                    set_u32(buf, at, *l);
+                    set_u32(buf, at + 4, *r);
+                }
+                (field::OPT_SACK, buf)
+            }
+            TcpOption::Unknown { kind, data } => {
+                buf[2..len].copy_from_slice(data);
+                (*kind, buf)
+            }
+        };
+        body[0] = kind;
+        body[1] = len as u8;
+        len
+    }
+}
+
+/// Iterates over the options in an option area; stops after End of Option
+/// List, and yields one `Err` (then stops) at a malformed option.
+#[derive(Debug, Clone)]
+pub struct TcpOptions<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> TcpOptions<'a> {
+    pub fn new(area: &'a [u8]) -> Self {
+        TcpOptions { rest: area }
+    }
+}
+
+impl<'a> Iterator for TcpOptions<'a> {
+    type Item = Result<TcpOption<'a>, WireError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match TcpOption::parse(self.rest) {
+            Ok((opt, len)) => {
+                self.rest = if opt == TcpOption::EndOfList {
+                    &[]
+                } else {
+                    &self.rest[len..]
+                };
+                Some(Ok(opt))
+            }
+            Err(e) => {
+                self.rest = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// A view of a TCP segment; the buffer is exactly the segment.
+#[derive(Debug, Clone)]
+pub struct TcpPacket<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> TcpPacket<T> {
+    pub fn new_unchecked(buffer: T) -> Self {
+        TcpPacket { buffer }
+    }
+
+    /// Checks: 20 bytes present; data offset >= 5; the header fits.
+    /// Options are checked by [`options`](Self::options) / [`TcpRepr::parse`].
+    pub fn new_checked(buffer: T) -> Result<Self, WireError> {
+        let p = Self::new_unchecked(buffer);
+        p.check_len()?;
+        Ok(p)
+    }
+
+    pub fn check_len(&self) -> Result<(), WireError> {
+        let b = self.buffer.as_ref();
+        check_len(PROTO, b, field::MIN_HEADER_LEN)?;
+        let hl = self.header_len();
+        if hl < field::MIN_HEADER_LEN {
+            return Err(WireError::BadLength {
+                proto: PROTO,
+                what: "data offset < 5",
+            });
+        }
+        check_len(PROTO, b, hl)
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    pub fn src_port(&self) -> u16 {
+        get_u16(self.buffer.as_ref(), field::SRC_PORT)
+    }
+    pub fn dst_port(&self) -> u16 {
+        get_u16(self.buffer.as_ref(), field::DST_PORT)
+    }
+    pub fn seq_number(&self) -> TcpSeqNumber {
+        TcpSeqNumber(get_u32(self.buffer.as_ref(), field::SEQ))
+    }
+    pub fn ack_number(&self) -> TcpSeqNumber {
+        TcpSeqNumber(get_u32(self.buffer.as_ref(), field::ACK))
+    }
+    /// Header length in bytes (data offset * 4).
+    pub fn header_len(&self) -> usize {
+        usize::from(self.buffer.as_ref()[field::DATA_OFF] >> 4) * 4
+    }
+    pub fn flags(&self) -> TcpFlags {
+        TcpFlags(self.buffer.as_ref()[field::FLAGS])
+    }
+    pub fn fin(&self) -> bool {
+        self.flags().contains(TcpFlags::FIN)
+    }
+    pub fn syn(&self) -> bool {
+        self.flags().contains(TcpFlags::SYN)
+    }
+    pub fn rst(&self) -> bool {
+        self.flags().contains(TcpFlags::RST)
+    }
+    pub fn psh(&self) -> bool {
+        self.flags().contains(TcpFlags::PSH)
+    }
+    pub fn ack(&self) -> bool {
+        self.flags().contains(TcpFlags::ACK)
+    }
+    pub fn urg(&self) -> bool {
+        self.flags().contains(TcpFlags::URG)
+    }
+    pub fn ece(&self) -> bool {
+        self.flags().contains(TcpFlags::ECE)
+    }
+    pub fn cwr(&self) -> bool {
+        self.flags().contains(TcpFlags::CWR)
+    }
+    pub fn window_len(&self) -> u16 {
+        get_u16(self.buffer.as_ref(), field::WINDOW)
+    }
+    pub fn checksum(&self) -> u16 {
+        get_u16(self.buffer.as_ref(), field::CHECKSUM)
+    }
+    pub fn urgent_at(&self) -> u16 {
+        get_u16(self.buffer.as_ref(), field::URGENT)
+    }
+    /// The raw option area.
+    pub fn options_area(&self) -> &[u8] {
+        &self.buffer.as_ref()[field::OPTIONS..self.header_len()]
+    }
+    /// Iterator over the options.
+    pub fn options(&self) -> TcpOptions<'_> {
+        TcpOptions::new(self.options_area())
+    }
+    pub fn payload(&self) -> &[u8] {
+        &self.buffer.as_ref()[self.header_len()..]
+    }
+    /// True if the segment plus the pseudo-header of `ip` sums to 0xffff.
+    pub fn verify_checksum(&self, ip: &IpPair) -> bool {
+        ip.upper_layer_sum(ip_protocol::TCP, self.buffer.as_ref()) == 0xffff
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
+    pub fn set_src_port(&mut self, v: u16) {
+        set_u16(self.buffer.as_mut(), field::SRC_PORT, v)
+    }
+    pub fn set_dst_port(&mut self, v: u16) {
+        set_u16(self.buffer.as_mut(), field::DST_PORT, v)
+    }
+    pub fn set_seq_number(&mut self, v: TcpSeqNumber) {
+        set_u32(self.buffer.as_mut(), field::SEQ, v.0)
+    }
+    pub fn set_ack_number(&mut self, v: TcpSeqNumber) {
+        set_u32(self.buffer.as_mut(), field::ACK, v.0)
+    }
+    /// Sets the data offset from a header length in bytes (multiple of 4,
+    /// 20..=60); clears the reserved bits.
+    pub fn set_header_len(&mut self, len: usize) {
+        self.buffer.as_mut()[field::DATA_OFF] = ((len / 4) as u8) << 4;
+    }
+    pub fn set_flags(&mut self, f: TcpFlags) {
+        self.buffer.as_mut()[field::FLAGS] = f.0
+    }
+    pub fn set_window_len(&mut self, v: u16) {
+        set_u16(self.buffer.as_mut(), field::WINDOW, v)
+    }
+    pub fn set_checksum(&mut self, v: u16) {
+        set_u16(self.buffer.as_mut(), field::CHECKSUM, v)
+    }
+    pub fn set_urgent_at(&mut self, v: u16) {
+        set_u16(self.buffer.as_mut(), field::URGENT, v)
+    }
+    pub fn options_area_mut(&mut self) -> &mut [u8] {
+        let hl = self.header_len();
+        &mut self.buffer.as_mut()[field::OPTIONS..hl]
+    }
+    pub fn payload_mut(&mut self) -> &mut [u8] {
+        let hl = self.header_len();
+        &mut self.buffer.as_mut()[hl..]
+    }
+    /// Computes and writes the checksum over the pseudo-header of `ip` and
+    /// the whole buffer.
+    pub fn fill_checksum(&mut self, ip: &IpPair) {
+        self.set_checksum(0);
+        let sum = ip.upper_layer_sum(ip_protocol::TCP, self.buffer.as_ref());
+        self.set_checksum(!sum);
+    }
+}
+
+/// The parsed meaning of a TCP header and the options this stack uses.
+/// Unknown options are skipped on parse and not re-emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpRepr {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq_number: TcpSeqNumber,
+    /// Meaningful when `flags` has ACK; carried as-is otherwise.
+    pub ack_number: TcpSeqNumber,
+    pub flags: TcpFlags,
+    pub window_len: u16,
+    pub urgent_at: u16,
+    pub max_seg_size: Option<u16>,
+    /// Window shift, at most [`MAX_WINDOW_SHIFT`].
+    pub window_scale: Option<u8>,
+    pub sack_permitted: bool,
+    pub sack_ranges: [Option<(u32, u32)>; 4],
+    /// (TSval, TSecr).
+    pub timestamp: Option<(u32, u32)>,
+    pub payload_len: usize,
+}
+
+impl TcpRepr {
+    /// Parses a checked segment and its options; verifies the checksum
+    /// against `ip` if `verify_checksum`.
+    pub fn parse(
+        p: &TcpPacket<&[u8]>,
+        ip: &IpPair,
+        verify_checksum: bool,
+    ) -> Result<Self, WireError> {
+        p.check_len()?;
+        if verify_checksum && !p.verify_checksum(ip) {
+            return Err(WireError::BadChecksum { proto: PROTO });
+        }
+        let mut r = TcpRepr {
+            src_port: p.src_port(),
+            dst_port: p.dst_port(),
+            seq_number: p.seq_number(),
+            ack_number: p.ack_number(),
+            flags: p.flags(),
+            window_len: p.window_len(),
+            urgent_at: p.urgent_at(),
+            max_seg_size: None,
+            window_scale: None,
+            sack_permitted: false,
+            sack_ranges: [None; 4],
+            timestamp: None,
+            payload_len: p.payload().len(),
+        };
+        for opt in p.options() {
+            match opt? {
+                TcpOption::MaxSegmentSize(m) => r.max_seg_size = Some(m),
+                TcpOption::WindowScale(s) => r.window_scale = Some(s.min(MAX_WINDOW_SHIFT)),
+                TcpOption::SackPermitted => r.sack_permitted = true,
+                TcpOption::SackRange(b) => r.sack_ranges = b,
+                TcpOption::Timestamps { tsval, tsecr } => r.timestamp = Some((tsval, tsecr)),
+                TcpOption::EndOfList | TcpOption::NoOperation | TcpOption::Unknown { .. } => {}
+            }
+        }
+        Ok(r)
+    }
+
+    /// The options to emit, in order, with NOPs so 4-byte fields stay
+    /// aligned; SACK blocks beyond what fits in 40 bytes are dropped.
+    fn emitted_options(&self) -> ([Option<TcpOption<'static>>; 10], usize) {
+        let mut out = [None; 10];
+        let mut n = 0;
+        let mut len = 0;
+        fn push(
+            o: TcpOption<'static>,
+            out: &mut [Option<TcpOption<'static>>; 10],
+            n: &mut usize,
+            len: &mut usize,
+        ) {
+            *len += o.buffer_len();
+            out[*n] = Some(o);
+            *n += 1;
+        }
+        if let Some(m) = self.max_seg_size {
+            push(TcpOption::MaxSegmentSize(m), &mut out, &mut n, &mut len);
+        }
+        if self.sack_permitted {
+            push(TcpOption::NoOperation, &mut out, &mut n, &mut len);
+            push(TcpOption::NoOperation, &mut out, &mut n, &mut len);
+            push(TcpOption::SackPermitted, &mut out, &mut n, &mut len);
+        }
+        if let Some(s) = self.window_scale {
+            push(TcpOption::NoOperation, &mut out, &mut n, &mut len);
+            push(TcpOption::WindowScale(s), &mut out, &mut n, &mut len);
+        }
+        if let Some((tsval, tsecr)) = self.timestamp {
+            push(TcpOption::NoOperation, &mut out, &mut n, &mut len);
+            push(TcpOption::NoOperation, &mut out, &mut n, &mut len);
+            push(
+                TcpOption::Timestamps { tsval, tsecr },
+                &mut out,
+                &mut n,
+                &mut len,
+            );
+        }
+        let blocks = self.sack_ranges.iter().flatten().count();
+        if blocks > 0 {
+            let room = field::MAX_OPTIONS_LEN.saturating_sub(len + 4) / field::OPT_SACK_BLOCK_LEN;
+            let mut kept = [None; 4];
+            for (i, b) in self.sack_ranges.iter().flatten().take(room).enumerate() {
+                kept[i] = Some(*b);
+            }
+            if room > 0 {
+                push(TcpOption::NoOperation, &mut out, &mut n, &mut len);
+                push(TcpOption::NoOperation, &mut out, &mut n, &mut len);
+                push(TcpOption::SackRange(kept), &mut out, &mut n, &mut len);
+            }
+        }
+        (out, len)
+    }
+
+    /// Header length: 20 plus options padded to a multiple of 4.
+    pub fn header_len(&self) -> usize {
+        let (_, len) = self.emitted_options();
+        field::MIN_HEADER_LEN + len.div_ceil(4) * 4
+    }
+
+    /// Whole segment length.
+    pub fn buffer_len(&self) -> usize {
+        self.header_len() + self.payload_len
+    }
+
+    /// Writes the header into a buffer of exactly [`buffer_len`](Self::buffer_len)
+    /// bytes whose payload the caller has already written; fills the
+    /// checksum against `ip` if `fill_checksum`, else writes the
+    /// pseudo-header sum (not inverted) for a NIC to complete
+    /// (`CHECKSUM_PARTIAL`).
+    pub fn emit(&self, p: &mut TcpPacket<&mut [u8]>, ip: &IpPair, fill_checksum: bool) {
+        let hl = self.header_len();
+        p.set_src_port(self.src_port);
+        p.set_dst_port(self.dst_port);
+        p.set_seq_number(self.seq_number);
+        p.set_ack_number(self.ack_number);
+        p.set_header_len(hl);
+        p.set_flags(self.flags);
+        p.set_window_len(self.window_len);
+        p.set_urgent_at(self.urgent_at);
+        let (opts, _) = self.emitted_options();
+        let area = p.options_area_mut();
+        let mut at = 0;
+        for o in opts.iter().flatten() {
+            at += o.emit(&mut area[at..]);
+        }
+        // Pad with End of Option List (zeros) to the data offset.
+        area[at..].fill(field::OPT_EOL);
+        if fill_checksum {
+            p.fill_checksum(ip);
+        } else {
+            let len = hl + self.payload_len;
+            p.set_checksum(ip.pseudo_header_sum(ip_protocol::TCP, len));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{fuzz, Ipv4Address, Ipv6Address};
+
+    const V4: IpPair = IpPair::V4 {
+        src: Ipv4Address([192, 168, 0, 1]),
+        dst: Ipv4Address([192, 168, 0, 2]),
+    };
+
+    /// A SYN as Linux sends it: 192.168.0.1:54321 -> 192.168.0.2:80,
+    /// seq 0x12345678, window 64240, options MSS 1460, SACK-permitted,
+    /// timestamps (123456, 0), NOP, window scale 7.
+    const SYN: [u8; 40] = [
+        0xd4, 0x31, 0x00, 0x50, // ports
+        0x12, 0x34, 0x56, 0x78, // seq
+        0x00, 0x00, 0x00, 0x00, // ack
+        0xa0, 0x02, // data offset 10, SYN
+        0xfa, 0xf0, // window 64240
+        0xac, 0x4b, // checksum
+        0x00, 0x00, // urgent
+        0x02, 0x04, 0x05, 0xb4, // MSS 1460
+        0x04, 0x02, // SACK permitted
+        0x08, 0x0a, 0x00, 0x01, 0xe2, 0x40, 0x00, 0x00, 0x00, 0x00, // TS
+        0x01, // NOP
+        0x03, 0x03, 0x07, // WS 7
+    ];
+
+    fn full_repr() -> TcpRepr {
+        TcpRepr {
+            src_port: 443,
+            dst_port: 50000,
+            seq_number: TcpSeqNumber(0xffff_fff0),
+            ack_number: TcpSeqNumber(42),
+            flags: TcpFlags::ACK | TcpFlags::PSH | TcpFlags::ECE | TcpFlags::CWR,
+            window_len: 1000,
+            urgent_at: 0,
+            max_seg_size: None,
+            window_scale: None,
+            sack_permitted: false,
+            sack_ranges: [Some((100, 200)), Some((300, 400)), Some((500, 600)), None],
+            timestamp: Some((7, 8)),
+            payload_len: 5,
+        }
+    }
+
+    fn emit(r: &TcpRepr, ip: &IpPair) -> Vec<u8> {
+        let mut buf = vec![0u8; r.buffer_len()];
+        let hl = r.header_len();
+        for (i, b) in buf[hl..].iter_mut().enumerate() {
+            *b = i as u8 ^ 0x5a;
+        }
+        r.emit(&mut TcpPacket::new_unchecked(&mut buf[..]), ip, true);
+        buf
+    }
+
+    #[test]
+    fn captured_style_syn_with_options_parses() {
+        let p = TcpPacket::new_checked(&SYN[..]).unwrap();
+        assert!(p.verify_checksum(&V4));
+        let r = TcpRepr::parse(&p, &V4, true).unwrap();
+        assert_eq!((r.src_port, r.dst_port), (54321, 80));
+        assert_eq!(r.seq_number, TcpSeqNumber(0x1234_5678));
+        assert_eq!(r.flags, TcpFlags::SYN);
+        assert!(p.syn() && !p.ack() && !p.ece() && !p.cwr());
+        assert_eq!(r.window_len, 64240);
+        assert_eq!(r.max_seg_size, Some(1460));
+        assert!(r.sack_permitted);
+        assert_eq!(r.timestamp, Some((123456, 0)));
+        assert_eq!(r.window_scale, Some(7));
+        assert_eq!(r.payload_len, 0);
+        let kinds: Vec<_> = p.options().map(|o| o.unwrap()).collect();
+        assert_eq!(kinds.len(), 5);
+        assert_eq!(kinds[3], TcpOption::NoOperation);
+    }
+
+    #[test]
+    fn round_trip_syn_options_over_ipv4() {
+        let p = TcpPacket::new_checked(&SYN[..]).unwrap();
+        let r = TcpRepr::parse(&p, &V4, true).unwrap();
+        let buf = emit(&r, &V4);
+        let p2 = TcpPacket::new_checked(&buf[..]).unwrap();
+        assert_eq!(TcpRepr::parse(&p2, &V4, true).unwrap(), r);
+    }
+
+    #[test]
+    fn round_trip_flags_sack_blocks_and_timestamps_over_ipv6() {
+        let ip = IpPair::V6 {
+            src: Ipv6Address([0x20; 16]),
+            dst: Ipv6Address([0x30; 16]),
+        };
+        let r = full_repr();
+        let buf = emit(&r, &ip);
+        let p = TcpPacket::new_checked(&buf[..]).unwrap();
+        assert!(p.ece() && p.cwr() && p.psh() && p.ack());
+        assert_eq!(p.header_len() % 4, 0);
+        assert_eq!(TcpRepr::parse(&p, &ip, true).unwrap(), r);
+        assert_eq!(p.payload(), &[0x5a, 0x5b, 0x58, 0x59, 0x5e]);
+    }
+
+    #[test]
+    fn sack_blocks_that_do_not_fit_are_dropped() {
+        let mut r = full_repr();
+        r.sack_ranges[3] = Some((700, 800));
+        r.max_seg_size = Some(536);
+        let buf = emit(&r, &V4);
+        let p = TcpPacket::new_checked(&buf[..]).unwrap();
+        assert!(p.header_len() <= field::MAX_HEADER_LEN);
+        let back = TcpRepr::parse(&p, &V4, true).unwrap();
+        assert_eq!(back.sack_ranges[0], Some((100, 200)));
+        assert_eq!(back.timestamp, Some((7, 8)));
+    }
+
+    #[test]
+    fn checksum_fails_after_a_flipped_bit() {
+        let mut buf = emit(&full_repr(), &V4);
+        assert!(TcpPacket::new_unchecked(&buf[..]).verify_checksum(&V4));
+        let last = buf.len() - 1;
+        buf[last] ^= 0x80;
+        let p = TcpPacket::new_checked(&buf[..]).unwrap();
+        assert!(!p.verify_checksum(&V4));
+        assert_eq!(
+            TcpRepr::parse(&p, &V4, true),
+            Err(WireError::BadChecksum { proto: "tcp" })
+        );
+    }
+
+    #[test]
+    fn partial_checksum_holds_the_pseudo_header_sum() {
+        let r = full_repr();
+        let mut buf = vec![0u8; r.buffer_len()];
+        r.emit(&mut TcpPacket::new_unchecked(&mut buf[..]), &V4, false);
+        let p = TcpPacket::new_checked(&buf[..]).unwrap();
+        assert_eq!(
+            p.checksum(),
+            V4.pseudo_header_sum(ip_protocol::TCP, buf.len())
+        );
+    }
+
+    #[test]
+    fn unknown_options_are_skipped_by_length() {
+        let mut b = SYN;
+        // Turn SACK-permitted (4, 2) into an unknown kind 0xfe, length 2.
+        b[24] = 0xfe;
+        let p = TcpPacket::new_checked(&b[..]).unwrap();
+        let r = TcpRepr::parse(&p, &V4, false).unwrap();
+        assert!(!r.sack_permitted);
+        assert_eq!(r.window_scale, Some(7));
+        assert_eq!(r.max_seg_size, Some(1460));
+    }
+
+    #[test]
+    fn window_scale_above_14_is_clamped() {
+        let mut b = SYN;
+        b[39] = 15;
+        let p = TcpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!(
+            TcpRepr::parse(&p, &V4, false).unwrap().window_scale,
+            Some(14)
+        );
+    }
+
+    fn parse_err(b: &[u8]) -> WireError {
+        match TcpPacket::new_checked(b) {
+            Err(e) => e,
+            Ok(p) => TcpRepr::parse(&p, &V4, false).unwrap_err(),
+        }
+    }
+
+    #[test]
+    fn lying_data_offset_is_rejected() {
+        let mut b = SYN;
+        b[field::DATA_OFF] = 0x40; // 16 bytes < 20
+        assert!(matches!(parse_err(&b), WireError::BadLength { .. }));
+        b[field::DATA_OFF] = 0xf0; // 60 bytes > 40-byte buffer
+        assert!(matches!(parse_err(&b), WireError::Truncated { .. }));
+    }
+
+    #[test]
+    fn malformed_option_lengths_are_rejected() {
+        for (at, v) in [
+            (21, 0u8), // MSS length 0
+            (21, 1),   // MSS length 1
+            (21, 3),   // MSS wrong size
+            (27, 30),  // timestamps overrun the area
+            (38, 4),   // window scale overruns the area
+            (38, 2),   // window scale wrong size
+        ] {
+            let mut b = SYN;
+            b[at] = v;
+            assert!(
+                matches!(parse_err(&b), WireError::BadOption { .. }),
+                "byte {at} = {v}"
+            );
+        }
+        // Unknown kind with length 0, and a SACK of 2 + 7 bytes.
+        let mut b = SYN;
+        b[24] = 0xfe;
+        b[25] = 0;
+        assert!(matches!(parse_err(&b), WireError::BadOption { .. }));
+        let mut b = SYN;
+        b[26] = field::OPT_SACK;
+        b[27] = 9;
+        assert!(matches!(parse_err(&b), WireError::BadOption { .. }));
+        // A kind byte with no room for its length.
+        let mut b = SYN;
+        b[36] = 0x01;
+        b[37] = 0x01;
+        b[38] = 0x01;
+        b[39] = 0x22;
+        assert!(matches!(parse_err(&b), WireError::BadOption { .. }));
+    }
+
+    #[test]
+    fn end_of_list_stops_option_parsing() {
+        let mut b = SYN;
+        b[36] = field::OPT_EOL;
+        b[37] = 0xff; // garbage after EOL is ignored
+        let p = TcpPacket::new_checked(&b[..]).unwrap();
+        let r = TcpRepr::parse(&p, &V4, false).unwrap();
+        assert_eq!(r.window_scale, None);
+        assert_eq!(r.timestamp, Some((123456, 0)));
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let a = TcpSeqNumber(0xffff_fff0);
+        let b = a + 0x20;
+        assert_eq!(b, TcpSeqNumber(0x10));
+        assert!(a.before(b));
+        assert_eq!(b - a, 0x20);
+    }
+
+    #[test]
+    fn parser_never_panics_on_truncations_or_random_bytes() {
+        fuzz::never_panics("tcp", 0x7c9, &SYN, 80, |b| {
+            if let Ok(p) = TcpPacket::new_checked(b) {
+                let _ = TcpRepr::parse(&p, &V4, true);
+                let _ = TcpRepr::parse(&p, &V4, false);
+                let _ = p.options().count();
+                let _ = p.payload();
+            }
+        });
+    }
+}
