@@ -10,7 +10,7 @@
 pub mod arp;
 pub mod ethernet;
 pub mod icmpv4;
-// pub mod icmpv6;
+pub mod icmpv6;
 pub mod ipv4;
 pub mod ipv6;
 pub mod tcp;
@@ -19,7 +19,7 @@ pub mod udp;
 pub use arp::{ArpOperation, ArpPacket, ArpRepr};
 pub use ethernet::{EtherType, EthernetAddress, EthernetFrame, EthernetRepr, VlanTag};
 pub use icmpv4::{Icmpv4Packet, Icmpv4Repr};
-// pub use icmpv6::{Icmpv6Packet, Icmpv6Repr, NdpRepr};
+pub use icmpv6::{Icmpv6Packet, Icmpv6Repr, NdpNaFlags, NdpRepr};
 pub use ipv4::{Ipv4Address, Ipv4Packet, Ipv4Repr};
 pub use ipv6::{Ipv6Address, Ipv6Packet, Ipv6Repr};
 pub use tcp::{TcpFlags, TcpOption, TcpPacket, TcpRepr, TcpSeqNumber};
