@@ -26,7 +26,7 @@ pub fn data(data: &[u8]) -> u16 {
 }
 
 /// Inputs at least this long take [`long_sum`]; shorter ones [`short_sum`].
-const LONG: usize = 256;
+const LONG: usize = 512;
 
 /// Most bytes [`lanes_sum`] takes at once, so its sums stay below 2^32.
 const MAX_BYTES: usize = 1 << 17;
@@ -107,9 +107,9 @@ fn short_sum(bytes: &[u8]) -> u64 {
         x += word(w);
         tail = rest;
     }
-    let x = add_carry(x as u64, (x >> 64) as u64);
-    let y = add_carry(y as u64, (y >> 64) as u64);
-    add_carry(add_carry(x, y), tail_sum(tail))
+    // Below 2^72 in all: the high halves only count carries.
+    let s = x + y + tail_sum(tail) as u128;
+    add_carry(s as u64, (s >> 64) as u64)
 }
 
 /// Sum of fewer than 8 bytes that start at an even offset, as native 16-bit
