@@ -139,13 +139,13 @@ fn add_carry(a: u64, b: u64) -> u64 {
     s + carry as u64
 }
 
-/// Folds a wide sum to 16 bits, with end-around carry: 64 to 32 to 16 bits,
-/// without branches. Zero only for a zero sum.
+/// Folds a wide sum to 16 bits, with end-around carry, without branches:
+/// in `x + x.rotate_right(32)` the high half is `high + low` plus the carry
+/// out of the low half, i.e. their one's-complement sum; then the same from
+/// 32 to 16 bits. Zero only for a zero sum.
 pub fn fold(acc: u64) -> u16 {
-    let (s, carry) = (acc as u32).overflowing_add((acc >> 32) as u32);
-    let acc = s + carry as u32;
-    let (s, carry) = (acc as u16).overflowing_add((acc >> 16) as u16);
-    s + carry as u16
+    let acc = (acc.wrapping_add(acc.rotate_right(32)) >> 32) as u32;
+    (acc.wrapping_add(acc.rotate_right(16)) >> 16) as u16
 }
 
 /// One's-complement sum of several folded sums.
@@ -298,6 +298,36 @@ mod tests {
                 reference(b),
                 "case {case}: len {len} offset {offset} (seed {seed})"
             );
+        }
+    }
+
+    #[test]
+    fn fold_matches_repeated_end_around_carry() {
+        fn slow(mut acc: u64) -> u16 {
+            while acc > 0xffff {
+                acc = (acc & 0xffff) + (acc >> 16);
+            }
+            acc as u16
+        }
+        let edges = [
+            0,
+            1,
+            0xffff,
+            0x1_0000,
+            0x1_fffe,
+            0xffff_ffff,
+            0x1_0000_0000,
+            0xffff_0000_0000_ffff,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for acc in edges {
+            assert_eq!(fold(acc), slow(acc), "{acc:#x}");
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed());
+        for _ in 0..100_000 {
+            let acc: u64 = rng.gen::<u64>() >> rng.gen_range(0..64);
+            assert_eq!(fold(acc), slow(acc), "{acc:#x}");
         }
     }
 
