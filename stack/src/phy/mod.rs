@@ -64,5 +64,27 @@ pub struct RxMeta {
     pub segments: u16,
 }
 
+/// A device refused a frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    #[error("frame of {len} bytes exceeds the device's limit of {max}")]
+    TooBig { len: usize, max: usize },
+    #[error("device transmit queue is full")]
+    Exhausted,
+    #[error("device I/O error: {0}")]
+    Io(String),
+}
+
+/// A network device as the stack sees it. No clock and no threads: the
+/// caller polls.
+pub trait Device {
+    /// Offloads the device has switched on now (may change at run time).
+    fn capabilities(&self) -> Capabilities;
+    /// Sends one frame with its offload metadata.
+    fn transmit(&mut self, frame: &[u8], meta: &TxMeta) -> Result<(), DeviceError>;
+    /// The next received frame, if one is waiting.
+    fn receive(&mut self) -> Option<(Vec<u8>, RxMeta)>;
+}
+
 pub mod emulator;
 pub mod pcap;
