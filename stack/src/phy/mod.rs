@@ -88,3 +88,4 @@ pub trait Device {
 
 pub mod emulator;
 pub mod pcap;
+pub mod tap;
