@@ -7,7 +7,10 @@
 //! - [`wire`]: zero-copy views over packet bytes and their parsed `Repr`s.
 //! - [`phy`]: the device trait with offload capabilities and per-packet
 //!   metadata (`virtio_net_hdr` semantics), and the wire emulator.
+//! - [`iface`]: an Ethernet interface: ARP and NDP neighbour caches, ICMP
+//!   and ICMPv6 echo, checksum offload decisions.
 
 pub mod checksum;
+pub mod iface;
 pub mod phy;
 pub mod wire;

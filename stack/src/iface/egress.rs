@@ -1,0 +1,412 @@
+//! Building outgoing frames, choosing software or offloaded checksums, and
+//! holding packets while their next hop's link-layer address is resolved
+//! (ARP request, RFC 826; neighbour solicitation to the solicited-node
+//! multicast address, RFC 4861 section 7.2.2).
+
+use super::{Held, Interface, Resolution, SendError};
+use crate::checksum;
+use crate::phy::{Device, TxMeta, F_NEEDS_CSUM};
+use crate::wire::{
+    ethernet, icmpv4, icmpv6, ip_protocol, ipv4, ipv6, ArpOperation, ArpPacket, ArpRepr, EtherType,
+    EthernetAddress, EthernetFrame, EthernetRepr, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet,
+    Icmpv6Repr, Ipv4Address, Ipv4Packet, Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, NdpRepr,
+};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+const ETH: usize = ethernet::field::HEADER_LEN;
+const IPV4_L4: usize = ETH + ipv4::field::MIN_HEADER_LEN;
+const IPV6_L4: usize = ETH + ipv6::field::HEADER_LEN;
+
+/// Where a frame goes on the link.
+pub(super) enum LinkDst {
+    /// Known now (broadcast, multicast, or a cached neighbour).
+    Mac(EthernetAddress),
+    /// An on-link neighbour that may need resolving.
+    Neighbor(IpAddr),
+}
+
+/// True if the first `len` bits of `a` and `b` agree.
+pub(super) fn in_prefix(a: &[u8], b: &[u8], len: u8) -> bool {
+    let len = usize::from(len).min(a.len() * 8);
+    let (bytes, bits) = (len / 8, len % 8);
+    if a[..bytes] != b[..bytes] {
+        return false;
+    }
+    bits == 0 || (a[bytes] ^ b[bytes]) >> (8 - bits) == 0
+}
+
+pub(super) fn is_link_local(a: &Ipv6Address) -> bool {
+    a.0[0] == 0xfe && a.0[1] & 0xc0 == 0x80
+}
+
+/// Ethernet address of IPv6 multicast `a`: 33:33 and its low 32 bits
+/// (RFC 2464 section 7).
+pub(super) fn ipv6_multicast_mac(a: &Ipv6Address) -> EthernetAddress {
+    EthernetAddress([0x33, 0x33, a.0[12], a.0[13], a.0[14], a.0[15]])
+}
+
+/// Writes the L4 checksum at `l4 + csum_offset` for a message whose
+/// pseudo-header sums to `pseudo` (0 for ICMPv4, which has none): in
+/// software, or, with TX checksum offload, the uninverted pseudo-header sum
+/// and the NEEDS_CSUM metadata that asks the device to finish it
+/// (virtio_net_hdr semantics: it sums from `csum_start` to the end and
+/// stores the complement at `csum_start + csum_offset`).
+fn finish_checksum(
+    offload: bool,
+    frame: &mut [u8],
+    l4: usize,
+    csum_offset: usize,
+    pseudo: u16,
+) -> TxMeta {
+    let at = l4 + csum_offset;
+    frame[at..at + 2].copy_from_slice(&[0, 0]);
+    if offload {
+        frame[at..at + 2].copy_from_slice(&pseudo.to_be_bytes());
+        TxMeta {
+            flags: F_NEEDS_CSUM,
+            csum_start: l4 as u16,
+            csum_offset: csum_offset as u16,
+            ..TxMeta::default()
+        }
+    } else {
+        let sum = checksum::combine(&[pseudo, checksum::data(&frame[l4..])]);
+        frame[at..at + 2].copy_from_slice(&(!sum).to_be_bytes());
+        TxMeta::default()
+    }
+}
+
+impl Interface {
+    /// Sends one frame, counting it or the device's refusal.
+    pub(super) fn transmit(
+        &mut self,
+        device: &mut dyn Device,
+        frame: &[u8],
+        meta: &TxMeta,
+    ) -> Result<(), SendError> {
+        match device.transmit(frame, meta) {
+            Ok(()) => {
+                self.stats.tx_frames += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.stats.tx_errors += 1;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// A zeroed frame of `len` bytes with our Ethernet header (destination
+    /// left zero until the next hop is known).
+    fn new_frame(&self, len: usize, ethertype: EtherType) -> Vec<u8> {
+        let mut frame = vec![0u8; len];
+        EthernetRepr {
+            src: self.mac,
+            dst: EthernetAddress([0; 6]),
+            vlan: None,
+            ethertype,
+        }
+        .emit(&mut EthernetFrame::new_unchecked(&mut frame[..]));
+        frame
+    }
+
+    fn route_v4(&self, dst: Ipv4Address) -> Result<(Ipv4Address, LinkDst), SendError> {
+        let ip = IpAddr::V4(Ipv4Addr::from(dst.0));
+        let (src, prefix) = self.ipv4.ok_or(SendError::NoSourceAddress(ip))?;
+        let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+        let subnet_bcast = prefix < 31
+            && in_prefix(&dst.0, &src.0, prefix)
+            && (u32::from_be_bytes(dst.0) & host_bits) == host_bits;
+        if dst == Ipv4Address::BROADCAST || subnet_bcast {
+            return Ok((src, LinkDst::Mac(EthernetAddress::BROADCAST)));
+        }
+        if dst.is_multicast() {
+            let d = dst.0;
+            return Ok((
+                src,
+                LinkDst::Mac(EthernetAddress([0x01, 0x00, 0x5e, d[1] & 0x7f, d[2], d[3]])),
+            ));
+        }
+        if in_prefix(&dst.0, &src.0, prefix) {
+            return Ok((src, LinkDst::Neighbor(ip)));
+        }
+        match self.config.ipv4_gateway {
+            Some(gw) => Ok((src, LinkDst::Neighbor(IpAddr::V4(gw)))),
+            None => Err(SendError::NoRoute(ip)),
+        }
+    }
+
+    fn route_v6(&self, dst: Ipv6Address) -> Result<(Ipv6Address, LinkDst), SendError> {
+        let ip = IpAddr::V6(Ipv6Addr::from(dst.0));
+        if dst.is_multicast() {
+            // Link-scope (and smaller) multicast from the link-local address.
+            let src = match self.ipv6_global {
+                Some((g, _)) if dst.0[1] & 0x0f > 2 => g,
+                _ => self.ipv6_link_local,
+            };
+            return Ok((src, LinkDst::Mac(ipv6_multicast_mac(&dst))));
+        }
+        if is_link_local(&dst) {
+            return Ok((self.ipv6_link_local, LinkDst::Neighbor(ip)));
+        }
+        let (src, prefix) = self.ipv6_global.ok_or(SendError::NoSourceAddress(ip))?;
+        if in_prefix(&dst.0, &src.0, prefix) {
+            return Ok((src, LinkDst::Neighbor(ip)));
+        }
+        match self.config.ipv6_gateway {
+            Some(gw) => Ok((src, LinkDst::Neighbor(IpAddr::V6(gw)))),
+            None => Err(SendError::NoRoute(ip)),
+        }
+    }
+
+    /// Sends an ICMP echo request (`request`) or reply to `dst`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn send_icmpv4_echo(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        dst: Ipv4Address,
+        request: bool,
+        ident: u16,
+        seq_no: u16,
+        data: &[u8],
+    ) -> Result<(), SendError> {
+        let (src, link) = self.route_v4(dst)?;
+        let repr = if request {
+            Icmpv4Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            }
+        } else {
+            Icmpv4Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            }
+        };
+        let l4_len = repr.buffer_len();
+        if l4_len + ipv4::field::MIN_HEADER_LEN > usize::from(u16::MAX) {
+            return Err(SendError::TooBig(data.len()));
+        }
+        let mut frame = self.new_frame(IPV4_L4 + l4_len, EtherType::IPV4);
+        self.ipv4_ident = self.ipv4_ident.wrapping_add(1);
+        Ipv4Repr {
+            src_addr: src,
+            dst_addr: dst,
+            protocol: ip_protocol::ICMP,
+            payload_len: l4_len,
+            ttl: 64,
+            dscp: 0,
+            ecn: 0,
+            ident: self.ipv4_ident,
+            dont_frag: false,
+            more_frags: false,
+            frag_offset: 0,
+            options: Vec::new(),
+        }
+        .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true);
+        repr.emit(&mut Icmpv4Packet::new_unchecked(&mut frame[IPV4_L4..]));
+        let offload = device.capabilities().tx_checksum;
+        let meta = finish_checksum(offload, &mut frame, IPV4_L4, icmpv4::field::CHECKSUM, 0);
+        self.dispatch(now, device, link, frame, meta)
+    }
+
+    /// Sends an ICMPv6 echo request (`request`) or reply to `dst`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn send_icmpv6_echo(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        dst: Ipv6Address,
+        request: bool,
+        ident: u16,
+        seq_no: u16,
+        data: &[u8],
+    ) -> Result<(), SendError> {
+        let (src, link) = self.route_v6(dst)?;
+        let repr = if request {
+            Icmpv6Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            }
+        } else {
+            Icmpv6Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            }
+        };
+        if repr.buffer_len() > usize::from(u16::MAX) {
+            return Err(SendError::TooBig(data.len()));
+        }
+        let (frame, meta) = self.icmpv6_frame(device, src, dst, 64, &repr);
+        self.dispatch(now, device, link, frame, meta)
+    }
+
+    /// An Ethernet + IPv6 + ICMPv6 frame (destination MAC zero).
+    pub(super) fn icmpv6_frame(
+        &self,
+        device: &dyn Device,
+        src: Ipv6Address,
+        dst: Ipv6Address,
+        hop_limit: u8,
+        repr: &Icmpv6Repr,
+    ) -> (Vec<u8>, TxMeta) {
+        let l4_len = repr.buffer_len();
+        let mut frame = self.new_frame(IPV6_L4 + l4_len, EtherType::IPV6);
+        Ipv6Repr {
+            src_addr: src,
+            dst_addr: dst,
+            next_header: ip_protocol::ICMPV6,
+            payload_len: l4_len,
+            hop_limit,
+            traffic_class: 0,
+            flow_label: 0,
+        }
+        .emit(&mut Ipv6Packet::new_unchecked(&mut frame[ETH..]));
+        repr.emit(
+            &mut Icmpv6Packet::new_unchecked(&mut frame[IPV6_L4..]),
+            src,
+            dst,
+        );
+        let pseudo = checksum::pseudo_header_v6(src.0, dst.0, ip_protocol::ICMPV6, l4_len as u32);
+        let offload = device.capabilities().tx_checksum;
+        let meta = finish_checksum(
+            offload,
+            &mut frame,
+            IPV6_L4,
+            icmpv6::field::CHECKSUM,
+            pseudo,
+        );
+        (frame, meta)
+    }
+
+    /// Sends `frame` now if its link destination is known, else holds it
+    /// and starts (or joins) resolution of the next hop.
+    pub(super) fn dispatch(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        link: LinkDst,
+        mut frame: Vec<u8>,
+        meta: TxMeta,
+    ) -> Result<(), SendError> {
+        let next_hop = match link {
+            LinkDst::Mac(mac) => {
+                frame[..6].copy_from_slice(&mac.0);
+                return self.transmit(device, &frame, &meta);
+            }
+            LinkDst::Neighbor(ip) => ip,
+        };
+        let cached = match next_hop {
+            IpAddr::V4(a) => self.arp_cache.lookup(&Ipv4Address(a.octets()), now),
+            IpAddr::V6(a) => self.ndp_cache.lookup(&Ipv6Address(a.octets()), now),
+        };
+        if let Some(mac) = cached {
+            frame[..6].copy_from_slice(&mac.0);
+            return self.transmit(device, &frame, &meta);
+        }
+        if self.held.len() >= self.config.max_held_packets {
+            self.stats.held_overflow += 1;
+            return Err(SendError::QueueFull);
+        }
+        self.held.push(Held {
+            next_hop,
+            frame,
+            meta,
+        });
+        if !self.resolutions.iter().any(|r| r.next_hop == next_hop) {
+            self.resolutions.push(Resolution {
+                next_hop,
+                attempts: 1,
+                deadline: now.saturating_add(self.config.resolve_retry_ns),
+            });
+            // A lost request is retried by the timer; the packet stays held.
+            let _ = self.solicit(device, next_hop);
+        }
+        Ok(())
+    }
+
+    /// Sends one ARP request or neighbour solicitation for `target`.
+    fn solicit(&mut self, device: &mut dyn Device, target: IpAddr) -> Result<(), SendError> {
+        match target {
+            IpAddr::V4(t) => {
+                let src = self
+                    .ipv4
+                    .map(|(a, _)| a)
+                    .unwrap_or(Ipv4Address::UNSPECIFIED);
+                let mut frame = self.new_frame(ETH + 28, EtherType::ARP);
+                frame[..6].copy_from_slice(&EthernetAddress::BROADCAST.0);
+                ArpRepr {
+                    operation: ArpOperation::Request,
+                    source_hardware_addr: self.mac,
+                    source_protocol_addr: src,
+                    target_hardware_addr: EthernetAddress([0; 6]),
+                    target_protocol_addr: Ipv4Address(t.octets()),
+                }
+                .emit(&mut ArpPacket::new_unchecked(&mut frame[ETH..]));
+                self.transmit(device, &frame, &TxMeta::default())
+            }
+            IpAddr::V6(t) => {
+                let target = Ipv6Address(t.octets());
+                let dst = target.solicited_node();
+                let src = if is_link_local(&target) {
+                    self.ipv6_link_local
+                } else {
+                    self.ipv6_global
+                        .map(|(g, _)| g)
+                        .unwrap_or(self.ipv6_link_local)
+                };
+                let repr = Icmpv6Repr::Ndp(NdpRepr::NeighborSolicit {
+                    target_addr: target,
+                    lladdr: Some(self.mac),
+                });
+                let (mut frame, meta) = self.icmpv6_frame(device, src, dst, 255, &repr);
+                frame[..6].copy_from_slice(&ipv6_multicast_mac(&dst).0);
+                self.transmit(device, &frame, &meta)
+            }
+        }
+    }
+
+    /// `addr` is now known: sends what was held for it.
+    pub(super) fn resolved(&mut self, device: &mut dyn Device, addr: IpAddr, mac: EthernetAddress) {
+        self.resolutions.retain(|r| r.next_hop != addr);
+        let (ready, rest): (Vec<Held>, Vec<Held>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|h| h.next_hop == addr);
+        self.held = rest;
+        for mut h in ready {
+            h.frame[..6].copy_from_slice(&mac.0);
+            let _ = self.transmit(device, &h.frame, &h.meta);
+        }
+    }
+
+    /// Retries or gives up on due resolutions and drops expired neighbours.
+    pub(super) fn run_timers(&mut self, now: u64, device: &mut dyn Device) {
+        self.arp_cache.purge(now);
+        self.ndp_cache.purge(now);
+        let due: Vec<usize> = (0..self.resolutions.len())
+            .filter(|&i| self.resolutions[i].deadline <= now)
+            .collect();
+        let mut failed = Vec::new();
+        for i in due {
+            let r = &mut self.resolutions[i];
+            if r.attempts >= self.config.resolve_attempts {
+                failed.push(r.next_hop);
+            } else {
+                r.attempts += 1;
+                r.deadline = now.saturating_add(self.config.resolve_retry_ns);
+                let hop = r.next_hop;
+                let _ = self.solicit(device, hop);
+            }
+        }
+        for hop in failed {
+            self.stats.resolution_failures += 1;
+            self.resolutions.retain(|r| r.next_hop != hop);
+            let before = self.held.len();
+            self.held.retain(|h| h.next_hop != hop);
+            self.stats.unresolved_dropped += (before - self.held.len()) as u64;
+        }
+    }
+}

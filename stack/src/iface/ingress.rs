@@ -1,0 +1,419 @@
+//! Received frames: ARP (RFC 826), IPv4 (RFC 791) with ICMP echo (RFC 792),
+//! IPv6 (RFC 8200) with ICMPv6 echo (RFC 4443) and neighbour discovery
+//! (RFC 4861). Anything malformed is dropped and counted in [`Stats`](super::Stats);
+//! nothing here panics on any input.
+
+use super::egress::{in_prefix, LinkDst};
+use super::{EchoReply, Interface};
+use crate::phy::{Device, RxChecksum, RxMeta, TxMeta};
+use crate::wire::{
+    ethernet, ip_protocol, ArpOperation, ArpPacket, ArpRepr, EtherType, EthernetAddress,
+    EthernetFrame, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, Ipv4Address, Ipv4Packet,
+    Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, NdpNaFlags, NdpRepr, WireError,
+};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// ff02::1, all nodes (RFC 4291 section 2.7.1).
+const ALL_NODES: Ipv6Address = Ipv6Address([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+
+/// Whether to verify checksums in software, or drop because the device
+/// already found them bad.
+enum Verify {
+    Software,
+    Skip,
+    DeviceSaidBad,
+}
+
+impl Interface {
+    pub(super) fn receive_frame(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        frame: &[u8],
+        meta: RxMeta,
+    ) {
+        let eth = match EthernetFrame::new_checked(frame) {
+            Ok(f) => f,
+            Err(_) => {
+                self.stats.eth_malformed += 1;
+                return;
+            }
+        };
+        if eth.is_tagged() {
+            self.stats.eth_vlan += 1;
+            return;
+        }
+        if !eth.source().is_unicast() {
+            self.stats.eth_malformed += 1;
+            return;
+        }
+        let dst = eth.destination();
+        if !(dst == self.mac || dst.is_broadcast() || self.joined(dst)) {
+            self.stats.eth_not_for_us += 1;
+            return;
+        }
+        let verify = match (device.capabilities().rx_checksum, meta.checksum) {
+            (true, RxChecksum::Good) => Verify::Skip,
+            (true, RxChecksum::Bad) => Verify::DeviceSaidBad,
+            _ => Verify::Software,
+        };
+        let payload = &frame[ethernet::field::HEADER_LEN..];
+        match eth.ethertype() {
+            EtherType::ARP => self.receive_arp(now, device, payload),
+            EtherType::IPV4 => self.receive_ipv4(now, device, payload, verify),
+            EtherType::IPV6 => self.receive_ipv6(now, device, payload, verify),
+            _ => self.stats.eth_unknown_type += 1,
+        }
+    }
+
+    /// Multicast groups we listen to: all-nodes and our solicited-node groups.
+    fn joined(&self, mac: EthernetAddress) -> bool {
+        let m = mac.0;
+        if m[..2] != [0x33, 0x33] {
+            return false;
+        }
+        let ours = |a: &Ipv6Address| m[2] == 0xff && m[3..] == a.0[13..];
+        m[2..] == [0, 0, 0, 1]
+            || ours(&self.ipv6_link_local)
+            || self.ipv6_global.is_some_and(|(g, _)| ours(&g))
+    }
+
+    fn is_our_v6_unicast(&self, a: &Ipv6Address) -> bool {
+        *a == self.ipv6_link_local || self.ipv6_global.is_some_and(|(g, _)| g == *a)
+    }
+
+    fn is_our_v6(&self, a: &Ipv6Address) -> bool {
+        self.is_our_v6_unicast(a)
+            || *a == ALL_NODES
+            || *a == self.ipv6_link_local.solicited_node()
+            || self
+                .ipv6_global
+                .is_some_and(|(g, _)| g.solicited_node() == *a)
+    }
+
+    fn receive_arp(&mut self, now: u64, device: &mut dyn Device, payload: &[u8]) {
+        let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
+            Ok(r) => r,
+            Err(_) => {
+                self.stats.arp_malformed += 1;
+                return;
+            }
+        };
+        if let ArpOperation::Unknown(_) = repr.operation {
+            self.stats.arp_malformed += 1;
+            return;
+        }
+        let Some((ours, _)) = self.ipv4 else {
+            self.stats.arp_not_for_us += 1;
+            return;
+        };
+        let (spa, sha) = (repr.source_protocol_addr, repr.source_hardware_addr);
+        if !sha.is_unicast()
+            || sha == self.mac
+            || spa == ours
+            || spa.is_multicast()
+            || spa == Ipv4Address::BROADCAST
+        {
+            self.stats.arp_bad_sender += 1;
+            return;
+        }
+        let for_us = repr.target_protocol_addr == ours;
+        // RFC 826 "packet reception": refresh a sender we know; add it if
+        // the packet is for us. A probe (sender 0.0.0.0) teaches nothing.
+        if spa != Ipv4Address::UNSPECIFIED && (for_us || self.arp_cache.contains(&spa)) {
+            if self.arp_cache.insert(spa, sha, now) {
+                self.stats.neighbor_evictions += 1;
+            }
+            self.resolved(device, IpAddr::V4(Ipv4Addr::from(spa.0)), sha);
+        }
+        if !for_us {
+            self.stats.arp_not_for_us += 1;
+            return;
+        }
+        if repr.operation == ArpOperation::Request {
+            let mut frame = vec![0u8; ethernet::field::HEADER_LEN + repr.buffer_len()];
+            let mut eth = EthernetFrame::new_unchecked(&mut frame[..]);
+            eth.set_destination(sha);
+            eth.set_source(self.mac);
+            eth.set_ethertype(EtherType::ARP);
+            ArpRepr {
+                operation: ArpOperation::Reply,
+                source_hardware_addr: self.mac,
+                source_protocol_addr: ours,
+                target_hardware_addr: sha,
+                target_protocol_addr: spa,
+            }
+            .emit(&mut ArpPacket::new_unchecked(
+                &mut frame[ethernet::field::HEADER_LEN..],
+            ));
+            let _ = self.transmit(device, &frame, &TxMeta::default());
+        }
+    }
+
+    fn receive_ipv4(&mut self, now: u64, device: &mut dyn Device, payload: &[u8], verify: Verify) {
+        let verify = match verify {
+            Verify::DeviceSaidBad => {
+                self.stats.rx_checksum_bad_by_device += 1;
+                return;
+            }
+            Verify::Skip => false,
+            Verify::Software => true,
+        };
+        let Ok(p) = Ipv4Packet::new_checked(payload) else {
+            self.stats.ipv4_malformed += 1;
+            return;
+        };
+        let repr = match Ipv4Repr::parse(&p, verify) {
+            Ok(r) => r,
+            Err(WireError::BadChecksum { .. }) => {
+                self.stats.ipv4_bad_checksum += 1;
+                return;
+            }
+            Err(_) => {
+                self.stats.ipv4_malformed += 1;
+                return;
+            }
+        };
+        let Some((ours, prefix)) = self.ipv4 else {
+            self.stats.ipv4_not_for_us += 1;
+            return;
+        };
+        let unicast = repr.dst_addr == ours;
+        let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+        let subnet_bcast = prefix < 31
+            && in_prefix(&repr.dst_addr.0, &ours.0, prefix)
+            && (u32::from_be_bytes(repr.dst_addr.0) & host_bits) == host_bits;
+        if !(unicast || repr.dst_addr == Ipv4Address::BROADCAST || subnet_bcast) {
+            self.stats.ipv4_not_for_us += 1;
+            return;
+        }
+        if repr.src_addr.is_multicast() || repr.src_addr == Ipv4Address::BROADCAST {
+            self.stats.ipv4_malformed += 1;
+            return;
+        }
+        if repr.more_frags || repr.frag_offset != 0 {
+            self.stats.ipv4_fragment += 1;
+            return;
+        }
+        if repr.protocol != ip_protocol::ICMP {
+            self.stats.ip_unknown_protocol += 1;
+            return;
+        }
+        let msg = match Icmpv4Packet::new_checked(p.payload())
+            .and_then(|m| Icmpv4Repr::parse(&m, verify))
+        {
+            Ok(m) => m,
+            Err(WireError::BadChecksum { .. }) => {
+                self.stats.icmpv4_bad_checksum += 1;
+                return;
+            }
+            Err(WireError::Unsupported { .. }) => {
+                self.stats.icmpv4_unsupported += 1;
+                return;
+            }
+            Err(_) => {
+                self.stats.icmpv4_malformed += 1;
+                return;
+            }
+        };
+        match msg {
+            // No replies to broadcast echo requests (RFC 1122 3.2.2.6 allows
+            // silence; it keeps us out of smurf amplification).
+            Icmpv4Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            } if unicast => {
+                let data = data.to_vec();
+                let _ =
+                    self.send_icmpv4_echo(now, device, repr.src_addr, false, ident, seq_no, &data);
+            }
+            Icmpv4Repr::EchoRequest { .. } => {}
+            Icmpv4Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            } => self.push_echo_reply(
+                IpAddr::V4(Ipv4Addr::from(repr.src_addr.0)),
+                ident,
+                seq_no,
+                data,
+                now,
+            ),
+        }
+    }
+
+    fn push_echo_reply(&mut self, from: IpAddr, ident: u16, seq_no: u16, data: &[u8], now: u64) {
+        if self.echo_replies.len() >= self.config.max_echo_replies {
+            self.stats.echo_replies_overflow += 1;
+            return;
+        }
+        self.echo_replies.push(EchoReply {
+            from,
+            ident,
+            seq_no,
+            data: data.to_vec(),
+            at_ns: now,
+        });
+    }
+
+    fn receive_ipv6(&mut self, now: u64, device: &mut dyn Device, payload: &[u8], verify: Verify) {
+        let verify = match verify {
+            Verify::DeviceSaidBad => {
+                self.stats.rx_checksum_bad_by_device += 1;
+                return;
+            }
+            Verify::Skip => false,
+            Verify::Software => true,
+        };
+        let Ok(p) = Ipv6Packet::new_checked(payload) else {
+            self.stats.ipv6_malformed += 1;
+            return;
+        };
+        let Ok(repr) = Ipv6Repr::parse(&p) else {
+            self.stats.ipv6_malformed += 1;
+            return;
+        };
+        if !self.is_our_v6(&repr.dst_addr) {
+            self.stats.ipv6_not_for_us += 1;
+            return;
+        }
+        if repr.src_addr.is_multicast() {
+            self.stats.ipv6_malformed += 1;
+            return;
+        }
+        let Ok((next, at)) = p.upper_layer() else {
+            self.stats.ipv6_malformed += 1;
+            return;
+        };
+        if next != ip_protocol::ICMPV6 {
+            self.stats.ip_unknown_protocol += 1;
+            return;
+        }
+        let (src, dst) = (repr.src_addr, repr.dst_addr);
+        let l4 = &p.payload()[at..];
+        let msg = match Icmpv6Packet::new_checked(l4)
+            .and_then(|m| Icmpv6Repr::parse(&m, src, dst, verify))
+        {
+            Ok(m) => m,
+            Err(WireError::BadChecksum { .. }) => {
+                self.stats.icmpv6_bad_checksum += 1;
+                return;
+            }
+            Err(WireError::Unsupported { .. }) => {
+                self.stats.icmpv6_unsupported += 1;
+                return;
+            }
+            Err(_) => {
+                self.stats.icmpv6_malformed += 1;
+                return;
+            }
+        };
+        match msg {
+            Icmpv6Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            } => {
+                if self.is_our_v6_unicast(&dst) && src != Ipv6Address::UNSPECIFIED {
+                    let data = data.to_vec();
+                    let _ = self.send_icmpv6_echo(now, device, src, false, ident, seq_no, &data);
+                }
+            }
+            Icmpv6Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            } => self.push_echo_reply(IpAddr::V6(Ipv6Addr::from(src.0)), ident, seq_no, data, now),
+            Icmpv6Repr::Ndp(ndp) => {
+                // RFC 4861 7.1.1 / 7.1.2: only from the link itself.
+                if repr.hop_limit != 255 {
+                    self.stats.ndp_invalid += 1;
+                    return;
+                }
+                self.receive_ndp(now, device, src, dst, ndp);
+            }
+        }
+    }
+
+    fn receive_ndp(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        src: Ipv6Address,
+        dst: Ipv6Address,
+        ndp: NdpRepr,
+    ) {
+        match ndp {
+            NdpRepr::NeighborSolicit {
+                target_addr,
+                lladdr,
+            } => {
+                if target_addr.is_multicast() {
+                    self.stats.ndp_invalid += 1;
+                    return;
+                }
+                let dad = src == Ipv6Address::UNSPECIFIED;
+                // A DAD probe carries no source link-layer option and goes
+                // to the solicited-node group (RFC 4861 7.1.1).
+                if dad && (lladdr.is_some() || dst != target_addr.solicited_node()) {
+                    self.stats.ndp_invalid += 1;
+                    return;
+                }
+                if !self.is_our_v6_unicast(&target_addr) {
+                    self.stats.ndp_not_our_target += 1;
+                    return;
+                }
+                if let Some(ll) = lladdr.filter(|ll| ll.is_unicast()) {
+                    self.learn_v6(now, device, src, ll);
+                }
+                let (reply_dst, solicited) = if dad { (ALL_NODES, false) } else { (src, true) };
+                let na = Icmpv6Repr::Ndp(NdpRepr::NeighborAdvert {
+                    flags: NdpNaFlags {
+                        router: false,
+                        solicited,
+                        override_: true,
+                    },
+                    target_addr,
+                    lladdr: Some(self.mac),
+                });
+                let (frame, meta) = self.icmpv6_frame(device, target_addr, reply_dst, 255, &na);
+                let link = match (dad, lladdr) {
+                    (true, _) => LinkDst::Mac(super::egress::ipv6_multicast_mac(&ALL_NODES)),
+                    (false, Some(ll)) if ll.is_unicast() => LinkDst::Mac(ll),
+                    (false, _) => LinkDst::Neighbor(IpAddr::V6(Ipv6Addr::from(src.0))),
+                };
+                let _ = self.dispatch(now, device, link, frame, meta);
+            }
+            NdpRepr::NeighborAdvert {
+                flags,
+                target_addr,
+                lladdr,
+            } => {
+                if target_addr.is_multicast() || (flags.solicited && dst.is_multicast()) {
+                    self.stats.ndp_invalid += 1;
+                    return;
+                }
+                if let Some(ll) = lladdr.filter(|ll| ll.is_unicast() && *ll != self.mac) {
+                    self.learn_v6(now, device, target_addr, ll);
+                }
+            }
+        }
+    }
+
+    fn learn_v6(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        addr: Ipv6Address,
+        ll: EthernetAddress,
+    ) {
+        if self.is_our_v6_unicast(&addr) {
+            return;
+        }
+        if self.ndp_cache.insert(addr, ll, now) {
+            self.stats.neighbor_evictions += 1;
+        }
+        self.resolved(device, IpAddr::V6(Ipv6Addr::from(addr.0)), ll);
+    }
+}

@@ -1,0 +1,367 @@
+//! The interface layer: one Ethernet interface with an IPv4 and/or IPv6
+//! address, its neighbour caches (ARP, NDP), ICMP/ICMPv6 echo, and the
+//! offload decisions for what it sends.
+//!
+//! Like the rest of the stack it owns no threads and reads no clock: the
+//! caller passes `now` (ns of simulated or real time) to [`Interface::poll`],
+//! which handles every frame the device has waiting and runs the timers, and
+//! asks [`Interface::poll_at`] when to call again.
+//!
+//! - [`neighbor`]: the bounded, expiring neighbour cache.
+//! - `ingress`: parsing and answering received frames.
+//! - `egress`: building frames, checksum offload, and holding packets
+//!   while their next hop is resolved.
+
+mod egress;
+mod ingress;
+pub mod neighbor;
+
+use crate::phy::{Device, DeviceError};
+use crate::wire::{EthernetAddress, Ipv4Address, Ipv6Address};
+use neighbor::NeighborCache;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// How an interface is set up. [`InterfaceConfig::new`] gives the defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceConfig {
+    pub mac: [u8; 6],
+    /// IPv4 address and prefix length.
+    pub ipv4: Option<(Ipv4Addr, u8)>,
+    /// Router for IPv4 destinations outside the prefix.
+    pub ipv4_gateway: Option<Ipv4Addr>,
+    /// A global (or unique-local) IPv6 address and prefix length; the
+    /// EUI-64 link-local address is always configured as well.
+    pub ipv6: Option<(Ipv6Addr, u8)>,
+    /// Router for IPv6 destinations outside the prefix and not link-local.
+    pub ipv6_gateway: Option<Ipv6Addr>,
+    /// Entries each neighbour cache (ARP, NDP) holds at most.
+    pub neighbor_cache_size: usize,
+    /// How long a learned neighbour stays valid.
+    pub neighbor_ttl_ns: u64,
+    /// Time between resolution attempts (ARP request / NS).
+    pub resolve_retry_ns: u64,
+    /// Resolution attempts before giving up on a neighbour.
+    pub resolve_attempts: u32,
+    /// Packets held, over all neighbours, while resolution is pending.
+    pub max_held_packets: usize,
+    /// Echo replies kept for [`Interface::take_echo_replies`].
+    pub max_echo_replies: usize,
+}
+
+impl InterfaceConfig {
+    pub fn new(mac: [u8; 6]) -> Self {
+        InterfaceConfig {
+            mac,
+            ipv4: None,
+            ipv4_gateway: None,
+            ipv6: None,
+            ipv6_gateway: None,
+            neighbor_cache_size: 64,
+            neighbor_ttl_ns: 60_000_000_000,
+            resolve_retry_ns: 1_000_000_000,
+            resolve_attempts: 3,
+            max_held_packets: 16,
+            max_echo_replies: 1024,
+        }
+    }
+}
+
+/// Why a frame or packet was dropped, one counter per reason, plus traffic
+/// totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    pub rx_frames: u64,
+    pub tx_frames: u64,
+    /// Frame too short for an Ethernet header.
+    pub eth_malformed: u64,
+    /// Destination MAC neither ours, broadcast, nor a multicast we joined.
+    pub eth_not_for_us: u64,
+    /// VLAN-tagged frames (no VLANs configured).
+    pub eth_vlan: u64,
+    /// EtherType other than ARP, IPv4, IPv6.
+    pub eth_unknown_type: u64,
+    pub arp_malformed: u64,
+    /// ARP for another address from a sender we do not know (or no IPv4
+    /// address configured).
+    pub arp_not_for_us: u64,
+    /// ARP with a sender address that cannot be a neighbour (ours, zero,
+    /// broadcast, multicast).
+    pub arp_bad_sender: u64,
+    /// The device reported a bad checksum (RxChecksum::Bad).
+    pub rx_checksum_bad_by_device: u64,
+    pub ipv4_malformed: u64,
+    pub ipv4_bad_checksum: u64,
+    pub ipv4_not_for_us: u64,
+    pub ipv4_fragment: u64,
+    pub icmpv4_malformed: u64,
+    pub icmpv4_bad_checksum: u64,
+    /// Well-formed ICMPv4 that is not an echo.
+    pub icmpv4_unsupported: u64,
+    pub ipv6_malformed: u64,
+    pub ipv6_not_for_us: u64,
+    pub icmpv6_malformed: u64,
+    pub icmpv6_bad_checksum: u64,
+    /// Well-formed ICMPv6 that is not echo, NS or NA.
+    pub icmpv6_unsupported: u64,
+    /// NDP not sent with hop limit 255, or otherwise invalid (RFC 4861 7.1).
+    pub ndp_invalid: u64,
+    /// NS for an address that is not ours.
+    pub ndp_not_our_target: u64,
+    /// IP protocol or next header with no handler here.
+    pub ip_unknown_protocol: u64,
+    /// Live neighbour entries evicted to make room.
+    pub neighbor_evictions: u64,
+    /// Held packets dropped because the held queue was full.
+    pub held_overflow: u64,
+    /// Held packets dropped because resolution gave up.
+    pub unresolved_dropped: u64,
+    /// Neighbours whose resolution gave up.
+    pub resolution_failures: u64,
+    /// Echo replies dropped because the caller did not take them.
+    pub echo_replies_overflow: u64,
+    pub tx_errors: u64,
+}
+
+/// What one [`Interface::poll`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PollResult {
+    pub frames_received: usize,
+    pub frames_sent: usize,
+    pub frames_dropped: usize,
+}
+
+/// An echo reply that arrived for us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EchoReply {
+    pub from: IpAddr,
+    pub ident: u16,
+    pub seq_no: u16,
+    pub data: Vec<u8>,
+    pub at_ns: u64,
+}
+
+/// Why a packet could not be sent or queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("no route to {0}")]
+    NoRoute(IpAddr),
+    #[error("no source address of the family of {0}")]
+    NoSourceAddress(IpAddr),
+    #[error("held-packet queue is full")]
+    QueueFull,
+    #[error("payload of {0} bytes does not fit one packet")]
+    TooBig(usize),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+/// A next hop whose link-layer address is being resolved.
+#[derive(Debug, Clone, Copy)]
+struct Resolution {
+    next_hop: IpAddr,
+    attempts: u32,
+    deadline: u64,
+}
+
+/// A frame waiting for its next hop's link-layer address (bytes 0..6).
+#[derive(Debug, Clone)]
+struct Held {
+    next_hop: IpAddr,
+    frame: Vec<u8>,
+    meta: crate::phy::TxMeta,
+}
+
+/// One Ethernet interface.
+#[derive(Debug)]
+pub struct Interface {
+    config: InterfaceConfig,
+    mac: EthernetAddress,
+    ipv4: Option<(Ipv4Address, u8)>,
+    ipv6_link_local: Ipv6Address,
+    ipv6_global: Option<(Ipv6Address, u8)>,
+    arp_cache: NeighborCache<Ipv4Address>,
+    ndp_cache: NeighborCache<Ipv6Address>,
+    resolutions: Vec<Resolution>,
+    held: Vec<Held>,
+    echo_replies: Vec<EchoReply>,
+    ipv4_ident: u16,
+    stats: Stats,
+}
+
+/// The EUI-64 link-local address fe80::/64 for `mac` (RFC 4291 appendix A,
+/// RFC 4862 section 5.3): the MAC split by ff:fe, universal/local bit flipped.
+pub fn link_local_from_mac(mac: [u8; 6]) -> Ipv6Addr {
+    let mut a = [0u8; 16];
+    a[0] = 0xfe;
+    a[1] = 0x80;
+    a[8] = mac[0] ^ 0x02;
+    a[9] = mac[1];
+    a[10] = mac[2];
+    a[11] = 0xff;
+    a[12] = 0xfe;
+    a[13..16].copy_from_slice(&mac[3..6]);
+    Ipv6Addr::from(a)
+}
+
+impl Interface {
+    pub fn new(config: InterfaceConfig) -> Self {
+        let mac = EthernetAddress(config.mac);
+        Interface {
+            mac,
+            ipv4: config
+                .ipv4
+                .map(|(a, p)| (Ipv4Address(a.octets()), p.min(32))),
+            ipv6_link_local: Ipv6Address(link_local_from_mac(config.mac).octets()),
+            ipv6_global: config
+                .ipv6
+                .map(|(a, p)| (Ipv6Address(a.octets()), p.min(128))),
+            arp_cache: NeighborCache::new(config.neighbor_cache_size, config.neighbor_ttl_ns),
+            ndp_cache: NeighborCache::new(config.neighbor_cache_size, config.neighbor_ttl_ns),
+            resolutions: Vec::new(),
+            held: Vec::new(),
+            echo_replies: Vec::new(),
+            ipv4_ident: 0,
+            stats: Stats::default(),
+            config,
+        }
+    }
+
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac.0
+    }
+
+    pub fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        self.ipv4.map(|(a, _)| Ipv4Addr::from(a.0))
+    }
+
+    pub fn ipv6_link_local(&self) -> Ipv6Addr {
+        Ipv6Addr::from(self.ipv6_link_local.0)
+    }
+
+    pub fn ipv6_addr(&self) -> Option<Ipv6Addr> {
+        self.ipv6_global.map(|(a, _)| Ipv6Addr::from(a.0))
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The cached link-layer address of an on-link neighbour, if valid at `now`.
+    pub fn neighbor(&self, addr: IpAddr, now: u64) -> Option<[u8; 6]> {
+        match addr {
+            IpAddr::V4(a) => self.arp_cache.lookup(&Ipv4Address(a.octets()), now),
+            IpAddr::V6(a) => self.ndp_cache.lookup(&Ipv6Address(a.octets()), now),
+        }
+        .map(|e| e.0)
+    }
+
+    /// Entries in the (ARP, NDP) neighbour caches.
+    pub fn neighbor_cache_len(&self) -> (usize, usize) {
+        (self.arp_cache.len(), self.ndp_cache.len())
+    }
+
+    /// Packets held waiting for resolution.
+    pub fn held_packets(&self) -> usize {
+        self.held.len()
+    }
+
+    /// The echo replies received since the last call, oldest first.
+    pub fn take_echo_replies(&mut self) -> Vec<EchoReply> {
+        std::mem::take(&mut self.echo_replies)
+    }
+
+    /// Handles every frame `device` has waiting, then runs the resolution
+    /// retry and neighbour expiry timers due at `now`.
+    pub fn poll(&mut self, now: u64, device: &mut dyn Device) -> PollResult {
+        let before = self.stats;
+        let mut result = PollResult::default();
+        while let Some((frame, meta)) = device.receive() {
+            result.frames_received += 1;
+            self.stats.rx_frames += 1;
+            self.receive_frame(now, device, &frame, meta);
+        }
+        self.run_timers(now, device);
+        result.frames_sent = (self.stats.tx_frames - before.tx_frames) as usize;
+        result.frames_dropped = (self.total_drops() - drops(&before)) as usize;
+        result
+    }
+
+    /// When [`poll`](Self::poll) next has timer work: the earliest
+    /// resolution retry or neighbour expiry.
+    pub fn poll_at(&self) -> Option<u64> {
+        self.resolutions
+            .iter()
+            .map(|r| r.deadline)
+            .chain(self.arp_cache.next_expiry())
+            .chain(self.ndp_cache.next_expiry())
+            .min()
+    }
+
+    /// Sends an ICMP (IPv4) or ICMPv6 echo request to `dst`, resolving the
+    /// next hop first if need be (the request is then held until it is).
+    pub fn ping(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        dst: IpAddr,
+        ident: u16,
+        seq_no: u16,
+        data: &[u8],
+    ) -> Result<(), SendError> {
+        match dst {
+            IpAddr::V4(d) => self.send_icmpv4_echo(
+                now,
+                device,
+                Ipv4Address(d.octets()),
+                true,
+                ident,
+                seq_no,
+                data,
+            ),
+            IpAddr::V6(d) => self.send_icmpv6_echo(
+                now,
+                device,
+                Ipv6Address(d.octets()),
+                true,
+                ident,
+                seq_no,
+                data,
+            ),
+        }
+    }
+
+    /// Sum of every drop counter.
+    pub fn total_drops(&self) -> u64 {
+        drops(&self.stats)
+    }
+}
+
+fn drops(s: &Stats) -> u64 {
+    s.eth_malformed
+        + s.eth_not_for_us
+        + s.eth_vlan
+        + s.eth_unknown_type
+        + s.arp_malformed
+        + s.arp_not_for_us
+        + s.arp_bad_sender
+        + s.rx_checksum_bad_by_device
+        + s.ipv4_malformed
+        + s.ipv4_bad_checksum
+        + s.ipv4_not_for_us
+        + s.ipv4_fragment
+        + s.icmpv4_malformed
+        + s.icmpv4_bad_checksum
+        + s.icmpv4_unsupported
+        + s.ipv6_malformed
+        + s.ipv6_not_for_us
+        + s.icmpv6_malformed
+        + s.icmpv6_bad_checksum
+        + s.icmpv6_unsupported
+        + s.ndp_invalid
+        + s.ndp_not_our_target
+        + s.ip_unknown_protocol
+        + s.held_overflow
+        + s.unresolved_dropped
+        + s.echo_replies_overflow
+        + s.tx_errors
+}
