@@ -699,3 +699,18 @@ fn frames_for_other_hosts_are_dropped_and_counted() {
     );
     assert!(dev.tx.is_empty());
 }
+
+#[test]
+fn learned_neighbors_expire_in_simulated_time() {
+    let mut a = iface_a();
+    let mut dev = MockDevice::default();
+    dev.push(arp(ArpOperation::Reply, MAC_B, IP_B, IP_A));
+    a.poll(5, &mut dev);
+    let ttl = InterfaceConfig::new(MAC_A).neighbor_ttl_ns;
+    assert_eq!(a.neighbor(IP_B.into(), 5 + ttl - 1), Some(MAC_B));
+    assert_eq!(a.poll_at(), Some(5 + ttl));
+    a.poll(5 + ttl, &mut dev);
+    assert_eq!(a.neighbor(IP_B.into(), 5 + ttl), None);
+    assert_eq!(a.neighbor_cache_len(), (0, 0));
+    assert_eq!(a.poll_at(), None);
+}
