@@ -30,7 +30,7 @@ impl Ipv6Address {
         self.0[0] == 0xff
     }
 
-    /// The solicited-node multicast address ff02::1:ffXX:XXXX (RFC 4291
+    /// The solicited-node multicast address ff02::1:ff00:0/104 with the low 24 bits of this address (RFC 4291
     /// section 2.7.1) that neighbour solicitations for `self` go to.
     pub fn solicited_node(&self) -> Ipv6Address {
         let mut a = [0u8; 16];
