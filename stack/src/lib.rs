@@ -5,6 +5,7 @@
 //!
 //! - [`checksum`]: the Internet checksum, the software fallback's hot path.
 //! - [`wire`]: zero-copy views over packet bytes and their parsed `Repr`s.
+//! - [`tcp`]: TCP, part by part (sequence arithmetic, RTO, congestion control so far).
 //! - [`phy`]: the device trait with offload capabilities and per-packet
 //!   metadata (`virtio_net_hdr` semantics), and the wire emulator.
 //! - [`iface`]: an Ethernet interface: ARP and NDP neighbour caches, ICMP
@@ -13,4 +14,5 @@
 pub mod checksum;
 pub mod iface;
 pub mod phy;
+pub mod tcp;
 pub mod wire;
