@@ -5,6 +5,7 @@
 //! - [`driver`]: reset, capabilities, rings, transmit, receive, statistics.
 //! - [`offload`]: software fallback for offloads the NIC lacks or has off.
 //! - [`selftest`]: frames through a loopback, checked byte for byte.
+//! - [`stack_port`]: the NIC as a device of the TCP/IP stack (`stack::phy::Device`).
 //! - [`state`]: feature switches of simulated devices kept between `nicctl` runs.
 
 pub mod backend;
@@ -12,6 +13,7 @@ pub mod device;
 pub mod driver;
 pub mod offload;
 pub mod selftest;
+pub mod stack_port;
 pub mod state;
 
 pub use device::{Device, DeviceError, DeviceSpec};

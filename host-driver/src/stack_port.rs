@@ -1,0 +1,119 @@
+//! The NIC as a device of the TCP/IP stack: `host-driver` implements
+//! `stack::phy::Device`, so the stack runs unchanged on the RTL (`sim`), the
+//! firmware model (`model`) or, later, the real card, and uses whatever
+//! offloads the NIC has switched on.
+
+use crate::device::Device;
+use crate::driver::{Driver, DriverError, TxMeta};
+use crate::offload::{complete_partial, CsumRequest};
+use firmware_model::contract::{cap, verdict};
+use stack::phy::{self, Capabilities, DeviceError, RxChecksum, RxMeta};
+use std::collections::VecDeque;
+
+/// One NIC, started, as the stack's device.
+pub struct NicPort<D: Device> {
+    drv: Driver<D>,
+    rx: VecDeque<(Vec<u8>, RxMeta)>,
+}
+
+impl<D: Device> NicPort<D> {
+    /// Wraps a driver whose queues are started.
+    pub fn new(drv: Driver<D>) -> Self {
+        NicPort {
+            drv,
+            rx: VecDeque::new(),
+        }
+    }
+
+    pub fn driver(&mut self) -> &mut Driver<D> {
+        &mut self.drv
+    }
+
+    /// Lets the NIC run for up to `timeout_ns` of device time (until it
+    /// interrupts) and collects what it completed.
+    pub fn poll(&mut self, timeout_ns: u64) -> Result<(), DriverError> {
+        self.drv.poll(timeout_ns)?;
+        self.collect();
+        Ok(())
+    }
+
+    fn collect(&mut self) {
+        let rx_csum = self.drv.caps().features & cap::RX_CSUM != 0;
+        while let Some(f) = self.drv.receive() {
+            if f.cpl.errors != 0 {
+                continue; // counted by the NIC (RX_ERRORS); nothing to hand up
+            }
+            let checksum = match (rx_csum, f.cpl.csum_verdict) {
+                (true, verdict::GOOD) => RxChecksum::Good,
+                (true, verdict::BAD) => RxChecksum::Bad,
+                _ => RxChecksum::None,
+            };
+            let meta = RxMeta {
+                checksum,
+                complete_sum: rx_csum.then_some(f.cpl.csum),
+                segments: f.cpl.segs.max(1),
+            };
+            self.rx.push_back((f.data, meta));
+        }
+    }
+}
+
+impl<D: Device> phy::Device for NicPort<D> {
+    fn capabilities(&self) -> Capabilities {
+        let c = self.drv.caps();
+        Capabilities {
+            max_frame: c.max_frame as usize,
+            tx_checksum: c.features & cap::TX_CSUM != 0,
+            rx_checksum: c.features & cap::RX_CSUM != 0,
+            ..Capabilities::default()
+        }
+    }
+
+    fn transmit(&mut self, frame: &[u8], meta: &phy::TxMeta) -> Result<(), DeviceError> {
+        let max = self.drv.caps().max_frame as usize;
+        if frame.len() > max {
+            return Err(DeviceError::TooBig {
+                len: frame.len(),
+                max,
+            });
+        }
+        let needs_csum = meta.flags & phy::F_NEEDS_CSUM != 0;
+        let result = if needs_csum && self.drv.caps().features & cap::TX_CSUM == 0 {
+            // Asked for an offload the NIC has off: finish it here.
+            let mut f = frame.to_vec();
+            complete_partial(
+                &mut f,
+                CsumRequest {
+                    start: meta.csum_start,
+                    offset: meta.csum_offset,
+                },
+            );
+            self.drv.transmit(&f, &TxMeta::default())
+        } else {
+            let m = TxMeta {
+                flags: meta.flags,
+                gso_type: meta.gso_type,
+                hdr_len: meta.hdr_len,
+                gso_size: meta.gso_size,
+                csum_start: meta.csum_start,
+                csum_offset: meta.csum_offset,
+            };
+            self.drv.transmit(frame, &m)
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(DriverError::TxRingFull(_)) => Err(DeviceError::Exhausted),
+            Err(e) => Err(DeviceError::Io(e.to_string())),
+        }
+    }
+
+    fn receive(&mut self) -> Option<(Vec<u8>, RxMeta)> {
+        if self.rx.is_empty() {
+            // Completions the NIC wrote since the last poll.
+            if self.drv.reap_rx().is_ok() {
+                self.collect();
+            }
+        }
+        self.rx.pop_front()
+    }
+}
