@@ -2,11 +2,12 @@
 
 use crate::device::{Device, WirePlug};
 use crate::driver::{Driver, DriverError, RingConfig, RxFrame};
-use crate::offload::{complete_sum, fold, sum as sum_bytes, CsumRequest};
+use crate::offload::{complete_sum, CsumRequest};
 use firmware_model::contract::{cap, verdict};
 use firmware_model::packets::{as_partial, random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use stack::checksum;
 use std::collections::VecDeque;
 
 /// Where the frames turn around.
@@ -232,8 +233,10 @@ fn check_csum(
             // Software verification: the L4 range plus the pseudo-header sum
             // (which the sender left in the field) folds to all ones.
             let at = (req.start + req.offset) as usize;
-            let pseudo = u16::from_be_bytes([want.send[at], want.send[at + 1]]) as u64;
-            if fold(sum_bytes(&rx.data[req.start as usize..]) + pseudo) != 0xffff {
+            let pseudo = u16::from_be_bytes([want.send[at], want.send[at + 1]]);
+            if checksum::combine(&[checksum::data(&rx.data[req.start as usize..]), pseudo])
+                != 0xffff
+            {
                 return Some("software L4 checksum verification failed".into());
             }
             r.rx_csum_sw += 1;
