@@ -257,6 +257,16 @@ impl Run {
         std::iter::from_fn(|| self.dev.wire_recv()).collect()
     }
 
+    /// The queue halted after a refused ring access, with HEAD and TAIL as given.
+    fn expect_halted(&mut self, label: &str, q: &Queue, head_tail: (u32, u32)) {
+        let (st, head, tail) = self.queue_regs(q);
+        self.ok(
+            &format!("{label}: STATUS.HALTED set (STATUS {st:#x})"),
+            st & qstatus::HALTED != 0,
+        );
+        self.eq(&format!("{label}: HEAD, TAIL"), (head, tail), head_tail);
+    }
+
     fn queue_regs(&mut self, q: &Queue) -> (u32, u32, u32) {
         (
             self.r32(q.reg(qreg::STATUS)),
@@ -1149,12 +1159,7 @@ fn tx_descriptor_ring_outside_memory_halts_queue_until_reenabled() {
             r.w32(q.reg(qreg::TAIL), 1);
             let frames = r.quiet_wire();
             r.eq(&format!("{label}: frames on the wire"), frames.len(), 0);
-            let (st, head, tail) = r.queue_regs(&q);
-            r.ok(
-                &format!("{label}: STATUS.HALTED set (STATUS {st:#x})"),
-                st & qstatus::HALTED != 0,
-            );
-            r.eq(&format!("{label}: HEAD, TAIL"), (head, tail), (0, 1));
+            r.expect_halted(&label, &q, (0, 1));
             q.next = 0;
             q.phase = true;
             let c = take_cpl(r.d(), &mut q);
@@ -1348,12 +1353,7 @@ fn rx_descriptor_ring_outside_memory_halts_queue_and_drops_frames() {
                 })
                 .unwrap();
             r.run_for(QUIET_NS);
-            let (st, head, tail) = r.queue_regs(&q);
-            r.ok(
-                &format!("{label}: STATUS.HALTED set (STATUS {st:#x})"),
-                st & qstatus::HALTED != 0,
-            );
-            r.eq(&format!("{label}: HEAD, TAIL"), (head, tail), (0, 1));
+            r.expect_halted(&label, &q, (0, 1));
             q.next = 0;
             q.phase = true;
             let c = take_cpl(r.d(), &mut q);
@@ -1439,12 +1439,7 @@ fn completion_ring_outside_memory_halts_queue_until_reenabled() {
                     );
                 }
             }
-            let (st, head, tail) = r.queue_regs(&q);
-            r.ok(
-                &format!("{label}: STATUS.HALTED set (STATUS {st:#x})"),
-                st & qstatus::HALTED != 0,
-            );
-            r.eq(&format!("{label}: HEAD, TAIL"), (head, tail), (0, 1));
+            r.expect_halted(&label, &q, (0, 1));
             let info = Info::Exact(err_info_value(err::bit::DMA_WRITE, is_rx, 0, 0));
             r.expect_error(
                 &label,
