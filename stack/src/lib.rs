@@ -14,5 +14,6 @@
 pub mod checksum;
 pub mod iface;
 pub mod phy;
+pub mod socket;
 pub mod tcp;
 pub mod wire;

@@ -15,6 +15,7 @@
 mod egress;
 mod ingress;
 pub mod neighbor;
+mod sockets;
 
 use crate::phy::{Device, DeviceError};
 use crate::wire::{EthernetAddress, Ipv4Address, Ipv6Address};
@@ -46,6 +47,16 @@ pub struct InterfaceConfig {
     pub max_held_packets: usize,
     /// Echo replies kept for [`Interface::take_echo_replies`].
     pub max_echo_replies: usize,
+    /// How new TCP connections behave.
+    pub tcp: crate::tcp::TcpConfig,
+    /// Software GRO: coalesce in-order TCP segments of one flow received in
+    /// one poll before TCP sees them (used when the device has no LRO).
+    pub gro: bool,
+    /// TCP and UDP sockets at most (listeners, connections, accepted and
+    /// lingering ones included).
+    pub max_sockets: usize,
+    /// Datagrams queued per UDP socket at most.
+    pub udp_queue_len: usize,
 }
 
 impl InterfaceConfig {
@@ -62,6 +73,10 @@ impl InterfaceConfig {
             resolve_attempts: 3,
             max_held_packets: 16,
             max_echo_replies: 1024,
+            tcp: crate::tcp::TcpConfig::default(),
+            gro: true,
+            max_sockets: 1024,
+            udp_queue_len: 256,
         }
     }
 }
