@@ -13,6 +13,8 @@
 //!   while their next hop is resolved.
 
 mod egress;
+pub mod gro;
+pub mod gso;
 mod ingress;
 pub mod neighbor;
 mod sockets;

@@ -1,0 +1,330 @@
+//! Software generic receive offload (GRO), also the emulated device's LRO:
+//! in-order TCP segments of one flow are coalesced into one frame before
+//! TCP sees them, per Linux's GRO merge rules (`tcp_gro_receive`):
+//!
+//! - same flow (addresses and ports), same ACK number, byte-identical TCP
+//!   options, flags equal but for PSH and FIN, (IPv4) same TTL and TOS,
+//!   (IPv6) same traffic class and hop limit;
+//! - the sequence number continues the held frame exactly;
+//! - a segment no longer than the first one's payload (the flow's MSS);
+//! - the merged IP packet stays within 64 KiB;
+//! - the flow is flushed after a segment with PSH or FIN, after a segment
+//!   shorter than the first, when a segment cannot merge (the held frame
+//!   goes out first, order kept), and at the end of the poll
+//!   ([`GroTable::flush_all`]). Segments with SYN, RST or URG, or without
+//!   ACK or payload, are never held.
+//!
+//! The merged frame keeps the first segment's headers with the lengths
+//! fixed, PSH/FIN of every merged segment, and the last segment's window.
+//! Its TCP checksum is stale unless the table was made with
+//! `fix_checksum` (the emulated LRO): the stack only feeds segments it has
+//! verified, and treats what comes out as verified.
+
+use super::gso::{fill_tcp_checksum, fix_ip_lengths, ip_end, tcp_offsets, TcpOffsets};
+use crate::wire::tcp::{field, TcpFlags};
+
+/// Largest IP packet a merged frame may become.
+pub const MAX_MERGED_IP_LEN: usize = 65535;
+/// Flows held at once (Linux MAX_GRO_SKBS).
+pub const MAX_FLOWS: usize = 8;
+
+#[derive(Debug)]
+struct Held {
+    frame: Vec<u8>,
+    o: TcpOffsets,
+    /// Payload bytes of the first segment: longer ones do not merge.
+    mss: usize,
+    next_seq: u32,
+    segments: u16,
+}
+
+/// Frames of up to [`MAX_FLOWS`] flows being coalesced.
+#[derive(Debug, Default)]
+pub struct GroTable {
+    held: Vec<Held>,
+    fix_checksum: bool,
+    /// Segments merged into an earlier one, over the table's life.
+    pub merged_segments: u64,
+}
+
+const NOT_IGNORED: u8 = !(TcpFlags::PSH.0 | TcpFlags::FIN.0);
+const NEVER_HELD: u8 = TcpFlags::SYN.0 | TcpFlags::RST.0 | TcpFlags::URG.0;
+
+fn flow_key<'a>(f: &'a [u8], o: &TcpOffsets) -> (&'a [u8], &'a [u8]) {
+    let addrs = if o.ipv6 {
+        &f[o.l3 + 8..o.l3 + 40]
+    } else {
+        &f[o.l3 + 12..o.l3 + 20]
+    };
+    (addrs, &f[o.l4..o.l4 + 4])
+}
+
+fn seq(f: &[u8], o: &TcpOffsets) -> u32 {
+    u32::from_be_bytes([f[o.l4 + 4], f[o.l4 + 5], f[o.l4 + 6], f[o.l4 + 7]])
+}
+
+/// IP fields that must match for a merge (IPv4 TOS and TTL; IPv6 version,
+/// traffic class and hop limit, flow label aside).
+fn ip_invariant(f: &[u8], o: &TcpOffsets) -> [u8; 3] {
+    if o.ipv6 {
+        [f[o.l3] & 0xf0 | f[o.l3 + 1] >> 4 & 0x0f, f[o.l3 + 7], 6]
+    } else {
+        [f[o.l3 + 1], f[o.l3 + 8], 4]
+    }
+}
+
+impl GroTable {
+    /// A table; with `fix_checksum` merged frames get their TCP checksum
+    /// recomputed (device LRO), else it is left stale (stack GRO).
+    pub fn new(fix_checksum: bool) -> Self {
+        GroTable {
+            held: Vec::new(),
+            fix_checksum,
+            merged_segments: 0,
+        }
+    }
+
+    /// Frames held now.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Offers one Ethernet frame. Returns the frames (with the number of
+    /// segments each holds) that are complete now, in the order they must
+    /// be processed; a frame that is not a well-formed TCP segment comes
+    /// straight back.
+    pub fn push(&mut self, mut frame: Vec<u8>) -> Vec<(Vec<u8>, u16)> {
+        let mut out = Vec::new();
+        let Some(o) = tcp_offsets(&frame) else {
+            out.push((frame, 1));
+            return out;
+        };
+        let Some(end) = ip_end(&frame, &o) else {
+            out.push((frame, 1));
+            return out;
+        };
+        frame.truncate(end);
+        let flags = frame[o.l4 + field::FLAGS];
+        let len = end - o.payload;
+        let idx = {
+            let key = flow_key(&frame, &o);
+            self.held
+                .iter()
+                .position(|h| h.o == o && flow_key(&h.frame, &h.o) == key)
+                .or_else(|| {
+                    self.held
+                        .iter()
+                        .position(|h| h.o.ipv6 == o.ipv6 && flow_key(&h.frame, &h.o) == key)
+                })
+        };
+        if let Some(i) = idx {
+            if self.can_merge(&self.held[i], &frame, &o, len) {
+                let h = &mut self.held[i];
+                h.frame.extend_from_slice(&frame[o.payload..]);
+                let hend = h.frame.len();
+                fix_ip_lengths(&mut h.frame, &h.o, hend);
+                h.frame[h.o.l4 + field::FLAGS] |= flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0);
+                let w = o.l4 + field::WINDOW;
+                let hw = h.o.l4 + field::WINDOW;
+                h.frame[hw..hw + 2].copy_from_slice(&frame[w..w + 2]);
+                h.next_seq = h.next_seq.wrapping_add(len as u32);
+                h.segments = h.segments.saturating_add(1);
+                self.merged_segments += 1;
+                let full = hend - h.o.l3 + h.mss > MAX_MERGED_IP_LEN;
+                if flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0) != 0 || len < h.mss || full {
+                    let h = self.held.remove(i);
+                    out.push(self.finish(h));
+                }
+                return out;
+            }
+            let h = self.held.remove(i);
+            out.push(self.finish(h));
+        }
+        let holdable = len > 0
+            && flags & TcpFlags::ACK.0 != 0
+            && flags & (NEVER_HELD | TcpFlags::PSH.0 | TcpFlags::FIN.0) == 0
+            && self.held.len() < MAX_FLOWS;
+        if holdable {
+            let s = seq(&frame, &o);
+            self.held.push(Held {
+                frame,
+                o,
+                mss: len,
+                next_seq: s.wrapping_add(len as u32),
+                segments: 1,
+            });
+        } else {
+            out.push((frame, 1));
+        }
+        out
+    }
+
+    fn can_merge(&self, h: &Held, f: &[u8], o: &TcpOffsets, len: usize) -> bool {
+        let hf = &h.frame;
+        let (a, b) = (h.o.l4, o.l4);
+        let flags = f[b + field::FLAGS];
+        h.o == *o
+            && len > 0
+            && len <= h.mss
+            && flags & NEVER_HELD == 0
+            && (flags ^ hf[a + field::FLAGS]) & NOT_IGNORED == 0
+            && hf[a + field::ACK..a + field::ACK + 4] == f[b + field::ACK..b + field::ACK + 4]
+            && hf[a + field::OPTIONS..h.o.payload] == f[b + field::OPTIONS..o.payload]
+            && ip_invariant(hf, &h.o) == ip_invariant(f, o)
+            && seq(f, o) == h.next_seq
+            && hf.len() - h.o.l3 + len <= MAX_MERGED_IP_LEN
+    }
+
+    fn finish(&self, mut h: Held) -> (Vec<u8>, u16) {
+        if self.fix_checksum && h.segments > 1 {
+            let end = h.frame.len();
+            fill_tcp_checksum(&mut h.frame, &h.o, end);
+        }
+        (h.frame, h.segments)
+    }
+
+    /// Every held frame, oldest flow first.
+    pub fn flush_all(&mut self) -> Vec<(Vec<u8>, u16)> {
+        let held = std::mem::take(&mut self.held);
+        held.into_iter().map(|h| self.finish(h)).collect()
+    }
+}
+
+/// The emulated device's LRO over the frames that arrived together:
+/// segments whose checksums verify are coalesced (checksums recomputed),
+/// everything else passes unchanged, in order per flow.
+pub fn lro_coalesce(frames: Vec<Vec<u8>>) -> Vec<(Vec<u8>, u16)> {
+    let mut t = GroTable::new(true);
+    let mut out = Vec::new();
+    for f in frames {
+        if tcp_checksum_ok(&f) {
+            out.extend(t.push(f));
+        } else {
+            out.push((f, 1));
+        }
+    }
+    out.extend(t.flush_all());
+    out
+}
+
+/// Whether `f` is a TCP segment whose IP header and TCP checksum verify.
+fn tcp_checksum_ok(f: &[u8]) -> bool {
+    let Some(o) = tcp_offsets(f) else {
+        return false;
+    };
+    let Some(end) = ip_end(f, &o) else {
+        return false;
+    };
+    if !o.ipv6 && crate::checksum::data(&f[o.l3..o.l4]) != 0xffff {
+        return false;
+    }
+    let sum = crate::checksum::combine(&[
+        super::gso::pseudo_sum(f, &o, Some(end - o.l4)),
+        crate::checksum::data(&f[o.l4..end]),
+    ]);
+    sum == 0xffff
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iface::gso::{segment, SegChecksum};
+    use crate::phy::{TxMeta, F_NEEDS_CSUM, GSO_TCPV4};
+
+    /// A valid IPv4 TCP frame: 10.0.0.1:1 -> 10.0.0.2:2, ACK set.
+    fn frame(seq: u32, payload: &[u8], flags: u8) -> Vec<u8> {
+        let mut f = vec![0u8; 14 + 20 + 20];
+        f[12..14].copy_from_slice(&[0x08, 0]);
+        f[14] = 0x45;
+        f[14 + 8] = 64;
+        f[14 + 9] = 6;
+        f[14 + 12..14 + 16].copy_from_slice(&[10, 0, 0, 1]);
+        f[14 + 16..14 + 20].copy_from_slice(&[10, 0, 0, 2]);
+        f[34..36].copy_from_slice(&1u16.to_be_bytes());
+        f[36..38].copy_from_slice(&2u16.to_be_bytes());
+        f[38..42].copy_from_slice(&seq.to_be_bytes());
+        f[42..46].copy_from_slice(&99u32.to_be_bytes());
+        f[46] = 0x50;
+        f[47] = flags;
+        f[48..50].copy_from_slice(&1000u16.to_be_bytes());
+        f.extend_from_slice(payload);
+        let tl = (f.len() - 14) as u16;
+        f[16..18].copy_from_slice(&tl.to_be_bytes());
+        let o = tcp_offsets(&f).unwrap();
+        let end = f.len();
+        fix_ip_lengths(&mut f, &o, end);
+        fill_tcp_checksum(&mut f, &o, end);
+        f
+    }
+
+    const ACK: u8 = 0x10;
+    const PSH: u8 = 0x08;
+
+    #[test]
+    fn contiguous_segments_merge_until_psh_and_the_result_verifies() {
+        let mut t = GroTable::new(true);
+        assert!(t.push(frame(1000, &[1; 100], ACK)).is_empty());
+        assert!(t.push(frame(1100, &[2; 100], ACK)).is_empty());
+        let out = t.push(frame(1200, &[3; 100], ACK | PSH));
+        assert_eq!(out.len(), 1);
+        let (f, n) = &out[0];
+        assert_eq!(*n, 3);
+        assert!(tcp_checksum_ok(f));
+        let o = tcp_offsets(f).unwrap();
+        assert_eq!(f.len() - o.payload, 300);
+        assert_eq!(f[o.l4 + field::FLAGS], ACK | PSH);
+        assert_eq!(t.merged_segments, 2);
+        assert_eq!(t.held(), 0);
+    }
+
+    #[test]
+    fn gap_or_different_ack_flushes_the_held_frame_first() {
+        let mut t = GroTable::new(false);
+        assert!(t.push(frame(1000, &[1; 100], ACK)).is_empty());
+        let out = t.push(frame(1300, &[1; 100], ACK));
+        assert_eq!(out.len(), 1);
+        assert_eq!(seq(&out[0].0, &tcp_offsets(&out[0].0).unwrap()), 1000);
+        let mut other_ack = frame(1400, &[1; 100], ACK);
+        other_ack[42..46].copy_from_slice(&100u32.to_be_bytes());
+        let out = t.push(other_ack);
+        assert_eq!(out.len(), 1, "held 1300 flushed, new one held");
+        assert_eq!(t.flush_all().len(), 1);
+    }
+
+    #[test]
+    fn short_segment_merges_then_flushes_and_pure_acks_pass() {
+        let mut t = GroTable::new(false);
+        assert!(t.push(frame(0, &[1; 100], ACK)).is_empty());
+        let out = t.push(frame(100, &[1; 50], ACK));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].1, 2);
+        let out = t.push(frame(150, &[], ACK));
+        assert_eq!(out.len(), 1);
+        assert_eq!(t.held(), 0);
+    }
+
+    #[test]
+    fn lro_of_gso_segments_restores_the_super_segment_payload() {
+        let payload: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
+        let sup = frame(5, &payload, ACK);
+        let o = tcp_offsets(&sup).unwrap();
+        let meta = TxMeta {
+            flags: F_NEEDS_CSUM,
+            gso_type: GSO_TCPV4,
+            hdr_len: o.payload as u16,
+            gso_size: 1000,
+            csum_start: o.l4 as u16,
+            csum_offset: 16,
+        };
+        let segs: Vec<Vec<u8>> = segment(&sup, &meta, SegChecksum::Software)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let out = lro_coalesce(segs);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].1, 5);
+        assert!(tcp_checksum_ok(&out[0].0));
+        assert_eq!(&out[0].0[o.payload..], &payload[..]);
+    }
+}
