@@ -13,11 +13,12 @@ use crate::wire::{
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-const ETH: usize = ethernet::field::HEADER_LEN;
+pub(super) const ETH: usize = ethernet::field::HEADER_LEN;
 const IPV4_L4: usize = ETH + ipv4::field::MIN_HEADER_LEN;
 const IPV6_L4: usize = ETH + ipv6::field::HEADER_LEN;
 
 /// Where a frame goes on the link.
+#[derive(Debug, Clone, Copy)]
 pub(super) enum LinkDst {
     /// Known now (broadcast, multicast, or a cached neighbour).
     Mac(EthernetAddress),
@@ -97,7 +98,7 @@ impl Interface {
 
     /// A zeroed frame of `len` bytes with our Ethernet header (destination
     /// left zero until the next hop is known).
-    fn new_frame(&self, len: usize, ethertype: EtherType) -> Vec<u8> {
+    pub(super) fn new_frame(&self, len: usize, ethertype: EtherType) -> Vec<u8> {
         let mut frame = vec![0u8; len];
         EthernetRepr {
             src: self.mac,
@@ -109,7 +110,7 @@ impl Interface {
         frame
     }
 
-    fn route_v4(&self, dst: Ipv4Address) -> Result<(Ipv4Address, LinkDst), SendError> {
+    pub(super) fn route_v4(&self, dst: Ipv4Address) -> Result<(Ipv4Address, LinkDst), SendError> {
         let ip = IpAddr::V4(Ipv4Addr::from(dst.0));
         let (src, prefix) = self.ipv4.ok_or(SendError::NoSourceAddress(ip))?;
         let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
@@ -135,7 +136,7 @@ impl Interface {
         }
     }
 
-    fn route_v6(&self, dst: Ipv6Address) -> Result<(Ipv6Address, LinkDst), SendError> {
+    pub(super) fn route_v6(&self, dst: Ipv6Address) -> Result<(Ipv6Address, LinkDst), SendError> {
         let ip = IpAddr::V6(Ipv6Addr::from(dst.0));
         if dst.is_multicast() {
             // Link-scope (and smaller) multicast from the link-local address.

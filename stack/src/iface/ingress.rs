@@ -5,23 +5,62 @@
 
 use super::egress::{in_prefix, LinkDst};
 use super::{EchoReply, Interface};
+use crate::checksum;
 use crate::phy::{Device, RxChecksum, RxMeta, TxMeta};
 use crate::wire::{
     ethernet, ip_protocol, ArpOperation, ArpPacket, ArpRepr, EtherType, EthernetAddress,
     EthernetFrame, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, Ipv4Address, Ipv4Packet,
     Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, NdpNaFlags, NdpRepr, WireError,
 };
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use crate::wire::{ipv6, IpPair, TcpPacket, TcpRepr, UdpPacket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// Where a TCP or UDP message sits in a frame.
+#[derive(Clone, Copy)]
+struct L4At {
+    l3: usize,
+    l4: usize,
+    end: usize,
+    pair: IpPair,
+    proto: u8,
+    /// Sent to one of our unicast addresses (not broadcast/multicast).
+    unicast: bool,
+}
+
+fn ip_of(a: &IpPair) -> (IpAddr, IpAddr) {
+    match *a {
+        IpPair::V4 { src, dst } => (
+            IpAddr::V4(Ipv4Addr::from(src.0)),
+            IpAddr::V4(Ipv4Addr::from(dst.0)),
+        ),
+        IpPair::V6 { src, dst } => (
+            IpAddr::V6(Ipv6Addr::from(src.0)),
+            IpAddr::V6(Ipv6Addr::from(dst.0)),
+        ),
+    }
+}
 
 /// ff02::1, all nodes (RFC 4291 section 2.7.1).
 const ALL_NODES: Ipv6Address = Ipv6Address([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
 /// Whether to verify checksums in software, or drop because the device
 /// already found them bad.
+#[derive(Clone, Copy)]
 enum Verify {
     Software,
     Skip,
     DeviceSaidBad,
+}
+
+/// What the device said about a frame, for the L4 checksum paths.
+#[derive(Clone, Copy)]
+pub(super) struct RxCtx {
+    /// The device verified the checksums (CHECKSUM_UNNECESSARY).
+    device_good: bool,
+    /// CHECKSUM_COMPLETE: folded sum of everything after the Ethernet header.
+    complete: Option<u16>,
+    /// Segments an LRO frame holds.
+    segments: u16,
 }
 
 impl Interface {
@@ -57,11 +96,17 @@ impl Interface {
             (true, RxChecksum::Bad) => Verify::DeviceSaidBad,
             _ => Verify::Software,
         };
+        let rx_checksum = device.capabilities().rx_checksum;
+        let rx = RxCtx {
+            device_good: matches!(verify, Verify::Skip),
+            complete: meta.complete_sum.filter(|_| rx_checksum),
+            segments: meta.segments,
+        };
         let payload = &frame[ethernet::field::HEADER_LEN..];
         match eth.ethertype() {
             EtherType::ARP => self.receive_arp(now, device, payload),
-            EtherType::IPV4 => self.receive_ipv4(now, device, payload, verify),
-            EtherType::IPV6 => self.receive_ipv6(now, device, payload, verify),
+            EtherType::IPV4 => self.receive_ipv4(now, device, frame, verify, rx),
+            EtherType::IPV6 => self.receive_ipv6(now, device, frame, verify, rx),
             _ => self.stats.eth_unknown_type += 1,
         }
     }
@@ -150,7 +195,15 @@ impl Interface {
         }
     }
 
-    fn receive_ipv4(&mut self, now: u64, device: &mut dyn Device, payload: &[u8], verify: Verify) {
+    fn receive_ipv4(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        frame: &[u8],
+        verify: Verify,
+        rx: RxCtx,
+    ) {
+        let payload = &frame[ethernet::field::HEADER_LEN..];
         let verify = match verify {
             Verify::DeviceSaidBad => {
                 self.stats.rx_checksum_bad_by_device += 1;
@@ -193,6 +246,25 @@ impl Interface {
         }
         if repr.more_frags || repr.frag_offset != 0 {
             self.stats.ipv4_fragment += 1;
+            return;
+        }
+        if repr.protocol == ip_protocol::TCP || repr.protocol == ip_protocol::UDP {
+            let l3 = ethernet::field::HEADER_LEN;
+            let pair = IpPair::V4 {
+                src: repr.src_addr,
+                dst: repr.dst_addr,
+            };
+            let l4 = l3 + p.header_len();
+            let end = l3 + usize::from(p.total_len());
+            let at = L4At {
+                l3,
+                l4,
+                end,
+                pair,
+                proto: repr.protocol,
+                unicast,
+            };
+            self.receive_l4(now, device, frame, at, rx);
             return;
         }
         if repr.protocol != ip_protocol::ICMP {
@@ -257,7 +329,15 @@ impl Interface {
         });
     }
 
-    fn receive_ipv6(&mut self, now: u64, device: &mut dyn Device, payload: &[u8], verify: Verify) {
+    fn receive_ipv6(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        frame: &[u8],
+        verify: Verify,
+        rx: RxCtx,
+    ) {
+        let payload = &frame[ethernet::field::HEADER_LEN..];
         let verify = match verify {
             Verify::DeviceSaidBad => {
                 self.stats.rx_checksum_bad_by_device += 1;
@@ -286,6 +366,23 @@ impl Interface {
             self.stats.ipv6_malformed += 1;
             return;
         };
+        if next == ip_protocol::TCP || next == ip_protocol::UDP {
+            let l3 = ethernet::field::HEADER_LEN;
+            let base = l3 + ipv6::field::HEADER_LEN;
+            let at = L4At {
+                l3,
+                l4: base + at,
+                end: base + usize::from(p.payload_len()),
+                pair: IpPair::V6 {
+                    src: repr.src_addr,
+                    dst: repr.dst_addr,
+                },
+                proto: next,
+                unicast: self.is_our_v6_unicast(&repr.dst_addr),
+            };
+            self.receive_l4(now, device, frame, at, rx);
+            return;
+        }
         if next != ip_protocol::ICMPV6 {
             self.stats.ip_unknown_protocol += 1;
             return;
@@ -415,5 +512,152 @@ impl Interface {
             self.stats.neighbor_evictions += 1;
         }
         self.resolved(device, IpAddr::V6(Ipv6Addr::from(addr.0)), ll);
+    }
+}
+
+impl Interface {
+    /// Verifies a TCP/UDP checksum by the best path available: the
+    /// device's verdict, the device's complete sum, or software. True
+    /// without counting if nothing needs checking (UDP over IPv4 with no
+    /// checksum).
+    fn l4_checksum_ok(&mut self, frame: &[u8], at: &L4At, rx: &RxCtx) -> bool {
+        let msg = &frame[at.l4..at.end];
+        if at.proto == ip_protocol::UDP
+            && matches!(at.pair, IpPair::V4 { .. })
+            && msg.len() >= 8
+            && msg[6..8] == [0, 0]
+        {
+            return true;
+        }
+        if rx.device_good {
+            self.stats.rx_csum_device += 1;
+            return true;
+        }
+        if let Some(c) = rx.complete.filter(|_| at.end == frame.len()) {
+            // CHECKSUM_COMPLETE covers the IP header (and IPv6 extension
+            // headers) too: take their sum out, put the pseudo-header in.
+            // Both start at even offsets, so the sums subtract directly.
+            self.stats.rx_csum_complete += 1;
+            let headers = checksum::data(&frame[at.l3..at.l4]);
+            let pseudo = at.pair.pseudo_header_sum(at.proto, msg.len());
+            return checksum::combine(&[c, !headers, pseudo]) == 0xffff;
+        }
+        self.stats.rx_csum_software += 1;
+        at.pair.upper_layer_sum(at.proto, msg) == 0xffff
+    }
+
+    fn receive_l4(&mut self, now: u64, device: &mut dyn Device, frame: &[u8], at: L4At, rx: RxCtx) {
+        let tcp = at.proto == ip_protocol::TCP;
+        let malformed = |s: &mut super::Stats| {
+            if tcp {
+                s.tcp_malformed += 1
+            } else {
+                s.udp_malformed += 1
+            }
+        };
+        if at.l4 > at.end || at.end > frame.len() {
+            malformed(&mut self.stats);
+            return;
+        }
+        let msg = &frame[at.l4..at.end];
+        let (src, dst) = ip_of(&at.pair);
+        if tcp {
+            let Ok(p) = TcpPacket::new_checked(msg) else {
+                self.stats.tcp_malformed += 1;
+                return;
+            };
+            if !at.unicast || p.src_port() == 0 || p.dst_port() == 0 {
+                self.stats.tcp_malformed += 1;
+                return;
+            }
+            if !self.l4_checksum_ok(frame, &at, &rx) {
+                self.stats.tcp_bad_checksum += 1;
+                return;
+            }
+            let Ok(repr) = TcpRepr::parse(&p, &at.pair, false) else {
+                self.stats.tcp_malformed += 1;
+                return;
+            };
+            if rx.segments > 1 {
+                self.stats.lro_frames_in += 1;
+            }
+            let caps = device.capabilities();
+            if self.config.gro && !caps.lro && rx.segments <= 1 {
+                let out = self.gro.push(frame[..at.end].to_vec());
+                for (f, n) in out {
+                    self.tcp_input_frame(now, device, &f, n);
+                }
+                return;
+            }
+            let local = SocketAddr::new(dst, repr.dst_port);
+            let remote = SocketAddr::new(src, repr.src_port);
+            self.tcp_input(now, device, local, remote, &repr, p.payload());
+        } else {
+            let Ok(p) = UdpPacket::new_checked(msg) else {
+                self.stats.udp_malformed += 1;
+                return;
+            };
+            if usize::from(p.len()) != msg.len() || p.dst_port() == 0 {
+                self.stats.udp_malformed += 1;
+                return;
+            }
+            if matches!(at.pair, IpPair::V6 { .. }) && p.checksum() == 0 {
+                // Mandatory over IPv6 (RFC 8200 section 8.1).
+                self.stats.udp_bad_checksum += 1;
+                return;
+            }
+            if !self.l4_checksum_ok(frame, &at, &rx) {
+                self.stats.udp_bad_checksum += 1;
+                return;
+            }
+            let local = SocketAddr::new(dst, p.dst_port());
+            let remote = SocketAddr::new(src, p.src_port());
+            self.udp_input(local, remote, p.payload());
+        }
+    }
+
+    /// A verified TCP frame out of the GRO table (`segments` coalesced).
+    pub(super) fn tcp_input_frame(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        f: &[u8],
+        segments: u16,
+    ) {
+        let Some(o) = super::gso::tcp_offsets(f) else {
+            self.stats.tcp_malformed += 1;
+            return;
+        };
+        let pair = if o.ipv6 {
+            IpPair::V6 {
+                src: Ipv6Address::from_bytes(&f[o.l3 + 8..o.l3 + 24]),
+                dst: Ipv6Address::from_bytes(&f[o.l3 + 24..o.l3 + 40]),
+            }
+        } else {
+            IpPair::V4 {
+                src: Ipv4Address::from_bytes(&f[o.l3 + 12..o.l3 + 16]),
+                dst: Ipv4Address::from_bytes(&f[o.l3 + 16..o.l3 + 20]),
+            }
+        };
+        let Some(end) = super::gso::ip_end(f, &o) else {
+            self.stats.tcp_malformed += 1;
+            return;
+        };
+        let Ok(p) = TcpPacket::new_checked(&f[o.l4..end]) else {
+            self.stats.tcp_malformed += 1;
+            return;
+        };
+        let Ok(repr) = TcpRepr::parse(&p, &pair, false) else {
+            self.stats.tcp_malformed += 1;
+            return;
+        };
+        if segments > 1 {
+            self.stats.gro_frames_out += 1;
+            self.stats.gro_merged_segments += u64::from(segments - 1);
+        }
+        let (src, dst) = ip_of(&pair);
+        let local = SocketAddr::new(dst, repr.dst_port);
+        let remote = SocketAddr::new(src, repr.src_port);
+        self.tcp_input(now, device, local, remote, &repr, p.payload());
     }
 }

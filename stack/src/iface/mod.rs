@@ -18,6 +18,9 @@ pub mod gso;
 mod ingress;
 pub mod neighbor;
 mod sockets;
+mod table;
+mod tcp;
+mod udp;
 
 use crate::phy::{Device, DeviceError};
 use crate::wire::{EthernetAddress, Ipv4Address, Ipv6Address};
@@ -59,6 +62,10 @@ pub struct InterfaceConfig {
     pub max_sockets: usize,
     /// Datagrams queued per UDP socket at most.
     pub udp_queue_len: usize,
+    /// The secret key of the RFC 6528 initial sequence number function.
+    /// Seed it from a good random source in production; tests pass a fixed
+    /// value for determinism.
+    pub isn_secret: u128,
 }
 
 impl InterfaceConfig {
@@ -79,6 +86,7 @@ impl InterfaceConfig {
             gro: true,
             max_sockets: 1024,
             udp_queue_len: 256,
+            isn_secret: 0,
         }
     }
 }
@@ -137,6 +145,52 @@ pub struct Stats {
     /// Echo replies dropped because the caller did not take them.
     pub echo_replies_overflow: u64,
     pub tx_errors: u64,
+    /// Which path verified each received TCP/UDP checksum: the device's
+    /// verdict, the device's complete sum (CHECKSUM_COMPLETE), or software.
+    pub rx_csum_device: u64,
+    pub rx_csum_complete: u64,
+    pub rx_csum_software: u64,
+    /// Which side computed each sent TCP/UDP checksum (frames on the wire;
+    /// TSO super-frames count under `tso_super_frames` instead).
+    pub tx_csum_offloaded: u64,
+    pub tx_csum_software: u64,
+    /// Super-segments split in software, and the segments made.
+    pub gso_super_frames: u64,
+    pub gso_segments: u64,
+    /// Super-frames handed to the device's TSO.
+    pub tso_super_frames: u64,
+    /// Software GRO: segments merged into an earlier one, and the merged
+    /// frames handed to TCP.
+    pub gro_merged_segments: u64,
+    pub gro_frames_out: u64,
+    /// Frames the device coalesced (LRO, `RxMeta::segments` > 1).
+    pub lro_frames_in: u64,
+    pub tcp_segs_in: u64,
+    pub tcp_segs_out: u64,
+    /// TCP segments too short, with a bad header, to a non-unicast address
+    /// or a zero port.
+    pub tcp_malformed: u64,
+    pub tcp_bad_checksum: u64,
+    /// Segments for no connection and no listener, answered with RST.
+    pub tcp_rst_sent_no_socket: u64,
+    /// RSTs for no connection (never answered).
+    pub tcp_rst_no_socket: u64,
+    /// Segments to a listener that were neither a SYN nor an ACK.
+    pub tcp_listen_dropped: u64,
+    /// SYNs dropped because the listener's backlog was full.
+    pub tcp_backlog_dropped: u64,
+    /// SYNs dropped because the socket table was full.
+    pub tcp_no_room: u64,
+    /// Segments a connection could not send for lack of a route.
+    pub tcp_no_route: u64,
+    pub udp_datagrams_in: u64,
+    pub udp_datagrams_out: u64,
+    pub udp_malformed: u64,
+    pub udp_bad_checksum: u64,
+    /// Datagrams for a port nobody bound.
+    pub udp_no_socket: u64,
+    /// Datagrams dropped because the socket's queue was full.
+    pub udp_queue_overflow: u64,
 }
 
 /// What one [`Interface::poll`] did.
@@ -203,6 +257,13 @@ pub struct Interface {
     echo_replies: Vec<EchoReply>,
     ipv4_ident: u16,
     stats: Stats,
+    sockets: table::SocketTable,
+    gro: gro::GroTable,
+    /// The application queued work for the connections since the last poll.
+    tx_pending: bool,
+    /// `now` of the last poll.
+    last_now: u64,
+    events: Vec<crate::socket::Event>,
 }
 
 /// The EUI-64 link-local address fe80::/64 for `mac` (RFC 4291 appendix A,
@@ -239,6 +300,11 @@ impl Interface {
             echo_replies: Vec::new(),
             ipv4_ident: 0,
             stats: Stats::default(),
+            sockets: table::SocketTable::default(),
+            gro: gro::GroTable::new(false),
+            tx_pending: false,
+            last_now: 0,
+            events: Vec::new(),
             config,
         }
     }
@@ -287,30 +353,48 @@ impl Interface {
         std::mem::take(&mut self.echo_replies)
     }
 
-    /// Handles every frame `device` has waiting, then runs the resolution
-    /// retry and neighbour expiry timers due at `now`.
+    /// Handles every frame `device` has waiting (TCP segments of one flow
+    /// coalesced by software GRO when on and the device has no LRO), runs
+    /// the resolution retry and neighbour expiry timers due at `now`, then
+    /// every TCP connection's transmit side and timers (data, ACKs,
+    /// retransmissions, as super-segments for TSO or software GSO).
     pub fn poll(&mut self, now: u64, device: &mut dyn Device) -> PollResult {
         let before = self.stats;
         let mut result = PollResult::default();
+        self.last_now = now;
         while let Some((frame, meta)) = device.receive() {
             result.frames_received += 1;
             self.stats.rx_frames += 1;
             self.receive_frame(now, device, &frame, meta);
         }
+        for (f, n) in self.gro.flush_all() {
+            self.tcp_input_frame(now, device, &f, n);
+        }
         self.run_timers(now, device);
+        self.tcp_flush(now, device);
+        self.update_events();
         result.frames_sent = (self.stats.tx_frames - before.tx_frames) as usize;
         result.frames_dropped = (self.total_drops() - drops(&before)) as usize;
         result
     }
 
-    /// When [`poll`](Self::poll) next has timer work: the earliest
-    /// resolution retry or neighbour expiry.
+    /// When [`poll`](Self::poll) next has work: the earliest resolution
+    /// retry, neighbour expiry or connection timer, or the last poll's
+    /// `now` if the application queued data or a close since (poll at once).
     pub fn poll_at(&self) -> Option<u64> {
+        let pending = self.tx_pending.then_some(self.last_now);
         self.resolutions
             .iter()
             .map(|r| r.deadline)
             .chain(self.arp_cache.next_expiry())
             .chain(self.ndp_cache.next_expiry())
+            .chain(
+                self.sockets
+                    .tcp_indices()
+                    .into_iter()
+                    .filter_map(|i| self.sockets.tcp(i).and_then(|t| t.conn.poll_at())),
+            )
+            .chain(pending)
             .min()
     }
 
@@ -381,4 +465,16 @@ fn drops(s: &Stats) -> u64 {
         + s.unresolved_dropped
         + s.echo_replies_overflow
         + s.tx_errors
+        + s.tcp_malformed
+        + s.tcp_bad_checksum
+        + s.tcp_rst_sent_no_socket
+        + s.tcp_rst_no_socket
+        + s.tcp_listen_dropped
+        + s.tcp_backlog_dropped
+        + s.tcp_no_room
+        + s.tcp_no_route
+        + s.udp_malformed
+        + s.udp_bad_checksum
+        + s.udp_no_socket
+        + s.udp_queue_overflow
 }
