@@ -159,22 +159,297 @@ pub struct Outgoing {
     pub mss: u16,
 }
 
-/// A TCP connection.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    _todo: (),
-    #[allow(dead_code)]
-    parts: Option<(
-        SendBuffer,
-        RecvBuffer,
-        Scoreboard,
-        NewReno,
-        RtoEstimator,
-        RttTimer,
-    )>,
+/// A pending RST: its sequence number and, if it answers a segment that
+/// carried no acceptable ACK, the acknowledgement it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PendingRst {
+    pub(crate) seq: SeqNumber,
+    pub(crate) ack: Option<SeqNumber>,
 }
 
+/// A TCP connection: the TCB of RFC 9293 §3.3.1 plus the state of every
+/// mechanism layered on it. All fields are plain data.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub(crate) config: TcpConfig,
+    pub(crate) local: SocketAddr,
+    pub(crate) remote: SocketAddr,
+    pub(crate) state: State,
+    pub(crate) close_reason: Option<CloseReason>,
+    pub(crate) stats: ConnStats,
+    /// The last `now` seen (what `poll_at` answers when something is due).
+    pub(crate) now: u64,
+
+    // Send sequence space (RFC 9293 §3.3.1).
+    pub(crate) iss: SeqNumber,
+    pub(crate) snd_una: SeqNumber,
+    /// Next sequence number to send; moves back to SND.UNA after an RTO
+    /// (go-back-N), so it may lie below `snd_max`.
+    pub(crate) snd_nxt: SeqNumber,
+    /// One past the highest sequence number ever sent.
+    pub(crate) snd_max: SeqNumber,
+    /// The peer's window in bytes (scaled).
+    pub(crate) snd_wnd: u32,
+    pub(crate) max_snd_wnd: u32,
+    pub(crate) snd_wl1: SeqNumber,
+    pub(crate) snd_wl2: SeqNumber,
+    /// Our SYN was acknowledged (send buffer offset 0 is then SND.UNA).
+    pub(crate) syn_acked: bool,
+    /// Sequence number of our FIN once the application closed.
+    pub(crate) fin_seq: Option<SeqNumber>,
+
+    // Receive sequence space.
+    pub(crate) irs: SeqNumber,
+    pub(crate) rcv_nxt: SeqNumber,
+    /// Right edge of the window we advertised (never moves left).
+    pub(crate) rcv_adv: SeqNumber,
+    /// The peer's FIN, seen (possibly out of order) but not yet reached.
+    pub(crate) peer_fin: Option<SeqNumber>,
+    pub(crate) fin_rcvd: bool,
+
+    // Negotiated options.
+    pub(crate) send_mss: u16,
+    pub(crate) ws_ok: bool,
+    pub(crate) snd_shift: u8,
+    pub(crate) rcv_shift: u8,
+    pub(crate) sack_ok: bool,
+    pub(crate) ts_ok: bool,
+    pub(crate) ts_offset: u32,
+    pub(crate) ts_recent: u32,
+    pub(crate) ts_recent_age: u64,
+    pub(crate) last_ack_sent: SeqNumber,
+
+    // Buffers and estimators.
+    pub(crate) sndbuf: SendBuffer,
+    pub(crate) rcvbuf: RecvBuffer,
+    pub(crate) scoreboard: Scoreboard,
+    pub(crate) cc: NewReno,
+    pub(crate) rto: RtoEstimator,
+    pub(crate) rtt: RttTimer,
+
+    // Loss recovery.
+    /// Retransmit one segment from SND.UNA now (fast retransmit, partial ACK).
+    pub(crate) rtx_one: bool,
+    /// Highest sequence retransmitted during SACK recovery.
+    pub(crate) rtx_hi: SeqNumber,
+    /// Bytes retransmitted during the current recovery (RFC 6675 pipe).
+    pub(crate) rtx_out: u32,
+    /// Consecutive retransmission timeouts.
+    pub(crate) retries: u32,
+
+    // Pending output.
+    pub(crate) pending_rst: Option<PendingRst>,
+    pub(crate) ack_now: bool,
+    /// In-order bytes received since the last ACK we sent.
+    pub(crate) unacked_bytes: usize,
+    pub(crate) persist_fired: bool,
+    pub(crate) keepalive_fired: bool,
+    pub(crate) challenge_epoch: u64,
+    pub(crate) challenge_count: u32,
+
+    // Timers (absolute deadlines, ns).
+    pub(crate) rtx_deadline: Option<u64>,
+    pub(crate) persist_deadline: Option<u64>,
+    pub(crate) persist_backoff: u32,
+    pub(crate) delack_deadline: Option<u64>,
+    pub(crate) keepalive_deadline: Option<u64>,
+    pub(crate) keepalive_sent: u32,
+    pub(crate) time_wait_deadline: Option<u64>,
+    /// Last time a segment was accepted from the peer.
+    pub(crate) last_rx: u64,
+    /// Last time new data was sent (for the RFC 5681 §4.1 idle restart).
+    pub(crate) last_tx: u64,
+
+    pub(crate) nagle: bool,
+    pub(crate) keepalive: Option<Keepalive>,
+    /// Opened by `connect` (a RST in SYN-RECEIVED then means "refused").
+    pub(crate) active_open: bool,
+}
+
+/// Bytes of TCP options on every segment once timestamps are negotiated
+/// (10 + 2 NOPs).
+pub(crate) const TS_OPTION_LEN: u16 = 12;
+/// Smallest send MSS we accept from a peer (RFC 9293 lets a host protect
+/// itself against absurdly small segments; Linux uses 48).
+const MIN_PEER_MSS: u16 = 64;
+
 impl Connection {
+    fn new(config: TcpConfig, local: SocketAddr, remote: SocketAddr, iss: u32, now: u64) -> Self {
+        let iss = SeqNumber(iss);
+        let rto = RtoEstimator::new(config.rto).unwrap_or_default();
+        let send_mss = config.mss.max(MIN_PEER_MSS);
+        let recv_buffer = config.recv_buffer.clamp(1, 1 << 30);
+        Connection {
+            config,
+            local,
+            remote,
+            state: State::Closed,
+            close_reason: None,
+            stats: ConnStats::default(),
+            now,
+            iss,
+            snd_una: iss,
+            snd_nxt: iss,
+            snd_max: iss,
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: SeqNumber(0),
+            snd_wl2: iss,
+            syn_acked: false,
+            fin_seq: None,
+            irs: SeqNumber(0),
+            rcv_nxt: SeqNumber(0),
+            rcv_adv: SeqNumber(0),
+            peer_fin: None,
+            fin_rcvd: false,
+            send_mss,
+            ws_ok: false,
+            snd_shift: 0,
+            rcv_shift: 0,
+            sack_ok: false,
+            ts_ok: false,
+            // A per-connection clock offset (RFC 7323 §5.4 allows any).
+            ts_offset: iss.0.rotate_left(13) ^ 0x5bd1_e995,
+            ts_recent: 0,
+            ts_recent_age: now,
+            last_ack_sent: SeqNumber(0),
+            sndbuf: SendBuffer::new(config.send_buffer.max(1)),
+            rcvbuf: RecvBuffer::new(recv_buffer, config.max_ooo_ranges),
+            scoreboard: Scoreboard::new(config.max_ooo_ranges.max(4)),
+            cc: NewReno::new(u32::from(send_mss)),
+            rto,
+            rtt: RttTimer::new(),
+            rtx_one: false,
+            rtx_hi: iss,
+            rtx_out: 0,
+            retries: 0,
+            pending_rst: None,
+            ack_now: false,
+            unacked_bytes: 0,
+            persist_fired: false,
+            keepalive_fired: false,
+            challenge_epoch: 0,
+            challenge_count: 0,
+            rtx_deadline: None,
+            persist_deadline: None,
+            persist_backoff: 0,
+            delack_deadline: None,
+            keepalive_deadline: None,
+            keepalive_sent: 0,
+            time_wait_deadline: None,
+            last_rx: now,
+            last_tx: now,
+            nagle: config.nagle,
+            keepalive: config.keepalive,
+            active_open: false,
+        }
+    }
+
+    /// Our window shift: the smallest that lets `recv_buffer` fit in the
+    /// 16-bit window field (RFC 7323 §2.3), at most 14.
+    pub(crate) fn wanted_rcv_shift(&self) -> u8 {
+        let mut shift = 0u8;
+        while shift < 14 && (self.config.recv_buffer >> shift) > 0xffff {
+            shift += 1;
+        }
+        shift
+    }
+
+    /// Default send MSS without an MSS option (RFC 9293 §3.7.1).
+    fn default_peer_mss(&self) -> u16 {
+        if self.remote.is_ipv4() {
+            536
+        } else {
+            1220
+        }
+    }
+
+    /// Applies the options of the peer's SYN (or SYN-ACK). We offered what
+    /// the config enables, so an option is in use iff the peer sent it.
+    pub(crate) fn negotiate(&mut self, syn: &TcpRepr, now: u64) {
+        let peer_mss = syn.max_seg_size.unwrap_or(self.default_peer_mss());
+        self.send_mss = peer_mss.min(self.config.mss).max(MIN_PEER_MSS);
+        self.ws_ok = self.config.window_scaling && syn.window_scale.is_some();
+        if self.ws_ok {
+            self.snd_shift = syn.window_scale.unwrap_or(0).min(14);
+            self.rcv_shift = self.wanted_rcv_shift();
+        } else {
+            self.snd_shift = 0;
+            self.rcv_shift = 0;
+        }
+        self.sack_ok = self.config.sack && syn.sack_permitted;
+        match (self.config.timestamps, syn.timestamp) {
+            (true, Some((tsval, _))) => {
+                self.ts_ok = true;
+                self.ts_recent = tsval;
+                self.ts_recent_age = now;
+            }
+            _ => self.ts_ok = false,
+        }
+        self.cc = NewReno::new(u32::from(self.eff_mss()));
+    }
+
+    /// Payload bytes per full-sized segment we send: the send MSS minus the
+    /// options every segment carries (RFC 6691).
+    pub(crate) fn eff_mss(&self) -> u16 {
+        let opts = if self.ts_ok { TS_OPTION_LEN } else { 0 };
+        self.send_mss.saturating_sub(opts).max(1)
+    }
+
+    /// Payload bytes of a full-sized segment the peer sends us.
+    pub(crate) fn rcv_mss(&self) -> usize {
+        let opts = if self.ts_ok { TS_OPTION_LEN } else { 0 };
+        usize::from(self.config.mss.saturating_sub(opts).max(1))
+    }
+
+    /// Sequence number of send-buffer offset 0.
+    pub(crate) fn buf_base(&self) -> SeqNumber {
+        if self.syn_acked {
+            self.snd_una
+        } else {
+            self.iss + 1
+        }
+    }
+
+    /// One past the last queued data byte.
+    pub(crate) fn data_end(&self) -> SeqNumber {
+        self.buf_base() + self.sndbuf.len()
+    }
+
+    /// Ends the connection: no timer stays armed.
+    pub(crate) fn enter_closed(&mut self, reason: CloseReason) {
+        self.state = State::Closed;
+        if self.close_reason.is_none() {
+            self.close_reason = Some(reason);
+        }
+        self.ack_now = false;
+        self.rtx_one = false;
+        self.persist_fired = false;
+        self.keepalive_fired = false;
+        self.rtx_deadline = None;
+        self.persist_deadline = None;
+        self.delack_deadline = None;
+        self.keepalive_deadline = None;
+        self.time_wait_deadline = None;
+        self.rtt.on_retransmit();
+    }
+
+    pub(crate) fn enter_time_wait(&mut self, now: u64) {
+        self.state = State::TimeWait;
+        self.rtx_deadline = None;
+        self.persist_deadline = None;
+        self.keepalive_deadline = None;
+        self.rtx_one = false;
+        self.persist_fired = false;
+        self.keepalive_fired = false;
+        self.time_wait_deadline = Some(now.saturating_add(self.config.time_wait_ns));
+    }
+
+    /// Whether the state has exchanged SYNs (RST rather than nothing on abort).
+    pub(crate) fn synchronized(&self) -> bool {
+        !matches!(self.state, State::Closed | State::Listen | State::SynSent)
+    }
+
     /// Active open (RFC 9293 §3.10.1): a connection in SYN-SENT whose SYN
     /// (carrying MSS, and WS/SACK-permitted/TS as configured) goes out on
     /// the next [`poll_transmit`](Self::poll_transmit). `iss` is the initial
@@ -186,8 +461,11 @@ impl Connection {
         iss: u32,
         now: u64,
     ) -> Connection {
-        let _ = (config, local, remote, iss, now);
-        todo!()
+        let mut c = Connection::new(config, local, remote, iss, now);
+        c.state = State::SynSent;
+        c.active_open = true;
+        c.send_mss = c.default_peer_mss().min(config.mss).max(MIN_PEER_MSS);
+        c
     }
 
     /// Passive open: a listener got `syn` (SYN set, no ACK/RST; the caller
@@ -202,41 +480,67 @@ impl Connection {
         syn: &TcpRepr,
         now: u64,
     ) -> Connection {
-        let _ = (config, local, remote, iss, syn, now);
-        todo!()
+        let mut c = Connection::new(config, local, remote, iss, now);
+        c.state = State::SynReceived;
+        c.irs = SeqNumber(syn.seq_number.0);
+        c.rcv_nxt = c.irs + 1;
+        c.rcv_adv = c.rcv_nxt;
+        c.negotiate(syn, now);
+        // SYN windows are never scaled (RFC 7323 §2.2).
+        c.snd_wnd = u32::from(syn.window_len);
+        c.max_snd_wnd = c.snd_wnd;
+        c.snd_wl1 = c.irs;
+        c.snd_wl2 = c.iss;
+        c
     }
 
     pub fn state(&self) -> State {
-        todo!()
+        self.state
     }
     pub fn local(&self) -> SocketAddr {
-        todo!()
+        self.local
     }
     pub fn remote(&self) -> SocketAddr {
-        todo!()
+        self.remote
     }
     /// Why the connection reached CLOSED, once it has.
     pub fn close_reason(&self) -> Option<CloseReason> {
-        todo!()
+        if self.state == State::Closed {
+            self.close_reason
+        } else {
+            None
+        }
     }
     pub fn stats(&self) -> &ConnStats {
-        todo!()
+        &self.stats
     }
     /// The MSS we send with (peer's announced MSS, capped by ours).
     pub fn send_mss(&self) -> u16 {
-        todo!()
+        self.send_mss
     }
     /// Whether SACK was negotiated (both sides offered it).
     pub fn sack_enabled(&self) -> bool {
-        todo!()
+        self.sack_ok
     }
     /// Whether timestamps were negotiated.
     pub fn timestamps_enabled(&self) -> bool {
-        todo!()
+        self.ts_ok
     }
     /// Our and the peer's window shift, once negotiated.
     pub fn window_shifts(&self) -> (u8, u8) {
-        todo!()
+        (self.rcv_shift, self.snd_shift)
+    }
+    /// The congestion controller's state (cwnd, ssthresh, phase).
+    pub fn congestion(&self) -> &NewReno {
+        &self.cc
+    }
+    /// The RTO estimator's state (SRTT, RTTVAR, RTO).
+    pub fn rto_estimator(&self) -> &RtoEstimator {
+        &self.rto
+    }
+    /// The peer's current send window in bytes (scaled).
+    pub fn peer_window(&self) -> u32 {
+        self.snd_wnd
     }
 
     /// Handles one received segment addressed to this connection (the
@@ -246,9 +550,11 @@ impl Connection {
     /// ("SEGMENT ARRIVES") for every state, with RFC 7323 PAWS, RFC 5961
     /// challenge ACKs, SACK processing and NewReno; replies (ACKs,
     /// challenge ACKs, RSTs) are queued for [`poll_transmit`](Self::poll_transmit).
+    /// `payload.len()` is trusted over `seg.payload_len`.
     pub fn on_segment(&mut self, now: u64, seg: &TcpRepr, payload: &[u8]) {
-        let _ = (now, seg, payload);
-        todo!()
+        self.now = self.now.max(now);
+        self.input(now, seg, payload);
+        self.update_timers(now);
     }
 
     /// The next segment to send now, if any: a queued control segment
@@ -259,72 +565,134 @@ impl Connection {
     /// or up to 64 KiB minus headers to let the device (TSO) or software
     /// (GSO) segment. Call until it returns `None`.
     pub fn poll_transmit(&mut self, now: u64, max_payload: usize) -> Option<Outgoing> {
-        let _ = (now, max_payload);
-        todo!()
+        self.now = self.now.max(now);
+        self.run_timers(now);
+        let out = self.transmit(now, max_payload.max(1));
+        self.update_timers(now);
+        out
     }
 
     /// When the connection next needs [`poll_transmit`](Self::poll_transmit)
     /// for a timer (retransmission, delayed ACK, persist, keep-alive,
-    /// TIME-WAIT), or `None` if no timer is armed.
+    /// TIME-WAIT), or `None` if no timer is armed. When a segment can be
+    /// sent right away it answers the time of the last event.
     pub fn poll_at(&self) -> Option<u64> {
-        todo!()
+        if self.plan(usize::from(self.eff_mss())).is_some() {
+            return Some(self.now);
+        }
+        [
+            self.rtx_deadline,
+            self.persist_deadline,
+            self.delack_deadline,
+            self.keepalive_deadline,
+            self.time_wait_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Queues bytes to send; returns how many fit in the send buffer. Error
     /// if the connection can no longer send (after `close`, or closed).
     pub fn send(&mut self, data: &[u8]) -> Result<usize, ConnError> {
-        let _ = data;
-        todo!()
+        match self.state {
+            State::Closed | State::Listen => Err(ConnError::Closed),
+            _ if self.fin_seq.is_some() => Err(ConnError::SendClosed),
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait => {
+                Ok(self.sndbuf.push(data))
+            }
+            _ => Err(ConnError::SendClosed),
+        }
     }
     /// Room in the send buffer.
     pub fn send_capacity(&self) -> usize {
-        todo!()
+        self.sndbuf.free()
     }
     /// Bytes queued and not yet acknowledged.
     pub fn send_queued(&self) -> usize {
-        todo!()
+        self.sndbuf.len()
     }
     /// Copies received in-order bytes into `dst`; 0 means nothing to read
     /// now (see [`recv_finished`](Self::recv_finished) for end of stream).
     pub fn recv(&mut self, dst: &mut [u8]) -> usize {
-        let _ = dst;
-        todo!()
+        let n = self.rcvbuf.read(dst);
+        if n > 0 {
+            self.check_window_update();
+        }
+        n
     }
     /// Zero-copy receive: the next contiguous run of received bytes.
     pub fn recv_peek(&self) -> &[u8] {
-        todo!()
+        self.rcvbuf.peek()
     }
     /// Marks `n` bytes of [`recv_peek`](Self::recv_peek) read (opens the
     /// window; a window update is sent if it grew enough, RFC 9293 §3.8.6.2.2).
     pub fn recv_consume(&mut self, n: usize) {
-        let _ = n;
-        todo!()
+        self.rcvbuf.consume(n);
+        if n > 0 {
+            self.check_window_update();
+        }
     }
     /// In-order bytes waiting to be read.
     pub fn recv_available(&self) -> usize {
-        todo!()
+        self.rcvbuf.readable()
     }
     /// The peer sent FIN and every byte before it has been read.
     pub fn recv_finished(&self) -> bool {
-        todo!()
+        self.fin_rcvd && self.rcvbuf.readable() == 0
     }
     /// Graceful close: a FIN goes out after the queued data (RFC 9293
-    /// §3.10.4). Idempotent.
+    /// §3.10.4). Idempotent. In SYN-SENT the connection simply ends
+    /// (CLOSED, reason `Normal`), as RFC 9293 prescribes; in SYN-RECEIVED
+    /// the FIN waits for the handshake to complete.
     pub fn close(&mut self) {
-        todo!()
+        if self.fin_seq.is_some() {
+            return;
+        }
+        match self.state {
+            State::SynSent => self.enter_closed(CloseReason::Normal),
+            State::SynReceived => self.fin_seq = Some(self.data_end()),
+            State::Established => {
+                self.fin_seq = Some(self.data_end());
+                self.state = State::FinWait1;
+            }
+            State::CloseWait => {
+                self.fin_seq = Some(self.data_end());
+                self.state = State::LastAck;
+            }
+            _ => {}
+        }
+        self.update_timers(self.now);
     }
     /// Abort: a RST goes out (if synchronized) and the connection is CLOSED.
     pub fn abort(&mut self) {
-        todo!()
+        match self.state {
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait => {
+                self.pending_rst = Some(PendingRst {
+                    seq: self.snd_max,
+                    ack: None,
+                });
+                self.enter_closed(CloseReason::Aborted);
+            }
+            State::Closed => {}
+            _ => self.enter_closed(CloseReason::Aborted),
+        }
     }
     /// Switches Nagle's algorithm (TCP_NODELAY is `false`).
     pub fn set_nagle(&mut self, on: bool) {
-        let _ = on;
-        todo!()
+        self.nagle = on;
     }
     pub fn set_keepalive(&mut self, keepalive: Option<Keepalive>, now: u64) {
-        let _ = (keepalive, now);
-        todo!()
+        self.now = self.now.max(now);
+        self.keepalive = keepalive;
+        self.keepalive_sent = 0;
+        self.keepalive_deadline = None;
+        self.last_rx = now;
+        self.update_timers(now);
     }
 }
 
@@ -336,3 +704,8 @@ pub enum ConnError {
     #[error("connection is closed")]
     Closed,
 }
+
+mod input;
+mod output;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,407 @@
+//! Two connections joined by a simulated pipe (delay, seeded loss,
+//! duplication, reordering, chosen drops) on a simulated clock.
+
+use super::*;
+use crate::wire::{TcpFlags, TcpSeqNumber};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
+
+const A: usize = 0;
+const B: usize = 1;
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn seed(name: &str, default: u64) -> u64 {
+    let seed = std::env::var("CONN_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    println!("{name} seed: CONN_SEED={seed}");
+    seed
+}
+
+struct InFlight {
+    at: u64,
+    order: u64,
+    to: usize,
+    seg: Outgoing,
+}
+
+/// The pipe and the two ends.
+struct Sim {
+    c: [Connection; 2],
+    now: u64,
+    delay: u64,
+    rng: ChaCha8Rng,
+    loss: f64,
+    dup: f64,
+    reorder: f64,
+    queue: Vec<InFlight>,
+    order: u64,
+    max_payload: usize,
+    /// Every segment sent, by sender.
+    log: Vec<(usize, TcpRepr)>,
+    /// Drops segments the predicate picks (sender, segment, index in log).
+    drop_if: fn(usize, &TcpRepr, usize) -> bool,
+    /// Application data: what each side still has to send, what it got.
+    to_send: [VecDeque<u8>; 2],
+    received: [Vec<u8>; 2],
+    read: bool,
+}
+
+fn no_drop(_: usize, _: &TcpRepr, _: usize) -> bool {
+    false
+}
+
+impl Sim {
+    /// A connects to B: A's SYN builds B through `accept`.
+    fn open(ca: TcpConfig, cb: TcpConfig, seed: u64) -> Sim {
+        let (la, lb) = (addr("10.0.0.1:40000"), addr("10.0.0.2:80"));
+        let mut a = Connection::connect(ca, la, lb, 1000, 0);
+        let syn = a.poll_transmit(0, 1460).expect("SYN");
+        assert!(syn.repr.flags.contains(TcpFlags::SYN));
+        let b = Connection::accept(cb, lb, la, 0xffff_f000, &syn.repr, 0);
+        let mut sim = Sim {
+            c: [a, b],
+            now: 0,
+            delay: 5 * MS,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            loss: 0.0,
+            dup: 0.0,
+            reorder: 0.0,
+            queue: Vec::new(),
+            order: 0,
+            max_payload: 1460,
+            log: vec![(A, syn.repr)],
+            drop_if: no_drop,
+            to_send: [VecDeque::new(), VecDeque::new()],
+            received: [Vec::new(), Vec::new()],
+            read: true,
+        };
+        sim.step();
+        sim
+    }
+
+    fn push(&mut self, from: usize, seg: Outgoing) {
+        let idx = self.log.len();
+        self.log.push((from, seg.repr));
+        if (self.drop_if)(from, &seg.repr, idx) {
+            return;
+        }
+        if self.rng.gen_bool(self.loss) {
+            return;
+        }
+        let copies = if self.rng.gen_bool(self.dup) { 2 } else { 1 };
+        for _ in 0..copies {
+            let extra = if self.rng.gen_bool(self.reorder) {
+                self.rng.gen_range(0..self.delay)
+            } else {
+                0
+            };
+            self.order += 1;
+            self.queue.push(InFlight {
+                at: self.now + self.delay + extra,
+                order: self.order,
+                to: 1 - from,
+                seg: seg.clone(),
+            });
+        }
+    }
+
+    /// Application I/O, transmissions and deliveries due now.
+    fn step(&mut self) {
+        for side in [A, B] {
+            while !self.to_send[side].is_empty() {
+                let (front, _) = self.to_send[side].as_slices();
+                match self.c[side].send(front) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        self.to_send[side].drain(..n);
+                    }
+                }
+            }
+            if self.read {
+                loop {
+                    let chunk = self.c[side].recv_peek();
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let n = chunk.len();
+                    self.received[side].extend_from_slice(chunk);
+                    self.c[side].recv_consume(n);
+                }
+            }
+            while let Some(seg) = self.c[side].poll_transmit(self.now, self.max_payload) {
+                self.push(side, seg);
+            }
+        }
+        let now = self.now;
+        let mut due: Vec<InFlight> = Vec::new();
+        let mut i = 0;
+        while i < self.queue.len() {
+            if self.queue[i].at <= now {
+                due.push(self.queue.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        due.sort_by_key(|f| (f.at, f.order));
+        for f in due {
+            self.c[f.to].on_segment(now, &f.seg.repr, &f.seg.payload);
+        }
+    }
+
+    fn next_event(&self) -> Option<u64> {
+        let q = self.queue.iter().map(|f| f.at).min();
+        [q, self.c[A].poll_at(), self.c[B].poll_at()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Runs until `done` or until nothing is left to happen or `limit` ns.
+    fn run_until(&mut self, limit: u64, done: impl Fn(&Sim) -> bool) -> bool {
+        let mut iterations = 0u64;
+        loop {
+            self.step();
+            if done(self) {
+                return true;
+            }
+            let next = match self.next_event() {
+                Some(t) => t.max(self.now),
+                None => return false,
+            };
+            if next > limit {
+                return false;
+            }
+            if next == self.now {
+                iterations += 1;
+                assert!(iterations < 1_000_000, "livelock at {}", self.now);
+            } else {
+                iterations = 0;
+            }
+            self.now = next;
+        }
+    }
+
+    fn state(&self, side: usize) -> State {
+        self.c[side].state()
+    }
+}
+
+fn established(s: &Sim) -> bool {
+    s.state(A) == State::Established && s.state(B) == State::Established
+}
+
+fn pattern(len: usize, salt: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt) ^ (i >> 8) as u8)
+        .collect()
+}
+
+#[test]
+fn handshake_negotiates_mss_window_scale_sack_and_timestamps() {
+    let mut sim = Sim::open(TcpConfig::default(), TcpConfig::default(), 1);
+    assert!(sim.run_until(SEC, established));
+    for side in [A, B] {
+        let c = &sim.c[side];
+        assert_eq!(c.send_mss(), 1460);
+        assert!(c.sack_enabled());
+        assert!(c.timestamps_enabled());
+        // 256 KiB needs a shift of 3 to fit in 16 bits.
+        assert_eq!(c.window_shifts(), (3, 3));
+    }
+    let syn = sim.log[0].1;
+    assert_eq!(syn.max_seg_size, Some(1460));
+    assert_eq!(syn.window_scale, Some(3));
+    assert!(syn.sack_permitted);
+    assert!(syn.timestamp.is_some());
+    let synack = sim.log[1].1;
+    assert_eq!(synack.flags, TcpFlags::SYN | TcpFlags::ACK);
+    assert_eq!(synack.ack_number, TcpSeqNumber(1001));
+    assert_eq!(synack.window_len, 0xffff, "SYN-ACK windows are not scaled");
+    // Data segments carry 12 bytes of timestamps: 1448 payload bytes each.
+    sim.to_send[A].extend(pattern(10_000, 1));
+    assert!(sim.run_until(SEC, |s| s.received[B].len() == 10_000));
+    assert!(sim
+        .log
+        .iter()
+        .filter(|(f, r)| *f == A && r.payload_len > 0)
+        .all(|(_, r)| r.payload_len <= 1448 && r.timestamp.is_some()));
+    assert_eq!(sim.received[B], pattern(10_000, 1));
+}
+
+#[test]
+fn handshake_without_options_falls_back() {
+    let plain = TcpConfig {
+        window_scaling: false,
+        timestamps: false,
+        sack: false,
+        recv_buffer: 60_000,
+        ..TcpConfig::default()
+    };
+    let mut sim = Sim::open(TcpConfig::default(), plain, 2);
+    assert!(sim.run_until(SEC, established));
+    for side in [A, B] {
+        assert!(!sim.c[side].sack_enabled());
+        assert!(!sim.c[side].timestamps_enabled());
+        assert_eq!(sim.c[side].window_shifts(), (0, 0));
+        assert_eq!(sim.c[side].send_mss(), 1460);
+    }
+    // The SYN-ACK offers nothing the SYN's receiver did not enable.
+    let synack = sim.log[1].1;
+    assert_eq!(synack.window_scale, None);
+    assert!(synack.timestamp.is_none() && !synack.sack_permitted);
+    // A's window (256 KiB) is capped at 65535 unscaled.
+    let a_ack = sim
+        .log
+        .iter()
+        .find(|(f, r)| *f == A && !r.flags.contains(TcpFlags::SYN));
+    assert_eq!(a_ack.unwrap().1.window_len, 0xffff);
+}
+
+#[test]
+fn peer_without_mss_option_gets_536_on_ipv4_and_1220_on_ipv6() {
+    let syn = |src: &str| {
+        let a = Connection::connect(TcpConfig::default(), addr(src), addr(src), 1, 0);
+        let mut a = a;
+        let mut s = a.poll_transmit(0, 1460).unwrap().repr;
+        s.max_seg_size = None;
+        s
+    };
+    let s4 = syn("10.0.0.1:1");
+    let c4 = Connection::accept(
+        TcpConfig::default(),
+        addr("10.0.0.2:2"),
+        addr("10.0.0.1:1"),
+        5,
+        &s4,
+        0,
+    );
+    assert_eq!(c4.send_mss(), 536);
+    let s6 = syn("[fe80::1]:1");
+    let c6 = Connection::accept(
+        TcpConfig::default(),
+        addr("[fe80::2]:2"),
+        addr("[fe80::1]:1"),
+        5,
+        &s6,
+        0,
+    );
+    assert_eq!(c6.send_mss(), 1220);
+    // With timestamps, payload per segment is 12 bytes less.
+    let mut c4 = c4;
+    let out = c4.poll_transmit(0, 65536).unwrap();
+    assert_eq!(out.mss, 536 - 12);
+}
+
+#[test]
+fn simultaneous_open_goes_through_syn_received() {
+    let (la, lb) = (addr("10.0.0.1:5000"), addr("10.0.0.2:5000"));
+    let mut a = Connection::connect(TcpConfig::default(), la, lb, 100, 0);
+    let mut b = Connection::connect(TcpConfig::default(), lb, la, 9000, 0);
+    let sa = a.poll_transmit(0, 1460).unwrap();
+    let sb = b.poll_transmit(0, 1460).unwrap();
+    a.on_segment(MS, &sb.repr, &[]);
+    b.on_segment(MS, &sa.repr, &[]);
+    assert_eq!(a.state(), State::SynReceived);
+    assert_eq!(b.state(), State::SynReceived);
+    let mut sim = Sim {
+        c: [a, b],
+        now: MS,
+        delay: MS,
+        rng: ChaCha8Rng::seed_from_u64(3),
+        loss: 0.0,
+        dup: 0.0,
+        reorder: 0.0,
+        queue: Vec::new(),
+        order: 0,
+        max_payload: 1460,
+        log: Vec::new(),
+        drop_if: no_drop,
+        to_send: [VecDeque::new(), VecDeque::new()],
+        received: [Vec::new(), Vec::new()],
+        read: true,
+    };
+    assert!(sim.run_until(SEC, established));
+    assert!(sim.c[A].timestamps_enabled() && sim.c[B].sack_enabled());
+    sim.to_send[A].extend(pattern(5000, 7));
+    sim.to_send[B].extend(pattern(7000, 8));
+    assert!(sim.run_until(2 * SEC, |s| s.received[B].len() == 5000
+        && s.received[A].len() == 7000));
+    assert_eq!(sim.received[A], pattern(7000, 8));
+}
+
+fn transfer(cfg: TcpConfig, seed_default: u64, name: &str, len: usize) {
+    let seed = seed(name, seed_default);
+    let mut sim = Sim::open(cfg, cfg, seed);
+    sim.loss = 0.02;
+    sim.dup = 0.01;
+    sim.reorder = 0.05;
+    assert!(sim.run_until(30 * SEC, established), "handshake");
+    let (da, db) = (pattern(len, 3), pattern(len / 2 + 17, 9));
+    sim.to_send[A].extend(da.iter().copied());
+    sim.to_send[B].extend(db.iter().copied());
+    let ok = sim.run_until(600 * SEC, |s| {
+        s.received[B].len() == da.len() && s.received[A].len() == db.len()
+    });
+    assert!(
+        ok,
+        "stalled at {} ns: B got {} of {}, A got {} of {}; A {:?} B {:?}",
+        sim.now,
+        sim.received[B].len(),
+        da.len(),
+        sim.received[A].len(),
+        db.len(),
+        sim.c[A].stats(),
+        sim.c[B].stats()
+    );
+    assert!(
+        sim.received[B] == da && sim.received[A] == db,
+        "bytes differ"
+    );
+    // Close both ways, then everything ends.
+    sim.c[A].close();
+    sim.c[B].close();
+    assert!(
+        sim.run_until(sim.now + 900 * SEC, |s| s.state(A) == State::Closed
+            && s.state(B) == State::Closed)
+    );
+    for side in [A, B] {
+        assert_eq!(sim.c[side].close_reason(), Some(CloseReason::Normal));
+        assert_eq!(sim.c[side].poll_at(), None, "no timer left armed");
+        assert!(sim.c[side].recv_finished());
+    }
+    let st = sim.c[A].stats();
+    assert!(st.retransmits > 0, "loss was exercised");
+}
+
+#[test]
+fn data_both_ways_byte_exact_over_lossy_pipe_with_sack() {
+    transfer(TcpConfig::default(), 11, "sack", 1 << 20);
+}
+
+#[test]
+fn data_both_ways_byte_exact_over_lossy_pipe_without_sack() {
+    let cfg = TcpConfig {
+        sack: false,
+        ..TcpConfig::default()
+    };
+    transfer(cfg, 12, "nosack", 1 << 20);
+}
+
+#[test]
+fn data_both_ways_byte_exact_without_timestamps_or_scaling() {
+    let cfg = TcpConfig {
+        timestamps: false,
+        window_scaling: false,
+        recv_buffer: 40_000,
+        send_buffer: 30_000,
+        delayed_ack_ns: 0,
+        ..TcpConfig::default()
+    };
+    transfer(cfg, 13, "plain", 300_000);
+}
