@@ -1,0 +1,440 @@
+//! The socket API over two interfaces joined by the wire emulator: TCP
+//! echo over IPv4 and IPv6, UDP, refused connects, the backlog, stale
+//! handles, and malformed or corrupted TCP/UDP dropped and counted.
+
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use stack::iface::{Interface, InterfaceConfig};
+use stack::phy::emulator::{EmulatorPort, LinkConfig, Wire};
+use stack::phy::{Capabilities, Device};
+use stack::socket::{SocketError, SocketHandle, TcpHandle};
+use stack::tcp::{CloseReason, State};
+use std::cell::{Cell, RefCell};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::rc::Rc;
+
+const MAC_A: [u8; 6] = [0x02, 0, 0, 0, 0, 0x0a];
+const MAC_B: [u8; 6] = [0x02, 0, 0, 0, 0, 0x0b];
+const IP_A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+const IP_B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+const IP6_A: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0xa);
+const IP6_B: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0xb);
+const MS: u64 = 1_000_000;
+const SEC: u64 = 1_000_000_000;
+
+fn seed(default: u64) -> u64 {
+    let s = std::env::var("SOCKETS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    println!("seed {s} (override with SOCKETS_SEED)");
+    s
+}
+
+fn config(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr, secret: u128) -> InterfaceConfig {
+    InterfaceConfig {
+        ipv4: Some((v4, 24)),
+        ipv6: Some((v6, 64)),
+        isn_secret: secret,
+        ..InterfaceConfig::new(mac)
+    }
+}
+
+/// Two interfaces on a 1 Gbit/s, 50 µs cable.
+struct Net {
+    wire: Rc<RefCell<Wire>>,
+    now: Rc<Cell<u64>>,
+    a: Interface,
+    b: Interface,
+    da: EmulatorPort,
+    db: EmulatorPort,
+}
+
+impl Net {
+    fn new(caps: Capabilities) -> Self {
+        Self::with(caps, |_| {})
+    }
+
+    fn with(caps: Capabilities, tweak: impl Fn(&mut InterfaceConfig)) -> Self {
+        let wire = Rc::new(RefCell::new(Wire::new(
+            LinkConfig::new(1_000_000_000, 50_000),
+            7,
+        )));
+        let now = Rc::new(Cell::new(0));
+        let da = EmulatorPort::attach(&wire, &now).with_capabilities(caps);
+        let db = EmulatorPort::attach(&wire, &now).with_capabilities(caps);
+        let mut ca = config(MAC_A, IP_A, IP6_A, 0x1111);
+        let mut cb = config(MAC_B, IP_B, IP6_B, 0x2222);
+        tweak(&mut ca);
+        tweak(&mut cb);
+        Net {
+            a: Interface::new(ca),
+            b: Interface::new(cb),
+            wire,
+            now,
+            da,
+            db,
+        }
+    }
+
+    fn t(&self) -> u64 {
+        self.now.get()
+    }
+
+    /// Polls both sides, jumping to each next event, until `done` holds or
+    /// `limit` of simulated time has passed. Returns whether `done` held.
+    fn run(&mut self, limit: u64, mut done: impl FnMut(&mut Self) -> bool) -> bool {
+        let until = self.t() + limit;
+        loop {
+            let now = self.t();
+            self.a.poll(now, &mut self.da);
+            self.b.poll(now, &mut self.db);
+            if done(self) {
+                return true;
+            }
+            let next = [
+                self.wire.borrow().next_event_ns(),
+                self.a.poll_at(),
+                self.b.poll_at(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            match next {
+                Some(t) if t <= until => self.now.set(t.max(now + 1)),
+                _ => {
+                    self.now.set(until);
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// Connects a to b:port and accepts on b; returns (client, server).
+fn establish(n: &mut Net, listener: TcpHandle, dst: SocketAddr) -> (TcpHandle, TcpHandle) {
+    let c = n.a.tcp_connect(n.t(), dst).unwrap();
+    let mut server = None;
+    assert!(
+        n.run(5 * SEC, |n| {
+            if server.is_none() {
+                server = n.b.tcp_accept(listener).unwrap();
+            }
+            server.is_some() && n.a.tcp_state(c).unwrap() == State::Established
+        }),
+        "not established: {:?} {:?}",
+        n.a.stats(),
+        n.b.stats()
+    );
+    (c, server.unwrap())
+}
+
+fn tcp_echo(dst_ip: IpAddr) {
+    let mut n = Net::new(Capabilities::default());
+    let l = n.b.tcp_listen(7, 4).unwrap();
+    let (c, s) = establish(&mut n, l, SocketAddr::new(dst_ip, 7));
+    assert_eq!(n.b.tcp_state(s).unwrap(), State::Established);
+    let peer = n.b.tcp_connection(s).unwrap().remote();
+    let want: IpAddr = if dst_ip.is_ipv4() {
+        IP_A.into()
+    } else {
+        IP6_A.into()
+    };
+    assert_eq!(peer.ip(), want);
+    assert!((49152..=65535).contains(&peer.port()));
+    // The client became writable (an event), the listener acceptable then not.
+    let ev = n.a.take_events();
+    assert!(ev
+        .iter()
+        .any(|e| e.socket == SocketHandle::Tcp(c) && e.readiness.writable));
+
+    let msg: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let mut sent = 0;
+    let mut echoed = Vec::new();
+    let mut server_pending: Vec<u8> = Vec::new();
+    assert!(n.run(20 * SEC, |n| {
+        if sent < msg.len() {
+            sent += n.a.tcp_send(c, &msg[sent..]).unwrap();
+        }
+        // Server echoes with zero-copy peek/consume.
+        let chunk = n.b.tcp_recv_peek(s).unwrap().to_vec();
+        if !chunk.is_empty() {
+            n.b.tcp_recv_consume(s, chunk.len()).unwrap();
+            server_pending.extend_from_slice(&chunk);
+        }
+        if !server_pending.is_empty() {
+            let k = n.b.tcp_send(s, &server_pending).unwrap();
+            server_pending.drain(..k);
+        }
+        let mut buf = [0u8; 4096];
+        loop {
+            let k = n.a.tcp_recv(c, &mut buf).unwrap();
+            if k == 0 {
+                break;
+            }
+            echoed.extend_from_slice(&buf[..k]);
+        }
+        echoed.len() == msg.len()
+    }));
+    assert_eq!(echoed, msg);
+    let ev = n.b.take_events();
+    assert!(ev
+        .iter()
+        .any(|e| e.socket == SocketHandle::Tcp(s) && e.readiness.readable));
+
+    // Graceful close: client first, server sees end of stream, closes too.
+    n.a.tcp_close(c).unwrap();
+    assert!(n.run(5 * SEC, |n| n.b.tcp_recv_finished(s).unwrap()));
+    assert!(n.b.readiness(SocketHandle::Tcp(s)).unwrap().hangup);
+    n.b.tcp_close(s).unwrap();
+    n.b.tcp_release(s).unwrap();
+    assert!(n.run(5 * SEC, |n| n.a.tcp_recv_finished(c).unwrap()));
+    n.a.tcp_release(c).unwrap();
+    assert_eq!(n.a.tcp_state(c), Err(SocketError::NoSuchSocket));
+    // The server side ends in LAST-ACK -> CLOSED, the client in TIME-WAIT
+    // -> CLOSED after 2 MSL: both slots freed, only the listener left.
+    n.run(120 * SEC, |n| {
+        n.a.socket_count() == 0 && n.b.socket_count() == 1
+    });
+    assert_eq!(n.a.socket_count(), 0, "client slot freed after TIME-WAIT");
+    assert_eq!(n.b.socket_count(), 1, "only the listener remains");
+    n.b.tcp_close(l).unwrap();
+    assert_eq!(n.b.socket_count(), 0);
+    n.run(SEC, |_| false);
+    assert_eq!(n.a.poll_at().filter(|&t| t > n.t() + 300 * SEC), None);
+    assert!(
+        n.a.poll_at().is_none() || n.a.poll_at() > Some(n.t()),
+        "no timer armed after close beyond neighbour expiry"
+    );
+    assert_eq!(n.a.total_drops(), 0, "{:?}", n.a.stats());
+    assert_eq!(n.b.total_drops(), 0, "{:?}", n.b.stats());
+}
+
+#[test]
+fn tcp_echo_over_ipv4_with_graceful_close_frees_slots() {
+    tcp_echo(IP_B.into());
+}
+
+#[test]
+fn tcp_echo_over_ipv6_with_graceful_close_frees_slots() {
+    tcp_echo(IP6_B.into());
+}
+
+#[test]
+fn connect_to_a_closed_port_is_refused_by_rst() {
+    let mut n = Net::new(Capabilities::default());
+    let c = n.a.tcp_connect(0, SocketAddr::new(IP_B.into(), 9)).unwrap();
+    assert!(n.run(2 * SEC, |n| n.a.tcp_state(c).unwrap() == State::Closed));
+    assert_eq!(
+        n.a.tcp_connection(c).unwrap().close_reason(),
+        Some(CloseReason::Refused)
+    );
+    assert_eq!(n.b.stats().tcp_rst_sent_no_socket, 1);
+    assert!(n.a.readiness(SocketHandle::Tcp(c)).unwrap().hangup);
+    n.a.tcp_release(c).unwrap();
+    assert_eq!(n.a.socket_count(), 0);
+}
+
+#[test]
+fn syns_beyond_the_backlog_are_dropped_until_accepted() {
+    let mut n = Net::new(Capabilities::default());
+    let l = n.b.tcp_listen(80, 2).unwrap();
+    let dst = SocketAddr::new(IP_B.into(), 80);
+    let cs: Vec<TcpHandle> = (0..3).map(|_| n.a.tcp_connect(0, dst).unwrap()).collect();
+    n.run(500 * MS, |_| false);
+    let est = |n: &Net| {
+        cs.iter()
+            .filter(|&&c| n.a.tcp_state(c).unwrap() == State::Established)
+            .count()
+    };
+    assert_eq!(est(&n), 2);
+    assert!(n.b.stats().tcp_backlog_dropped >= 1);
+    assert!(n.b.readiness(SocketHandle::Tcp(l)).unwrap().acceptable);
+    // Accepting makes room: the third SYN's retransmission gets in.
+    assert!(n.b.tcp_accept(l).unwrap().is_some());
+    assert!(n.run(10 * SEC, |n| est(n) == 3));
+}
+
+#[test]
+fn stale_handles_are_refused_and_ports_in_use_rejected() {
+    let mut n = Net::new(Capabilities::default());
+    let u = n.a.udp_bind(5000).unwrap();
+    assert_eq!(n.a.udp_bind(5000), Err(SocketError::AddressInUse(5000)));
+    n.a.udp_close(u).unwrap();
+    // The slot is reused by the next socket: the old handle must not alias it.
+    let u2 = n.a.udp_bind(5001).unwrap();
+    assert_eq!(n.a.udp_recv_from(u), Err(SocketError::NoSuchSocket));
+    assert!(n.a.udp_recv_from(u2).is_ok());
+    let l = n.a.tcp_listen(80, 1).unwrap();
+    assert_eq!(n.a.tcp_listen(80, 1), Err(SocketError::AddressInUse(80)));
+    n.a.tcp_close(l).unwrap();
+    let l2 = n.a.tcp_listen(80, 1).unwrap();
+    assert_eq!(n.a.tcp_accept(l), Err(SocketError::NoSuchSocket));
+    assert_eq!(n.a.tcp_accept(l2), Ok(None));
+    let small = |c: &mut InterfaceConfig| c.max_sockets = 2;
+    let mut m = Net::with(Capabilities::default(), small);
+    m.a.udp_bind(1).unwrap();
+    m.a.udp_bind(2).unwrap();
+    assert_eq!(m.a.udp_bind(3), Err(SocketError::TooManySockets(2)));
+}
+
+fn udp_round_trip(dst: IpAddr, caps: Capabilities) {
+    let mut n = Net::new(caps);
+    let ua = n.a.udp_bind(0).unwrap();
+    let ub = n.b.udp_bind(53).unwrap();
+    let pa = n.a.udp_port(ua).unwrap();
+    assert!((49152..=65535).contains(&pa));
+    let t = n.t();
+    n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(dst, 53), b"query")
+        .unwrap();
+    let mut got = None;
+    assert!(n.run(SEC, |n| {
+        got = n.b.udp_recv_from(ub).unwrap();
+        got.is_some()
+    }));
+    let (from, data) = got.unwrap();
+    assert_eq!(data, b"query");
+    assert_eq!(from.port(), pa);
+    let t = n.t();
+    n.b.udp_send_to(t, &mut n.db, ub, from, b"answer").unwrap();
+    let mut got = None;
+    assert!(n.run(SEC, |n| {
+        got = n.a.udp_recv_from(ua).unwrap();
+        got.is_some()
+    }));
+    assert_eq!(got.unwrap().1, b"answer");
+    // Too big for one frame: refused, not fragmented.
+    let big = vec![0u8; 1500];
+    let t = n.t();
+    assert_eq!(
+        n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(dst, 53), &big),
+        Err(SocketError::DatagramTooBig(1500))
+    );
+    assert_eq!(n.a.total_drops() + n.b.total_drops(), 0);
+}
+
+#[test]
+fn udp_round_trips_over_ipv4_and_ipv6_software_and_offloaded_checksums() {
+    let off = Capabilities {
+        tx_checksum: true,
+        rx_checksum: true,
+        ..Capabilities::default()
+    };
+    for caps in [Capabilities::default(), off] {
+        udp_round_trip(IP_B.into(), caps);
+        udp_round_trip(IP6_B.into(), caps);
+    }
+}
+
+#[test]
+fn udp_queue_is_bounded_and_unbound_ports_counted() {
+    let mut n = Net::with(Capabilities::default(), |c| c.udp_queue_len = 3);
+    let ua = n.a.udp_bind(1000).unwrap();
+    let _ub = n.b.udp_bind(2000).unwrap();
+    for i in 0..5u8 {
+        let t = n.t();
+        n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(IP_B.into(), 2000), &[i])
+            .unwrap();
+        n.run(MS, |_| false);
+    }
+    let t = n.t();
+    n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(IP_B.into(), 2001), b"x")
+        .unwrap();
+    n.run(10 * MS, |_| false);
+    assert_eq!(n.b.stats().udp_queue_overflow, 2);
+    assert_eq!(n.b.stats().udp_no_socket, 1);
+}
+
+/// A valid frame a -> b of `proto` (TCP SYN or UDP) captured off the wire.
+fn captured_frames(n: &mut Net) -> Vec<Vec<u8>> {
+    n.da.record_tx(true);
+    let l = n.b.tcp_listen(80, 8).unwrap();
+    let (c, s) = establish(n, l, SocketAddr::new(IP_B.into(), 80));
+    n.a.tcp_send(c, b"hello over tcp").unwrap();
+    let ua = n.a.udp_bind(999).unwrap();
+    n.b.udp_bind(998).unwrap();
+    let t = n.t();
+    n.a.udp_send_to(
+        t,
+        &mut n.da,
+        ua,
+        SocketAddr::new(IP_B.into(), 998),
+        b"hello over udp",
+    )
+    .unwrap();
+    let t = n.t();
+    n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(IP6_B.into(), 998), b"v6")
+        .unwrap();
+    n.run(100 * MS, |_| false);
+    let _ = s;
+    n.da.take_tx_log().into_iter().map(|(f, _)| f).collect()
+}
+
+#[test]
+fn random_and_corrupted_tcp_udp_frames_are_dropped_and_counted_never_panic() {
+    let seed = seed(0x50c);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut n = Net::new(Capabilities::default());
+    let frames = captured_frames(&mut n);
+    let ipv4_tcp_udp: Vec<&Vec<u8>> = frames
+        .iter()
+        .filter(|f| f.len() > 34 && (f[23] == 6 || f[23] == 17 || f[20] == 6 || f[20] == 17))
+        .collect();
+    assert!(ipv4_tcp_udp.len() >= 3);
+    // Direct injection into b through a device of its own.
+    struct Inject(Vec<(Vec<u8>, stack::phy::RxMeta)>);
+    impl Device for Inject {
+        fn capabilities(&self) -> Capabilities {
+            Capabilities {
+                max_frame: 1514,
+                ..Capabilities::default()
+            }
+        }
+        fn transmit(
+            &mut self,
+            _: &[u8],
+            _: &stack::phy::TxMeta,
+        ) -> Result<(), stack::phy::DeviceError> {
+            Ok(())
+        }
+        fn receive(&mut self) -> Option<(Vec<u8>, stack::phy::RxMeta)> {
+            self.0.pop()
+        }
+    }
+    let before = *n.b.stats();
+    let mut dev = Inject(Vec::new());
+    for i in 0..20_000 {
+        let base = ipv4_tcp_udp[i % ipv4_tcp_udp.len()];
+        let mut f = base.clone();
+        // Corrupt bytes past the Ethernet header (L3 and L4).
+        for _ in 0..rng.gen_range(1..4) {
+            let at = rng.gen_range(14..f.len());
+            f[at] = rng.gen();
+        }
+        if i % 7 == 0 {
+            let cut = rng.gen_range(14..f.len());
+            f.truncate(cut);
+        }
+        if i % 11 == 0 {
+            let mut tail = vec![0u8; rng.gen_range(0..64)];
+            rng.fill_bytes(&mut tail);
+            f.extend_from_slice(&tail);
+        }
+        dev.0.push((f, stack::phy::RxMeta::default()));
+        let t = n.t();
+        n.b.poll(t, &mut dev);
+    }
+    let s = n.b.stats();
+    let bad = (s.tcp_bad_checksum - before.tcp_bad_checksum)
+        + (s.udp_bad_checksum - before.udp_bad_checksum)
+        + (s.ipv4_bad_checksum - before.ipv4_bad_checksum);
+    let malformed = (s.tcp_malformed - before.tcp_malformed)
+        + (s.udp_malformed - before.udp_malformed)
+        + (s.ipv4_malformed - before.ipv4_malformed);
+    println!("bad checksums {bad}, malformed {malformed}, stats {s:?}");
+    assert!(bad > 1000, "corruption is caught by checksums");
+    assert!(malformed > 100);
+    assert!(n.b.total_drops() > before.rx_frames);
+    // The socket table did not grow from garbage.
+    assert!(n.b.socket_count() <= 8 + 2);
+}
