@@ -157,7 +157,7 @@ struct Net {
 /// Every counter that a dropped TCP segment with a bad checksum may land
 /// in. The interface counts it in `Stats`.
 fn tcp_checksum_counter(s: &Stats) -> u64 {
-    s.ipv4_bad_checksum * 0 // PLACEHOLDER until the field lands
+    s.tcp_bad_checksum
 }
 
 impl Net {
@@ -170,6 +170,9 @@ impl Net {
             cfg.ipv4 = Some((V4[i], 24));
             cfg.ipv6 = Some((V6[i], 64));
             cfg.tcp.sack = sack;
+            // The RFC 6528 secret, derived from the seed: same seed, same
+            // initial sequence numbers, same run.
+            cfg.isn_secret = u128::from(seed) << 64 | (0x5ec0_0000 + i as u128);
             let dev = if offloads {
                 // Host 0's device does every offload, host 1's none: the
                 // stack's TSO/LRO paths and its software GSO/GRO meet.
@@ -251,13 +254,17 @@ impl Net {
                 *self.tally.by_damage.entry(damage).or_insert(0) += 1;
                 if damage.must_drop() {
                     assert_eq!(
-                        dropped, 1,
+                        dropped,
+                        1,
                         "{}: a corrupted frame ({damage:?}) was not dropped and counted \
-                         exactly once (seed {:#x}); stats before {before:?} after {after:?}",
-                        self.name, self.seed
+                         exactly once (seed {:#x}); counters that moved: {}",
+                        self.name,
+                        self.seed,
+                        stats_delta(&before, &after)
                     );
                     self.tally.dropped_and_counted += 1;
                 }
+                let changed = stats_delta(&before, &after);
                 let tcp = tcp_checksum_counter(&after) - tcp_checksum_counter(&before);
                 let v4 = after.ipv4_bad_checksum - before.ipv4_bad_checksum;
                 self.tally.tcp_checksum_drops += tcp;
@@ -266,13 +273,13 @@ impl Net {
                     Damage::TcpChecksum => assert_eq!(
                         tcp, 1,
                         "{}: a segment whose only fault is its TCP checksum was not counted \
-                         as a TCP checksum drop (seed {:#x})",
+                         as a TCP checksum drop (seed {:#x}); counters that moved: {changed}",
                         self.name, self.seed
                     ),
                     Damage::Ipv4HeaderChecksum => assert_eq!(
                         v4, 1,
                         "{}: a packet whose only fault is its IPv4 header checksum was not \
-                         counted as such (seed {:#x})",
+                         counted as such (seed {:#x}); counters that moved: {changed}",
                         self.name, self.seed
                     ),
                     _ => {}
@@ -352,6 +359,31 @@ impl Net {
             }
         }
     }
+}
+
+/// The counters that differ between two snapshots, as `name: +n`.
+fn stats_delta(before: &Stats, after: &Stats) -> String {
+    let fields = |s: &Stats| -> Vec<(String, u64)> {
+        let text = format!("{s:?}");
+        let inner = text
+            .trim_start_matches("Stats {")
+            .trim_end_matches('}')
+            .to_string();
+        inner
+            .split(',')
+            .filter_map(|kv| {
+                let (k, v) = kv.split_once(':')?;
+                Some((k.trim().to_string(), v.trim().parse().ok()?))
+            })
+            .collect()
+    };
+    fields(before)
+        .into_iter()
+        .zip(fields(after))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((k, a), (_, b))| format!("{k}: +{}", b.wrapping_sub(a)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn link_local(i: usize) -> Ipv6Addr {

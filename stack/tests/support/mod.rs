@@ -506,6 +506,10 @@ pub enum Damage {
     /// fails (the flip hit the TCP header or payload, or a pseudo-header
     /// address).
     TcpChecksum,
+    /// The TCP header itself is malformed (data offset, an option's
+    /// length, a zero port) and the checksum fails too: either counter may
+    /// take it.
+    TcpStructure,
     /// As `TcpChecksum`, for ICMP/ICMPv6 (echo, neighbour discovery).
     IcmpChecksum,
 }
@@ -598,10 +602,59 @@ fn upper_damage(pair: &IpPair, proto: u8, body: &[u8]) -> Damage {
     if pair.upper_layer_sum(proto, body) == 0xffff {
         Damage::Harmless
     } else if proto == ip_protocol::TCP {
-        Damage::TcpChecksum
+        if tcp_header_well_formed(body) {
+            Damage::TcpChecksum
+        } else {
+            Damage::TcpStructure
+        }
     } else {
         Damage::IcmpChecksum
     }
+}
+
+/// RFC 9293 §3.1 and the option sizes of RFC 9293 §3.2, RFC 7323, RFC 2018:
+/// a data offset from 5 words to the segment's end, options that walk to
+/// the end of their area with legal lengths, non-zero ports.
+fn tcp_header_well_formed(seg: &[u8]) -> bool {
+    if seg.len() < 20 {
+        return false;
+    }
+    let hl = usize::from(seg[12] >> 4) * 4;
+    if hl < 20 || hl > seg.len() {
+        return false;
+    }
+    if seg[0..2] == [0, 0] || seg[2..4] == [0, 0] {
+        return false;
+    }
+    let mut opts = &seg[20..hl];
+    while let Some(&kind) = opts.first() {
+        match kind {
+            0 => return true,
+            1 => opts = &opts[1..],
+            _ => {
+                let Some(&len) = opts.get(1) else {
+                    return false;
+                };
+                let len = usize::from(len);
+                if len < 2 || len > opts.len() {
+                    return false;
+                }
+                let size_ok = match kind {
+                    2 => len == 4,
+                    3 => len == 3,
+                    4 => len == 2,
+                    5 => len >= 10 && (len - 2) % 8 == 0 && len <= 34,
+                    8 => len == 10,
+                    _ => true,
+                };
+                if !size_ok {
+                    return false;
+                }
+                opts = &opts[len..];
+            }
+        }
+    }
+    true
 }
 
 /// Addresses of one end, for forging frames.
