@@ -236,18 +236,16 @@ impl Interface {
     pub(super) fn tcp_flush(&mut self, now: u64, device: &mut dyn Device) {
         self.tx_pending = false;
         for i in self.sockets.tcp_indices() {
-            loop {
-                let Some(t) = self.sockets.tcp(i) else {
-                    break;
-                };
-                let (local, remote) = (t.conn.local(), t.conn.remote());
-                let max = self.max_payload(&*device, remote.is_ipv6());
-                let Some(t) = self.sockets.tcp_mut(i) else {
-                    break;
-                };
-                let Some(out) = t.conn.poll_transmit(now, max) else {
-                    break;
-                };
+            let Some(t) = self.sockets.tcp(i) else {
+                continue;
+            };
+            let (local, remote) = (t.conn.local(), t.conn.remote());
+            let max = self.max_payload(&*device, remote.is_ipv6());
+            while let Some(out) = self
+                .sockets
+                .tcp_mut(i)
+                .and_then(|t| t.conn.poll_transmit(now, max))
+            {
                 self.tcp_output(now, device, local, remote, &out);
             }
             self.tcp_maintain(i);
