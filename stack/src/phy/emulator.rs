@@ -727,7 +727,12 @@ impl super::Device for EmulatorPort {
             if start > frame.len() || at + 2 > frame.len() {
                 return self.refuse(DeviceError::Io("csum_start/offset beyond the frame".into()));
             }
-            let sum = !crate::checksum::data(&frame[start..]);
+            let mut sum = !crate::checksum::data(&frame[start..]);
+            // UDP (checksum at offset 6) sends a computed 0 as 0xffff,
+            // 0 meaning "no checksum" (RFC 768); TCP keeps 0.
+            if sum == 0 && meta.csum_offset == 6 {
+                sum = 0xffff;
+            }
             frame[at..at + 2].copy_from_slice(&sum.to_be_bytes());
             self.stats.tx_csum_completed += 1;
         }
