@@ -243,6 +243,8 @@ pub struct Observed {
     pub window: u16,
     pub tsval: Option<u32>,
     pub tsecr: Option<u32>,
+    /// The segment carries a SACK option (blocks).
+    pub sack: bool,
 }
 
 /// One port of an emulated [`Wire`] as a stack's device, on a simulated
@@ -266,6 +268,8 @@ pub struct WirePort {
     pub rx_frames: u64,
     pub tx_rst: u64,
     pub rx_rst: u64,
+    /// Segments sent with a SACK option.
+    pub tx_sack: u64,
     pub corrupted_seen: u64,
     pub last_tcp_tx: Option<Observed>,
 }
@@ -292,6 +296,7 @@ impl WirePort {
             rx_frames: 0,
             tx_rst: 0,
             rx_rst: 0,
+            tx_sack: 0,
             corrupted_seen: 0,
             last_tcp_tx: None,
         }
@@ -337,6 +342,9 @@ impl Device for WirePort {
         if let Some(t) = inspect(&frame) {
             if t.flags & RST != 0 {
                 self.tx_rst += 1;
+            }
+            if t.observed.sack {
+                self.tx_sack += 1;
             }
             self.last_tcp_tx = Some(t.observed);
         }
@@ -444,7 +452,7 @@ pub fn inspect(f: &[u8]) -> Option<TcpSeen> {
     if hl < 20 || hl > seg.len() {
         return None;
     }
-    let (mut tsval, mut tsecr) = (None, None);
+    let (mut tsval, mut tsecr, mut sack) = (None, None, false);
     let mut opts = &seg[20..hl];
     while let Some(&kind) = opts.first() {
         match kind {
@@ -455,6 +463,7 @@ pub fn inspect(f: &[u8]) -> Option<TcpSeen> {
                 if len < 2 || len > opts.len() {
                     break;
                 }
+                sack |= kind == 5;
                 if kind == 8 && len == 10 {
                     tsval = Some(u32::from_be_bytes(opts[2..6].try_into().unwrap()));
                     tsecr = Some(u32::from_be_bytes(opts[6..10].try_into().unwrap()));
@@ -478,6 +487,7 @@ pub fn inspect(f: &[u8]) -> Option<TcpSeen> {
             window: u16::from_be_bytes([seg[14], seg[15]]),
             tsval,
             tsecr,
+            sack,
         },
     })
 }
@@ -732,8 +742,7 @@ pub fn forge_tcp(
 /// with zeros to a multiple of 4; a data offset of `data_offset_words`
 /// overrides the true length when forging a lying header).
 pub fn tcp_header(
-    src_port: u16,
-    dst_port: u16,
+    (src_port, dst_port): (u16, u16),
     seq: u32,
     ack: u32,
     flags: u8,
@@ -749,7 +758,7 @@ pub fn tcp_header(
     h[13] = flags;
     h[14..16].copy_from_slice(&window.to_be_bytes());
     h.extend_from_slice(options);
-    while h.len() % 4 != 0 {
+    while !h.len().is_multiple_of(4) {
         h.push(0);
     }
     let words = data_offset_words.unwrap_or((h.len() / 4) as u8);
