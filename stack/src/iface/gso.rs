@@ -172,6 +172,15 @@ pub fn fix_ipv4_checksum(frame: &mut [u8], o: &TcpOffsets) {
     frame[at..at + 2].copy_from_slice(&sum.to_be_bytes());
 }
 
+/// `!sum`, with 0 written as 0xffff (as the NIC and Linux do; the same
+/// number in one's complement).
+pub fn complement(sum: u16) -> u16 {
+    match !sum {
+        0 => 0xffff,
+        c => c,
+    }
+}
+
 /// Fills the TCP checksum of a single frame in software from its
 /// addresses.
 pub fn fill_tcp_checksum(frame: &mut [u8], o: &TcpOffsets, end: usize) {
@@ -182,7 +191,7 @@ pub fn fill_tcp_checksum(frame: &mut [u8], o: &TcpOffsets, end: usize) {
         pseudo_sum(frame, o, Some(len)),
         checksum::data(&frame[o.l4..end]),
     ]);
-    frame[at..at + 2].copy_from_slice(&(!sum).to_be_bytes());
+    frame[at..at + 2].copy_from_slice(&complement(sum).to_be_bytes());
 }
 
 /// Splits a super-frame into segments of at most `meta.gso_size` payload
@@ -247,7 +256,7 @@ pub fn segment(
                 seg[field_at..field_at + 2].copy_from_slice(&[0, 0]);
                 let len = u16::try_from(tcp_len).unwrap_or(u16::MAX);
                 let sum = checksum::combine(&[field, len, checksum::data(&seg[o.l4..])]);
-                seg[field_at..field_at + 2].copy_from_slice(&(!sum).to_be_bytes());
+                seg[field_at..field_at + 2].copy_from_slice(&complement(sum).to_be_bytes());
             }
         }
         out.push((seg, seg_meta));
@@ -354,7 +363,7 @@ mod tests {
             assert_eq!(m.flags, F_NEEDS_CSUM);
             let start = usize::from(m.csum_start);
             let at = start + usize::from(m.csum_offset);
-            let sum = !checksum::data(&s[start..]);
+            let sum = complement(checksum::data(&s[start..]));
             s[at..at + 2].copy_from_slice(&sum.to_be_bytes());
             assert!(segs.iter().any(|(g, _)| *g == s));
         }

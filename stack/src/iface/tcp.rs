@@ -430,7 +430,7 @@ impl Interface {
             self.stats.tx_csum_software += 1;
             frame[at..at + 2].copy_from_slice(&[0, 0]);
             let sum = checksum::combine(&[pseudo, checksum::data(&frame[l4..])]);
-            frame[at..at + 2].copy_from_slice(&(!sum).to_be_bytes());
+            frame[at..at + 2].copy_from_slice(&gso::complement(sum).to_be_bytes());
             TxMeta::default()
         }
     }

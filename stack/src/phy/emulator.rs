@@ -728,9 +728,10 @@ impl super::Device for EmulatorPort {
                 return self.refuse(DeviceError::Io("csum_start/offset beyond the frame".into()));
             }
             let mut sum = !crate::checksum::data(&frame[start..]);
-            // UDP (checksum at offset 6) sends a computed 0 as 0xffff,
-            // 0 meaning "no checksum" (RFC 768); TCP keeps 0.
-            if sum == 0 && meta.csum_offset == 6 {
+            // A result of 0 is written as 0xffff, as the NIC does
+            // (docs/offloads.md): the same number in one's complement, and
+            // 0 would mean "no checksum" to UDP.
+            if sum == 0 {
                 sum = 0xffff;
             }
             frame[at..at + 2].copy_from_slice(&sum.to_be_bytes());
