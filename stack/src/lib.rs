@@ -5,11 +5,35 @@
 //!
 //! - [`checksum`]: the Internet checksum, the software fallback's hot path.
 //! - [`wire`]: zero-copy views over packet bytes and their parsed `Repr`s.
-//! - [`tcp`]: TCP, part by part (sequence arithmetic, RTO, congestion control so far).
+//! - [`tcp`]: TCP: sequence arithmetic, RTO, NewReno, buffers, SACK
+//!   scoreboard, and the pure per-connection state machine.
 //! - [`phy`]: the device trait with offload capabilities and per-packet
-//!   metadata (`virtio_net_hdr` semantics), and the wire emulator.
+//!   metadata (`virtio_net_hdr` semantics), the wire emulator and
+//!   [`phy::emulator::EmulatorPort`], a device on it that emulates checksum,
+//!   TSO and LRO offloads in software; the TAP device.
 //! - [`iface`]: an Ethernet interface: ARP and NDP neighbour caches, ICMP
-//!   and ICMPv6 echo, checksum offload decisions.
+//!   and ICMPv6 echo, the socket table and TCP/UDP, checksum offload use,
+//!   TSO super-frames or software GSO ([`iface::gso`]), software GRO
+//!   ([`iface::gro`]).
+//! - [`socket`]: what an application holds: handles, readiness, events.
+//!
+//! The application API is on [`iface::Interface`]: `tcp_listen`,
+//! `tcp_accept`, `tcp_connect`, `tcp_send`, `tcp_recv` (or zero-copy
+//! `tcp_recv_peek`/`tcp_recv_consume`), `tcp_close`/`tcp_release`,
+//! `udp_bind`/`udp_send_to`/`udp_recv_from`, `readiness`/`take_events`;
+//! then `poll(now, device)` moves the frames and `poll_at()` says when to
+//! call it again:
+//!
+//! ```ignore
+//! let l = server.tcp_listen(7, 16)?;
+//! let c = client.tcp_connect(now, "10.0.0.2:7".parse()?)?;
+//! loop {
+//!     client.poll(now, &mut dev_a);
+//!     server.poll(now, &mut dev_b);
+//!     if let Some(s) = server.tcp_accept(l)? { /* ... */ }
+//!     now = next_deadline(client.poll_at(), server.poll_at(), wire);
+//! }
+//! ```
 
 pub mod checksum;
 pub mod iface;

@@ -397,7 +397,7 @@ fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
 /// Counters of an [`EmulatorPort`]: what the emulated device did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EmulatorPortStats {
-    /// Frames handed to [`Device::transmit`] (super-frames count once).
+    /// Frames handed to [`transmit`](super::Device::transmit) (super-frames count once).
     pub tx_calls: u64,
     /// Frames put on the wire.
     pub tx_frames: u64,
