@@ -9,6 +9,8 @@ use crate::wire::{TcpFlags, TcpRepr};
 
 /// PAWS is not applied once TS.Recent is older than 24 days (RFC 7323 §5.5).
 const PAWS_IDLE_NS: u64 = 24 * 24 * 3600 * SEC;
+/// Duplicate ACKs owed for out-of-order segments, at most.
+const MAX_ACKS_OWED: u8 = 16;
 
 impl Connection {
     pub(super) fn input(&mut self, now: u64, seg: &TcpRepr, payload: &[u8]) {
@@ -277,26 +279,22 @@ impl Connection {
         } else {
             0
         };
-        let _ = sacked_new;
+        // A duplicate ACK: RFC 5681 §2 (no data, same window), or with
+        // SACK the RFC 6675 §2 definition (new SACK information, even on a
+        // segment carrying data).
+        let dup_5681 = pure && wnd == self.snd_wnd;
+        let dup_6675 = self.sack_ok && sacked_new > 0;
         if ack.gt(self.snd_una) {
             self.on_new_ack(now, ack, seg);
         } else if ack == self.snd_una
             && outstanding
-            && pure
-            && wnd == self.snd_wnd
+            && (dup_5681 || dup_6675)
             && self.data_in_flight()
         {
-            // RFC 5681 §2 duplicate ACK.
             self.stats.dup_acks_in += 1;
-            let flight = self.snd_max.offset_from(self.snd_una) as u32;
-            let action = self.cc.on_dupack(flight, self.snd_max.0, self.snd_una.0);
-            if action.retransmit() {
-                self.stats.fast_retransmits += 1;
-                self.rtx_one = true;
-                self.rtx_hi = self.snd_una;
-                self.rtx_out = 0;
-            }
+            self.dupack();
         }
+        self.sack_loss_detect();
         // Window update (RFC 9293 §3.10.7.4, SND.WL1/SND.WL2 rule).
         if self.snd_una.le(ack)
             && (self.snd_wl1.lt(seq) || (self.snd_wl1 == seq && self.snd_wl2.le(ack)))
@@ -325,10 +323,41 @@ impl Connection {
         true
     }
 
+    /// Reports one duplicate ACK to NewReno; fast retransmit if it says so.
+    fn dupack(&mut self) {
+        let flight = self.snd_max.offset_from(self.snd_una) as u32;
+        let action = self.cc.on_dupack(flight, self.snd_max.0, self.snd_una.0);
+        if action.retransmit() {
+            self.stats.fast_retransmits += 1;
+            self.rtx_one = true;
+            self.rtx_hi = self.snd_una;
+            self.rtx_out = 0;
+        }
+    }
+
+    /// RFC 6675 §4 IsLost(SND.UNA): more than (DupThresh - 1) · SMSS bytes
+    /// SACKed above it means it is lost, however few duplicate ACKs arrived
+    /// (a receiver or a GRO path may have coalesced them).
+    fn sack_loss_detect(&mut self) {
+        if !self.sack_ok || self.cc.in_recovery() || !self.data_in_flight() {
+            return;
+        }
+        let mss = u32::from(self.eff_mss());
+        if self.scoreboard.sacked_bytes() <= 2 * mss || self.scoreboard.is_sacked(self.snd_una) {
+            return;
+        }
+        for _ in 0..3 {
+            self.dupack();
+            if self.cc.in_recovery() || self.cc.dupacks >= 3 {
+                return;
+            }
+        }
+    }
+
     /// Whether data (not only a SYN or FIN) is outstanding.
     fn data_in_flight(&self) -> bool {
         let end = self.data_end();
-        self.snd_una.lt(end) && self.snd_una.lt(self.snd_max)
+        self.snd_una.lt(end) && self.snd_una.lt(self.snd_nxt)
     }
 
     /// SND.UNA < SEG.ACK <= SND.MAX: new data acknowledged.
@@ -385,6 +414,13 @@ impl Connection {
     }
 
     pub(super) fn ts_rtt_sample(&mut self, now: u64, tsecr: u32) {
+        // Karn's rule for timestamps: an echo of a TSval from before the
+        // last RTO may belong to the original transmission of data the
+        // peer got long ago (its ACK of a duplicate echoes an old TS.Recent,
+        // RFC 7323 §4.3), which would inflate the RTT by the whole timeout.
+        if (tsecr.wrapping_sub(self.ts_rto_floor) as i32) < 0 {
+            return;
+        }
         let rtt_ms = self.ts_now(now).wrapping_sub(tsecr);
         // Ignore echoes from the future or from a wrapped clock.
         if rtt_ms < (1 << 30) {
@@ -432,6 +468,13 @@ impl Connection {
                     self.stats.ooo_held += 1;
                 }
                 self.rcv_nxt += ins.advanced;
+                if ins.advanced > 0 {
+                    self.acks_owed = 0;
+                } else if off > 0 {
+                    // One duplicate ACK per out-of-order segment, even when
+                    // several arrive before the next poll (bounded).
+                    self.acks_owed = (self.acks_owed + 1).min(MAX_ACKS_OWED);
+                }
                 if off > 0 || had_ooo || ins.beyond_window > 0 || ins.dropped_ooo {
                     // Out of order, filling a hole, or cut: ACK now
                     // (RFC 5681 §4.2).

@@ -218,6 +218,8 @@ pub struct Connection {
     pub(crate) ts_recent: u32,
     pub(crate) ts_recent_age: u64,
     pub(crate) last_ack_sent: SeqNumber,
+    /// Our TSval at the last RTO: echoes older than this give no RTT sample.
+    pub(crate) ts_rto_floor: u32,
 
     // Buffers and estimators.
     pub(crate) sndbuf: SendBuffer,
@@ -240,6 +242,8 @@ pub struct Connection {
     // Pending output.
     pub(crate) pending_rst: Option<PendingRst>,
     pub(crate) ack_now: bool,
+    /// Pure ACKs still owed, one per out-of-order segment received.
+    pub(crate) acks_owed: u8,
     /// In-order bytes received since the last ACK we sent.
     pub(crate) unacked_bytes: usize,
     pub(crate) persist_fired: bool,
@@ -279,7 +283,7 @@ impl Connection {
         let rto = RtoEstimator::new(config.rto).unwrap_or_default();
         let send_mss = config.mss.max(MIN_PEER_MSS);
         let recv_buffer = config.recv_buffer.clamp(1, 1 << 30);
-        Connection {
+        let mut c = Connection {
             config,
             local,
             remote,
@@ -313,6 +317,7 @@ impl Connection {
             ts_recent: 0,
             ts_recent_age: now,
             last_ack_sent: SeqNumber(0),
+            ts_rto_floor: 0,
             sndbuf: SendBuffer::new(config.send_buffer.max(1)),
             rcvbuf: RecvBuffer::new(recv_buffer, config.max_ooo_ranges),
             scoreboard: Scoreboard::new(config.max_ooo_ranges.max(4)),
@@ -325,6 +330,7 @@ impl Connection {
             retries: 0,
             pending_rst: None,
             ack_now: false,
+            acks_owed: 0,
             unacked_bytes: 0,
             persist_fired: false,
             keepalive_fired: false,
@@ -342,7 +348,9 @@ impl Connection {
             nagle: config.nagle,
             keepalive: config.keepalive,
             active_open: false,
-        }
+        };
+        c.ts_rto_floor = c.ts_now(now);
+        c
     }
 
     /// Our window shift: the smallest that lets `recv_buffer` fit in the

@@ -298,6 +298,7 @@ impl Connection {
         }
         self.retries += 1;
         self.stats.rto_expiries += 1;
+        self.ts_rto_floor = self.ts_now(self.now);
         self.rto.on_timeout();
         self.rtt.on_retransmit();
         if syn_state {
@@ -596,6 +597,10 @@ impl Connection {
             Plan::Ack => {
                 let seq = self.ack_seq();
                 let repr = self.header(now, seq, ack_flag);
+                self.acks_owed = self.acks_owed.saturating_sub(1);
+                if self.acks_owed > 0 {
+                    self.ack_now = true;
+                }
                 self.finish(repr, Vec::new())
             }
         };

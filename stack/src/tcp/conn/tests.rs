@@ -363,6 +363,13 @@ fn transfer(cfg: TcpConfig, seed_default: u64, name: &str, len: usize) {
         sim.received[B] == da && sim.received[A] == db,
         "bytes differ"
     );
+    println!(
+        "DBG {name}: done at {} ms, {} segments; A {:?}; B {:?}",
+        sim.now / MS,
+        sim.log.len(),
+        sim.c[A].stats(),
+        sim.c[B].stats()
+    );
     // Close both ways, then everything ends.
     sim.c[A].close();
     sim.c[B].close();
