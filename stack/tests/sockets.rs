@@ -437,3 +437,68 @@ fn random_and_corrupted_tcp_udp_frames_are_dropped_and_counted_never_panic() {
     // The socket table did not grow from garbage.
     assert!(n.b.socket_count() <= 8 + 2);
 }
+
+#[test]
+fn events_are_edge_triggered_once_per_change() {
+    let mut n = Net::new(Capabilities::default());
+    let l = n.b.tcp_listen(7, 4).unwrap();
+    let c = n.a.tcp_connect(0, SocketAddr::new(IP_B.into(), 7)).unwrap();
+    n.run(SEC, |n| {
+        n.b.readiness(SocketHandle::Tcp(l)).unwrap().acceptable
+    });
+    let ev = n.b.take_events();
+    assert_eq!(
+        ev.iter()
+            .filter(|e| e.socket == SocketHandle::Tcp(l) && e.readiness.acceptable)
+            .count(),
+        1
+    );
+    // Nothing changed: no new events, however often one asks.
+    n.run(10_000_000, |_| false);
+    assert!(n.b.take_events().is_empty());
+    let s = n.b.tcp_accept(l).unwrap().unwrap();
+    let ev = n.b.take_events();
+    assert!(ev
+        .iter()
+        .any(|e| e.socket == SocketHandle::Tcp(l) && !e.readiness.acceptable));
+    assert!(ev
+        .iter()
+        .any(|e| e.socket == SocketHandle::Tcp(s) && e.readiness.writable));
+    n.a.tcp_send(c, b"ping").unwrap();
+    n.run(SEC, |n| {
+        n.b.readiness(SocketHandle::Tcp(s)).unwrap().readable
+    });
+    let ev = n.b.take_events();
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert!(ev[0].readiness.readable && ev[0].readiness.writable);
+}
+
+#[test]
+fn closing_a_listener_resets_its_unaccepted_connections() {
+    let mut n = Net::new(Capabilities::default());
+    let l = n.b.tcp_listen(7, 4).unwrap();
+    let c = n.a.tcp_connect(0, SocketAddr::new(IP_B.into(), 7)).unwrap();
+    assert!(n.run(SEC, |n| n
+        .b
+        .readiness(SocketHandle::Tcp(l))
+        .unwrap()
+        .acceptable));
+    assert_eq!(n.b.socket_count(), 2);
+    n.b.tcp_close(l).unwrap();
+    assert!(n.run(SEC, |n| n.a.tcp_state(c).unwrap() == State::Closed));
+    assert_eq!(
+        n.a.tcp_connection(c).unwrap().close_reason(),
+        Some(CloseReason::Reset)
+    );
+    n.run(SEC, |_| false);
+    assert_eq!(n.b.socket_count(), 0, "aborted children freed");
+    // The port is free again; a new connect is refused by RST.
+    let c2 =
+        n.a.tcp_connect(n.t(), SocketAddr::new(IP_B.into(), 7))
+            .unwrap();
+    assert!(n.run(SEC, |n| n.a.tcp_state(c2).unwrap() == State::Closed));
+    assert_eq!(
+        n.a.tcp_connection(c2).unwrap().close_reason(),
+        Some(CloseReason::Refused)
+    );
+}

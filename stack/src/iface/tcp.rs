@@ -435,3 +435,38 @@ impl Interface {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iface::InterfaceConfig;
+
+    #[test]
+    fn siphash24_matches_the_reference_vectors() {
+        // Aumasson & Bernstein, SipHash paper appendix / reference
+        // vectors: key 00..0f, messages 00, 00 01, ...
+        let k0 = u64::from_le_bytes([0, 1, 2, 3, 4, 5, 6, 7]);
+        let k1 = u64::from_le_bytes([8, 9, 10, 11, 12, 13, 14, 15]);
+        assert_eq!(siphash24(k0, k1, &[]), 0x726f_db47_dd0e_0e31);
+        let m: Vec<u8> = (0..15).collect();
+        assert_eq!(siphash24(k0, k1, &m), 0xa129_ca61_49be_45e5);
+    }
+
+    #[test]
+    fn isn_depends_on_secret_tuple_and_advances_every_4us() {
+        let cfg = |s| InterfaceConfig {
+            isn_secret: s,
+            ..InterfaceConfig::new([2, 0, 0, 0, 0, 1])
+        };
+        let a = Interface::new(cfg(1));
+        let b = Interface::new(cfg(2));
+        let l: SocketAddr = "10.0.0.1:50000".parse().unwrap();
+        let r: SocketAddr = "10.0.0.2:80".parse().unwrap();
+        let r2: SocketAddr = "10.0.0.2:81".parse().unwrap();
+        assert_eq!(a.isn(0, l, r), a.isn(0, l, r));
+        assert_ne!(a.isn(0, l, r), b.isn(0, l, r));
+        assert_ne!(a.isn(0, l, r), a.isn(0, l, r2));
+        assert_eq!(a.isn(4000, l, r), a.isn(0, l, r).wrapping_add(1));
+        assert_eq!(a.isn(4_000_000, l, r), a.isn(0, l, r).wrapping_add(1000));
+    }
+}
