@@ -112,10 +112,18 @@ impl Interface {
     ) {
         self.stats.tcp_segs_in += 1;
         if let Some(&i) = self.sockets.conns.get(&(local, remote)) {
-            if let Some(t) = self.sockets.tcp_mut(i) {
-                t.conn.on_segment(now, seg, payload);
-                self.tx_pending = true;
-                return;
+            match self.sockets.tcp_mut(i) {
+                // A CLOSED connection the application still holds no
+                // longer owns its 4-tuple: the segment is for no socket.
+                Some(t) if t.conn.state() == State::Closed => {
+                    self.sockets.conns.remove(&(local, remote));
+                }
+                Some(t) => {
+                    t.conn.on_segment(now, seg, payload);
+                    self.tx_pending = true;
+                    return;
+                }
+                None => {}
             }
         }
         let f = seg.flags;
