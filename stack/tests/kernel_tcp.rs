@@ -267,6 +267,16 @@ fn kernel_peer(
     })
 }
 
+/// Why a kernel thread that finished early did: its error, or that it
+/// panicked or reported success.
+fn kernel_failure(kernel: JoinHandle<Result<KernelReport, String>>) -> String {
+    match kernel.join() {
+        Ok(Err(e)) => format!("kernel side failed: {e}"),
+        Ok(Ok(r)) => format!("kernel side finished: {r:?}"),
+        Err(_) => "kernel thread panicked".to_string(),
+    }
+}
+
 /// The kernel's ping of our address, as a child process in the namespace.
 fn spawn_ping(ns: &Netns, v6: bool, count: u32) -> Child {
     let count = count.to_string();
@@ -351,8 +361,15 @@ fn exchange(plan: Plan) {
                 accepted.set(iface.tcp_accept(listener).expect("accept"));
                 accepted.get().is_some()
             },
-            &mut |_| accepted.get().is_some(),
+            &mut |_| accepted.get().is_some() || kernel.is_finished(),
         );
+        if accepted.get().is_none() {
+            let why = kernel_failure(kernel);
+            panic!(
+                "{}: no connection accepted: {why} (seed {seed:#x})",
+                plan.name
+            );
+        }
         fx.iface.tcp_close(listener).expect("close listener");
         let _ = fx.iface.tcp_release(listener);
         (accepted.get().unwrap(), kernel)
@@ -390,11 +407,30 @@ fn exchange(plan: Plan) {
     end.wait_for_peer_fin = first == FirstFin::Kernel;
     let mut buf = vec![0u8; 64 * KIB];
     let name = plan.name;
+    // If the kernel's side ends first, ours gets a few seconds to finish
+    // too (LAST-ACK, TIME-WAIT), then the kernel's error is the report.
+    let mut kernel_done_at: Option<Instant> = None;
     fx.serve(
         "transfer and close",
         &mut |iface, now| end.service(iface, now, &mut buf, name, seed),
-        &mut |iface| iface.tcp_state(h) == Ok(State::Closed),
+        &mut |iface| {
+            if kernel.is_finished() && kernel_done_at.is_none() {
+                kernel_done_at = Some(Instant::now());
+            }
+            iface.tcp_state(h) == Ok(State::Closed)
+                || kernel_done_at.is_some_and(|t| t.elapsed() > Duration::from_secs(5))
+        },
     );
+    if fx.iface.tcp_state(h) != Ok(State::Closed) {
+        let state = fx.iface.tcp_state(h);
+        let why = kernel_failure(kernel);
+        panic!(
+            "{name}: the kernel's side ended ({why}) but our connection is {state:?}, \
+             states {:?}, received {} of {LEN} (seed {seed:#x})",
+            end.states,
+            end.sink.as_ref().map_or(0, |s| s.received())
+        );
+    }
     let secs = end.done_at.unwrap_or(fx.now()).saturating_sub(t0) as f64 / 1e9;
 
     // The kernel's side ends on its own.
