@@ -49,6 +49,9 @@ struct Offloads {
     /// With rx_csum: report only the complete sum, no verdict.
     complete_only: bool,
     lro: bool,
+    /// Halfway through, the sender's device switches TSO and TX checksum
+    /// to the opposite setting (capabilities change at run time).
+    flip_midway: bool,
 }
 
 struct Outcome {
@@ -119,7 +122,16 @@ fn transfer(o: Offloads, v6: bool, payload: &[u8]) -> Outcome {
         }
         if a.tcp_state(c).unwrap() == State::Established || sent > 0 {
             if sent < payload.len() {
+                let before = sent;
                 sent += a.tcp_send(c, &payload[sent..]).unwrap();
+                if o.flip_midway && before < payload.len() / 2 && sent >= payload.len() / 2 {
+                    da.set_capabilities(Capabilities {
+                        tso_v4: !o.tso,
+                        tso_v6: !o.tso,
+                        tx_checksum: !o.tx_csum,
+                        ..caps
+                    });
+                }
             } else if !closed {
                 a.tcp_close(c).unwrap();
                 closed = true;
@@ -178,6 +190,7 @@ fn combos() -> Vec<Offloads> {
             gro: bits & 8 != 0,
             complete_only: false,
             lro: false,
+            flip_midway: false,
         });
     }
     v
@@ -284,6 +297,7 @@ fn complete_sum_path_and_device_lro_deliver_the_same_bytes() {
             gro: false,
             complete_only: true,
             lro: false,
+            flip_midway: false,
         };
         let r = transfer(o, v6, &payload);
         assert!(r.received == payload);
@@ -311,6 +325,7 @@ fn software_gso_equals_emulated_tso_byte_for_byte() {
             gro: false,
             complete_only: false,
             lro: false,
+            flip_midway: false,
         };
         let r = transfer(o, v6, &payload);
         let supers: Vec<&(Vec<u8>, TxMeta)> = r
@@ -344,5 +359,33 @@ fn software_gso_equals_emulated_tso_byte_for_byte() {
             assert_eq!(from_device, soft);
             assert!(soft.iter().all(|f| f.len() <= 1514));
         }
+    }
+}
+
+#[test]
+fn offloads_switched_at_run_time_mid_transfer_are_followed() {
+    let payload = data(13);
+    for tso in [false, true] {
+        let o = Offloads {
+            tx_csum: tso,
+            tso,
+            rx_csum: false,
+            gro: true,
+            complete_only: false,
+            lro: false,
+            flip_midway: true,
+        };
+        let r = transfer(o, false, &payload);
+        assert!(r.received == payload);
+        // Both ways were used: the device's TSO and software GSO, the
+        // device's checksum and software's.
+        assert!(
+            r.a.tso_super_frames > 0 && r.a.gso_segments > 0,
+            "{:?}",
+            r.a
+        );
+        assert!(r.port_a.tso_segments > 0 && r.port_a.tx_csum_completed > 0);
+        assert!(r.a.tx_csum_software > 0);
+        assert_eq!(r.port_a.tx_refused, 0);
     }
 }

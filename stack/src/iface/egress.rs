@@ -3,9 +3,10 @@
 //! (ARP request, RFC 826; neighbour solicitation to the solicited-node
 //! multicast address, RFC 4861 section 7.2.2).
 
+use super::gso;
 use super::{Held, Interface, Resolution, SendError};
 use crate::checksum;
-use crate::phy::{Device, TxMeta, F_NEEDS_CSUM};
+use crate::phy::{Device, TxMeta, F_NEEDS_CSUM, GSO_ECN, GSO_NONE, GSO_TCPV4, GSO_TCPV6};
 use crate::wire::{
     ethernet, icmpv4, icmpv6, ip_protocol, ipv4, ipv6, ArpOperation, ArpPacket, ArpRepr, EtherType,
     EthernetAddress, EthernetFrame, EthernetRepr, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet,
@@ -77,8 +78,73 @@ fn finish_checksum(
 }
 
 impl Interface {
-    /// Sends one frame, counting it or the device's refusal.
+    /// Sends one frame, counting it or the device's refusal. A GSO
+    /// super-frame goes to the device's TSO if it has it for the family
+    /// now (and the frame is within `max_tso_bytes`), else it is split in
+    /// software here ([`gso::segment`]); a NEEDS_CSUM frame for a device
+    /// that no longer checksums is completed in software. Capabilities are
+    /// read at the moment of sending, so held frames follow changes.
     pub(super) fn transmit(
+        &mut self,
+        device: &mut dyn Device,
+        frame: &[u8],
+        meta: &TxMeta,
+    ) -> Result<(), SendError> {
+        let caps = device.capabilities();
+        let gso_type = meta.gso_type & !GSO_ECN;
+        if gso_type != GSO_NONE {
+            let tso = match gso_type {
+                GSO_TCPV4 => caps.tso_v4,
+                GSO_TCPV6 => caps.tso_v6,
+                _ => false,
+            };
+            if tso && frame.len().saturating_sub(ETH) <= caps.max_tso_bytes {
+                self.stats.tso_super_frames += 1;
+                return self.transmit_one(device, frame, meta);
+            }
+            let mode = if caps.tx_checksum {
+                gso::SegChecksum::Offload
+            } else {
+                gso::SegChecksum::Software
+            };
+            let segs = match gso::segment(frame, meta, mode) {
+                Ok(s) => s,
+                Err(_) => {
+                    self.stats.tx_errors += 1;
+                    return Err(SendError::TooBig(frame.len()));
+                }
+            };
+            self.stats.gso_super_frames += 1;
+            self.stats.gso_segments += segs.len() as u64;
+            let mut result = Ok(());
+            for (s, m) in segs {
+                if m.flags & F_NEEDS_CSUM != 0 {
+                    self.stats.tx_csum_offloaded += 1;
+                } else {
+                    self.stats.tx_csum_software += 1;
+                }
+                if let Err(e) = self.transmit_one(device, &s, &m) {
+                    result = Err(e);
+                }
+            }
+            return result;
+        }
+        if meta.flags & F_NEEDS_CSUM != 0 && !caps.tx_checksum {
+            let start = usize::from(meta.csum_start);
+            let at = start + usize::from(meta.csum_offset);
+            if at + 2 > frame.len() {
+                self.stats.tx_errors += 1;
+                return Err(SendError::TooBig(frame.len()));
+            }
+            let mut f = frame.to_vec();
+            let sum = gso::complement(checksum::data(&f[start..]));
+            f[at..at + 2].copy_from_slice(&sum.to_be_bytes());
+            return self.transmit_one(device, &f, &TxMeta::default());
+        }
+        self.transmit_one(device, frame, meta)
+    }
+
+    fn transmit_one(
         &mut self,
         device: &mut dyn Device,
         frame: &[u8],

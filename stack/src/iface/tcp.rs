@@ -5,7 +5,7 @@
 //! segments with offloaded or software checksums.
 
 use super::egress::ETH;
-use super::gso::{self, SegChecksum};
+use super::gso;
 use super::table::{Entry, TcpSock};
 use super::Interface;
 use crate::checksum;
@@ -392,32 +392,9 @@ impl Interface {
             csum_start: l4 as u16,
             csum_offset: wtcp::field::CHECKSUM as u16,
         };
-        let tso = if v6 { caps.tso_v6 } else { caps.tso_v4 };
-        if tso && frame.len() - ETH <= caps.max_tso_bytes {
-            self.stats.tso_super_frames += 1;
-            let _ = self.dispatch(now, device, link, frame, meta);
-            return;
-        }
-        let mode = if caps.tx_checksum {
-            SegChecksum::Offload
-        } else {
-            SegChecksum::Software
-        };
-        match gso::segment(&frame, &meta, mode) {
-            Ok(segs) => {
-                self.stats.gso_super_frames += 1;
-                self.stats.gso_segments += segs.len() as u64;
-                for (s, m) in segs {
-                    if m.flags & F_NEEDS_CSUM != 0 {
-                        self.stats.tx_csum_offloaded += 1;
-                    } else {
-                        self.stats.tx_csum_software += 1;
-                    }
-                    let _ = self.dispatch(now, device, link, s, m);
-                }
-            }
-            Err(_) => self.stats.tx_errors += 1,
-        }
+        // To the device's TSO, or split in software, when it is sent
+        // (after neighbour resolution if it is held): see `transmit`.
+        let _ = self.dispatch(now, device, link, frame, meta);
     }
 
     /// Fills the TCP checksum of a single frame (software), or writes the
