@@ -185,6 +185,14 @@ impl SocketTable {
         None
     }
 
+    /// Every live TCP connection.
+    pub fn tcp_iter(&self) -> impl Iterator<Item = &TcpSock> {
+        self.slots.iter().filter_map(|s| match &s.entry {
+            Some(Entry::Tcp(t)) => Some(&**t),
+            _ => None,
+        })
+    }
+
     /// Indices of live TCP connections.
     pub fn tcp_indices(&self) -> Vec<u32> {
         self.slots
