@@ -388,12 +388,7 @@ impl Interface {
             .map(|r| r.deadline)
             .chain(self.arp_cache.next_expiry())
             .chain(self.ndp_cache.next_expiry())
-            .chain(
-                self.sockets
-                    .tcp_indices()
-                    .into_iter()
-                    .filter_map(|i| self.sockets.tcp(i).and_then(|t| t.conn.poll_at())),
-            )
+            .chain(self.sockets.tcp_iter().filter_map(|t| t.conn.poll_at()))
             .chain(pending)
             .min()
     }
