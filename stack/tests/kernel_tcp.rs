@@ -17,6 +17,8 @@
 
 mod support;
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use stack::iface::{Interface, InterfaceConfig};
 use stack::phy::tap::netns::{self, Netns};
 use stack::phy::tap::TapDevice;
@@ -57,11 +59,23 @@ fn have_privileges() -> bool {
     ok
 }
 
-/// The TAP as our device, counting RST segments each way.
+/// The TAP as our device, counting RST segments each way, and dropping a
+/// seeded fraction `loss` of TCP segments each way (a lossy link between
+/// the kernel and us; ARP and NDP are spared so only TCP recovers).
 struct Tap {
     tap: TapDevice,
     tx_rst: u64,
     rx_rst: u64,
+    loss: f64,
+    rng: ChaCha8Rng,
+    dropped_tx: u64,
+    dropped_rx: u64,
+}
+
+impl Tap {
+    fn lose(&mut self, frame: &[u8]) -> bool {
+        self.loss > 0.0 && inspect(frame).is_some() && self.rng.gen::<f64>() < self.loss
+    }
 }
 
 impl Device for Tap {
@@ -72,16 +86,24 @@ impl Device for Tap {
         if inspect(frame).is_some_and(|t| t.flags & RST != 0) {
             self.tx_rst += 1;
         }
+        if self.lose(frame) {
+            self.dropped_tx += 1;
+            return Ok(());
+        }
         self.tap.transmit(frame, meta)
     }
     fn receive(&mut self) -> Option<(Vec<u8>, RxMeta)> {
-        let r = self.tap.receive();
-        if let Some((f, _)) = &r {
-            if inspect(f).is_some_and(|t| t.flags & RST != 0) {
+        loop {
+            let (f, meta) = self.tap.receive()?;
+            if inspect(&f).is_some_and(|t| t.flags & RST != 0) {
                 self.rx_rst += 1;
             }
+            if self.lose(&f) {
+                self.dropped_rx += 1;
+                continue;
+            }
+            return Some((f, meta));
         }
-        r
     }
 }
 
@@ -98,7 +120,7 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn new(name: &str, default_seed: u64) -> Option<Fixture> {
+    fn new(name: &str, default_seed: u64, loss: f64) -> Option<Fixture> {
         if !have_privileges() {
             return None;
         }
@@ -121,6 +143,10 @@ impl Fixture {
                 tap,
                 tx_rst: 0,
                 rx_rst: 0,
+                loss,
+                rng: ChaCha8Rng::seed_from_u64(seed ^ 0x1055),
+                dropped_tx: 0,
+                dropped_rx: 0,
             },
             iface: Interface::new(cfg),
             start,
@@ -324,6 +350,8 @@ struct Plan {
     port: u16,
     /// Pings of our addresses to run while the transfer is on.
     ping_during: bool,
+    /// TCP segments lost each way between the kernel and us.
+    loss: f64,
 }
 
 /// One test at a time: each moves 128 MiB through the kernel and our
@@ -332,7 +360,7 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn exchange(plan: Plan) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(mut fx) = Fixture::new(plan.name, plan.default_seed) else {
+    let Some(mut fx) = Fixture::new(plan.name, plan.default_seed, plan.loss) else {
         return;
     };
     let seed = fx.seed;
@@ -431,7 +459,8 @@ fn exchange(plan: Plan) {
             end.sink.as_ref().map_or(0, |s| s.received())
         );
     }
-    let secs = end.done_at.unwrap_or(fx.now()).saturating_sub(t0) as f64 / 1e9;
+    // Until everything was received and everything sent was acknowledged.
+    let secs = end.finished_at().unwrap_or(fx.now()).saturating_sub(t0) as f64 / 1e9;
 
     // The kernel's side ends on its own.
     fx.serve("kernel side finishing", &mut |_, _| false, &mut |_| {
@@ -498,12 +527,17 @@ fn exchange(plan: Plan) {
     let stats = end.stats.unwrap_or_default();
     eprintln!(
         "{name}: {} MiB each way in {secs:.2} s ({:.0} Mbit/s both ways together); \
-         our retransmits {}, segments out {}, in {}; states {:?}",
+         our retransmits {} ({} fast, {} RTO), segments out {}, in {}; lost to us {}, \
+         from us {}; states {:?}",
         LEN / MIB,
         2.0 * LEN as f64 * 8.0 / secs / 1e6,
         stats.retransmits,
+        stats.fast_retransmits,
+        stats.rto_expiries,
         stats.segs_out,
         stats.segs_in,
+        fx.tap.dropped_rx,
+        fx.tap.dropped_tx,
         end.states
     );
     fx.iface.tcp_release(h).expect("release");
@@ -548,6 +582,7 @@ fn stack_as_server_exchanges_64_mib_each_way_with_a_kernel_client_over_ipv4_kern
         first_fin: FirstFin::Kernel,
         port: 7001,
         ping_during: false,
+        loss: 0.0,
     });
 }
 
@@ -561,6 +596,7 @@ fn stack_as_client_exchanges_64_mib_each_way_with_a_kernel_server_over_ipv4_clos
         first_fin: FirstFin::Us,
         port: 7002,
         ping_during: false,
+        loss: 0.0,
     });
 }
 
@@ -574,6 +610,7 @@ fn stack_as_server_exchanges_64_mib_each_way_over_ipv6_and_answers_pings_meanwhi
         first_fin: FirstFin::Us,
         port: 7003,
         ping_during: true,
+        loss: 0.0,
     });
 }
 
@@ -587,5 +624,20 @@ fn stack_as_client_exchanges_64_mib_each_way_with_a_kernel_server_over_ipv6_kern
         first_fin: FirstFin::Kernel,
         port: 7004,
         ping_during: false,
+        loss: 0.0,
+    });
+}
+
+#[test]
+fn stack_and_kernel_recover_from_1_percent_segment_loss_each_way_over_ipv4() {
+    exchange(Plan {
+        name: "server-v4-1%-loss",
+        default_seed: 0x2_0005,
+        we_serve: true,
+        v6: false,
+        first_fin: FirstFin::Kernel,
+        port: 7005,
+        ping_during: false,
+        loss: 0.01,
     });
 }

@@ -622,7 +622,7 @@ fn run(plan: Plan) -> Outcome {
     // Report.
     let done_at = ends
         .iter()
-        .filter_map(|e| e.done_at)
+        .filter_map(|e| e.finished_at())
         .max()
         .unwrap_or(net.now());
     let secs = (done_at - start) as f64 / 1e9;

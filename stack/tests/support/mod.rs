@@ -787,6 +787,8 @@ pub struct End {
     pub sack: Option<bool>,
     /// When the sink had everything.
     pub done_at: Option<u64>,
+    /// When everything from the source was sent and acknowledged.
+    pub acked_at: Option<u64>,
 }
 
 impl End {
@@ -803,6 +805,7 @@ impl End {
             stats: None,
             sack: None,
             done_at: None,
+            acked_at: None,
         }
     }
 
@@ -887,10 +890,30 @@ impl End {
                 .tcp_connection(self.h)
                 .unwrap_or_else(|e| panic!("{}", ctx("tcp_connection", e)));
             self.stats = Some(*c.stats());
+            if self.acked_at.is_none()
+                && self.src.as_ref().is_some_and(|s| s.done())
+                && c.send_queued() == 0
+            {
+                self.acked_at = Some(now);
+            }
             if matches!(state, State::Established) {
                 self.sack = Some(c.sack_enabled());
             }
         }
         moved
+    }
+
+    /// When this end's work was done: everything received and everything
+    /// sent acknowledged (`None` until both).
+    pub fn finished_at(&self) -> Option<u64> {
+        let rx = match &self.sink {
+            Some(_) => self.done_at?,
+            None => 0,
+        };
+        let tx = match &self.src {
+            Some(_) => self.acked_at?,
+            None => 0,
+        };
+        Some(rx.max(tx))
     }
 }
