@@ -42,8 +42,10 @@ struct Sim {
     queue: Vec<InFlight>,
     order: u64,
     max_payload: usize,
-    /// Every segment sent, by sender.
+    /// Every segment sent (after GSO splitting), by sender.
     log: Vec<(usize, TcpRepr)>,
+    /// Payload sizes as the connection produced them (before splitting).
+    produced: Vec<(usize, usize, TcpFlags)>,
     /// Drops segments the predicate picks (sender, segment, index in log).
     drop_if: fn(usize, &TcpRepr, usize) -> bool,
     /// Application data: what each side still has to send, what it got.
@@ -76,6 +78,7 @@ impl Sim {
             order: 0,
             max_payload: 1460,
             log: vec![(A, syn.repr)],
+            produced: Vec::new(),
             drop_if: no_drop,
             to_send: [VecDeque::new(), VecDeque::new()],
             received: [Vec::new(), Vec::new()],
@@ -85,7 +88,35 @@ impl Sim {
         sim
     }
 
+    /// Splits a super-segment as GSO would (seq advances, FIN/PSH only on
+    /// the last piece), then sends each piece.
     fn push(&mut self, from: usize, seg: Outgoing) {
+        let mss = usize::from(seg.mss);
+        self.produced
+            .push((from, seg.payload.len(), seg.repr.flags));
+        if seg.payload.len() <= mss {
+            return self.push_one(from, seg);
+        }
+        let n = seg.payload.len().div_ceil(mss);
+        for (i, chunk) in seg.payload.chunks(mss).enumerate() {
+            let mut repr = seg.repr;
+            repr.seq_number = seg.repr.seq_number + i * mss;
+            repr.payload_len = chunk.len();
+            if i + 1 < n {
+                repr.flags = TcpFlags(repr.flags.0 & !(TcpFlags::FIN.0 | TcpFlags::PSH.0));
+            }
+            self.push_one(
+                from,
+                Outgoing {
+                    repr,
+                    payload: chunk.to_vec(),
+                    mss: seg.mss,
+                },
+            );
+        }
+    }
+
+    fn push_one(&mut self, from: usize, seg: Outgoing) {
         let idx = self.log.len();
         self.log.push((from, seg.repr));
         if (self.drop_if)(from, &seg.repr, idx) {
@@ -111,8 +142,22 @@ impl Sim {
         }
     }
 
-    /// Application I/O, transmissions and deliveries due now.
+    /// Deliveries due now, then application I/O, then transmissions.
     fn step(&mut self) {
+        let now = self.now;
+        let mut due: Vec<InFlight> = Vec::new();
+        let mut i = 0;
+        while i < self.queue.len() {
+            if self.queue[i].at <= now {
+                due.push(self.queue.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        due.sort_by_key(|f| (f.at, f.order));
+        for f in due {
+            self.c[f.to].on_segment(now, &f.seg.repr, &f.seg.payload);
+        }
         for side in [A, B] {
             while !self.to_send[side].is_empty() {
                 let (front, _) = self.to_send[side].as_slices();
@@ -137,20 +182,6 @@ impl Sim {
             while let Some(seg) = self.c[side].poll_transmit(self.now, self.max_payload) {
                 self.push(side, seg);
             }
-        }
-        let now = self.now;
-        let mut due: Vec<InFlight> = Vec::new();
-        let mut i = 0;
-        while i < self.queue.len() {
-            if self.queue[i].at <= now {
-                due.push(self.queue.swap_remove(i));
-            } else {
-                i += 1;
-            }
-        }
-        due.sort_by_key(|f| (f.at, f.order));
-        for f in due {
-            self.c[f.to].on_segment(now, &f.seg.repr, &f.seg.payload);
         }
     }
 
@@ -321,6 +352,7 @@ fn simultaneous_open_goes_through_syn_received() {
         order: 0,
         max_payload: 1460,
         log: Vec::new(),
+        produced: Vec::new(),
         drop_if: no_drop,
         to_send: [VecDeque::new(), VecDeque::new()],
         received: [Vec::new(), Vec::new()],
@@ -842,21 +874,26 @@ fn super_segments_split_at_mss_with_psh_on_the_last() {
     // Grow cwnd first.
     sim.to_send[A].extend(pattern(500_000, 6));
     assert!(sim.run_until(10 * SEC, |s| s.received[B].len() == 500_000));
-    let data: Vec<&TcpRepr> = sim
-        .log
+    let data: Vec<(usize, TcpFlags)> = sim
+        .produced
         .iter()
-        .filter(|(f, r)| *f == A && r.payload_len > 0)
-        .map(|(_, r)| r)
+        .filter(|(f, len, _)| *f == A && *len > 0)
+        .map(|(_, len, flags)| (*len, *flags))
         .collect();
     assert!(
-        data.iter().any(|r| r.payload_len > 1448),
+        data.iter().any(|(len, _)| *len > 1448),
         "super-segments used"
     );
-    for r in &data[..data.len() - 1] {
-        assert_eq!(r.payload_len % 1448, 0, "a multiple of the MSS");
+    for (len, flags) in &data[..data.len() - 1] {
+        assert_eq!(len % 1448, 0, "a multiple of the MSS");
+        assert!(!flags.contains(TcpFlags::PSH));
     }
-    let last = data.last().unwrap();
-    assert!(last.flags.contains(TcpFlags::PSH));
+    assert!(data.last().unwrap().1.contains(TcpFlags::PSH));
+    // After splitting every piece fits the MSS.
+    assert!(sim
+        .log
+        .iter()
+        .all(|(f, r)| *f != A || r.payload_len <= 1448));
     assert_eq!(sim.received[B], pattern(500_000, 6));
 }
 
