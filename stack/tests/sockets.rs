@@ -577,3 +577,23 @@ fn lying_offload_metadata_on_random_frames_never_panics_or_grows_the_table() {
     assert!(n.b.socket_count() <= sockets_before + 8);
     println!("{:?}", n.b.stats());
 }
+
+#[test]
+fn tcp_over_ipv6_link_local_addresses() {
+    let mut n = Net::new(Capabilities::default());
+    let l = n.b.tcp_listen(22, 1).unwrap();
+    let ll = stack::iface::link_local_from_mac(MAC_B);
+    let (c, s) = establish(&mut n, l, SocketAddr::new(ll.into(), 22));
+    assert_eq!(
+        n.b.tcp_connection(s).unwrap().remote().ip(),
+        IpAddr::V6(stack::iface::link_local_from_mac(MAC_A))
+    );
+    n.a.tcp_send(c, b"over fe80::").unwrap();
+    let mut buf = [0u8; 64];
+    let mut got = 0;
+    assert!(n.run(SEC, |n| {
+        got += n.b.tcp_recv(s, &mut buf[got..]).unwrap();
+        got == 11
+    }));
+    assert_eq!(&buf[..11], b"over fe80::");
+}
