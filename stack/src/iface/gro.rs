@@ -303,6 +303,95 @@ mod tests {
         assert_eq!(t.held(), 0);
     }
 
+    /// `frame` with a 12-byte timestamp option block (NOP NOP TS).
+    fn with_ts(seq: u32, payload: &[u8], tsval: u32) -> Vec<u8> {
+        let mut f = frame(seq, &[], ACK);
+        f[46] = 0x80; // 32-byte header
+        let mut opt = vec![1u8, 1, 8, 10];
+        opt.extend_from_slice(&tsval.to_be_bytes());
+        opt.extend_from_slice(&0u32.to_be_bytes());
+        f.extend_from_slice(&opt);
+        f.extend_from_slice(payload);
+        let tl = (f.len() - 14) as u16;
+        f[16..18].copy_from_slice(&tl.to_be_bytes());
+        let o = tcp_offsets(&f).unwrap();
+        let end = f.len();
+        fix_ip_lengths(&mut f, &o, end);
+        fill_tcp_checksum(&mut f, &o, end);
+        f
+    }
+
+    #[test]
+    fn different_options_do_not_merge_identical_ones_do() {
+        let mut t = GroTable::new(false);
+        assert!(t.push(with_ts(0, &[1; 100], 7)).is_empty());
+        assert!(t.push(with_ts(100, &[1; 100], 7)).is_empty());
+        let out = t.push(with_ts(200, &[1; 100], 8));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].1, 2);
+        assert_eq!(t.held(), 1);
+    }
+
+    #[test]
+    fn merged_frames_stop_at_64_kib() {
+        let mut t = GroTable::new(true);
+        let mut out = Vec::new();
+        for i in 0..60u32 {
+            out.extend(t.push(frame(i * 1400, &[i as u8; 1400], ACK)));
+        }
+        out.extend(t.flush_all());
+        assert!(out.len() >= 2);
+        let mut total = 0;
+        for (f, n) in &out {
+            let o = tcp_offsets(f).unwrap();
+            assert!(f.len() - o.l3 <= MAX_MERGED_IP_LEN);
+            assert!(tcp_checksum_ok(f));
+            total += f.len() - o.payload;
+            assert!(*n >= 1);
+        }
+        assert_eq!(total, 60 * 1400);
+        assert_eq!(out.iter().map(|(_, n)| usize::from(*n)).sum::<usize>(), 60);
+    }
+
+    #[test]
+    fn syn_rst_urg_and_flagless_segments_are_never_held() {
+        let mut t = GroTable::new(false);
+        for flags in [
+            0x02 | ACK,
+            0x04 | ACK,
+            0x20 | ACK,
+            0x00,
+            PSH | ACK,
+            0x01 | ACK,
+        ] {
+            assert_eq!(t.push(frame(0, &[1; 10], flags)).len(), 1, "{flags:#x}");
+            assert_eq!(t.held(), 0);
+        }
+    }
+
+    #[test]
+    fn random_frames_never_panic_and_the_table_stays_bounded() {
+        use rand::{Rng, SeedableRng};
+        let seed = 0x6e0;
+        println!("seed {seed:#x}");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut t = GroTable::new(true);
+        for i in 0..20_000u32 {
+            let mut f = frame(i.wrapping_mul(100), &[7; 100], ACK);
+            for _ in 0..rng.gen_range(0..3) {
+                let at = rng.gen_range(0..f.len());
+                f[at] = rng.gen();
+            }
+            if i % 5 == 0 {
+                let cut = rng.gen_range(0..f.len());
+                f.truncate(cut);
+            }
+            let _ = t.push(f);
+            assert!(t.held() <= MAX_FLOWS);
+        }
+        let _ = lro_coalesce(vec![vec![0u8; 3], frame(0, &[1; 5], ACK)]);
+    }
+
     #[test]
     fn lro_of_gso_segments_restores_the_super_segment_payload() {
         let payload: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();

@@ -368,7 +368,13 @@ impl Interface {
         self.stats.tcp_segs_out += 1;
         let caps = device.capabilities();
         let room = caps.max_frame.saturating_sub(hdr_len).max(1);
-        let mss = usize::from(out.mss).clamp(1, room);
+        // An MSS of 0 would be a bug upstream; fall back to the RFC 9293
+        // default rather than split into single bytes.
+        let mss = match out.mss {
+            0 => 536,
+            m => usize::from(m),
+        }
+        .clamp(1, room);
         let csum_at = l4 + wtcp::field::CHECKSUM;
         if out.payload.len() <= mss {
             // One frame: checksum offload or software.
