@@ -137,7 +137,10 @@ impl Connection {
             return;
         }
 
-        let acceptable = segment_acceptable(seq, seg_len, self.rcv_nxt, rcv_wnd);
+        // A bare FIN at RCV.NXT is taken even into a zero window (it needs
+        // no buffer; some peers would otherwise repeat it forever).
+        let bare_fin = fin && payload.is_empty() && !syn && seq == self.rcv_nxt;
+        let acceptable = bare_fin || segment_acceptable(seq, seg_len, self.rcv_nxt, rcv_wnd);
 
         // PAWS (RFC 7323 §5.3 R1).
         if self.ts_ok {

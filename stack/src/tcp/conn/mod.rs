@@ -10,6 +10,42 @@
 //!
 //! Every field is plain data (`Clone`), so a connection in ESTABLISHED can
 //! be exported to the NIC's TCP offload engine and imported back.
+//!
+//! The code is split by direction: `input.rs` is RFC 9293 §3.10.7
+//! ("SEGMENT ARRIVES"), `output.rs` the timers and the choice of the next
+//! segment. Choices where the RFCs leave room:
+//!
+//! - **Delayed ACK** (RFC 1122 §4.2.3.2, RFC 5681 §4.2): an ACK goes out at
+//!   least for every second full-sized segment (2 · receive MSS of in-order
+//!   bytes), else when `delayed_ack_ns` runs out. It goes out at once for
+//!   an out-of-order segment (one duplicate ACK per such segment, even when
+//!   several arrive between two polls), for a segment that fills or touches
+//!   a hole, for a duplicate, for a FIN and for a GRO/LRO run cut at the
+//!   window. PSH does not force an ACK (as in Linux): a sender's PSH only
+//!   says "deliver", and the delayed-ACK timer bounds the wait anyway.
+//! - **Duplicate ACKs**: RFC 5681 §2's definition, or with SACK RFC 6675's
+//!   (an ACK carrying new SACK information, even with data). With SACK the
+//!   first unacknowledged segment is also deemed lost once more than
+//!   2 · SMSS above it are SACKed (RFC 6675 IsLost), so coalesced ACKs do
+//!   not hide a loss. Limited transmit (RFC 3042) is on.
+//! - **Recovery with SACK** follows RFC 6675's pipe against `ssthresh`
+//!   (holes first, then new data); without SACK NewReno's inflated `cwnd`.
+//! - **RTT**: from TSecr when timestamps are on (ignoring echoes of TSvals
+//!   sent before the last RTO, Karn's rule carried over: an ACK of a
+//!   duplicate echoes an old TS.Recent, RFC 7323 §4.3), else one timed
+//!   segment at a time with Karn's rule.
+//! - **Zero window**: the persist timer sends one new byte past the window
+//!   (SND.NXT does not move; SND.MAX does, so its ACK is acceptable), at
+//!   RTO · 2^n capped at the maximum RTO; it never gives up (RFC 1122
+//!   §4.2.2.17). The same timer is the sender-SWS "override" when a window
+//!   smaller than a segment stays open with nothing in flight.
+//! - **Segments without data** carry SEQ = SND.MAX, or the right edge of the
+//!   peer's window if SND.MAX lies beyond it, so the peer finds them
+//!   acceptable.
+//! - A segment without timestamps on a connection that negotiated them is
+//!   accepted (RFC 7323 §3.2 lets a receiver drop it; Linux accepts it).
+//! - `close()` in SYN-SENT ends the connection at once (RFC 9293 §3.10.4).
+//!   A RST in TIME-WAIT closes it (RFC 9293; not RFC 1337).
 
 use super::buffer::{RecvBuffer, SendBuffer};
 use super::congestion::NewReno;

@@ -3,6 +3,7 @@
 //! SWS avoidance allow (RFC 9293 §3.8.6.2.1), then probes and pure ACKs.
 
 use super::{CloseReason, Connection, Outgoing, PendingRst, State};
+use crate::tcp::congestion::Phase;
 use crate::tcp::seq::SeqNumber;
 use crate::wire::{TcpFlags, TcpRepr, TcpSeqNumber};
 
@@ -85,7 +86,13 @@ impl Connection {
         let cwnd = if self.sack_ok && self.cc.in_recovery() {
             (self.cc.ssthresh as usize).saturating_sub(self.pipe())
         } else {
-            (self.cc.cwnd as usize).saturating_sub(flight)
+            let mut cwnd = self.cc.cwnd as usize;
+            if self.cc.phase == Phase::Open && (1..=2).contains(&self.cc.dupacks) {
+                // Limited transmit (RFC 3042): one new segment per early
+                // duplicate ACK keeps the ACK clock going in small windows.
+                cwnd += self.cc.dupacks as usize * usize::from(self.eff_mss());
+            }
+            cwnd.saturating_sub(flight)
         };
         rwnd.min(cwnd)
     }
@@ -549,6 +556,10 @@ impl Connection {
                 let real_end = seq + got + usize::from(flags.contains(TcpFlags::FIN));
                 match kind {
                     DataKind::FirstHole | DataKind::SackHole => {
+                        let from = self.rtx_hi.max(self.snd_una);
+                        if kind == DataKind::SackHole && from.lt(seq) {
+                            self.stats.sacked_bytes_skipped += seq.offset_from(from) as u64;
+                        }
                         if kind == DataKind::FirstHole {
                             self.rtx_one = false;
                         }
