@@ -597,3 +597,28 @@ fn tcp_over_ipv6_link_local_addresses() {
     }));
     assert_eq!(&buf[..11], b"over fe80::");
 }
+
+#[test]
+fn datagrams_to_unbound_ports_get_rate_limited_port_unreachable() {
+    let mut n = Net::with(Capabilities::default(), |c| c.icmp_error_rate = 10);
+    let ua = n.a.udp_bind(1000).unwrap();
+    for dst in [IpAddr::from(IP_B), IpAddr::from(IP6_B)] {
+        for _ in 0..15 {
+            let t = n.t();
+            n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(dst, 4444), b"anyone?")
+                .unwrap();
+            n.run(1_000_000, |_| false);
+        }
+        n.run(2 * SEC, |_| false);
+    }
+    let s = n.b.stats();
+    assert_eq!(s.udp_no_socket, 30);
+    assert_eq!(s.icmp_port_unreachable_sent, 20, "{s:?}");
+    assert_eq!(s.icmp_errors_rate_limited, 10);
+    // They reached a as well-formed ICMP errors (not echo: counted as
+    // unsupported there, with valid checksums).
+    let a = n.a.stats();
+    assert_eq!(a.icmpv4_unsupported, 10, "{a:?}");
+    assert_eq!(a.icmpv6_unsupported, 10, "{a:?}");
+    assert_eq!(a.icmpv4_bad_checksum + a.icmpv6_bad_checksum, 0);
+}

@@ -53,7 +53,7 @@ pub(super) fn ipv6_multicast_mac(a: &Ipv6Address) -> EthernetAddress {
 /// and the NEEDS_CSUM metadata that asks the device to finish it
 /// (virtio_net_hdr semantics: it sums from `csum_start` to the end and
 /// stores the complement at `csum_start + csum_offset`).
-fn finish_checksum(
+pub(super) fn finish_checksum(
     offload: bool,
     frame: &mut [u8],
     l4: usize,

@@ -610,6 +610,13 @@ impl Interface {
                 self.stats.udp_bad_checksum += 1;
                 return;
             }
+            if !self.sockets.udp.contains_key(&p.dst_port()) {
+                self.stats.udp_no_socket += 1;
+                if at.unicast {
+                    self.port_unreachable(now, device, &frame[at.l3..at.end], at.pair);
+                }
+                return;
+            }
             let local = SocketAddr::new(dst, p.dst_port());
             let remote = SocketAddr::new(src, p.src_port());
             self.udp_input(local, remote, p.payload());

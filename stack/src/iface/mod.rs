@@ -66,6 +66,9 @@ pub struct InterfaceConfig {
     /// Seed it from a good random source in production; tests pass a fixed
     /// value for determinism.
     pub isn_secret: u128,
+    /// ICMP/ICMPv6 port-unreachable errors sent per second at most
+    /// (RFC 4443 section 2.4(f) asks for a limit); 0 sends none.
+    pub icmp_error_rate: u32,
 }
 
 impl InterfaceConfig {
@@ -87,6 +90,7 @@ impl InterfaceConfig {
             max_sockets: 1024,
             udp_queue_len: 256,
             isn_secret: 0,
+            icmp_error_rate: 100,
         }
     }
 }
@@ -191,6 +195,10 @@ pub struct Stats {
     pub udp_no_socket: u64,
     /// Datagrams dropped because the socket's queue was full.
     pub udp_queue_overflow: u64,
+    /// Port-unreachable errors sent for datagrams to unbound ports, and
+    /// those the rate limit held back.
+    pub icmp_port_unreachable_sent: u64,
+    pub icmp_errors_rate_limited: u64,
 }
 
 /// What one [`Interface::poll`] did.
@@ -264,6 +272,8 @@ pub struct Interface {
     /// `now` of the last poll.
     last_now: u64,
     events: Vec<crate::socket::Event>,
+    /// ICMP error rate limit: start of the current 1 s window, errors in it.
+    icmp_window: (u64, u32),
 }
 
 /// The EUI-64 link-local address fe80::/64 for `mac` (RFC 4291 appendix A,
@@ -305,6 +315,7 @@ impl Interface {
             tx_pending: false,
             last_now: 0,
             events: Vec::new(),
+            icmp_window: (0, 0),
             config,
         }
     }

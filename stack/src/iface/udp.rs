@@ -13,7 +13,107 @@ use crate::wire::{
 };
 use std::net::{IpAddr, SocketAddr};
 
+/// Bytes of the offending datagram an ICMP error quotes at most: the
+/// error stays within 576 bytes (IPv4, RFC 1812 4.3.2.3) or 1280 (IPv6,
+/// RFC 4443 2.4(c)).
+const QUOTE_V4: usize = 576 - 20 - 8;
+const QUOTE_V6: usize = 1280 - 40 - 8;
+
 impl Interface {
+    /// Answers a datagram to an unbound port with ICMP port unreachable
+    /// (type 3 code 3, RFC 1122 3.2.2.1 / ICMPv6 type 1 code 4, RFC 4443
+    /// 3.1), quoting the datagram from its IP header, at most
+    /// `icmp_error_rate` per second. The caller checked the datagram was
+    /// to one of our unicast addresses.
+    pub(super) fn port_unreachable(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        ip_packet: &[u8],
+        pair: IpPair,
+    ) {
+        const SEC: u64 = 1_000_000_000;
+        if self.config.icmp_error_rate == 0 {
+            return;
+        }
+        if now.saturating_sub(self.icmp_window.0) >= SEC {
+            self.icmp_window = (now, 0);
+        }
+        if self.icmp_window.1 >= self.config.icmp_error_rate {
+            self.stats.icmp_errors_rate_limited += 1;
+            return;
+        }
+        self.icmp_window.1 += 1;
+        let offload = device.capabilities().tx_checksum;
+        let (frame, meta, link) = match pair {
+            // Our address is the datagram's destination; answer its source.
+            IpPair::V4 { src: peer, dst: us } => {
+                if peer.is_multicast() || peer == Ipv4Address::BROADCAST {
+                    return;
+                }
+                let Ok((_, link)) = self.route_v4(peer) else {
+                    return;
+                };
+                let quote = &ip_packet[..ip_packet.len().min(QUOTE_V4)];
+                let l4 = ETH + ipv4::field::MIN_HEADER_LEN;
+                let icmp_len = 8 + quote.len();
+                let mut frame = self.new_frame(l4 + icmp_len, EtherType::IPV4);
+                self.ipv4_ident = self.ipv4_ident.wrapping_add(1);
+                Ipv4Repr {
+                    src_addr: us,
+                    dst_addr: peer,
+                    protocol: ip_protocol::ICMP,
+                    payload_len: icmp_len,
+                    ttl: 64,
+                    dscp: 0,
+                    ecn: 0,
+                    ident: self.ipv4_ident,
+                    dont_frag: false,
+                    more_frags: false,
+                    frag_offset: 0,
+                    options: Vec::new(),
+                }
+                .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true);
+                frame[l4] = 3;
+                frame[l4 + 1] = 3;
+                frame[l4 + 8..].copy_from_slice(quote);
+                let meta = super::egress::finish_checksum(offload, &mut frame, l4, 2, 0);
+                (frame, meta, link)
+            }
+            IpPair::V6 { src: peer, dst: us } => {
+                if peer.is_multicast() || peer == Ipv6Address::UNSPECIFIED {
+                    return;
+                }
+                let Ok((_, link)) = self.route_v6(peer) else {
+                    return;
+                };
+                let quote = &ip_packet[..ip_packet.len().min(QUOTE_V6)];
+                let l4 = ETH + ipv6::field::HEADER_LEN;
+                let icmp_len = 8 + quote.len();
+                let mut frame = self.new_frame(l4 + icmp_len, EtherType::IPV6);
+                Ipv6Repr {
+                    src_addr: us,
+                    dst_addr: peer,
+                    next_header: ip_protocol::ICMPV6,
+                    payload_len: icmp_len,
+                    hop_limit: 64,
+                    traffic_class: 0,
+                    flow_label: 0,
+                }
+                .emit(&mut Ipv6Packet::new_unchecked(&mut frame[ETH..]));
+                frame[l4] = 1;
+                frame[l4 + 1] = 4;
+                frame[l4 + 8..].copy_from_slice(quote);
+                let pseudo =
+                    checksum::pseudo_header_v6(us.0, peer.0, ip_protocol::ICMPV6, icmp_len as u32);
+                let meta = super::egress::finish_checksum(offload, &mut frame, l4, 2, pseudo);
+                (frame, meta, link)
+            }
+        };
+        self.stats.icmp_port_unreachable_sent += 1;
+        let _ = self.dispatch(now, device, link, frame, meta);
+    }
+
     /// A verified datagram for us: queued on the socket bound to its port.
     pub(super) fn udp_input(&mut self, local: SocketAddr, remote: SocketAddr, payload: &[u8]) {
         let Some(&i) = self.sockets.udp.get(&local.port()) else {
