@@ -389,3 +389,56 @@ fn offloads_switched_at_run_time_mid_transfer_are_followed() {
         assert_eq!(r.port_a.tx_refused, 0);
     }
 }
+
+#[test]
+fn emulator_port_refuses_what_a_device_without_the_offload_would() {
+    use stack::phy::{DeviceError, F_NEEDS_CSUM, GSO_TCPV4};
+    let wire = Rc::new(RefCell::new(Wire::new(LinkConfig::default(), 0)));
+    let now = Rc::new(Cell::new(0));
+    let mut plain = EmulatorPort::attach(&wire, &now);
+    let mut peer = EmulatorPort::attach(&wire, &now);
+    let frame = vec![0u8; 100];
+    let needs = TxMeta {
+        flags: F_NEEDS_CSUM,
+        csum_start: 34,
+        csum_offset: 16,
+        ..TxMeta::default()
+    };
+    assert!(matches!(
+        plain.transmit(&frame, &needs),
+        Err(DeviceError::Io(_))
+    ));
+    let gso = TxMeta {
+        gso_type: GSO_TCPV4,
+        gso_size: 1000,
+        ..needs
+    };
+    assert!(plain.transmit(&frame, &gso).is_err());
+    assert_eq!(
+        plain.transmit(&vec![0u8; 1515], &TxMeta::default()),
+        Err(DeviceError::TooBig {
+            len: 1515,
+            max: 1514
+        })
+    );
+    assert_eq!(plain.stats().tx_refused, 3);
+    assert_eq!(plain.stats().tx_frames, 0);
+    // With the offload on, a checksum offset beyond the frame is refused,
+    // and garbage GSO frames are refused rather than split.
+    let mut off = EmulatorPort::attach(&wire, &now).with_capabilities(Capabilities {
+        tx_checksum: true,
+        tso_v4: true,
+        ..Capabilities::default()
+    });
+    let bad = TxMeta {
+        csum_start: 99,
+        ..needs
+    };
+    assert!(off.transmit(&frame, &bad).is_err());
+    assert!(off.transmit(&frame, &gso).is_err());
+    plain.transmit(&frame, &TxMeta::default()).unwrap();
+    let (got, meta) = peer.receive().unwrap();
+    assert_eq!(got, frame);
+    assert_eq!(meta.segments, 1);
+    assert!(peer.receive().is_none());
+}
