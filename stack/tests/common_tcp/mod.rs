@@ -49,7 +49,7 @@ pub fn peer_addr6() -> SocketAddr {
 /// environment variable `var` (decimal or 0x-hex). Printed either way.
 pub fn seed(var: &str, test: &str, default: u64) -> u64 {
     let seed = match std::env::var(var) {
-        Ok(s) => {
+        Ok(s) if !s.trim().is_empty() => {
             let s = s.trim();
             let parsed = match s.strip_prefix("0x") {
                 Some(hex) => u64::from_str_radix(hex, 16),
@@ -57,7 +57,7 @@ pub fn seed(var: &str, test: &str, default: u64) -> u64 {
             };
             parsed.unwrap_or_else(|_| panic!("{var}={s:?} is not a number"))
         }
-        Err(_) => default,
+        _ => default,
     };
     eprintln!("{test}: seed {seed:#x} (replay with {var}={seed:#x})");
     seed
