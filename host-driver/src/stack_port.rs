@@ -14,7 +14,15 @@ use std::collections::VecDeque;
 pub struct NicPort<D: Device> {
     drv: Driver<D>,
     rx: VecDeque<(Vec<u8>, RxMeta)>,
+    /// Frames (with their driver metadata) waiting for room in the TX ring,
+    /// oldest first: a small queue in front of the ring, as a qdisc is, so
+    /// a burst larger than the ring is not dropped.
+    backlog: VecDeque<(Vec<u8>, TxMeta)>,
 }
+
+/// Frames [`NicPort`] holds while the TX ring is full; beyond this the
+/// stack is told the device is exhausted.
+pub const TX_BACKLOG_FRAMES: usize = 1024;
 
 impl<D: Device> NicPort<D> {
     /// Wraps a driver whose queues are started.
@@ -22,6 +30,7 @@ impl<D: Device> NicPort<D> {
         NicPort {
             drv,
             rx: VecDeque::new(),
+            backlog: VecDeque::new(),
         }
     }
 
@@ -32,8 +41,51 @@ impl<D: Device> NicPort<D> {
     /// Lets the NIC run for up to `timeout_ns` of device time (until it
     /// interrupts) and collects what it completed.
     pub fn poll(&mut self, timeout_ns: u64) -> Result<(), DriverError> {
+        self.flush_backlog()?;
         self.drv.poll(timeout_ns)?;
         self.collect();
+        self.flush_backlog()?;
+        Ok(())
+    }
+
+    /// Frames waiting for room in the TX ring.
+    pub fn tx_backlog(&self) -> usize {
+        self.backlog.len()
+    }
+
+    /// Moves held frames into the TX ring while it has room.
+    fn flush_backlog(&mut self) -> Result<(), DriverError> {
+        while let Some((frame, meta)) = self.backlog.front() {
+            match self.drv.transmit(frame, meta) {
+                Ok(()) => {
+                    self.backlog.pop_front();
+                }
+                Err(DriverError::TxRingFull(_)) => break,
+                Err(e) => {
+                    // A frame the NIC refuses would block the queue forever.
+                    self.backlog.pop_front();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands one frame to the ring, or holds it behind earlier ones.
+    fn enqueue(&mut self, frame: Vec<u8>, meta: TxMeta) -> Result<(), DeviceError> {
+        if self.backlog.is_empty() {
+            match self.drv.transmit(&frame, &meta) {
+                Ok(()) => return Ok(()),
+                Err(DriverError::TxRingFull(_)) => {}
+                Err(e) => return Err(DeviceError::Io(e.to_string())),
+            }
+        } else if let Err(e) = self.flush_backlog() {
+            return Err(DeviceError::Io(e.to_string()));
+        }
+        if self.backlog.len() >= TX_BACKLOG_FRAMES {
+            return Err(DeviceError::Exhausted);
+        }
+        self.backlog.push_back((frame, meta));
         Ok(())
     }
 
@@ -78,7 +130,7 @@ impl<D: Device> phy::Device for NicPort<D> {
             });
         }
         let needs_csum = meta.flags & phy::F_NEEDS_CSUM != 0;
-        let result = if needs_csum && self.drv.caps().features & cap::TX_CSUM == 0 {
+        if needs_csum && self.drv.caps().features & cap::TX_CSUM == 0 {
             // Asked for an offload the NIC has off: finish it here.
             let mut f = frame.to_vec();
             complete_partial(
@@ -88,7 +140,7 @@ impl<D: Device> phy::Device for NicPort<D> {
                     offset: meta.csum_offset,
                 },
             );
-            self.drv.transmit(&f, &TxMeta::default())
+            self.enqueue(f, TxMeta::default())
         } else {
             let m = TxMeta {
                 flags: meta.flags,
@@ -98,12 +150,7 @@ impl<D: Device> phy::Device for NicPort<D> {
                 csum_start: meta.csum_start,
                 csum_offset: meta.csum_offset,
             };
-            self.drv.transmit(frame, &m)
-        };
-        match result {
-            Ok(()) => Ok(()),
-            Err(DriverError::TxRingFull(_)) => Err(DeviceError::Exhausted),
-            Err(e) => Err(DeviceError::Io(e.to_string())),
+            self.enqueue(frame.to_vec(), m)
         }
     }
 
