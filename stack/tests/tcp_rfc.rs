@@ -1812,7 +1812,16 @@ fn random_segment_flood_never_panics_in_any_state() {
                 } else {
                     None
                 };
-                d.poll();
+                for o in d.poll() {
+                    // RFC 9293 §3.10.7: every segment but a RST or the
+                    // initial SYN carries an ACK.
+                    assert!(
+                        has(&o, ACK) || has(&o, RST) || (has(&o, SYN) && o.payload.is_empty()),
+                        "{ctx}: {}",
+                        describe(&o)
+                    );
+                    assert!(!(has(&o, SYN) && has(&o, FIN)), "{ctx}: {}", describe(&o));
+                }
                 if let Some(at) = d.conn.poll_at() {
                     assert!(
                         at > d.now,

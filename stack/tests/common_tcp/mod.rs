@@ -391,14 +391,15 @@ impl Dut {
                 Some(at) if at <= t => {
                     self.now = self.now.max(at);
                     let segs = self.poll();
-                    let stuck =
-                        segs.is_empty() && self.conn.poll_at() == Some(at) && at <= self.now;
                     out.extend(segs.into_iter().map(|o| (self.now, o)));
-                    if stuck {
-                        // A due timer that neither fires nor moves: step
-                        // time so the loop ends; the caller's assertions
-                        // will show what went wrong.
-                        self.now += 1;
+                    // After polling at `now`, nothing may still be due: a
+                    // caller's event loop would spin.
+                    if let Some(next) = self.conn.poll_at() {
+                        assert!(
+                            next > self.now,
+                            "timer due at {next} still due after polling at {}",
+                            self.now
+                        );
                     }
                 }
                 _ => {
@@ -758,6 +759,15 @@ impl Net {
             self.note_states();
         }
         self.flush();
+        for (conn, who) in [(&self.a, "a"), (&self.b, "b")] {
+            if let Some(next) = conn.poll_at() {
+                assert!(
+                    next > self.now,
+                    "{who}: timer due at {next} still due after polling at {}",
+                    self.now
+                );
+            }
+        }
         true
     }
 
