@@ -298,6 +298,7 @@ impl Connection {
             self.dupack();
         }
         self.sack_loss_detect();
+        self.lost_retransmit_detect();
         // Window update (RFC 9293 §3.10.7.4, SND.WL1/SND.WL2 rule).
         if self.snd_una.le(ack)
             && (self.snd_wl1.lt(seq) || (self.snd_wl1 == seq && self.snd_wl2.le(ack)))
@@ -407,11 +408,39 @@ impl Connection {
         if was_recovering && !self.cc.in_recovery() {
             self.rtx_out = 0;
         }
+        if !self.cc.in_recovery() {
+            self.rtx_mark = None;
+        }
         if action.retransmit() {
             // Partial ACK: retransmit the next hole unless SACK recovery
-            // already did.
-            if !(self.sack_ok && self.snd_una.lt(self.rtx_hi)) {
+            // already did (then watch that retransmission from now on).
+            if self.sack_ok && self.snd_una.lt(self.rtx_hi) {
+                self.rtx_mark = Some((self.snd_una, self.snd_nxt));
+            } else {
                 self.rtx_one = true;
+            }
+        }
+    }
+
+    /// A lost retransmission of the first hole, seen through SACK: data
+    /// sent after it (more than one segment's worth) was SACKed while
+    /// SND.UNA stayed. Retransmit it again instead of waiting for the RTO
+    /// (the idea of RFC 8985's RACK, bounded to the first hole).
+    fn lost_retransmit_detect(&mut self) {
+        if !self.sack_ok || !self.cc.in_recovery() || self.rtx_one {
+            return;
+        }
+        let Some((una, sent_after)) = self.rtx_mark else {
+            return;
+        };
+        if una != self.snd_una {
+            return;
+        }
+        let mss = usize::from(self.eff_mss());
+        if let Some(high) = self.scoreboard.highest_sacked() {
+            if high.gt(sent_after) && high.offset_from(sent_after) > mss {
+                self.rtx_one = true;
+                self.rtx_mark = None;
             }
         }
     }

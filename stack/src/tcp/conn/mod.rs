@@ -272,6 +272,9 @@ pub struct Connection {
     pub(crate) rtx_hi: SeqNumber,
     /// Bytes retransmitted during the current recovery (RFC 6675 pipe).
     pub(crate) rtx_out: u32,
+    /// The first hole's last retransmission during SACK recovery: SND.UNA
+    /// then and SND.NXT then (data SACKed beyond it shows it was lost).
+    pub(crate) rtx_mark: Option<(SeqNumber, SeqNumber)>,
     /// Consecutive retransmission timeouts.
     pub(crate) retries: u32,
 
@@ -363,6 +366,7 @@ impl Connection {
             rtx_one: false,
             rtx_hi: iss,
             rtx_out: 0,
+            rtx_mark: None,
             retries: 0,
             pending_rst: None,
             ack_now: false,
@@ -752,4 +756,4 @@ pub enum ConnError {
 mod input;
 mod output;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -319,6 +319,7 @@ impl Connection {
         self.rtx_one = false;
         self.rtx_hi = self.snd_una;
         self.rtx_out = 0;
+        self.rtx_mark = None;
         self.snd_nxt = self.snd_una;
     }
 
@@ -562,6 +563,9 @@ impl Connection {
                         }
                         if kind == DataKind::FirstHole {
                             self.rtx_one = false;
+                            if self.sack_ok && self.cc.in_recovery() {
+                                self.rtx_mark = Some((seq, self.snd_nxt));
+                            }
                         }
                         if self.rtx_hi.lt(real_end) {
                             self.rtx_hi = real_end;

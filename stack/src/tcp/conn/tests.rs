@@ -7,8 +7,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
 
-const A: usize = 0;
-const B: usize = 1;
+pub(super) const A: usize = 0;
+pub(super) const B: usize = 1;
 
 fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -23,7 +23,7 @@ fn seed(name: &str, default: u64) -> u64 {
     seed
 }
 
-struct InFlight {
+pub(super) struct InFlight {
     at: u64,
     order: u64,
     to: usize,
@@ -31,27 +31,27 @@ struct InFlight {
 }
 
 /// The pipe and the two ends.
-struct Sim {
-    c: [Connection; 2],
-    now: u64,
-    delay: u64,
-    rng: ChaCha8Rng,
-    loss: f64,
-    dup: f64,
-    reorder: f64,
-    queue: Vec<InFlight>,
-    order: u64,
-    max_payload: usize,
+pub(super) struct Sim {
+    pub(super) c: [Connection; 2],
+    pub(super) now: u64,
+    pub(super) delay: u64,
+    pub(super) rng: ChaCha8Rng,
+    pub(super) loss: f64,
+    pub(super) dup: f64,
+    pub(super) reorder: f64,
+    pub(super) queue: Vec<InFlight>,
+    pub(super) order: u64,
+    pub(super) max_payload: usize,
     /// Every segment sent (after GSO splitting), by sender.
-    log: Vec<(usize, TcpRepr)>,
+    pub(super) log: Vec<(usize, TcpRepr)>,
     /// Payload sizes as the connection produced them (before splitting).
-    produced: Vec<(usize, usize, TcpFlags)>,
+    pub(super) produced: Vec<(usize, usize, TcpFlags)>,
     /// Drops segments the predicate picks (sender, segment, index in log).
-    drop_if: fn(usize, &TcpRepr, usize) -> bool,
+    pub(super) drop_if: fn(usize, &TcpRepr, usize) -> bool,
     /// Application data: what each side still has to send, what it got.
-    to_send: [VecDeque<u8>; 2],
-    received: [Vec<u8>; 2],
-    read: bool,
+    pub(super) to_send: [VecDeque<u8>; 2],
+    pub(super) received: [Vec<u8>; 2],
+    pub(super) read: bool,
 }
 
 fn no_drop(_: usize, _: &TcpRepr, _: usize) -> bool {
@@ -60,7 +60,7 @@ fn no_drop(_: usize, _: &TcpRepr, _: usize) -> bool {
 
 impl Sim {
     /// A connects to B: A's SYN builds B through `accept`.
-    fn open(ca: TcpConfig, cb: TcpConfig, seed: u64) -> Sim {
+    pub(super) fn open(ca: TcpConfig, cb: TcpConfig, seed: u64) -> Sim {
         let (la, lb) = (addr("10.0.0.1:40000"), addr("10.0.0.2:80"));
         let mut a = Connection::connect(ca, la, lb, 1000, 0);
         let syn = a.poll_transmit(0, 1460).expect("SYN");
@@ -194,7 +194,7 @@ impl Sim {
     }
 
     /// Runs until `done` or until nothing is left to happen or `limit` ns.
-    fn run_until(&mut self, limit: u64, done: impl Fn(&Sim) -> bool) -> bool {
+    pub(super) fn run_until(&mut self, limit: u64, done: impl Fn(&Sim) -> bool) -> bool {
         let mut iterations = 0u64;
         loop {
             self.step();
@@ -218,16 +218,16 @@ impl Sim {
         }
     }
 
-    fn state(&self, side: usize) -> State {
+    pub(super) fn state(&self, side: usize) -> State {
         self.c[side].state()
     }
 }
 
-fn established(s: &Sim) -> bool {
+pub(super) fn established(s: &Sim) -> bool {
     s.state(A) == State::Established && s.state(B) == State::Established
 }
 
-fn pattern(len: usize, salt: u8) -> Vec<u8> {
+pub(super) fn pattern(len: usize, salt: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt) ^ (i >> 8) as u8)
         .collect()
@@ -446,7 +446,7 @@ fn data_both_ways_byte_exact_without_timestamps_or_scaling() {
 }
 
 /// An established pair over a clean pipe.
-fn pair(ca: TcpConfig, cb: TcpConfig) -> Sim {
+pub(super) fn pair(ca: TcpConfig, cb: TcpConfig) -> Sim {
     let mut sim = Sim::open(ca, cb, 5);
     assert!(sim.run_until(SEC, established));
     sim
