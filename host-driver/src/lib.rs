@@ -2,17 +2,21 @@
 //!
 //! - [`device`]: the `Device` trait every backend implements, and device names.
 //! - [`backend`]: `model` (firmware model) and `sim` (RTL in Verilator).
+//! - [`demo`]: `nicctl demo`, two stacks on two NICs moving bytes over TCP.
 //! - [`driver`]: reset, capabilities, rings, transmit, receive, statistics.
 //! - [`offload`]: software fallback for offloads the NIC lacks or has off.
 //! - [`selftest`]: frames through a loopback, checked byte for byte.
+//! - [`serve`]: `nicctl serve`, the stack on a TAP device for the kernel's tools.
 //! - [`stack_port`]: the NIC as a device of the TCP/IP stack (`stack::phy::Device`).
 //! - [`state`]: feature switches of simulated devices kept between `nicctl` runs.
 
 pub mod backend;
+pub mod demo;
 pub mod device;
 pub mod driver;
 pub mod offload;
 pub mod selftest;
+pub mod serve;
 pub mod stack_port;
 pub mod state;
 

@@ -7,9 +7,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use firmware_model::contract;
 use host_driver::backend::{self, SimOptions};
+use host_driver::demo::{self, DemoConfig, OffloadMode};
 use host_driver::device::{Device, DeviceSpec};
 use host_driver::driver::{read_stats, Driver, FEATURES};
 use host_driver::selftest::{self, Loopback, SelftestConfig};
+use host_driver::serve::{self, App, ServeConfig};
 use host_driver::state::{self, DeviceState};
 use serde_json::json;
 use std::process::ExitCode;
@@ -63,6 +65,13 @@ enum Cmd {
     },
     /// Loop random frames through the NIC and check them byte for byte (like `ethtool -t`).
     Selftest(SelftestArgs),
+    /// Two hosts (TCP/IP stack + driver + NIC) joined by an emulated wire move seeded
+    /// pseudo-random bytes over TCP; prints SHA-256 of both ends, simulated throughput and
+    /// which offloads did the work.
+    Demo(DemoArgs),
+    /// Run the stack on a TAP device (real clock) serving echo, discard or HTTP, for
+    /// ping, nc and curl from the kernel side. Runs until SIGINT/SIGTERM or --for.
+    Serve(ServeArgs),
     /// Measure the RTL in Verilator, in cycles.
     Bench {
         #[command(subcommand)]
@@ -103,6 +112,76 @@ struct SelftestArgs {
     fault_corrupt_frame: Option<u64>,
 }
 
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// Bytes to send, with an optional K, M or G suffix (KiB, MiB, GiB).
+    #[arg(long, default_value = "64M", value_parser = demo::parse_bytes)]
+    bytes: u64,
+    /// Seed of the data and of the wire's impairments.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Connect over IPv6 (default IPv4).
+    #[arg(long)]
+    ipv6: bool,
+    /// Line rate of the wire, bits per second (K, M, G suffixes are decimal).
+    #[arg(long, default_value = "10G", value_parser = demo::parse_rate)]
+    rate: u64,
+    /// One-way propagation delay (ns, us, ms or s).
+    #[arg(long, default_value = "10us", value_parser = demo::parse_duration_ns)]
+    delay: u64,
+    /// Probability that the wire loses a frame (each direction), 0 <= P < 1.
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
+    /// Offloads: as the device has them switched on (`nicctl features`), all on, or all off.
+    #[arg(long, value_enum, default_value_t = OffloadsArg::Device)]
+    offloads: OffloadsArg,
+    /// Capture every frame on the wire to this pcap file.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<std::path::PathBuf>,
+    /// Give up after this much simulated time (default: from size and rate).
+    #[arg(long, value_name = "DURATION", value_parser = demo::parse_duration_ns)]
+    sim_timeout: Option<u64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OffloadsArg {
+    Device,
+    On,
+    Off,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// TAP interface to create (needs root or CAP_NET_ADMIN).
+    #[arg(long)]
+    tap: String,
+    /// Our address IP/PREFIX; once for IPv4 and once for IPv6 at most.
+    #[arg(long = "addr", value_name = "IP/PREFIX", required = true, value_parser = serve::parse_addr)]
+    addrs: Vec<(std::net::IpAddr, u8)>,
+    /// TCP port (default: 7 echo, 9 discard, 80 http).
+    #[arg(long)]
+    port: Option<u16>,
+    /// The application on the port.
+    #[arg(long, value_enum)]
+    app: AppArg,
+    /// Our MAC address.
+    #[arg(long, default_value = "02:4e:49:43:00:01", value_parser = serve::parse_mac)]
+    mac: [u8; 6],
+    /// Stop after this many seconds (default: run until SIGINT or SIGTERM).
+    #[arg(long = "for", value_name = "SECONDS")]
+    for_secs: Option<f64>,
+    /// One line per connection.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AppArg {
+    Echo,
+    Discard,
+    Http,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LoopbackArg {
     Mac,
@@ -134,6 +213,12 @@ fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
     {
         return bench_engines(cli.json);
     }
+    if let Cmd::Demo(a) = &cli.cmd {
+        return run_demo(spec, a, cli.json);
+    }
+    if let Cmd::Serve(a) = &cli.cmd {
+        return run_serve(a, cli.json);
+    }
     let opts = match &cli.cmd {
         Cmd::Selftest(a) => SimOptions {
             seed: a.seed,
@@ -156,7 +241,9 @@ fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
         Cmd::Stats => stats(&mut dev, cli.json),
         Cmd::Regs => regs(&mut dev, cli.json),
         Cmd::Selftest(a) => selftest(dev, spec, saved, a, cli.json),
-        Cmd::Bench { .. } => unreachable!("handled before a device is opened"),
+        Cmd::Bench { .. } | Cmd::Demo(_) | Cmd::Serve(_) => {
+            unreachable!("handled before a device is opened")
+        }
     }
 }
 
@@ -481,4 +568,179 @@ fn selftest(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `nicctl demo`: runs the transfer and reports it.
+fn run_demo(spec: &DeviceSpec, a: &DemoArgs, json: bool) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    let mut cfg = DemoConfig::new(spec.clone());
+    cfg.bytes = a.bytes;
+    cfg.seed = a.seed;
+    cfg.ipv6 = a.ipv6;
+    cfg.rate_bps = a.rate;
+    cfg.delay_ns = a.delay;
+    cfg.loss = a.loss;
+    cfg.pcap = a.pcap.clone();
+    cfg.sim_deadline_ns = a.sim_timeout;
+    cfg.offloads = match a.offloads {
+        OffloadsArg::Device => OffloadMode::Device,
+        OffloadsArg::On => OffloadMode::On,
+        OffloadsArg::Off => OffloadMode::Off,
+    };
+    if matches!(spec, DeviceSpec::Sim | DeviceSpec::Model) {
+        cfg.saved_features = state::load(spec)?.map(|s| s.features);
+    }
+    let bar = !json && std::io::stderr().is_terminal();
+    let wall = std::time::Instant::now();
+    let mut drew = false;
+    let mut progress = |p: demo::Progress| {
+        if bar {
+            demo::draw_progress(p, wall.elapsed().as_secs_f64());
+            drew = true;
+        }
+    };
+    let result = demo::run(&cfg, &mut progress);
+    if drew {
+        eprintln!();
+    }
+    let r = result.context("demo failed")?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&r.to_json())?);
+    } else {
+        print_demo(&cfg, &r);
+    }
+    if !r.sha256_match() {
+        eprintln!(
+            "nicctl: demo failed: received data differs from what was sent ({} of {} bytes, SHA-256 {} vs {})",
+            r.bytes_received, r.bytes, r.sha256_received, r.sha256_sent
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_demo(cfg: &DemoConfig, r: &demo::DemoReport) {
+    let (a, b) = if cfg.ipv6 {
+        ("fd00::1", "fd00::2")
+    } else {
+        ("10.0.0.1", "10.0.0.2")
+    };
+    say!(
+        "TCP/{} from host A ({a}) to host B ({b}), each a stack on a {} NIC; wire {} Gb/s, {} us one way, loss {}",
+        if cfg.ipv6 { "IPv6" } else { "IPv4" },
+        r.device,
+        cfg.rate_bps as f64 / 1e9,
+        cfg.delay_ns as f64 / 1e3,
+        cfg.loss
+    );
+    say!(
+        "bytes              {} sent, {} received",
+        r.bytes,
+        r.bytes_received
+    );
+    say!("sha256 sent        {}", r.sha256_sent);
+    say!(
+        "sha256 received    {} ({})",
+        r.sha256_received,
+        if r.sha256_match() {
+            "match"
+        } else {
+            "MISMATCH"
+        }
+    );
+    say!(
+        "simulated time     {:.6} s ({:.6} s to the last byte, the rest closing)",
+        r.sim_seconds(),
+        r.transfer_ns as f64 / 1e9
+    );
+    say!(
+        "throughput         {:.3} Gb/s of application data, simulated",
+        r.throughput_bps() / 1e9
+    );
+    say!("wall time          {:.2} s", r.wall_seconds);
+    let on: Vec<&str> = host_driver::driver::FEATURES
+        .iter()
+        .filter(|f| f.bit != contract::cap::LOOPBACK && r.features & f.bit != 0)
+        .map(|f| f.name)
+        .collect();
+    say!(
+        "NIC offloads on    {}",
+        if on.is_empty() {
+            "none".to_string()
+        } else {
+            on.join(", ")
+        }
+    );
+    say!(
+        "{:<28} {:>14} {:>14}",
+        "who did the work",
+        "sender (A)",
+        "receiver (B)"
+    );
+    let row = |name: &str, x: u64, y: u64| say!("  {name:<26} {x:>14} {y:>14}");
+    for (k, v) in &r.nic_sender {
+        row(&format!("nic {k}"), *v, demo::counter(&r.nic_receiver, k));
+    }
+    for (k, v) in &r.stack_sender {
+        let w = demo::counter(&r.stack_receiver, k);
+        if *v != 0 || w != 0 {
+            row(&format!("stack {k}"), *v, w);
+        }
+    }
+    let (ta, tb) = (&r.tcp_sender, &r.tcp_receiver);
+    row("tcp segs_out", ta.segs_out, tb.segs_out);
+    row("tcp segs_in", ta.segs_in, tb.segs_in);
+    row("tcp retransmits", ta.retransmits, tb.retransmits);
+    row(
+        "tcp fast_retransmits",
+        ta.fast_retransmits,
+        tb.fast_retransmits,
+    );
+    row("tcp rto_expiries", ta.rto_expiries, tb.rto_expiries);
+    row("wire frames sent", r.wire_frames.0, r.wire_frames.1);
+    row("wire frames lost", r.wire_lost.0, r.wire_lost.1);
+}
+
+/// `nicctl serve`: the stack on a TAP device until a signal or --for.
+fn run_serve(a: &ServeArgs, json: bool) -> Result<ExitCode> {
+    let duration = match a.for_secs {
+        None => None,
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => {
+            Some(std::time::Duration::from_secs_f64(s))
+        }
+        Some(s) => anyhow::bail!("--for must be a positive number of seconds, not {s}"),
+    };
+    let cfg = ServeConfig {
+        tap: a.tap.clone(),
+        addrs: a.addrs.clone(),
+        mac: a.mac,
+        app: match a.app {
+            AppArg::Echo => App::Echo,
+            AppArg::Discard => App::Discard,
+            AppArg::Http => App::Http,
+        },
+        port: a.port,
+        duration,
+        verbose: a.verbose,
+    };
+    serve::interface(&cfg)?;
+    let stop = serve::install_stop_signals();
+    let s = serve::run(&cfg, stop)?;
+    if json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "connections": s.connections, "bytes_in": s.bytes_in,
+                "bytes_out": s.bytes_out, "http_requests": s.http_requests,
+            }))?
+        );
+    } else {
+        say!(
+            "served {} connections: {} bytes in, {} bytes out",
+            s.connections,
+            s.bytes_in,
+            s.bytes_out
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
