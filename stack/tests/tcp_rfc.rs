@@ -1767,7 +1767,7 @@ fn random_segment_flood_never_panics_in_any_state() {
         State::TimeWait,
     ];
     for (si, &state) in states.iter().enumerate() {
-        for round in 0..40u64 {
+        for round in 0..100u64 {
             let case = seed ^ ((si as u64) << 32) ^ round;
             let mut rng = ChaCha8Rng::seed_from_u64(case);
             let mut d = dut_in_state(state, &mut rng);
