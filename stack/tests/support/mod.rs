@@ -270,6 +270,8 @@ pub struct WirePort {
     pub rx_rst: u64,
     /// Segments sent with a SACK option.
     pub tx_sack: u64,
+    /// When each RST was sent, with what the segment said.
+    pub rst_log: Vec<(u64, Observed)>,
     pub corrupted_seen: u64,
     pub last_tcp_tx: Option<Observed>,
 }
@@ -297,6 +299,7 @@ impl WirePort {
             tx_rst: 0,
             rx_rst: 0,
             tx_sack: 0,
+            rst_log: Vec::new(),
             corrupted_seen: 0,
             last_tcp_tx: None,
         }
@@ -342,6 +345,7 @@ impl Device for WirePort {
         if let Some(t) = inspect(&frame) {
             if t.flags & RST != 0 {
                 self.tx_rst += 1;
+                self.rst_log.push((self.now.get(), t.observed));
             }
             if t.observed.sack {
                 self.tx_sack += 1;
@@ -789,6 +793,8 @@ pub struct End {
     pub done_at: Option<u64>,
     /// When everything from the source was sent and acknowledged.
     pub acked_at: Option<u64>,
+    /// When the connection was first seen CLOSED.
+    pub closed_at: Option<u64>,
 }
 
 impl End {
@@ -806,6 +812,7 @@ impl End {
             sack: None,
             done_at: None,
             acked_at: None,
+            closed_at: None,
         }
     }
 
@@ -829,6 +836,9 @@ impl End {
         if self.states.last() != Some(&state) {
             self.states.push(state);
             moved = true;
+            if state == State::Closed {
+                self.closed_at = Some(now);
+            }
         }
         let can_send = matches!(state, State::Established | State::CloseWait);
         if let Some(src) = self.src.as_mut().filter(|_| can_send && !self.closed) {
