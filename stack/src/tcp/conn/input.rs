@@ -514,6 +514,13 @@ impl Connection {
                 } else {
                     self.unacked_bytes += ins.advanced;
                     if self.config.delayed_ack_ns == 0 || self.unacked_bytes >= 2 * self.rcv_mss() {
+                        if self.ack_now {
+                            if let Some(p) = self.ack_due_at {
+                                self.push_ack_point(p);
+                            }
+                        }
+                        self.ack_due_at = Some(self.rcv_nxt);
+                        self.unacked_bytes = 0;
                         self.ack_now = true;
                     } else if self.delack_deadline.is_none() {
                         self.delack_deadline = Some(now.saturating_add(self.config.delayed_ack_ns));
@@ -544,6 +551,18 @@ impl Connection {
                 State::FinWait2 => self.enter_time_wait(now),
                 _ => {}
             }
+        }
+    }
+
+    fn push_ack_point(&mut self, p: SeqNumber) {
+        let n = usize::from(self.n_ack_points);
+        if n < self.ack_points.len() {
+            self.ack_points[n] = p;
+            self.n_ack_points += 1;
+        } else {
+            // Full: keep the most recent points.
+            self.ack_points.copy_within(1.., 0);
+            self.ack_points[n - 1] = p;
         }
     }
 

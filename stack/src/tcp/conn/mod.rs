@@ -283,6 +283,14 @@ pub struct Connection {
     pub(crate) ack_now: bool,
     /// Pure ACKs still owed, one per out-of-order segment received.
     pub(crate) acks_owed: u8,
+    /// Earlier ACK points still to acknowledge separately, oldest first:
+    /// when several segments arrive between two polls, the ACK "every
+    /// second full-sized segment" (RFC 5681 §4.2) is sent for each pair,
+    /// as a receiver handling them one by one would (bounded).
+    pub(crate) ack_points: [SeqNumber; MAX_ACK_POINTS],
+    pub(crate) n_ack_points: u8,
+    /// RCV.NXT when the pending immediate ACK became due.
+    pub(crate) ack_due_at: Option<SeqNumber>,
     /// In-order bytes received since the last ACK we sent.
     pub(crate) unacked_bytes: usize,
     pub(crate) persist_fired: bool,
@@ -309,6 +317,8 @@ pub struct Connection {
     pub(crate) active_open: bool,
 }
 
+/// Separate ACK points remembered at most (see `Connection::ack_points`).
+pub(crate) const MAX_ACK_POINTS: usize = 16;
 /// Bytes of TCP options on every segment once timestamps are negotiated
 /// (10 + 2 NOPs).
 pub(crate) const TS_OPTION_LEN: u16 = 12;
@@ -371,6 +381,9 @@ impl Connection {
             pending_rst: None,
             ack_now: false,
             acks_owed: 0,
+            ack_points: [SeqNumber(0); MAX_ACK_POINTS],
+            n_ack_points: 0,
+            ack_due_at: None,
             unacked_bytes: 0,
             persist_fired: false,
             keepalive_fired: false,
@@ -471,6 +484,7 @@ impl Connection {
             self.close_reason = Some(reason);
         }
         self.ack_now = false;
+        self.n_ack_points = 0;
         self.rtx_one = false;
         self.persist_fired = false;
         self.keepalive_fired = false;

@@ -24,6 +24,8 @@ pub(super) enum Plan {
     WindowProbe,
     /// SEQ = SND.UNA - 1, no data (RFC 1122 §4.2.3.6).
     KeepaliveProbe,
+    /// A pure ACK of an earlier point (see `Connection::ack_points`).
+    AckAt(SeqNumber),
     Ack,
 }
 
@@ -213,6 +215,9 @@ impl Connection {
             }
             State::SynSent => return None,
             _ => {}
+        }
+        if self.n_ack_points > 0 {
+            return Some(Plan::AckAt(self.ack_points[0]));
         }
         if self.can_send_data() {
             if self.rtx_one {
@@ -465,6 +470,8 @@ impl Connection {
             self.delack_deadline = None;
             self.unacked_bytes = 0;
             self.last_ack_sent = self.rcv_nxt;
+            self.n_ack_points = 0;
+            self.ack_due_at = None;
         }
         repr
     }
@@ -607,6 +614,37 @@ impl Connection {
                 self.keepalive_fired = false;
                 self.stats.keepalive_probes += 1;
                 let repr = self.header(now, self.snd_una - 1, ack_flag);
+                self.finish(repr, Vec::new())
+            }
+            Plan::AckAt(point) => {
+                let saved = (
+                    self.ack_now,
+                    self.delack_deadline,
+                    self.unacked_bytes,
+                    self.ack_points,
+                    self.n_ack_points,
+                    self.ack_due_at,
+                );
+                let mut repr = self.header(now, self.ack_seq(), ack_flag);
+                (
+                    self.ack_now,
+                    self.delack_deadline,
+                    self.unacked_bytes,
+                    self.ack_points,
+                    self.n_ack_points,
+                    self.ack_due_at,
+                ) = saved;
+                self.ack_points.copy_within(1.., 0);
+                self.n_ack_points -= 1;
+                self.last_ack_sent = point;
+                repr.ack_number = TcpSeqNumber(point.0);
+                // The same right edge, seen from the earlier point.
+                let wnd = if self.rcv_adv.gt(point) {
+                    self.rcv_adv.offset_from(point)
+                } else {
+                    0
+                };
+                repr.window_len = (wnd >> self.rcv_shift).min(0xffff) as u16;
                 self.finish(repr, Vec::new())
             }
             Plan::Ack => {
