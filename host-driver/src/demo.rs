@@ -697,11 +697,11 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
         .flatten()
         .min();
         match next {
-            Some(t) => now = t.max(now + 1),
-            None => break false,
-        }
-        if now > deadline {
-            break false;
+            Some(t) if t <= deadline => now = t.max(now + 1),
+            _ => {
+                now = now.max(deadline);
+                break false;
+            }
         }
     };
     progress(Progress {
