@@ -413,6 +413,13 @@ impl Connection {
         field as u16
     }
 
+    /// The window field the next segment would carry (no side effects).
+    #[cfg(test)]
+    pub(super) fn advertise_preview(&self) -> u16 {
+        let mut c = self.clone();
+        c.advertise(false)
+    }
+
     /// The sequence number for a segment without data: SND.MAX when the
     /// peer's window holds it, else the window's right edge (so the peer
     /// finds it acceptable).
