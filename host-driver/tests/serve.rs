@@ -277,3 +277,114 @@ fn kernel_http_clients_get_the_page_n_bytes_404_and_400() {
     let (clean, out) = served.stop();
     assert!(clean, "serve did not exit cleanly on SIGTERM: {out}");
 }
+
+#[test]
+fn discard_reads_everything_and_sends_nothing() {
+    if !have_privileges() {
+        return;
+    }
+    let mut served = Served::start("discard");
+    let addr: SocketAddr = format!("{OUR_V4}:9").parse().unwrap();
+    let got = served.in_ns(move || {
+        let mut s = connect(addr);
+        s.write_all(&vec![0x42; 1_000_000])
+            .expect("write to discard");
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut back = Vec::new();
+        s.read_to_end(&mut back).expect("read discard");
+        back.len()
+    });
+    assert_eq!(got, 0, "discard sent bytes back");
+    let (clean, out) = served.stop();
+    assert!(clean, "serve did not exit cleanly on SIGTERM: {out}");
+    assert!(out.contains("1000000 bytes in, 0 bytes out"), "{out}");
+}
+
+#[test]
+fn bad_serve_flags_are_refused_without_a_panic() {
+    let nicctl = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_nicctl"))
+            .args(args)
+            .output()
+            .expect("run nicctl")
+    };
+    for (args, want) in [
+        (
+            vec!["serve", "--tap", "t0", "--addr", "bogus", "--app", "echo"],
+            "is not an address",
+        ),
+        (
+            vec![
+                "serve",
+                "--tap",
+                "t0",
+                "--addr",
+                "10.0.0.2/40",
+                "--app",
+                "echo",
+            ],
+            "prefix length must be",
+        ),
+        (
+            vec![
+                "serve",
+                "--tap",
+                "t0",
+                "--addr",
+                "10.0.0.2/24",
+                "--addr",
+                "10.0.0.3/24",
+                "--app",
+                "echo",
+            ],
+            "at most one IPv4",
+        ),
+        (
+            vec![
+                "serve",
+                "--tap",
+                "t0",
+                "--addr",
+                "10.0.0.2/24",
+                "--app",
+                "gopher",
+            ],
+            "invalid value",
+        ),
+        (
+            vec![
+                "serve",
+                "--tap",
+                "t0",
+                "--addr",
+                "10.0.0.2/24",
+                "--app",
+                "echo",
+                "--for",
+                "0",
+            ],
+            "--for must be",
+        ),
+        (
+            vec![
+                "serve",
+                "--tap",
+                "much-too-long-name",
+                "--addr",
+                "10.0.0.2/24",
+                "--app",
+                "echo",
+                "--for",
+                "1",
+            ],
+            "cannot open TAP",
+        ),
+        (vec!["serve", "--tap", "t0", "--app", "echo"], "--addr"),
+    ] {
+        let out = nicctl(&args);
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(e.contains(want), "{args:?}: {e}");
+        assert!(!e.contains("panicked"), "{args:?}: {e}");
+    }
+}
