@@ -49,151 +49,11 @@
 
 use super::buffer::{RecvBuffer, SendBuffer};
 use super::congestion::NewReno;
-use super::rtt::{RtoConfig, RtoEstimator, RttTimer, MS, SEC};
+use super::rtt::{RtoEstimator, RttTimer};
 use super::scoreboard::Scoreboard;
 use super::seq::SeqNumber;
 use crate::wire::TcpRepr;
 use std::net::SocketAddr;
-
-/// RFC 9293 §3.3.2 connection states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum State {
-    Closed,
-    Listen,
-    SynSent,
-    SynReceived,
-    Established,
-    FinWait1,
-    FinWait2,
-    CloseWait,
-    Closing,
-    LastAck,
-    TimeWait,
-}
-
-/// Keep-alive (RFC 1122 §4.2.3.6): probes after `idle_ns` without traffic,
-/// every `interval_ns`, giving up (connection reset) after `probes` unanswered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keepalive {
-    pub idle_ns: u64,
-    pub interval_ns: u64,
-    pub probes: u32,
-}
-
-/// How a connection behaves. [`TcpConfig::default`] gives Linux-like values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpConfig {
-    /// MSS we announce: the largest payload we accept in one segment
-    /// (link MTU minus IP and TCP headers; RFC 6691: no options counted).
-    pub mss: u16,
-    /// Receive buffer (and so the largest window we advertise), bytes.
-    pub recv_buffer: usize,
-    /// Send buffer, bytes.
-    pub send_buffer: usize,
-    /// Offer/accept window scaling (RFC 7323 §2).
-    pub window_scaling: bool,
-    /// Offer/accept timestamps and PAWS (RFC 7323 §3, §5).
-    pub timestamps: bool,
-    /// Offer/accept SACK (RFC 2018).
-    pub sack: bool,
-    /// Nagle's algorithm (RFC 896 / RFC 1122 §4.2.3.4); on by default.
-    pub nagle: bool,
-    /// Delayed ACK timeout (RFC 1122 §4.2.3.2, at most 500 ms); an ACK is
-    /// sent at least every second full-sized segment. 0 disables delaying.
-    pub delayed_ack_ns: u64,
-    pub rto: RtoConfig,
-    pub keepalive: Option<Keepalive>,
-    /// TIME-WAIT duration (2·MSL).
-    pub time_wait_ns: u64,
-    /// Out-of-order ranges held for reassembly at most.
-    pub max_ooo_ranges: usize,
-    /// Challenge ACKs sent per second at most (RFC 5961 §7).
-    pub challenge_ack_limit: u32,
-    /// SYN (or SYN-ACK) retransmissions before giving up.
-    pub syn_retries: u32,
-    /// Data retransmissions of one segment before giving up (reset).
-    pub max_retries: u32,
-}
-
-impl Default for TcpConfig {
-    fn default() -> Self {
-        TcpConfig {
-            mss: 1460,
-            recv_buffer: 256 * 1024,
-            send_buffer: 256 * 1024,
-            window_scaling: true,
-            timestamps: true,
-            sack: true,
-            nagle: true,
-            delayed_ack_ns: 40 * MS,
-            rto: RtoConfig::default(),
-            keepalive: None,
-            time_wait_ns: 60 * SEC,
-            max_ooo_ranges: 64,
-            challenge_ack_limit: 1000,
-            syn_retries: 6,
-            max_retries: 15,
-        }
-    }
-}
-
-/// Why a connection ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CloseReason {
-    /// Both FINs exchanged (or TIME-WAIT ended).
-    Normal,
-    /// The peer sent an acceptable RST.
-    Reset,
-    /// SYN, data or keep-alive retransmissions ran out.
-    TimedOut,
-    /// The application aborted (we sent RST).
-    Aborted,
-    /// A connect was refused (RST in answer to our SYN).
-    Refused,
-}
-
-/// What a connection counted; every dropped or answered bad segment has a
-/// counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ConnStats {
-    pub segs_in: u64,
-    pub segs_out: u64,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    pub retransmits: u64,
-    pub fast_retransmits: u64,
-    pub rto_expiries: u64,
-    pub dup_acks_in: u64,
-    pub sacked_bytes_skipped: u64,
-    /// Segments outside the window (answered with an ACK, RFC 9293 §3.10.7.4).
-    pub out_of_window: u64,
-    /// Segments dropped by PAWS (RFC 7323 §5).
-    pub paws_rejected: u64,
-    /// Challenge ACKs sent (RFC 5961) / suppressed by the rate limit.
-    pub challenge_acks: u64,
-    pub challenge_acks_suppressed: u64,
-    /// ACKs for data not yet sent (dropped, answered with an ACK).
-    pub ack_unsent: u64,
-    /// Out-of-order segments held / dropped because the range limit was hit.
-    pub ooo_held: u64,
-    pub ooo_dropped: u64,
-    /// Zero-window probes and keep-alive probes sent.
-    pub window_probes: u64,
-    pub keepalive_probes: u64,
-    pub delayed_acks: u64,
-}
-
-/// One segment to send: the header and its payload. `repr.payload_len`
-/// equals `payload.len()`. The payload may exceed the MSS when the caller
-/// allowed it (`max_payload` of [`Connection::poll_transmit`]): that is a
-/// TSO/GSO super-segment the device or software splits at `mss` bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
-    pub repr: TcpRepr,
-    pub payload: Vec<u8>,
-    /// Segment size to split a super-segment at: the effective send MSS.
-    pub mss: u16,
-}
 
 /// A pending RST: its sequence number and, if it answers a segment that
 /// carried no acceptable ACK, the acknowledgement it carries.
@@ -758,16 +618,10 @@ impl Connection {
     }
 }
 
-/// Why an application call on a connection was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ConnError {
-    #[error("connection is closing: no more data can be sent")]
-    SendClosed,
-    #[error("connection is closed")]
-    Closed,
-}
-
 mod input;
 mod output;
+mod types;
+
+pub use types::{CloseReason, ConnError, ConnStats, Keepalive, Outgoing, State, TcpConfig};
 #[cfg(test)]
 pub(super) mod tests;
