@@ -55,8 +55,9 @@ use super::seq::SeqNumber;
 use crate::wire::TcpRepr;
 use std::net::SocketAddr;
 
-/// A pending RST: its sequence number and, if it answers a segment that
-/// carried no acceptable ACK, the acknowledgement it carries.
+/// A pending RST: its sequence number and the acknowledgement it carries
+/// (RST|ACK from a synchronized state, as every segment there carries an
+/// ACK; a bare RST answering an unacceptable ACK in SYN-SENT/SYN-RECEIVED).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PendingRst {
     pub(crate) seq: SeqNumber,
@@ -596,7 +597,7 @@ impl Connection {
             | State::CloseWait => {
                 self.pending_rst = Some(PendingRst {
                     seq: self.snd_max,
-                    ack: None,
+                    ack: Some(self.rcv_nxt),
                 });
                 self.enter_closed(CloseReason::Aborted);
             }

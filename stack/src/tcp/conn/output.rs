@@ -278,7 +278,7 @@ impl Connection {
                 if self.keepalive_sent >= ka.probes {
                     self.pending_rst = Some(PendingRst {
                         seq: self.snd_max,
-                        ack: None,
+                        ack: Some(self.rcv_nxt),
                     });
                     self.enter_closed(CloseReason::TimedOut);
                     return;
@@ -302,7 +302,7 @@ impl Connection {
             if self.synchronized() {
                 self.pending_rst = Some(PendingRst {
                     seq: self.snd_max,
-                    ack: None,
+                    ack: Some(self.rcv_nxt),
                 });
             }
             self.enter_closed(CloseReason::TimedOut);
