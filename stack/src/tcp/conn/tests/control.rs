@@ -261,3 +261,168 @@ fn idle_established_connection_has_no_timer_armed() {
         && s.c[B].poll_at().is_none()
         && s.queue.is_empty()));
 }
+
+/// A passive connection and the SYN that made it, with the peer's ISS.
+fn passive(cfg: TcpConfig) -> (Connection, TcpRepr) {
+    let mut a = Connection::connect(cfg, addr("10.0.0.1:7"), addr("10.0.0.2:8"), 500, 0);
+    let syn = a.poll_transmit(0, 1460).unwrap().repr;
+    let b = Connection::accept(cfg, addr("10.0.0.2:8"), addr("10.0.0.1:7"), 9000, &syn, 0);
+    (b, syn)
+}
+
+/// The handshake's third segment (with `flags` added) for `b`.
+fn third(b: &Connection, syn: &TcpRepr, flags: TcpFlags) -> TcpRepr {
+    TcpRepr {
+        src_port: syn.src_port,
+        dst_port: syn.dst_port,
+        seq_number: TcpSeqNumber(501),
+        ack_number: TcpSeqNumber(b.iss.0.wrapping_add(1)),
+        flags: TcpFlags::ACK | flags,
+        window_len: 1000,
+        timestamp: syn.timestamp.map(|(v, _)| (v + 1, b.ts_now(MS))),
+        sack_ranges: [None; 4],
+        max_seg_size: None,
+        window_scale: None,
+        sack_permitted: false,
+        urgent_at: 0,
+        payload_len: 0,
+    }
+}
+
+#[test]
+fn fin_with_the_handshake_ack_moves_syn_received_to_close_wait() {
+    let (mut b, syn) = passive(TcpConfig::default());
+    assert!(b
+        .poll_transmit(MS, 1460)
+        .unwrap()
+        .repr
+        .flags
+        .contains(TcpFlags::SYN));
+    let fin = third(&b, &syn, TcpFlags::FIN);
+    b.on_segment(2 * MS, &fin, b"bye");
+    assert_eq!(b.state(), State::CloseWait);
+    assert_eq!(b.recv_available(), 3);
+    assert!(!b.recv_finished());
+    let mut buf = [0u8; 8];
+    assert_eq!(b.recv(&mut buf), 3);
+    assert!(b.recv_finished());
+    let ack = b.poll_transmit(2 * MS, 1460).unwrap().repr;
+    assert_eq!(ack.ack_number.0, 501 + 3 + 1, "data and FIN acknowledged");
+}
+
+#[test]
+fn close_in_syn_received_sends_the_fin_once_established() {
+    let (mut b, syn) = passive(TcpConfig::default());
+    b.poll_transmit(MS, 1460).unwrap();
+    b.send(b"hello").unwrap();
+    b.close();
+    assert_eq!(b.state(), State::SynReceived);
+    assert!(
+        b.poll_transmit(MS, 1460).is_none(),
+        "nothing before the handshake ends"
+    );
+    b.on_segment(2 * MS, &third(&b, &syn, TcpFlags(0)), &[]);
+    assert_eq!(b.state(), State::FinWait1);
+    let out = b.poll_transmit(2 * MS, 1460).unwrap();
+    assert_eq!(out.payload, b"hello");
+    assert!(out.repr.flags.contains(TcpFlags::FIN | TcpFlags::PSH));
+}
+
+#[test]
+fn close_in_syn_sent_ends_the_connection_at_once() {
+    let mut a = Connection::connect(
+        TcpConfig::default(),
+        addr("10.0.0.1:7"),
+        addr("10.0.0.2:8"),
+        1,
+        0,
+    );
+    a.poll_transmit(0, 1460).unwrap();
+    a.close();
+    assert_eq!(a.state(), State::Closed);
+    assert_eq!(a.poll_at(), None);
+    assert!(a.poll_transmit(SEC, 1460).is_none());
+}
+
+#[test]
+fn bad_ack_in_syn_received_is_answered_with_rst() {
+    let (mut b, syn) = passive(TcpConfig::default());
+    b.poll_transmit(MS, 1460).unwrap();
+    let mut bad = third(&b, &syn, TcpFlags(0));
+    bad.ack_number = TcpSeqNumber(b.iss.0.wrapping_add(77));
+    b.on_segment(2 * MS, &bad, &[]);
+    let rst = b.poll_transmit(2 * MS, 1460).unwrap().repr;
+    assert!(rst.flags.contains(TcpFlags::RST));
+    assert_eq!(rst.seq_number, bad.ack_number);
+    assert_eq!(b.state(), State::SynReceived);
+}
+
+#[test]
+fn a_fin_beyond_a_hole_waits_for_the_hole() {
+    let mut sim = pair(TcpConfig::default(), TcpConfig::default());
+    let fin = from_peer(&sim, A, TcpFlags::ACK | TcpFlags::FIN, 100, 50);
+    sim.c[A].on_segment(sim.now, &fin, &[2; 50]);
+    assert_eq!(sim.state(A), State::Established);
+    let hole = from_peer(&sim, A, TcpFlags::ACK, 0, 100);
+    sim.c[A].on_segment(sim.now, &hole, &[1; 100]);
+    assert_eq!(sim.state(A), State::CloseWait);
+    assert_eq!(sim.c[A].recv_available(), 150);
+}
+
+#[test]
+fn a_bare_fin_is_taken_into_a_zero_window() {
+    let small = TcpConfig {
+        recv_buffer: 4096,
+        window_scaling: false,
+        ..TcpConfig::default()
+    };
+    let mut sim = pair(small, small);
+    let data = from_peer(&sim, A, TcpFlags::ACK, 0, 4096);
+    sim.c[A].on_segment(sim.now, &data, &[1; 4096]);
+    assert_eq!(sim.c[A].rcvbuf.window(), 0);
+    let fin = from_peer(&sim, A, TcpFlags::ACK | TcpFlags::FIN, 4096, 0);
+    sim.c[A].on_segment(sim.now, &fin, &[]);
+    assert_eq!(sim.state(A), State::CloseWait);
+    // Data into the zero window is not taken, its ACK is answered.
+    let more = from_peer(&sim, A, TcpFlags::ACK, 4097, 10);
+    sim.c[A].on_segment(sim.now, &more, &[9; 10]);
+    assert_eq!(sim.c[A].recv_available(), 4096);
+}
+
+#[test]
+fn our_window_shift_is_the_smallest_that_fits_the_buffer() {
+    for (buf, shift) in [
+        (65_535, 0),
+        (65_536, 1),
+        (256 * 1024, 3),
+        (1 << 20, 5),
+        (1 << 30, 14),
+    ] {
+        let cfg = TcpConfig {
+            recv_buffer: buf,
+            ..TcpConfig::default()
+        };
+        let mut a = Connection::connect(cfg, addr("10.0.0.1:7"), addr("10.0.0.2:8"), 1, 0);
+        let syn = a.poll_transmit(0, 1460).unwrap().repr;
+        assert_eq!(syn.window_scale, Some(shift), "buffer {buf}");
+    }
+}
+
+#[test]
+fn ts_recent_follows_only_segments_at_or_below_the_last_ack_sent() {
+    let mut sim = pair(TcpConfig::default(), TcpConfig::default());
+    let recent = sim.c[A].ts_recent;
+    // Out of order: not at or below Last.ACK.sent, TS.Recent stays.
+    let mut ooo = from_peer(&sim, A, TcpFlags::ACK, 1000, 10);
+    ooo.timestamp = Some((recent.wrapping_add(50), 0));
+    sim.c[A].on_segment(sim.now, &ooo, &[1; 10]);
+    assert_eq!(sim.c[A].ts_recent, recent);
+    drain(&mut sim, A);
+    // In order: taken.
+    let mut ino = from_peer(&sim, A, TcpFlags::ACK, 0, 10);
+    ino.timestamp = Some((recent.wrapping_add(60), 0));
+    sim.c[A].on_segment(sim.now, &ino, &[1; 10]);
+    assert_eq!(sim.c[A].ts_recent, recent.wrapping_add(60));
+    let ack = drain(&mut sim, A);
+    assert_eq!(ack[0].repr.timestamp.unwrap().1, recent.wrapping_add(60));
+}
