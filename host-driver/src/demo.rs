@@ -697,7 +697,8 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
         .flatten()
         .min();
         match next {
-            Some(t) if t <= deadline => now = t.max(now + 1),
+            // A deadline already due was just polled: step on rather than spin.
+            Some(t) if t <= deadline => now = if t > now { t } else { now + QUANTUM_NS },
             _ => {
                 now = now.max(deadline);
                 break false;
