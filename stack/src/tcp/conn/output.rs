@@ -127,7 +127,8 @@ impl Connection {
             return None;
         }
         let nothing_in_flight = self.in_flight() == 0;
-        let full = len >= mss;
+        // A caller capping segments below the MSS gets full segments of its size.
+        let full = len >= mss.min(max_payload);
         let all = len == unsent;
         let sws_ok = nothing_in_flight && len >= (self.max_snd_wnd as usize / 2).max(1);
         if !(full || (all && (!self.nagle || nothing_in_flight)) || sws_ok || force) {
