@@ -72,13 +72,38 @@ impl Connection {
         }
     }
 
-    /// RFC 6675 pipe, approximated: outstanding minus SACKed plus what was
-    /// retransmitted during this recovery.
+    /// RFC 6675 pipe: bytes outstanding that are neither SACKed nor deemed
+    /// lost, plus what was retransmitted during this recovery (counted
+    /// once more until acknowledged).
     fn pipe(&self) -> usize {
-        (self
-            .in_flight()
-            .saturating_sub(self.scoreboard.sacked_bytes() as usize))
-        .saturating_add(self.rtx_out as usize)
+        self.in_flight()
+            .saturating_sub(self.scoreboard.sacked_bytes() as usize)
+            .saturating_sub(self.lost_bytes())
+            .saturating_add(self.rtx_out as usize)
+    }
+
+    /// Bytes in holes below SND.NXT that RFC 6675 IsLost deems lost: more
+    /// than (DupThresh - 1) · SMSS bytes are SACKed above them.
+    fn lost_bytes(&self) -> usize {
+        let ranges = self.scoreboard.ranges();
+        let limit = 2 * usize::from(self.eff_mss());
+        let mut lost = 0usize;
+        let mut sacked_above = 0usize;
+        // Walk from the highest range down; the hole below range i runs
+        // from the end of range i - 1 (or SND.UNA) to its start.
+        for i in (0..ranges.len()).rev() {
+            let (left, right) = ranges[i];
+            sacked_above += right.offset_from(left);
+            let below = if i == 0 {
+                self.snd_una
+            } else {
+                ranges[i - 1].1
+            };
+            if sacked_above > limit && below.lt(left) {
+                lost += left.offset_from(below);
+            }
+        }
+        lost
     }
 
     /// Bytes the congestion and receive windows allow beyond SND.NXT.
