@@ -499,7 +499,10 @@ impl Connection {
                     repr.sack_ranges[i] = Some(((self.rcv_nxt + s).0, (self.rcv_nxt + e).0));
                 }
             }
-            self.ack_now = false;
+            // Duplicate ACKs owed for out-of-order segments still go out
+            // as pure ACKs after a data segment (only those count as
+            // duplicates for a peer without SACK, RFC 5681 §2).
+            self.ack_now = self.acks_owed > 0 && !syn;
             self.delack_deadline = None;
             self.unacked_bytes = 0;
             self.last_ack_sent = self.rcv_nxt;
@@ -682,11 +685,8 @@ impl Connection {
             }
             Plan::Ack => {
                 let seq = self.ack_seq();
-                let repr = self.header(now, seq, ack_flag);
                 self.acks_owed = self.acks_owed.saturating_sub(1);
-                if self.acks_owed > 0 {
-                    self.ack_now = true;
-                }
+                let repr = self.header(now, seq, ack_flag);
                 self.finish(repr, Vec::new())
             }
         };
