@@ -105,14 +105,23 @@ pub enum CloseReason {
 /// counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ConnStats {
+    /// Segments handed to `on_segment` in a state that has a TCB.
     pub segs_in: u64,
+    /// Segments returned by `poll_transmit` (a super-segment counts once).
     pub segs_out: u64,
+    /// Payload bytes placed in the receive buffer (after trimming what was
+    /// already received; out-of-order bytes included).
     pub bytes_in: u64,
+    /// Payload bytes sent, retransmissions included.
     pub bytes_out: u64,
+    /// Segments sent again (RTO go-back-N, fast retransmit, SACK holes).
     pub retransmits: u64,
+    /// Entries into fast recovery.
     pub fast_retransmits: u64,
     pub rto_expiries: u64,
+    /// Duplicate ACKs received (RFC 5681 §2, or RFC 6675 §2 with SACK).
     pub dup_acks_in: u64,
+    /// SACKed bytes passed over by retransmissions in SACK recovery.
     pub sacked_bytes_skipped: u64,
     /// Segments outside the window (answered with an ACK, RFC 9293 §3.10.7.4).
     pub out_of_window: u64,
@@ -129,6 +138,7 @@ pub struct ConnStats {
     /// Zero-window probes and keep-alive probes sent.
     pub window_probes: u64,
     pub keepalive_probes: u64,
+    /// ACKs sent because the delayed-ACK timer ran out.
     pub delayed_acks: u64,
 }
 
