@@ -49,7 +49,7 @@
 
 use super::buffer::{RecvBuffer, SendBuffer};
 use super::congestion::NewReno;
-use super::rtt::{RtoEstimator, RttTimer};
+use super::rtt::{RtoEstimator, RttTimer, SEC};
 use super::scoreboard::Scoreboard;
 use super::seq::SeqNumber;
 use crate::wire::TcpRepr;
@@ -190,7 +190,12 @@ const MIN_PEER_MSS: u16 = 64;
 impl Connection {
     fn new(config: TcpConfig, local: SocketAddr, remote: SocketAddr, iss: u32, now: u64) -> Self {
         let iss = SeqNumber(iss);
-        let rto = RtoEstimator::new(config.rto).unwrap_or_default();
+        // RFC 6298 §2.5 bounds: a maximum below 60 s is raised to 60 s and
+        // the minimum kept below the maximum.
+        let mut rc = config.rto;
+        rc.max_rto_ns = rc.max_rto_ns.max(60 * SEC);
+        rc.min_rto_ns = rc.min_rto_ns.min(rc.max_rto_ns);
+        let rto = RtoEstimator::new(rc).unwrap_or_default();
         let send_mss = config.mss.max(MIN_PEER_MSS);
         let recv_buffer = config.recv_buffer.clamp(1, 1 << 30);
         let mut c = Connection {

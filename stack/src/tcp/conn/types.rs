@@ -50,6 +50,8 @@ pub struct TcpConfig {
     /// Delayed ACK timeout (RFC 1122 §4.2.3.2, at most 500 ms); an ACK is
     /// sent at least every second full-sized segment. 0 disables delaying.
     pub delayed_ack_ns: u64,
+    /// RTO bounds (RFC 6298); a maximum below the 60 s RFC 6298 §2.5
+    /// requires is raised to 60 s.
     pub rto: RtoConfig,
     pub keepalive: Option<Keepalive>,
     /// TIME-WAIT duration (2·MSL).
