@@ -144,6 +144,9 @@ pub struct ServeStats {
     pub http_requests: u64,
 }
 
+/// How long an HTTP client has to send its request.
+const HTTP_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The largest HTTP request head we read.
 const MAX_REQUEST: usize = 8 * 1024;
 
@@ -169,6 +172,9 @@ struct Conn {
     request: Vec<u8>,
     response: Option<Response>,
     closed: bool,
+    /// When it was accepted (an HTTP client gets [`HTTP_REQUEST_TIMEOUT`]
+    /// to send its request).
+    since: Instant,
 }
 
 /// The byte at offset `i` of a `/bytes/N` body: printable, easy to check.
@@ -507,6 +513,7 @@ pub fn run(cfg: &ServeConfig, stop: &AtomicBool) -> Result<ServeStats> {
                 request: Vec::new(),
                 response: None,
                 closed: false,
+                since: Instant::now(),
             });
             did = true;
         }
@@ -523,6 +530,19 @@ pub fn run(cfg: &ServeConfig, stop: &AtomicBool) -> Result<ServeStats> {
             let response_pending = c.response.is_some() && !c.closed;
             if finished && !c.closed && !(cfg.app == App::Http && response_pending) {
                 let _ = iface.tcp_close(c.h);
+                c.closed = true;
+                did = true;
+            }
+        }
+        // An HTTP client that has not sent a whole request in time is cut
+        // off, so idle connections cannot pile up.
+        for c in conns.iter_mut() {
+            if cfg.app == App::Http
+                && c.response.is_none()
+                && !c.closed
+                && c.since.elapsed() > HTTP_REQUEST_TIMEOUT
+            {
+                let _ = iface.tcp_abort(c.h);
                 c.closed = true;
                 did = true;
             }
