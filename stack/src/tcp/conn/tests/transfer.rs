@@ -247,7 +247,7 @@ fn random_segments_never_panic_in_any_state() {
     syn.window_scale = None;
     syn.timestamp = None;
     conns.push(Connection::accept(cfg, lb, la, rng.gen(), &syn, 0));
-    for close in 0..4 {
+    for close in 0..6 {
         let mut sim = pair(cfg, cfg);
         sim.to_send[A].extend(pattern(5000, 1));
         sim.run_until(SEC, |s| s.received[B].len() == 5000);
@@ -255,7 +255,7 @@ fn random_segments_never_panic_in_any_state() {
             1 => sim.c[A].close(),
             2 => {
                 sim.c[A].close();
-                sim.run_until(sim.now + SEC, |s| s.state(B) == State::CloseWait);
+                sim.run_until(sim.now + SEC, |s| s.state(A) == State::FinWait2);
             }
             3 => {
                 sim.c[A].close();
@@ -263,13 +263,33 @@ fn random_segments_never_panic_in_any_state() {
                 sim.c[B].close();
                 sim.run_until(sim.now + SEC, |s| s.state(A) == State::TimeWait);
             }
+            4 => {
+                // Crossing FINs, their ACKs not yet delivered: CLOSING.
+                sim.c[A].close();
+                sim.c[B].close();
+                let fa = drain(&mut sim, A);
+                let fb = drain(&mut sim, B);
+                for o in &fb {
+                    sim.c[A].on_segment(sim.now, &o.repr, &o.payload);
+                }
+                for o in &fa {
+                    sim.c[B].on_segment(sim.now, &o.repr, &o.payload);
+                }
+            }
+            5 => {
+                // LAST-ACK, and an aborted (CLOSED) end.
+                sim.c[A].close();
+                sim.run_until(sim.now + SEC, |s| s.state(B) == State::CloseWait);
+                sim.c[B].close();
+                sim.c[A].abort();
+            }
             _ => {}
         }
         conns.push(sim.c[A].clone());
         conns.push(sim.c[B].clone());
     }
     let states: std::collections::HashSet<State> = conns.iter().map(|c| c.state()).collect();
-    assert!(states.len() >= 7, "states covered: {states:?}");
+    assert_eq!(states.len(), 10, "every state but LISTEN: {states:?}");
     let mut now = 2 * SEC;
     for round in 0..30_000u64 {
         let count = conns.len();
