@@ -46,6 +46,11 @@
 //!   accepted (RFC 7323 §3.2 lets a receiver drop it; Linux accepts it).
 //! - `close()` in SYN-SENT ends the connection at once (RFC 9293 §3.10.4).
 //!   A RST in TIME-WAIT closes it (RFC 9293; not RFC 1337).
+//! - RSTs from synchronized states carry ACK (RST|ACK, SEQ = SND.MAX).
+//!
+//! Not implemented: tail loss probes and RACK (RFC 8985; a lost ACK of a
+//! whole flight or a lost tail waits for the RTO), D-SACK and spurious
+//! retransmission undo (F-RTO), ECN, urgent data (the pointer is ignored).
 
 use super::buffer::{RecvBuffer, SendBuffer};
 use super::congestion::NewReno;
