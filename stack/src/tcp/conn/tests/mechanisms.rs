@@ -166,3 +166,39 @@ fn gro_coalesced_runs_longer_than_the_mss_are_accepted() {
     assert_eq!(sim.c[A].recv_available(), 20_000);
     assert_eq!(drain(&mut sim, A).len(), 1, "ACKed at once");
 }
+
+#[test]
+fn window_probes_back_off_exponentially_and_never_give_up() {
+    let small = TcpConfig {
+        recv_buffer: 4096,
+        ..TcpConfig::default()
+    };
+    let mut sim = pair(TcpConfig::default(), small);
+    sim.read = false;
+    sim.to_send[A].extend(pattern(20_000, 5));
+    assert!(sim.run_until(5 * SEC, |s| s.c[A].snd_wnd == 0 && s.queue.is_empty()));
+    // The peer goes silent: probes go unanswered for 20 minutes.
+    let mut probes = Vec::new();
+    let end = sim.now + 1200 * SEC;
+    while let Some(t) = sim.c[A].poll_at() {
+        if t > end {
+            break;
+        }
+        sim.now = t;
+        for o in drain(&mut sim, A) {
+            if o.payload.len() == 1 {
+                probes.push(t);
+            }
+        }
+    }
+    assert_eq!(sim.state(A), State::Established, "never gives up");
+    assert!(probes.len() >= 10, "{probes:?}");
+    let gaps: Vec<u64> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+    for w in gaps.windows(2) {
+        assert!(
+            w[1] == 2 * w[0] || w[1] == 60 * SEC,
+            "doubling up to 60 s: {gaps:?}"
+        );
+    }
+    assert_eq!(*gaps.last().unwrap(), 60 * SEC);
+}
