@@ -2,6 +2,8 @@
 //!
 //! `caps` (ethtool -k), `stats` (-S), `regs` (-d), `selftest` (-t); every
 //! command takes `--device sim|model|vfio:<pci address>` and `--json`.
+//! `demo` runs TCP between two stacks on two simulated NICs and `serve` runs
+//! the stack on a TAP device (docs/demo.md).
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
