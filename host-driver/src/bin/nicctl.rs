@@ -655,10 +655,15 @@ fn print_demo(cfg: &DemoConfig, r: &demo::DemoReport) {
         r.sim_seconds(),
         r.transfer_ns as f64 / 1e9
     );
-    say!(
-        "throughput         {:.3} Gb/s of application data, simulated",
-        r.throughput_bps() / 1e9
-    );
+    let bps = r.throughput_bps();
+    let (v, unit) = if bps >= 1e9 {
+        (bps / 1e9, "Gb/s")
+    } else if bps >= 1e6 {
+        (bps / 1e6, "Mb/s")
+    } else {
+        (bps / 1e3, "kb/s")
+    };
+    say!("throughput         {v:.3} {unit} of application data, simulated");
     say!("wall time          {:.2} s", r.wall_seconds);
     let on: Vec<&str> = host_driver::driver::FEATURES
         .iter()
