@@ -30,6 +30,24 @@ impl Connection {
         self.pending_rst = Some(PendingRst { seq, ack });
     }
 
+    /// Answers an unacceptable segment with an ACK (RFC 9293 §3.10.7.4);
+    /// for one without data (`pure`: nothing a sender waits on) at most one
+    /// per [`OOW_ACK_INTERVAL_NS`](super::OOW_ACK_INTERVAL_NS), as Linux's
+    /// `tcp_invalid_ratelimit`, so forged or looping ACKs cannot make us
+    /// send a stream of duplicate ACKs.
+    fn ack_invalid(&mut self, now: u64, pure: bool) {
+        if pure {
+            if let Some(at) = self.oow_ack_at {
+                if now.saturating_sub(at) < super::OOW_ACK_INTERVAL_NS {
+                    self.stats.oow_acks_suppressed += 1;
+                    return;
+                }
+            }
+            self.oow_ack_at = Some(now);
+        }
+        self.ack_now = true;
+    }
+
     /// A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), at most
     /// `challenge_ack_limit` per second of `now` (§7).
     fn challenge_ack(&mut self, now: u64) {
@@ -152,7 +170,7 @@ impl Connection {
                     } else {
                         self.stats.out_of_window += 1;
                     }
-                    self.ack_now = true;
+                    self.ack_invalid(now, payload.is_empty() && !syn);
                     return;
                 }
             }
@@ -171,11 +189,19 @@ impl Connection {
                 self.rtt.on_retransmit();
                 return;
             }
+            if syn {
+                // SYN in a synchronized state, whatever its sequence
+                // number: challenge ACK (RFC 5961 §4.2), rate-limited.
+                self.challenge_ack(now);
+                return;
+            }
             self.stats.out_of_window += 1;
-            self.ack_now = true;
             if self.state == State::TimeWait && fin {
+                self.ack_now = true;
                 // A retransmitted FIN: ACK it and restart the 2MSL timer.
                 self.enter_time_wait(now);
+            } else {
+                self.ack_invalid(now, payload.is_empty() && !fin);
             }
             return;
         }

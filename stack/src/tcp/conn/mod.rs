@@ -54,7 +54,7 @@
 
 use super::buffer::{RecvBuffer, SendBuffer};
 use super::congestion::NewReno;
-use super::rtt::{RtoEstimator, RttTimer, SEC};
+use super::rtt::{RtoEstimator, RttTimer, MS, SEC};
 use super::scoreboard::Scoreboard;
 use super::seq::SeqNumber;
 use crate::wire::TcpRepr;
@@ -162,6 +162,8 @@ pub struct Connection {
     pub(crate) persist_fired: bool,
     pub(crate) keepalive_fired: bool,
     pub(crate) challenge_epoch: u64,
+    /// When we last answered an out-of-window segment without data.
+    pub(crate) oow_ack_at: Option<u64>,
     pub(crate) challenge_count: u32,
 
     // Timers (absolute deadlines, ns).
@@ -191,6 +193,10 @@ pub(crate) const TS_OPTION_LEN: u16 = 12;
 /// Smallest send MSS we accept from a peer (RFC 9293 lets a host protect
 /// itself against absurdly small segments; Linux uses 48).
 const MIN_PEER_MSS: u16 = 64;
+
+/// Least time between two ACKs sent in answer to out-of-window segments
+/// that carry no data (Linux's `tcp_invalid_ratelimit` default).
+pub const OOW_ACK_INTERVAL_NS: u64 = 500 * MS;
 
 impl Connection {
     fn new(config: TcpConfig, local: SocketAddr, remote: SocketAddr, iss: u32, now: u64) -> Self {
@@ -259,6 +265,7 @@ impl Connection {
             persist_fired: false,
             keepalive_fired: false,
             challenge_epoch: 0,
+            oow_ack_at: None,
             challenge_count: 0,
             rtx_deadline: None,
             persist_deadline: None,

@@ -127,6 +127,11 @@ pub struct ConnStats {
     pub sacked_bytes_skipped: u64,
     /// Segments outside the window (answered with an ACK, RFC 9293 §3.10.7.4).
     pub out_of_window: u64,
+    /// ACKs not sent in answer to out-of-window segments without data,
+    /// beyond one per [`OOW_ACK_INTERVAL_NS`](super::OOW_ACK_INTERVAL_NS)
+    /// (as Linux's `tcp_invalid_ratelimit`: a forged or looping ACK stream
+    /// must not make us flood the peer with duplicate ACKs).
+    pub oow_acks_suppressed: u64,
     /// Segments dropped by PAWS (RFC 7323 §5).
     pub paws_rejected: u64,
     /// Challenge ACKs sent (RFC 5961) / suppressed by the rate limit.
