@@ -1344,12 +1344,45 @@ fn syn_in_established_gets_a_challenge_ack() {
             "challenge ACK for SYN at {s}: {}",
             describe_all(&out)
         );
-        // An out-of-window SYN may be answered by the sequence check
-        // (RFC 9293 §3.10.7.4 first check) rather than the SYN check: the
-        // same ACK, counted as out of window.
-        let st = d.conn.stats();
-        assert_eq!(st.challenge_acks + st.out_of_window, i as u64 + 1);
+        // In or out of the window: a challenge ACK, under its rate limit.
+        assert_eq!(d.conn.stats().challenge_acks, i as u64 + 1);
     }
+}
+
+#[test]
+fn acks_answering_dataless_out_of_window_segments_are_rate_limited() {
+    // Linux's tcp_invalid_ratelimit: one ACK per 500 ms for out-of-window
+    // segments without data; data outside the window is always answered.
+    let mut d = open_active(cfg(), PeerOpts::default());
+    let (seq, ack) = (d.peer.snd_nxt.wrapping_add(5_000_000), d.peer.rcv_nxt);
+    let mut answered = 0;
+    for _ in 0..10 {
+        d.now += 10 * MS;
+        let out = d.deliver(d.peer.seg(d.now, ACK, seq, ack, 0), &[]);
+        answered += out.iter().filter(|o| is_pure_ack(o)).count();
+    }
+    assert_eq!(answered, 1, "one ACK in 100 ms for ten data-less segments");
+    assert_eq!(d.conn.stats().oow_acks_suppressed, 9);
+    assert_eq!(d.conn.stats().out_of_window, 10);
+    d.now += 500 * MS;
+    let out = d.deliver(d.peer.seg(d.now, ACK, seq, ack, 0), &[]);
+    assert_eq!(
+        out.iter().filter(|o| is_pure_ack(o)).count(),
+        1,
+        "answered again after 500 ms"
+    );
+    // Out-of-window data is answered every time.
+    for _ in 0..3 {
+        d.now += MS;
+        let out = d.deliver(d.peer.seg(d.now, ACK, seq, ack, 10), &[7; 10]);
+        assert_eq!(
+            out.iter().filter(|o| is_pure_ack(o)).count(),
+            1,
+            "{}",
+            describe_all(&out)
+        );
+    }
+    assert_eq!(d.state(), State::Established);
 }
 
 #[test]
