@@ -42,7 +42,7 @@ const BUFFER: usize = 1 << 20;
 /// Simulated time per loop iteration.
 const STEP_US: u64 = 10;
 /// Simulated time after which a transfer counts as stalled.
-const STALL_LIMIT_US: u64 = 600 * 1_000_000;
+const STALL_LIMIT_US: u64 = 60 * 1_000_000;
 
 /// Both directions of the link; a frame is one `Vec<u8>`.
 #[derive(Default)]
