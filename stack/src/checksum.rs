@@ -41,18 +41,24 @@ const SMALL: usize = 128;
 fn small_sum(bytes: &[u8]) -> u64 {
     let word = |w: &[u8]| u64::from_ne_bytes(w.try_into().expect("8 bytes"));
     let (mut s0, mut s1) = (0u64, 0u64);
-    let mut pairs = bytes.chunks_exact(16);
-    for p in &mut pairs {
-        s0 = add_carry(s0, word(&p[..8]));
-        s1 = add_carry(s1, word(&p[8..]));
+    let mut quads = bytes.chunks_exact(32);
+    for q in &mut quads {
+        s0 = add_carry(s0, word(&q[..8]));
+        s1 = add_carry(s1, word(&q[8..16]));
+        s0 = add_carry(s0, word(&q[16..24]));
+        s1 = add_carry(s1, word(&q[24..32]));
     }
-    if let Some((w, rest)) = pairs.remainder().split_first_chunk::<8>() {
+    let mut rest = quads.remainder();
+    if let Some((w, r)) = rest.split_first_chunk::<16>() {
+        s0 = add_carry(s0, word(&w[..8]));
+        s1 = add_carry(s1, word(&w[8..]));
+        rest = r;
+    }
+    if let Some((w, r)) = rest.split_first_chunk::<8>() {
         s0 = add_carry(s0, u64::from_ne_bytes(*w));
-        s1 = add_carry(s1, tail_sum(rest));
-    } else {
-        s1 = add_carry(s1, tail_sum(pairs.remainder()));
+        rest = r;
     }
-    add_carry(s0, s1)
+    add_carry(add_carry(s0, s1), tail_sum(rest))
 }
 
 /// Most bytes [`lanes_sum`] takes at once, so its sums stay below 2^32.
