@@ -107,26 +107,20 @@ impl Interface {
             } else {
                 gso::SegChecksum::Software
             };
-            let segs = match gso::segment(frame, meta, mode) {
-                Ok(s) => s,
-                Err(_) => {
-                    self.stats.tx_errors += 1;
-                    return Err(SendError::TooBig(frame.len()));
-                }
-            };
-            self.stats.gso_super_frames += 1;
-            self.stats.gso_segments += segs.len() as u64;
             let mut result = Ok(());
-            for (s, m) in segs {
-                if m.flags & F_NEEDS_CSUM != 0 {
-                    self.stats.tx_csum_offloaded += 1;
-                } else {
-                    self.stats.tx_csum_software += 1;
-                }
-                if let Err(e) = self.transmit_one(device, &s, &m) {
+            let mut sent = 0u64;
+            let segs = gso::segment_each(frame, meta, mode, |s, m| {
+                if let Err(e) = self.transmit_segment(device, s, m) {
                     result = Err(e);
                 }
+                sent += 1;
+            });
+            if segs.is_err() {
+                self.stats.tx_errors += 1;
+                return Err(SendError::TooBig(frame.len()));
             }
+            self.stats.gso_super_frames += 1;
+            self.stats.gso_segments += sent;
             return result;
         }
         if meta.flags & F_NEEDS_CSUM != 0 && !caps.tx_checksum {
@@ -140,6 +134,21 @@ impl Interface {
             let sum = gso::complement(checksum::data(&f[start..]));
             f[at..at + 2].copy_from_slice(&sum.to_be_bytes());
             return self.transmit_one(device, &f, &TxMeta::default());
+        }
+        self.transmit_one(device, frame, meta)
+    }
+
+    /// Sends one segment cut by software GSO, counting its checksum path.
+    pub(super) fn transmit_segment(
+        &mut self,
+        device: &mut dyn Device,
+        frame: &[u8],
+        meta: &TxMeta,
+    ) -> Result<(), SendError> {
+        if meta.flags & F_NEEDS_CSUM != 0 {
+            self.stats.tx_csum_offloaded += 1;
+        } else {
+            self.stats.tx_csum_software += 1;
         }
         self.transmit_one(device, frame, meta)
     }
@@ -158,6 +167,38 @@ impl Interface {
             Err(e) => {
                 self.stats.tx_errors += 1;
                 Err(e.into())
+            }
+        }
+    }
+
+    /// The first `len` bytes of a frame (zeroed, our Ethernet header with
+    /// the destination left zero) in a buffer with room for `capacity`
+    /// bytes, so that the payload can be appended without zero-filling it
+    /// first.
+    pub(super) fn new_header(&self, len: usize, capacity: usize, ethertype: EtherType) -> Vec<u8> {
+        let mut frame = Vec::with_capacity(capacity.max(len));
+        frame.resize(len, 0);
+        EthernetRepr {
+            src: self.mac,
+            dst: EthernetAddress([0; 6]),
+            vlan: None,
+            ethertype,
+        }
+        .emit(&mut EthernetFrame::new_unchecked(&mut frame[..]));
+        frame
+    }
+
+    /// The link-layer destination for `link` if it is known at `now`
+    /// (what [`dispatch`](Self::dispatch) would send to at once), else
+    /// `None` (the frame would be held while the next hop is resolved).
+    pub(super) fn link_mac_now(&self, now: u64, link: LinkDst) -> Option<EthernetAddress> {
+        match link {
+            LinkDst::Mac(mac) => Some(mac),
+            LinkDst::Neighbor(IpAddr::V4(a)) => {
+                self.arp_cache.lookup(&Ipv4Address(a.octets()), now)
+            }
+            LinkDst::Neighbor(IpAddr::V6(a)) => {
+                self.ndp_cache.lookup(&Ipv6Address(a.octets()), now)
             }
         }
     }

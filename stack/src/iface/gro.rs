@@ -45,6 +45,18 @@ pub struct GroTable {
     fix_checksum: bool,
     /// Segments merged into an earlier one, over the table's life.
     pub merged_segments: u64,
+    /// Frame buffers given back by [`GroTable::recycle`], for reuse.
+    spare: Vec<Vec<u8>>,
+}
+
+/// What [`GroTable::offer`] did with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offered {
+    /// Merged into a held frame, or held (copied into the table).
+    Taken,
+    /// Neither: the caller processes `frame[..end]` as it is (`end` the
+    /// IP packet's end for a TCP frame, else the frame's length).
+    Passed { end: usize },
 }
 
 const NOT_IGNORED: u8 = !(TcpFlags::PSH.0 | TcpFlags::FIN.0);
@@ -81,6 +93,7 @@ impl GroTable {
             held: Vec::new(),
             fix_checksum,
             merged_segments: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -95,19 +108,34 @@ impl GroTable {
     /// straight back.
     pub fn push(&mut self, mut frame: Vec<u8>) -> Vec<(Vec<u8>, u16)> {
         let mut out = Vec::new();
-        let Some(o) = tcp_offsets(&frame) else {
-            out.push((frame, 1));
-            return out;
+        match self.offer(&frame, &mut out) {
+            Offered::Taken => {}
+            Offered::Passed { end } => {
+                frame.truncate(end);
+                out.push((frame, 1));
+            }
+        }
+        out
+    }
+
+    /// As [`push`](Self::push), without taking the frame: what the table
+    /// merged or holds is copied into its own buffers (a held frame's
+    /// buffer has room for a whole merged packet, so merging never
+    /// reallocates), and complete frames are appended to `out` in order.
+    /// [`Offered::Passed`] means the table neither merged nor held it: the
+    /// caller processes `frame[..end]` itself, after what is in `out`.
+    pub fn offer(&mut self, frame: &[u8], out: &mut Vec<(Vec<u8>, u16)>) -> Offered {
+        let Some(o) = tcp_offsets(frame) else {
+            return Offered::Passed { end: frame.len() };
         };
-        let Some(end) = ip_end(&frame, &o) else {
-            out.push((frame, 1));
-            return out;
+        let Some(end) = ip_end(frame, &o) else {
+            return Offered::Passed { end: frame.len() };
         };
-        frame.truncate(end);
+        let frame = &frame[..end];
         let flags = frame[o.l4 + field::FLAGS];
         let len = end - o.payload;
         let idx = {
-            let key = flow_key(&frame, &o);
+            let key = flow_key(frame, &o);
             self.held
                 .iter()
                 .position(|h| h.o == o && flow_key(&h.frame, &h.o) == key)
@@ -118,24 +146,9 @@ impl GroTable {
                 })
         };
         if let Some(i) = idx {
-            if self.can_merge(&self.held[i], &frame, &o, len) {
-                let h = &mut self.held[i];
-                h.frame.extend_from_slice(&frame[o.payload..]);
-                let hend = h.frame.len();
-                fix_ip_lengths(&mut h.frame, &h.o, hend);
-                h.frame[h.o.l4 + field::FLAGS] |= flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0);
-                let w = o.l4 + field::WINDOW;
-                let hw = h.o.l4 + field::WINDOW;
-                h.frame[hw..hw + 2].copy_from_slice(&frame[w..w + 2]);
-                h.next_seq = h.next_seq.wrapping_add(len as u32);
-                h.segments = h.segments.saturating_add(1);
-                self.merged_segments += 1;
-                let full = hend - h.o.l3 + h.mss > MAX_MERGED_IP_LEN;
-                if flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0) != 0 || len < h.mss || full {
-                    let h = self.held.remove(i);
-                    out.push(self.finish(h));
-                }
-                return out;
+            if self.can_merge(&self.held[i], frame, &o, len) {
+                self.merge(i, frame, &o, len, out);
+                return Offered::Taken;
             }
             let h = self.held.remove(i);
             out.push(self.finish(h));
@@ -144,19 +157,102 @@ impl GroTable {
             && flags & TcpFlags::ACK.0 != 0
             && flags & (NEVER_HELD | TcpFlags::PSH.0 | TcpFlags::FIN.0) == 0
             && self.held.len() < MAX_FLOWS;
-        if holdable {
-            let s = seq(&frame, &o);
-            self.held.push(Held {
-                frame,
-                o,
-                mss: len,
-                next_seq: s.wrapping_add(len as u32),
-                segments: 1,
-            });
-        } else {
-            out.push((frame, 1));
+        if !holdable {
+            return Offered::Passed { end };
         }
-        out
+        // Room for the largest merged packet, so merging never reallocates.
+        let want = o.l3 + MAX_MERGED_IP_LEN;
+        let mut buf = match self.spare.iter().position(|b| b.capacity() >= want) {
+            Some(k) => self.spare.swap_remove(k),
+            None => Vec::with_capacity(want),
+        };
+        buf.clear();
+        buf.extend_from_slice(frame);
+        let s = seq(frame, &o);
+        self.held.push(Held {
+            frame: buf,
+            o,
+            mss: len,
+            next_seq: s.wrapping_add(len as u32),
+            segments: 1,
+        });
+        Offered::Taken
+    }
+
+    /// Merges `frame` into the held frame of its flow if it can, and
+    /// does nothing else (no flush, no hold); true if merged. The caller
+    /// may skip parsing a merged segment's options: they are byte-identical
+    /// to those of the held frame, which passed the same parse. A merge
+    /// that completes the held frame appends it to `out`.
+    pub fn try_merge(&mut self, frame: &[u8], out: &mut Vec<(Vec<u8>, u16)>) -> bool {
+        if self.held.is_empty() {
+            return false;
+        }
+        let Some(o) = tcp_offsets(frame) else {
+            return false;
+        };
+        let Some(end) = ip_end(frame, &o) else {
+            return false;
+        };
+        let frame = &frame[..end];
+        let key = flow_key(frame, &o);
+        let Some(i) = self
+            .held
+            .iter()
+            .position(|h| h.o == o && flow_key(&h.frame, &h.o) == key)
+        else {
+            return false;
+        };
+        if self.held[..i]
+            .iter()
+            .any(|h| h.o.ipv6 == o.ipv6 && flow_key(&h.frame, &h.o) == key)
+        {
+            return false;
+        }
+        let len = end - o.payload;
+        if !self.can_merge(&self.held[i], frame, &o, len) {
+            return false;
+        }
+        self.merge(i, frame, &o, len, out);
+        true
+    }
+
+    /// Gives back a frame buffer the table handed out, for reuse by a
+    /// later held frame (at most [`MAX_FLOWS`] are kept).
+    pub fn recycle(&mut self, frame: Vec<u8>) {
+        if self.spare.len() < MAX_FLOWS && frame.capacity() >= MAX_MERGED_IP_LEN {
+            self.spare.push(frame);
+        }
+    }
+
+    /// Appends `frame`'s payload to held frame `i` (`can_merge` said
+    /// yes); a frame that is complete now goes to `out`.
+    fn merge(
+        &mut self,
+        i: usize,
+        frame: &[u8],
+        o: &TcpOffsets,
+        len: usize,
+        out: &mut Vec<(Vec<u8>, u16)>,
+    ) {
+        let flags = frame[o.l4 + field::FLAGS];
+        let h = &mut self.held[i];
+        h.frame.extend_from_slice(&frame[o.payload..]);
+        // The IP length fields (and IPv4 header checksum) are fixed once,
+        // when the frame leaves the table (`finish`).
+        let hend = h.frame.len();
+        h.frame[h.o.l4 + field::FLAGS] |= flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0);
+        let w = o.l4 + field::WINDOW;
+        let hw = h.o.l4 + field::WINDOW;
+        h.frame[hw..hw + 2].copy_from_slice(&frame[w..w + 2]);
+        h.next_seq = h.next_seq.wrapping_add(len as u32);
+        h.segments = h.segments.saturating_add(1);
+        self.merged_segments += 1;
+        let full = hend - h.o.l3 + h.mss > MAX_MERGED_IP_LEN;
+        if flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0) != 0 || len < h.mss || full {
+            let h = self.held.remove(i);
+            out.push(self.finish(h));
+        }
     }
 
     fn can_merge(&self, h: &Held, f: &[u8], o: &TcpOffsets, len: usize) -> bool {
@@ -176,9 +272,12 @@ impl GroTable {
     }
 
     fn finish(&self, mut h: Held) -> (Vec<u8>, u16) {
-        if self.fix_checksum && h.segments > 1 {
+        if h.segments > 1 {
             let end = h.frame.len();
-            fill_tcp_checksum(&mut h.frame, &h.o, end);
+            fix_ip_lengths(&mut h.frame, &h.o, end);
+            if self.fix_checksum {
+                fill_tcp_checksum(&mut h.frame, &h.o, end);
+            }
         }
         (h.frame, h.segments)
     }

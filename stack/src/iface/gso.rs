@@ -202,26 +202,78 @@ pub fn segment(
     meta: &TxMeta,
     csum: SegChecksum,
 ) -> Result<Vec<(Vec<u8>, TxMeta)>, GsoError> {
+    let mut out = Vec::new();
+    segment_each(frame, meta, csum, |seg, m| out.push((seg.to_vec(), *m)))?;
+    Ok(out)
+}
+
+/// As [`segment`], but hands each segment to `emit` as it is made (in
+/// order) instead of collecting them: one buffer is reused for every
+/// segment. Returns how many segments were emitted.
+pub fn segment_each(
+    frame: &[u8],
+    meta: &TxMeta,
+    csum: SegChecksum,
+    emit: impl FnMut(&[u8], &TxMeta),
+) -> Result<usize, GsoError> {
     let o = tcp_offsets(frame).ok_or(GsoError::NotTcp)?;
     let end = ip_end(frame, &o).ok_or(GsoError::Malformed)?;
     let mss = usize::from(meta.gso_size);
     if mss == 0 {
         return Err(GsoError::NoSegmentSize);
     }
+    Ok(segment_parts(
+        &frame[..o.payload],
+        &o,
+        (&frame[o.payload..end], &[]),
+        mss,
+        csum,
+        emit,
+    ))
+}
+
+/// The segmentation proper: `headers` are the super-frame's headers (all
+/// of them, `o` their offsets, `o.payload == headers.len()`, TCP checksum
+/// field holding the pseudo-header sum without length), `payload` the
+/// super-segment's payload (the concatenation of two slices, as a ring
+/// buffer holds it), cut into `mss`-sized segments (`mss > 0`) that
+/// are handed to `emit` one by one, each built in the same reused buffer
+/// with the `tcp_gso_segment` fix-ups. Returns the number of segments.
+pub(crate) fn segment_parts(
+    headers: &[u8],
+    o: &TcpOffsets,
+    payload: (&[u8], &[u8]),
+    mss: usize,
+    csum: SegChecksum,
+    mut emit: impl FnMut(&[u8], &TxMeta),
+) -> usize {
     let hdr = o.payload;
-    let payload = &frame[hdr..end];
-    let count = payload.len().div_ceil(mss).max(1);
+    debug_assert_eq!(hdr, headers.len());
+    let mss = mss.max(1);
+    let (first, second) = payload;
+    let total = first.len() + second.len();
+    let count = total.div_ceil(mss).max(1);
     let field_at = o.l4 + tcp::field::CHECKSUM;
-    let field = u16::from_be_bytes([frame[field_at], frame[field_at + 1]]);
-    let seq0 = u32::from_be_bytes(frame[o.l4 + 4..o.l4 + 8].try_into().unwrap_or([0; 4]));
-    let flags0 = frame[o.l4 + tcp::field::FLAGS];
-    let ident0 = u16::from_be_bytes([frame[o.l3 + 4], frame[o.l3 + 5]]);
-    let mut out = Vec::with_capacity(count);
+    let field = u16::from_be_bytes([headers[field_at], headers[field_at + 1]]);
+    let seq0 = u32::from_be_bytes(headers[o.l4 + 4..o.l4 + 8].try_into().unwrap_or([0; 4]));
+    let flags0 = headers[o.l4 + tcp::field::FLAGS];
+    let ident0 = u16::from_be_bytes([headers[o.l3 + 4], headers[o.l3 + 5]]);
+    let mut seg = Vec::with_capacity(hdr + mss.min(total));
+    seg.extend_from_slice(headers);
+    // The pseudo-header sum of the addresses without length, for
+    // `Software` (from the IP header, as `fill_tcp_checksum` takes it).
+    let pseudo0 = pseudo_sum(headers, o, None);
     for i in 0..count {
-        let chunk = &payload[(i * mss).min(payload.len())..((i + 1) * mss).min(payload.len())];
-        let mut seg = Vec::with_capacity(hdr + chunk.len());
-        seg.extend_from_slice(&frame[..hdr]);
-        seg.extend_from_slice(chunk);
+        // An empty payload still makes one (header-only) segment.
+        let lo = (i * mss).min(total);
+        let hi = (lo + mss).min(total);
+        seg.truncate(hdr);
+        if lo < first.len() {
+            seg.extend_from_slice(&first[lo..hi.min(first.len())]);
+        }
+        if hi > first.len() {
+            seg.extend_from_slice(&second[lo.saturating_sub(first.len())..hi - first.len()]);
+        }
         let seg_end = seg.len();
         let seq = seq0.wrapping_add((i * mss) as u32);
         seg[o.l4 + 4..o.l4 + 8].copy_from_slice(&seq.to_be_bytes());
@@ -237,16 +289,23 @@ pub fn segment(
             let id = ident0.wrapping_add(i as u16);
             seg[o.l3 + 4..o.l3 + 6].copy_from_slice(&id.to_be_bytes());
         }
-        fix_ip_lengths(&mut seg, &o, seg_end);
+        fix_ip_lengths(&mut seg, o, seg_end);
         let tcp_len = seg_end - o.l4;
         let mut seg_meta = TxMeta {
             gso_type: GSO_NONE,
             ..TxMeta::default()
         };
         match csum {
-            SegChecksum::Software => fill_tcp_checksum(&mut seg, &o, seg_end),
+            SegChecksum::Software => {
+                // One pass over the segment: the pseudo-header (addresses
+                // plus this segment's length) combined with its bytes.
+                seg[field_at..field_at + 2].copy_from_slice(&[0, 0]);
+                let len = u16::try_from(tcp_len).unwrap_or(u16::MAX);
+                let sum = checksum::combine(&[pseudo0, len, checksum::data(&seg[o.l4..])]);
+                seg[field_at..field_at + 2].copy_from_slice(&complement(sum).to_be_bytes());
+            }
             SegChecksum::Offload => {
-                let p = pseudo_sum(&seg, &o, Some(tcp_len));
+                let p = pseudo_sum(&seg, o, Some(tcp_len));
                 seg[field_at..field_at + 2].copy_from_slice(&p.to_be_bytes());
                 seg_meta.flags = F_NEEDS_CSUM;
                 seg_meta.csum_start = o.l4 as u16;
@@ -259,9 +318,9 @@ pub fn segment(
                 seg[field_at..field_at + 2].copy_from_slice(&complement(sum).to_be_bytes());
             }
         }
-        out.push((seg, seg_meta));
+        emit(&seg, &seg_meta);
     }
-    Ok(out)
+    count
 }
 
 #[cfg(test)]

@@ -574,6 +574,17 @@ impl Interface {
                 self.stats.tcp_bad_checksum += 1;
                 return;
             }
+            let gro = self.config.gro && !device.capabilities().lro && rx.segments <= 1;
+            let mut out = Vec::new();
+            if gro && self.gro.try_merge(&frame[..at.end], &mut out) {
+                // Merged: its options are byte-identical to the held
+                // frame's, which parsed, so it needs no parse of its own.
+                for (f, n) in out {
+                    self.tcp_input_frame(now, device, &f, n);
+                    self.gro.recycle(f);
+                }
+                return;
+            }
             let Ok(repr) = TcpRepr::parse(&p, &at.pair, false) else {
                 self.stats.tcp_malformed += 1;
                 return;
@@ -581,13 +592,17 @@ impl Interface {
             if rx.segments > 1 {
                 self.stats.lro_frames_in += 1;
             }
-            let caps = device.capabilities();
-            if self.config.gro && !caps.lro && rx.segments <= 1 {
-                let out = self.gro.push(frame[..at.end].to_vec());
+            if gro {
+                let offered = self.gro.offer(&frame[..at.end], &mut out);
                 for (f, n) in out {
                     self.tcp_input_frame(now, device, &f, n);
+                    self.gro.recycle(f);
                 }
-                return;
+                if offered == super::gro::Offered::Taken {
+                    return;
+                }
+                // Neither merged nor held: on to TCP as it is, after what
+                // the table flushed for its flow (order kept).
             }
             let local = SocketAddr::new(dst, repr.dst_port);
             let remote = SocketAddr::new(src, repr.src_port);

@@ -64,6 +64,10 @@ pub(super) struct SocketTable {
     pub udp: HashMap<u16, u32>,
     /// Next ephemeral port to try.
     pub next_ephemeral: u16,
+    /// The connection slot the last segment was demultiplexed to, with
+    /// its 4-tuple: consecutive segments of one flow skip hashing the
+    /// 4-tuple (see [`SocketTable::lookup_conn`]).
+    last_conn: Option<(SocketAddr, SocketAddr, u32)>,
 }
 
 pub(super) const EPHEMERAL: std::ops::RangeInclusive<u16> = 49152..=65535;
@@ -148,6 +152,30 @@ impl SocketTable {
         }
     }
 
+    /// Takes the connection out of slot `i` for a while (the slot stays
+    /// reserved: same generation, not free, still mapped); it must be
+    /// given back with [`put_tcp`](Self::put_tcp) before the table is used
+    /// for anything else.
+    pub fn take_tcp(&mut self, i: u32) -> Option<Box<TcpSock>> {
+        let s = self.slots.get_mut(i as usize)?;
+        match s.entry.take() {
+            Some(Entry::Tcp(t)) => Some(t),
+            other => {
+                s.entry = other;
+                None
+            }
+        }
+    }
+
+    /// Puts back a connection [`take_tcp`](Self::take_tcp) took from slot
+    /// `i`.
+    pub fn put_tcp(&mut self, i: u32, t: Box<TcpSock>) {
+        if let Some(s) = self.slots.get_mut(i as usize) {
+            debug_assert!(s.entry.is_none());
+            s.entry = Some(Entry::Tcp(t));
+        }
+    }
+
     pub fn tcp(&self, i: u32) -> Option<&TcpSock> {
         match self.slots.get(i as usize)?.entry.as_ref()? {
             Entry::Tcp(t) => Some(t),
@@ -160,6 +188,33 @@ impl SocketTable {
             Entry::Listener(l) => Some(l),
             _ => None,
         }
+    }
+
+    /// The connection slot for (`local`, `remote`), as `conns` maps it.
+    /// The last hit is remembered and checked against the slot itself (a
+    /// live, not CLOSED connection with exactly that 4-tuple, which
+    /// `conns` always maps to its slot: a 4-tuple is only mapped anew when
+    /// its old connection is gone or CLOSED), so a flow's consecutive
+    /// segments cost a few compares instead of a SipHash of the 4-tuple;
+    /// anything else takes the (flood-resistant) map.
+    pub fn lookup_conn(&mut self, local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+        if let Some((l, r, i)) = self.last_conn {
+            if l == local && r == remote {
+                if let Some(t) = self.tcp(i) {
+                    let c = &t.conn;
+                    if c.local() == local
+                        && c.remote() == remote
+                        && c.state() != crate::tcp::State::Closed
+                    {
+                        debug_assert_eq!(self.conns.get(&(local, remote)), Some(&i));
+                        return Some(i);
+                    }
+                }
+            }
+        }
+        let i = *self.conns.get(&(local, remote))?;
+        self.last_conn = Some((local, remote, i));
+        Some(i)
     }
 
     /// Whether a TCP socket uses local `port` (listener or connection).

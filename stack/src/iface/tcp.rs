@@ -111,7 +111,7 @@ impl Interface {
         payload: &[u8],
     ) {
         self.stats.tcp_segs_in += 1;
-        if let Some(&i) = self.sockets.conns.get(&(local, remote)) {
+        if let Some(i) = self.sockets.lookup_conn(local, remote) {
             match self.sockets.tcp_mut(i) {
                 // A CLOSED connection the application still holds no
                 // longer owns its 4-tuple: the segment is for no socket.
@@ -249,13 +249,20 @@ impl Interface {
             };
             let (local, remote) = (t.conn.local(), t.conn.remote());
             let max = self.max_payload(&*device, remote.is_ipv6());
-            while let Some(out) = self
-                .sockets
-                .tcp_mut(i)
-                .and_then(|t| t.conn.poll_transmit(now, max))
-            {
-                self.tcp_output(now, device, local, remote, &out);
+            // The connection leaves its slot while its segments are built,
+            // so that their payload is read straight from its send buffer
+            // (nothing on the output path looks at the socket table).
+            let Some(mut sock) = self.sockets.take_tcp(i) else {
+                continue;
+            };
+            while let Some((out, at)) = sock.conn.poll_transmit_in_place(now, max) {
+                let data = match at {
+                    Some(off) => sock.conn.send_data(off, out.repr.payload_len),
+                    None => (&out.payload[..], &[][..]),
+                };
+                self.tcp_output_data(now, device, local, remote, &out, data);
             }
+            self.sockets.put_tcp(i, sock);
             self.tcp_maintain(i);
         }
     }
@@ -303,6 +310,22 @@ impl Interface {
         remote: SocketAddr,
         out: &Outgoing,
     ) {
+        self.tcp_output_data(now, device, local, remote, out, (&out.payload, &[]));
+    }
+
+    /// [`tcp_output`](Self::tcp_output) with the payload given apart from
+    /// `out` (whose `payload` is then ignored): the concatenation of two
+    /// slices, as the send buffer's ring holds it.
+    pub(super) fn tcp_output_data(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        local: SocketAddr,
+        remote: SocketAddr,
+        out: &Outgoing,
+        data: (&[u8], &[u8]),
+    ) {
+        let data_len = data.0.len() + data.1.len();
         let Some(pair) = ip_pair(local.ip(), remote.ip()) else {
             return;
         };
@@ -315,7 +338,7 @@ impl Interface {
             return;
         };
         let repr = TcpRepr {
-            payload_len: out.payload.len(),
+            payload_len: data_len,
             ..out.repr
         };
         let tcp_len = repr.buffer_len();
@@ -327,8 +350,35 @@ impl Interface {
             self.stats.tx_errors += 1;
             return;
         }
+        let hdr_len = l4 + repr.header_len();
+        let caps = device.capabilities();
+        let room = caps.max_frame.saturating_sub(hdr_len).max(1);
+        // An MSS of 0 would be a bug upstream; fall back to the RFC 9293
+        // default rather than split into single bytes.
+        let mss = match out.mss {
+            0 => 536,
+            m => usize::from(m),
+        }
+        .clamp(1, room);
+        let single = data_len <= mss;
+        let tso = if v6 { caps.tso_v6 } else { caps.tso_v4 };
+        // Software GSO straight from the payload: when the device has no
+        // TSO for the family and the next hop's address is known now, the
+        // segments are cut from the headers and `out.payload` directly,
+        // without building the super-frame first. Everything else (one
+        // frame, TSO, a next hop to resolve) builds the whole frame.
+        let direct_mac = if single || tso {
+            None
+        } else {
+            self.link_mac_now(now, link)
+        };
         let ethertype = if v6 { EtherType::IPV6 } else { EtherType::IPV4 };
-        let mut frame = self.new_frame(l4 + tcp_len, ethertype);
+        let capacity = if direct_mac.is_some() {
+            hdr_len
+        } else {
+            hdr_len + data_len
+        };
+        let mut frame = self.new_header(hdr_len, capacity, ethertype);
         let ident = self.ipv4_ident.wrapping_add(1);
         match pair {
             IpPair::V4 { src, dst } => Ipv4Repr {
@@ -357,39 +407,52 @@ impl Interface {
             }
             .emit(&mut Ipv6Packet::new_unchecked(&mut frame[ETH..])),
         }
-        let hdr_len = l4 + repr.header_len();
-        frame[hdr_len..].copy_from_slice(&out.payload);
         // Header without checksum; filled below per path.
         repr.emit(
-            &mut TcpPacket::new_unchecked(&mut frame[l4..]),
+            &mut TcpPacket::new_unchecked(&mut frame[l4..hdr_len]),
             &pair,
             false,
         );
         self.stats.tcp_segs_out += 1;
-        let caps = device.capabilities();
-        let room = caps.max_frame.saturating_sub(hdr_len).max(1);
-        // An MSS of 0 would be a bug upstream; fall back to the RFC 9293
-        // default rather than split into single bytes.
-        let mss = match out.mss {
-            0 => 536,
-            m => usize::from(m),
-        }
-        .clamp(1, room);
         let csum_at = l4 + wtcp::field::CHECKSUM;
-        if out.payload.len() <= mss {
+        if single {
             // One frame: checksum offload or software.
+            frame.extend_from_slice(data.0);
+            frame.extend_from_slice(data.1);
             self.ipv4_ident = ident;
             let pseudo = pair.pseudo_header_sum(ip_protocol::TCP, tcp_len);
             let meta = self.tcp_checksum(caps.tx_checksum, &mut frame, l4, pseudo);
             let _ = self.dispatch(now, device, link, frame, meta);
             return;
         }
-        let segments = out.payload.len().div_ceil(mss);
+        let segments = data_len.div_ceil(mss);
         self.ipv4_ident = ident.wrapping_add(segments as u16 - 1);
         // A GSO super-frame: the checksum field holds the pseudo-header sum
         // without the length (Linux's convention for GSO frames).
         let pseudo0 = pair.pseudo_header_sum(ip_protocol::TCP, 0);
         frame[csum_at..csum_at + 2].copy_from_slice(&pseudo0.to_be_bytes());
+        if let Some(mac) = direct_mac {
+            frame[..6].copy_from_slice(&mac.0);
+            let o = gso::TcpOffsets {
+                l3: ETH,
+                l4,
+                payload: hdr_len,
+                ipv6: v6,
+            };
+            let mode = if caps.tx_checksum {
+                gso::SegChecksum::Offload
+            } else {
+                gso::SegChecksum::Software
+            };
+            let n = gso::segment_parts(&frame, &o, data, mss, mode, |s, m| {
+                let _ = self.transmit_segment(device, s, m);
+            });
+            self.stats.gso_super_frames += 1;
+            self.stats.gso_segments += n as u64;
+            return;
+        }
+        frame.extend_from_slice(data.0);
+        frame.extend_from_slice(data.1);
         let meta = TxMeta {
             flags: F_NEEDS_CSUM,
             gso_type: if v6 { GSO_TCPV6 } else { GSO_TCPV4 },

@@ -93,6 +93,38 @@ impl SendBuffer {
         ring_read(&self.buf, self.head + offset, &mut dst[..n]);
         n
     }
+    /// The bytes at `offset..offset + len` (clipped to what is held) as
+    /// one or two slices: the second is non-empty only where the range
+    /// wraps around the ring.
+    pub fn slices(&self, offset: usize, len: usize) -> (&[u8], &[u8]) {
+        if offset >= self.len {
+            return (&[], &[]);
+        }
+        let n = len.min(self.len - offset);
+        let cap = self.buf.len();
+        let pos = (self.head + offset) % cap;
+        let first = n.min(cap - pos);
+        (&self.buf[pos..pos + first], &self.buf[..n - first])
+    }
+    /// Appends the bytes at `offset..offset + len` (clipped to what is
+    /// held) to `dst`, without zero-filling first; returns how many were
+    /// appended.
+    pub fn append_out(&self, offset: usize, len: usize, dst: &mut Vec<u8>) -> usize {
+        if offset >= self.len {
+            return 0;
+        }
+        let n = len.min(self.len - offset);
+        if n == 0 {
+            return 0;
+        }
+        dst.reserve(n);
+        let cap = self.buf.len();
+        let pos = (self.head + offset) % cap;
+        let first = n.min(cap - pos);
+        dst.extend_from_slice(&self.buf[pos..pos + first]);
+        dst.extend_from_slice(&self.buf[..n - first]);
+        n
+    }
     /// Drops `n` bytes from the front (they were acknowledged); `n` is
     /// clipped to `len()`.
     pub fn ack(&mut self, n: usize) {
@@ -721,6 +753,14 @@ mod tests {
                         let n = b.copy_out(off, &mut d);
                         let want: Vec<u8> = model.iter().skip(off).take(d.len()).copied().collect();
                         assert_eq!(&d[..n], &want[..], "seed {base}");
+                        // Appending gives the same bytes after what `dst`
+                        // already held.
+                        let (x, y) = b.slices(off, d.len());
+                        assert_eq!([x, y].concat(), want, "seed {base}");
+                        let mut v = vec![0xee];
+                        assert_eq!(b.append_out(off, d.len(), &mut v), n, "seed {base}");
+                        assert_eq!(v[0], 0xee);
+                        assert_eq!(&v[1..], &want[..], "seed {base}");
                     }
                 }
                 assert_eq!(b.len(), model.len());

@@ -512,10 +512,18 @@ impl Connection {
         repr
     }
 
-    fn finish(&mut self, mut repr: TcpRepr, payload: Vec<u8>) -> Outgoing {
-        repr.payload_len = payload.len();
+    fn finish(&mut self, repr: TcpRepr, payload: Vec<u8>) -> Outgoing {
+        let len = payload.len();
+        self.finish_len(repr, payload, len)
+    }
+
+    /// [`finish`](Self::finish) for a segment of `len` payload bytes
+    /// (`payload` holds them, or is empty when they stay in the send
+    /// buffer).
+    fn finish_len(&mut self, mut repr: TcpRepr, payload: Vec<u8>, len: usize) -> Outgoing {
+        repr.payload_len = len;
         self.stats.segs_out += 1;
-        self.stats.bytes_out += payload.len() as u64;
+        self.stats.bytes_out += len as u64;
         Outgoing {
             repr,
             payload,
@@ -523,8 +531,50 @@ impl Connection {
         }
     }
 
+    /// As [`poll_transmit`](Self::poll_transmit), except that the payload
+    /// of a data segment is left in the send buffer: the [`Outgoing`]'s
+    /// `payload` is then empty, its `repr.payload_len` gives the length,
+    /// and the second member the offset in the send buffer to read it
+    /// from with [`send_data`](Self::send_data) (before anything else
+    /// touches the connection). Segments whose payload is not taken from
+    /// the send buffer that way come with `None` and their payload as
+    /// usual. The connection's state moves exactly as with
+    /// `poll_transmit`.
+    pub fn poll_transmit_in_place(
+        &mut self,
+        now: u64,
+        max_payload: usize,
+    ) -> Option<(Outgoing, Option<usize>)> {
+        self.now = self.now.max(now);
+        self.run_timers(now);
+        let out = self.transmit_inner(now, max_payload.max(1), false);
+        self.update_timers(now);
+        out
+    }
+
+    /// The `len` bytes at `offset` of the send buffer (offset 0 is
+    /// SND.UNA, or the first byte after the SYN), as one or two slices
+    /// (the ring may wrap), clipped to what is held.
+    pub fn send_data(&self, offset: usize, len: usize) -> (&[u8], &[u8]) {
+        self.sndbuf.slices(offset, len)
+    }
+
     /// Builds and accounts for the next segment.
     pub(super) fn transmit(&mut self, now: u64, max_payload: usize) -> Option<Outgoing> {
+        self.transmit_inner(now, max_payload, true)
+            .map(|(out, _)| out)
+    }
+
+    /// Builds and accounts for the next segment; with `copy` false a data
+    /// segment's payload stays in the send buffer (see
+    /// [`poll_transmit_in_place`](Self::poll_transmit_in_place)).
+    fn transmit_inner(
+        &mut self,
+        now: u64,
+        max_payload: usize,
+        copy: bool,
+    ) -> Option<(Outgoing, Option<usize>)> {
+        let mut in_place = None;
         let plan = self.plan(max_payload)?;
         let ack_flag = if self.synchronized() {
             TcpFlags::ACK
@@ -586,10 +636,16 @@ impl Connection {
                 if len > 0 {
                     self.last_tx = now;
                 }
-                let mut payload = vec![0u8; len];
                 let off = seq.offset_from(self.buf_base());
-                let got = self.sndbuf.copy_out(off, &mut payload);
-                payload.truncate(got);
+                let mut payload = Vec::new();
+                let got = if copy {
+                    payload.reserve_exact(len);
+                    self.sndbuf.append_out(off, len, &mut payload)
+                } else {
+                    let got = self.sndbuf.slices(off, len);
+                    in_place = Some(off);
+                    got.0.len() + got.1.len()
+                };
                 let mut flags = ack_flag;
                 if len > 0 && seq + len == self.data_end() {
                     flags = flags | TcpFlags::PSH;
@@ -629,7 +685,11 @@ impl Connection {
                 }
                 let _ = end;
                 let repr = self.header(now, seq, flags);
-                self.finish(repr, payload)
+                if in_place.is_some() {
+                    self.finish_len(repr, payload, got)
+                } else {
+                    self.finish(repr, payload)
+                }
             }
             Plan::WindowProbe => {
                 self.persist_fired = false;
@@ -690,6 +750,6 @@ impl Connection {
                 self.finish(repr, Vec::new())
             }
         };
-        Some(out)
+        Some((out, in_place))
     }
 }
