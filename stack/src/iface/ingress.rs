@@ -10,7 +10,7 @@ use crate::phy::{Device, RxChecksum, RxMeta, TxMeta};
 use crate::wire::{
     ethernet, ip_protocol, ArpOperation, ArpPacket, ArpRepr, EtherType, EthernetAddress,
     EthernetFrame, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, Ipv4Address, Ipv4Packet,
-    Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, NdpNaFlags, NdpRepr, WireError,
+    Ipv6Address, Ipv6Packet, Ipv6Repr, NdpNaFlags, NdpRepr, WireError,
 };
 use crate::wire::{ipv6, IpPair, TcpPacket, TcpRepr, UdpPacket};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -38,6 +38,15 @@ fn ip_of(a: &IpPair) -> (IpAddr, IpAddr) {
             IpAddr::V6(Ipv6Addr::from(dst.0)),
         ),
     }
+}
+
+/// The fields of a received IPv4 header that the input path uses.
+struct V4Header {
+    src_addr: Ipv4Address,
+    dst_addr: Ipv4Address,
+    protocol: u8,
+    more_frags: bool,
+    frag_offset: u16,
 }
 
 /// ff02::1, all nodes (RFC 4291 section 2.7.1).
@@ -216,16 +225,23 @@ impl Interface {
             self.stats.ipv4_malformed += 1;
             return;
         };
-        let repr = match Ipv4Repr::parse(&p, verify) {
-            Ok(r) => r,
-            Err(WireError::BadChecksum { .. }) => {
-                self.stats.ipv4_bad_checksum += 1;
-                return;
-            }
-            Err(_) => {
-                self.stats.ipv4_malformed += 1;
-                return;
-            }
+        // The checks of `Ipv4Repr::parse` (lengths, done by `new_checked`;
+        // version; header checksum), in its order, reading the fields in
+        // place instead of building the repr (and its options `Vec`).
+        if p.version() != 4 {
+            self.stats.ipv4_malformed += 1;
+            return;
+        }
+        if verify && !p.verify_checksum() {
+            self.stats.ipv4_bad_checksum += 1;
+            return;
+        }
+        let repr = V4Header {
+            src_addr: p.src_addr(),
+            dst_addr: p.dst_addr(),
+            protocol: p.protocol(),
+            more_frags: p.more_frags(),
+            frag_offset: p.frag_offset(),
         };
         let Some((ours, prefix)) = self.ipv4 else {
             self.stats.ipv4_not_for_us += 1;
@@ -233,7 +249,8 @@ impl Interface {
         };
         let unicast = repr.dst_addr == ours;
         let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
-        let subnet_bcast = prefix < 31
+        let subnet_bcast = !unicast
+            && prefix < 31
             && in_prefix(&repr.dst_addr.0, &ours.0, prefix)
             && (u32::from_be_bytes(repr.dst_addr.0) & host_bits) == host_bits;
         if !(unicast || repr.dst_addr == Ipv4Address::BROADCAST || subnet_bcast) {
