@@ -31,6 +31,7 @@ pub const MAX_FLOWS: usize = 8;
 #[derive(Debug)]
 struct Held {
     frame: Vec<u8>,
+    key: Key,
     o: TcpOffsets,
     /// Payload bytes of the first segment: longer ones do not merge.
     mss: usize,
@@ -61,6 +62,18 @@ pub enum Offered {
 
 const NOT_IGNORED: u8 = !(TcpFlags::PSH.0 | TcpFlags::FIN.0);
 const NEVER_HELD: u8 = TcpFlags::SYN.0 | TcpFlags::RST.0 | TcpFlags::URG.0;
+
+/// A flow's addresses and ports, fixed-size (IPv4 addresses take the
+/// first 8 bytes, the rest zero), and the family.
+type Key = ([u8; 36], bool);
+
+fn key_of(f: &[u8], o: &TcpOffsets) -> Key {
+    let mut k = [0u8; 36];
+    let (addrs, ports) = flow_key(f, o);
+    k[..addrs.len()].copy_from_slice(addrs);
+    k[32..].copy_from_slice(ports);
+    (k, o.ipv6)
+}
 
 fn flow_key<'a>(f: &'a [u8], o: &TcpOffsets) -> (&'a [u8], &'a [u8]) {
     let addrs = if o.ipv6 {
@@ -134,17 +147,12 @@ impl GroTable {
         let frame = &frame[..end];
         let flags = frame[o.l4 + field::FLAGS];
         let len = end - o.payload;
-        let idx = {
-            let key = flow_key(frame, &o);
-            self.held
-                .iter()
-                .position(|h| h.o == o && flow_key(&h.frame, &h.o) == key)
-                .or_else(|| {
-                    self.held
-                        .iter()
-                        .position(|h| h.o.ipv6 == o.ipv6 && flow_key(&h.frame, &h.o) == key)
-                })
-        };
+        let key = key_of(frame, &o);
+        let idx = self
+            .held
+            .iter()
+            .position(|h| h.o == o && h.key == key)
+            .or_else(|| self.held.iter().position(|h| h.key == key));
         if let Some(i) = idx {
             if self.can_merge(&self.held[i], frame, &o, len) {
                 self.merge(i, frame, &o, len, out);
@@ -171,6 +179,7 @@ impl GroTable {
         let s = seq(frame, &o);
         self.held.push(Held {
             frame: buf,
+            key,
             o,
             mss: len,
             next_seq: s.wrapping_add(len as u32),
@@ -183,32 +192,26 @@ impl GroTable {
     /// does nothing else (no flush, no hold); true if merged. The caller
     /// may skip parsing a merged segment's options: they are byte-identical
     /// to those of the held frame, which passed the same parse. A merge
-    /// that completes the held frame appends it to `out`.
-    pub fn try_merge(&mut self, frame: &[u8], out: &mut Vec<(Vec<u8>, u16)>) -> bool {
+    /// that completes the held frame appends it to `out`. `frame` ends
+    /// where its IP packet does and `o` are its offsets, as
+    /// [`tcp_offsets`] finds them (the caller parsed the headers already).
+    pub fn try_merge(
+        &mut self,
+        frame: &[u8],
+        o: &TcpOffsets,
+        out: &mut Vec<(Vec<u8>, u16)>,
+    ) -> bool {
         if self.held.is_empty() {
             return false;
         }
-        let Some(o) = tcp_offsets(frame) else {
+        debug_assert_eq!(tcp_offsets(frame), Some(*o));
+        debug_assert_eq!(ip_end(frame, o), Some(frame.len()));
+        let o = *o;
+        let end = frame.len();
+        let key = key_of(frame, &o);
+        let Some(i) = self.held.iter().position(|h| h.o == o && h.key == key) else {
             return false;
         };
-        let Some(end) = ip_end(frame, &o) else {
-            return false;
-        };
-        let frame = &frame[..end];
-        let key = flow_key(frame, &o);
-        let Some(i) = self
-            .held
-            .iter()
-            .position(|h| h.o == o && flow_key(&h.frame, &h.o) == key)
-        else {
-            return false;
-        };
-        if self.held[..i]
-            .iter()
-            .any(|h| h.o.ipv6 == o.ipv6 && flow_key(&h.frame, &h.o) == key)
-        {
-            return false;
-        }
         let len = end - o.payload;
         if !self.can_merge(&self.held[i], frame, &o, len) {
             return false;

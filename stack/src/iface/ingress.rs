@@ -593,7 +593,13 @@ impl Interface {
             }
             let gro = self.config.gro && !device.capabilities().lro && rx.segments <= 1;
             let mut out = Vec::new();
-            if gro && self.gro.try_merge(&frame[..at.end], &mut out) {
+            let o = super::gso::TcpOffsets {
+                l3: at.l3,
+                l4: at.l4,
+                payload: at.l4 + p.header_len(),
+                ipv6: matches!(at.pair, IpPair::V6 { .. }),
+            };
+            if gro && self.gro.try_merge(&frame[..at.end], &o, &mut out) {
                 // Merged: its options are byte-identical to the held
                 // frame's, which parsed, so it needs no parse of its own.
                 for (f, n) in out {
