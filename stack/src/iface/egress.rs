@@ -298,21 +298,8 @@ impl Interface {
         }
         let mut frame = self.new_frame(IPV4_L4 + l4_len, EtherType::IPV4);
         self.ipv4_ident = self.ipv4_ident.wrapping_add(1);
-        Ipv4Repr {
-            src_addr: src,
-            dst_addr: dst,
-            protocol: ip_protocol::ICMP,
-            payload_len: l4_len,
-            ttl: 64,
-            dscp: 0,
-            ecn: 0,
-            ident: self.ipv4_ident,
-            dont_frag: false,
-            more_frags: false,
-            frag_offset: 0,
-            options: Vec::new(),
-        }
-        .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true);
+        Ipv4Repr::unfragmented(src, dst, ip_protocol::ICMP, l4_len, self.ipv4_ident, false)
+            .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true);
         repr.emit(&mut Icmpv4Packet::new_unchecked(&mut frame[IPV4_L4..]));
         let offload = device.capabilities().tx_checksum;
         let meta = finish_checksum(offload, &mut frame, IPV4_L4, icmpv4::field::CHECKSUM, 0);

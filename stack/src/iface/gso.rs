@@ -376,20 +376,7 @@ mod tests {
             timestamp: Some((1, 2)),
             payload_len: payload.len(),
         };
-        let ip = Ipv4Repr {
-            src_addr: src,
-            dst_addr: dst,
-            protocol: ip_protocol::TCP,
-            payload_len: tcp.buffer_len(),
-            ttl: 64,
-            dscp: 0,
-            ecn: 0,
-            ident: 0xfffe,
-            dont_frag: true,
-            more_frags: false,
-            frag_offset: 0,
-            options: Vec::new(),
-        };
+        let ip = Ipv4Repr::unfragmented(src, dst, ip_protocol::TCP, tcp.buffer_len(), 0xfffe, true);
         let mut f = vec![0u8; 14 + 20 + tcp.buffer_len()];
         f[12..14].copy_from_slice(&[0x08, 0x00]);
         ip.emit(&mut Ipv4Packet::new_unchecked(&mut f[14..]), true);

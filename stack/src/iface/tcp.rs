@@ -201,21 +201,7 @@ impl Interface {
                 TcpFlags(TcpFlags::RST.0 | TcpFlags::ACK.0),
             )
         };
-        let repr = TcpRepr {
-            src_port: local.port(),
-            dst_port: remote.port(),
-            seq_number: seq,
-            ack_number: ack,
-            flags,
-            window_len: 0,
-            urgent_at: 0,
-            max_seg_size: None,
-            window_scale: None,
-            sack_permitted: false,
-            sack_ranges: [None; 4],
-            timestamp: None,
-            payload_len: 0,
-        };
+        let repr = TcpRepr::bare(local.port(), remote.port(), seq, ack, flags);
         let out = Outgoing {
             repr,
             payload: Vec::new(),
@@ -381,21 +367,10 @@ impl Interface {
         let mut frame = self.new_header(hdr_len, capacity, ethertype);
         let ident = self.ipv4_ident.wrapping_add(1);
         match pair {
-            IpPair::V4 { src, dst } => Ipv4Repr {
-                src_addr: src,
-                dst_addr: dst,
-                protocol: ip_protocol::TCP,
-                payload_len: tcp_len,
-                ttl: 64,
-                dscp: 0,
-                ecn: 0,
-                ident,
-                dont_frag: true,
-                more_frags: false,
-                frag_offset: 0,
-                options: Vec::new(),
+            IpPair::V4 { src, dst } => {
+                Ipv4Repr::unfragmented(src, dst, ip_protocol::TCP, tcp_len, ident, true)
+                    .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true)
             }
-            .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true),
             IpPair::V6 { src, dst } => Ipv6Repr {
                 src_addr: src,
                 dst_addr: dst,

@@ -59,20 +59,14 @@ impl Interface {
                 let icmp_len = 8 + quote.len();
                 let mut frame = self.new_frame(l4 + icmp_len, EtherType::IPV4);
                 self.ipv4_ident = self.ipv4_ident.wrapping_add(1);
-                Ipv4Repr {
-                    src_addr: us,
-                    dst_addr: peer,
-                    protocol: ip_protocol::ICMP,
-                    payload_len: icmp_len,
-                    ttl: 64,
-                    dscp: 0,
-                    ecn: 0,
-                    ident: self.ipv4_ident,
-                    dont_frag: false,
-                    more_frags: false,
-                    frag_offset: 0,
-                    options: Vec::new(),
-                }
+                Ipv4Repr::unfragmented(
+                    us,
+                    peer,
+                    ip_protocol::ICMP,
+                    icmp_len,
+                    self.ipv4_ident,
+                    false,
+                )
                 .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true);
                 frame[l4] = 3;
                 frame[l4 + 1] = 3;
@@ -192,21 +186,8 @@ impl Interface {
         match pair {
             IpPair::V4 { src, dst } => {
                 self.ipv4_ident = self.ipv4_ident.wrapping_add(1);
-                Ipv4Repr {
-                    src_addr: src,
-                    dst_addr: dst,
-                    protocol: ip_protocol::UDP,
-                    payload_len: udp_len,
-                    ttl: 64,
-                    dscp: 0,
-                    ecn: 0,
-                    ident: self.ipv4_ident,
-                    dont_frag: false,
-                    more_frags: false,
-                    frag_offset: 0,
-                    options: Vec::new(),
-                }
-                .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true)
+                Ipv4Repr::unfragmented(src, dst, ip_protocol::UDP, udp_len, self.ipv4_ident, false)
+                    .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true)
             }
             IpPair::V6 { src, dst } => Ipv6Repr {
                 src_addr: src,

@@ -261,6 +261,32 @@ pub struct Ipv4Repr {
 }
 
 impl Ipv4Repr {
+    /// A header for an unfragmented packet of ours: TTL 64, no DSCP/ECN,
+    /// no options; `dont_frag` sets DF.
+    pub fn unfragmented(
+        src_addr: Ipv4Address,
+        dst_addr: Ipv4Address,
+        protocol: u8,
+        payload_len: usize,
+        ident: u16,
+        dont_frag: bool,
+    ) -> Self {
+        Ipv4Repr {
+            src_addr,
+            dst_addr,
+            protocol,
+            payload_len,
+            ttl: 64,
+            dscp: 0,
+            ecn: 0,
+            ident,
+            dont_frag,
+            more_frags: false,
+            frag_offset: 0,
+            options: Vec::new(),
+        }
+    }
+
     /// Parses a checked packet; verifies the header checksum if
     /// `verify_checksum` (skip it when the NIC already did).
     pub fn parse(p: &Ipv4Packet<&[u8]>, verify_checksum: bool) -> Result<Self, WireError> {

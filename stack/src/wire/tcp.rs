@@ -477,6 +477,33 @@ pub struct TcpRepr {
 }
 
 impl TcpRepr {
+    /// A header with the given ports, numbers and flags and nothing else:
+    /// no window, no options, no payload (a RST as it stands; the start of
+    /// any other header).
+    pub fn bare(
+        src_port: u16,
+        dst_port: u16,
+        seq_number: TcpSeqNumber,
+        ack_number: TcpSeqNumber,
+        flags: TcpFlags,
+    ) -> Self {
+        TcpRepr {
+            src_port,
+            dst_port,
+            seq_number,
+            ack_number,
+            flags,
+            window_len: 0,
+            urgent_at: 0,
+            max_seg_size: None,
+            window_scale: None,
+            sack_permitted: false,
+            sack_ranges: [None; 4],
+            timestamp: None,
+            payload_len: 0,
+        }
+    }
+
     /// Parses a checked segment and its options; verifies the checksum
     /// against `ip` if `verify_checksum`.
     pub fn parse(

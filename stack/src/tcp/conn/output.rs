@@ -461,21 +461,13 @@ impl Connection {
     fn header(&mut self, now: u64, seq: SeqNumber, flags: TcpFlags) -> TcpRepr {
         let syn = flags.contains(TcpFlags::SYN);
         let has_ack = flags.contains(TcpFlags::ACK);
-        let mut repr = TcpRepr {
-            src_port: self.local.port(),
-            dst_port: self.remote.port(),
-            seq_number: TcpSeqNumber(seq.0),
-            ack_number: TcpSeqNumber(if has_ack { self.rcv_nxt.0 } else { 0 }),
+        let mut repr = TcpRepr::bare(
+            self.local.port(),
+            self.remote.port(),
+            TcpSeqNumber(seq.0),
+            TcpSeqNumber(if has_ack { self.rcv_nxt.0 } else { 0 }),
             flags,
-            window_len: 0,
-            urgent_at: 0,
-            max_seg_size: None,
-            window_scale: None,
-            sack_permitted: false,
-            sack_ranges: [None; 4],
-            timestamp: None,
-            payload_len: 0,
-        };
+        );
         if flags.contains(TcpFlags::RST) {
             return repr;
         }
