@@ -1131,6 +1131,31 @@ fn nagle_coalesces_small_writes_while_data_is_unacknowledged() {
 }
 
 #[test]
+fn nagle_sends_the_short_tail_of_a_write_behind_full_segments_at_once() {
+    // Minshall's refinement (as Linux): a short segment waits only while an
+    // earlier short segment is unacknowledged, so the tail of a bulk write
+    // does not wait for the peer's delayed ACK.
+    let mut d = open_active(cfg(), PeerOpts::default());
+    d.now += MS;
+    let mss = usize::from(d.conn.send_mss());
+    let len = 2 * mss + 100;
+    d.conn.send(&stream(0, len)).unwrap();
+    let out = d.poll();
+    let data = data_segments(&out);
+    let sizes: Vec<usize> = data.iter().map(|o| o.payload.len()).collect();
+    assert_eq!(
+        sizes.iter().sum::<usize>(),
+        len,
+        "all sent, the short tail too: {sizes:?}"
+    );
+    assert!(*sizes.last().unwrap() < sizes[0], "{sizes:?}");
+    // A further short write waits: the 100-byte segment is unacknowledged.
+    d.conn.send(&stream(len, 10)).unwrap();
+    let out = d.poll();
+    assert!(data_segments(&out).is_empty(), "{}", describe_all(&out));
+}
+
+#[test]
 fn nagle_off_sends_each_small_write_at_once() {
     for via_config in [false, true] {
         let c = TcpConfig {

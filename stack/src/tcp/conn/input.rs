@@ -594,7 +594,11 @@ impl Connection {
 
     /// After the application read: a window update when the window grew by
     /// at least min(recv_buffer / 2, MSS) past what we advertised
-    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2).
+    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and what we
+    /// advertised had fallen below half the full window. While the peer
+    /// still has half the buffer to fill, the larger window rides on the
+    /// next ACK instead (as Linux does): an update per read would double
+    /// the ACKs of a bulk transfer.
     pub(super) fn check_window_update(&mut self) {
         if !matches!(
             self.state,
@@ -609,7 +613,8 @@ impl Connection {
         };
         let wnd = self.rcvbuf.window().min(self.max_rcv_window());
         let threshold = (self.config.recv_buffer / 2).min(self.rcv_mss()).max(1);
-        if wnd >= adv + threshold {
+        let full = self.config.recv_buffer.min(self.max_rcv_window());
+        if wnd >= adv + threshold && adv < full / 2 {
             self.ack_now = true;
         }
     }

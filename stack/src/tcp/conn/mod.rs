@@ -23,6 +23,14 @@
 //!   a hole, for a duplicate, for a FIN and for a GRO/LRO run cut at the
 //!   window. PSH does not force an ACK (as in Linux): a sender's PSH only
 //!   says "deliver", and the delayed-ACK timer bounds the wait anyway.
+//! - **Nagle** is Minshall's refinement (as in Linux): a short segment
+//!   waits only while an earlier short segment is unacknowledged, so the
+//!   tail of a bulk write never waits for the peer's delayed ACK.
+//! - **Window updates** after the application reads go out on their own
+//!   only when what we advertised had fallen below half the full window
+//!   (and the window grew by the receiver-SWS threshold); otherwise the
+//!   larger window rides on the next ACK. One pure update per read would
+//!   double a bulk receiver's ACKs.
 //! - **Duplicate ACKs**: RFC 5681 §2's definition, or with SACK RFC 6675's
 //!   (an ACK carrying new SACK information, even with data). With SACK the
 //!   first unacknowledged segment is also deemed lost once more than
@@ -90,6 +98,9 @@ pub struct Connection {
     pub(crate) snd_nxt: SeqNumber,
     /// One past the highest sequence number ever sent.
     pub(crate) snd_max: SeqNumber,
+    /// One past the last sub-MSS segment of new data sent (Minshall's
+    /// Nagle: a small segment waits only while another is unacknowledged).
+    pub(crate) snd_sml: SeqNumber,
     /// The peer's window in bytes (scaled).
     pub(crate) snd_wnd: u32,
     pub(crate) max_snd_wnd: u32,
@@ -221,6 +232,7 @@ impl Connection {
             snd_una: iss,
             snd_nxt: iss,
             snd_max: iss,
+            snd_sml: iss,
             snd_wnd: 0,
             max_snd_wnd: 0,
             snd_wl1: SeqNumber(0),

@@ -152,11 +152,16 @@ impl Connection {
             return None;
         }
         let nothing_in_flight = self.in_flight() == 0;
+        // Nagle as Minshall refined it (and Linux does): a short segment
+        // waits only while an earlier short segment is unacknowledged, so
+        // the tail of a bulk write does not wait for a delayed ACK.
+        // (After a go-back-N SND.NXT may lie below it: not in flight then.)
+        let small_in_flight = self.snd_sml.gt(self.snd_una) && self.snd_sml.le(self.snd_nxt);
         // A caller capping segments below the MSS gets full segments of its size.
         let full = len >= mss.min(max_payload);
         let all = len == unsent;
         let sws_ok = nothing_in_flight && len >= (self.max_snd_wnd as usize / 2).max(1);
-        if !(full || (all && (!self.nagle || nothing_in_flight)) || sws_ok || force) {
+        if !(full || (all && (!self.nagle || !small_in_flight)) || sws_ok || force) {
             return None;
         }
         if len > mss && !all {
@@ -667,6 +672,10 @@ impl Connection {
                     }
                     DataKind::Next => {
                         self.persist_fired = false;
+                        let mss = usize::from(self.eff_mss()).max(1);
+                        if got % mss != 0 {
+                            self.snd_sml = seq + got;
+                        }
                         if self.snd_nxt.lt(real_end) {
                             self.snd_nxt = real_end;
                         }
