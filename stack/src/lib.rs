@@ -35,9 +35,56 @@
 //! }
 //! ```
 
+/// Defines a struct of `u64` counters and its `counters()` method, which
+/// lists every field by name in declaration order (for reports and JSON,
+/// without naming each counter a second time).
+macro_rules! counters {
+    (
+        $(#[$sm:meta])*
+        pub struct $name:ident {
+            $( $(#[$fm:meta])* pub $field:ident: u64, )*
+        }
+    ) => {
+        $(#[$sm])*
+        pub struct $name {
+            $( $(#[$fm])* pub $field: u64, )*
+        }
+
+        impl $name {
+            /// Every counter, by field name, in declaration order.
+            pub fn counters(&self) -> Vec<(&'static str, u64)> {
+                vec![$( (stringify!($field), self.$field) ),*]
+            }
+        }
+    };
+}
+
 pub mod checksum;
 pub mod iface;
 pub mod phy;
 pub mod socket;
 pub mod tcp;
 pub mod wire;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counters_list_every_field_by_name_in_order() {
+        let mut s = crate::iface::Stats {
+            tx_frames: 7,
+            ..Default::default()
+        };
+        s.icmp_errors_rate_limited = 3;
+        let c = s.counters();
+        assert_eq!(c[0], ("rx_frames", 0));
+        assert_eq!(c[1], ("tx_frames", 7));
+        assert_eq!(c.last(), Some(&("icmp_errors_rate_limited", 3)));
+        // One entry per field: the Debug form names the same fields.
+        assert_eq!(c.len(), format!("{s:?}").matches(": ").count());
+        let t = crate::tcp::ConnStats {
+            retransmits: 2,
+            ..Default::default()
+        };
+        assert!(t.counters().contains(&("retransmits", 2)));
+    }
+}

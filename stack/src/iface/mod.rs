@@ -95,110 +95,112 @@ impl InterfaceConfig {
     }
 }
 
-/// Why a frame or packet was dropped, one counter per reason, plus traffic
-/// totals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Stats {
-    pub rx_frames: u64,
-    pub tx_frames: u64,
-    /// Frame too short for an Ethernet header.
-    pub eth_malformed: u64,
-    /// Destination MAC neither ours, broadcast, nor a multicast we joined.
-    pub eth_not_for_us: u64,
-    /// VLAN-tagged frames (no VLANs configured).
-    pub eth_vlan: u64,
-    /// EtherType other than ARP, IPv4, IPv6.
-    pub eth_unknown_type: u64,
-    pub arp_malformed: u64,
-    /// ARP for another address from a sender we do not know (or no IPv4
-    /// address configured).
-    pub arp_not_for_us: u64,
-    /// ARP with a sender address that cannot be a neighbour (ours, zero,
-    /// broadcast, multicast).
-    pub arp_bad_sender: u64,
-    /// The device reported a bad checksum (RxChecksum::Bad).
-    pub rx_checksum_bad_by_device: u64,
-    pub ipv4_malformed: u64,
-    pub ipv4_bad_checksum: u64,
-    pub ipv4_not_for_us: u64,
-    pub ipv4_fragment: u64,
-    pub icmpv4_malformed: u64,
-    pub icmpv4_bad_checksum: u64,
-    /// Well-formed ICMPv4 that is not an echo.
-    pub icmpv4_unsupported: u64,
-    pub ipv6_malformed: u64,
-    pub ipv6_not_for_us: u64,
-    pub icmpv6_malformed: u64,
-    pub icmpv6_bad_checksum: u64,
-    /// Well-formed ICMPv6 that is not echo, NS or NA.
-    pub icmpv6_unsupported: u64,
-    /// NDP not sent with hop limit 255, or otherwise invalid (RFC 4861 7.1).
-    pub ndp_invalid: u64,
-    /// NS for an address that is not ours.
-    pub ndp_not_our_target: u64,
-    /// IP protocol or next header with no handler here.
-    pub ip_unknown_protocol: u64,
-    /// Live neighbour entries evicted to make room.
-    pub neighbor_evictions: u64,
-    /// Held packets dropped because the held queue was full.
-    pub held_overflow: u64,
-    /// Held packets dropped because resolution gave up.
-    pub unresolved_dropped: u64,
-    /// Neighbours whose resolution gave up.
-    pub resolution_failures: u64,
-    /// Echo replies dropped because the caller did not take them.
-    pub echo_replies_overflow: u64,
-    pub tx_errors: u64,
-    /// Which path verified each received TCP/UDP checksum: the device's
-    /// verdict, the device's complete sum (CHECKSUM_COMPLETE), or software.
-    pub rx_csum_device: u64,
-    pub rx_csum_complete: u64,
-    pub rx_csum_software: u64,
-    /// Which side computed each sent TCP/UDP checksum (frames on the wire;
-    /// TSO super-frames count under `tso_super_frames` instead).
-    pub tx_csum_offloaded: u64,
-    pub tx_csum_software: u64,
-    /// Super-segments split in software, and the segments made.
-    pub gso_super_frames: u64,
-    pub gso_segments: u64,
-    /// Super-frames handed to the device's TSO.
-    pub tso_super_frames: u64,
-    /// Software GRO: segments merged into an earlier one, and the merged
-    /// frames handed to TCP.
-    pub gro_merged_segments: u64,
-    pub gro_frames_out: u64,
-    /// Frames the device coalesced (LRO, `RxMeta::segments` > 1).
-    pub lro_frames_in: u64,
-    pub tcp_segs_in: u64,
-    pub tcp_segs_out: u64,
-    /// TCP segments too short, with a bad header, to a non-unicast address
-    /// or a zero port.
-    pub tcp_malformed: u64,
-    pub tcp_bad_checksum: u64,
-    /// Segments for no connection and no listener, answered with RST.
-    pub tcp_rst_sent_no_socket: u64,
-    /// RSTs for no connection (never answered).
-    pub tcp_rst_no_socket: u64,
-    /// Segments to a listener that were neither a SYN nor an ACK.
-    pub tcp_listen_dropped: u64,
-    /// SYNs dropped because the listener's backlog was full.
-    pub tcp_backlog_dropped: u64,
-    /// SYNs dropped because the socket table was full.
-    pub tcp_no_room: u64,
-    /// Segments a connection could not send for lack of a route.
-    pub tcp_no_route: u64,
-    pub udp_datagrams_in: u64,
-    pub udp_datagrams_out: u64,
-    pub udp_malformed: u64,
-    pub udp_bad_checksum: u64,
-    /// Datagrams for a port nobody bound.
-    pub udp_no_socket: u64,
-    /// Datagrams dropped because the socket's queue was full.
-    pub udp_queue_overflow: u64,
-    /// Port-unreachable errors sent for datagrams to unbound ports, and
-    /// those the rate limit held back.
-    pub icmp_port_unreachable_sent: u64,
-    pub icmp_errors_rate_limited: u64,
+counters! {
+    /// Why a frame or packet was dropped, one counter per reason, plus traffic
+    /// totals.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct Stats {
+        pub rx_frames: u64,
+        pub tx_frames: u64,
+        /// Frame too short for an Ethernet header.
+        pub eth_malformed: u64,
+        /// Destination MAC neither ours, broadcast, nor a multicast we joined.
+        pub eth_not_for_us: u64,
+        /// VLAN-tagged frames (no VLANs configured).
+        pub eth_vlan: u64,
+        /// EtherType other than ARP, IPv4, IPv6.
+        pub eth_unknown_type: u64,
+        pub arp_malformed: u64,
+        /// ARP for another address from a sender we do not know (or no IPv4
+        /// address configured).
+        pub arp_not_for_us: u64,
+        /// ARP with a sender address that cannot be a neighbour (ours, zero,
+        /// broadcast, multicast).
+        pub arp_bad_sender: u64,
+        /// The device reported a bad checksum (RxChecksum::Bad).
+        pub rx_checksum_bad_by_device: u64,
+        pub ipv4_malformed: u64,
+        pub ipv4_bad_checksum: u64,
+        pub ipv4_not_for_us: u64,
+        pub ipv4_fragment: u64,
+        pub icmpv4_malformed: u64,
+        pub icmpv4_bad_checksum: u64,
+        /// Well-formed ICMPv4 that is not an echo.
+        pub icmpv4_unsupported: u64,
+        pub ipv6_malformed: u64,
+        pub ipv6_not_for_us: u64,
+        pub icmpv6_malformed: u64,
+        pub icmpv6_bad_checksum: u64,
+        /// Well-formed ICMPv6 that is not echo, NS or NA.
+        pub icmpv6_unsupported: u64,
+        /// NDP not sent with hop limit 255, or otherwise invalid (RFC 4861 7.1).
+        pub ndp_invalid: u64,
+        /// NS for an address that is not ours.
+        pub ndp_not_our_target: u64,
+        /// IP protocol or next header with no handler here.
+        pub ip_unknown_protocol: u64,
+        /// Live neighbour entries evicted to make room.
+        pub neighbor_evictions: u64,
+        /// Held packets dropped because the held queue was full.
+        pub held_overflow: u64,
+        /// Held packets dropped because resolution gave up.
+        pub unresolved_dropped: u64,
+        /// Neighbours whose resolution gave up.
+        pub resolution_failures: u64,
+        /// Echo replies dropped because the caller did not take them.
+        pub echo_replies_overflow: u64,
+        pub tx_errors: u64,
+        /// Which path verified each received TCP/UDP checksum: the device's
+        /// verdict, the device's complete sum (CHECKSUM_COMPLETE), or software.
+        pub rx_csum_device: u64,
+        pub rx_csum_complete: u64,
+        pub rx_csum_software: u64,
+        /// Which side computed each sent TCP/UDP checksum (frames on the wire;
+        /// TSO super-frames count under `tso_super_frames` instead).
+        pub tx_csum_offloaded: u64,
+        pub tx_csum_software: u64,
+        /// Super-segments split in software, and the segments made.
+        pub gso_super_frames: u64,
+        pub gso_segments: u64,
+        /// Super-frames handed to the device's TSO.
+        pub tso_super_frames: u64,
+        /// Software GRO: segments merged into an earlier one, and the merged
+        /// frames handed to TCP.
+        pub gro_merged_segments: u64,
+        pub gro_frames_out: u64,
+        /// Frames the device coalesced (LRO, `RxMeta::segments` > 1).
+        pub lro_frames_in: u64,
+        pub tcp_segs_in: u64,
+        pub tcp_segs_out: u64,
+        /// TCP segments too short, with a bad header, to a non-unicast address
+        /// or a zero port.
+        pub tcp_malformed: u64,
+        pub tcp_bad_checksum: u64,
+        /// Segments for no connection and no listener, answered with RST.
+        pub tcp_rst_sent_no_socket: u64,
+        /// RSTs for no connection (never answered).
+        pub tcp_rst_no_socket: u64,
+        /// Segments to a listener that were neither a SYN nor an ACK.
+        pub tcp_listen_dropped: u64,
+        /// SYNs dropped because the listener's backlog was full.
+        pub tcp_backlog_dropped: u64,
+        /// SYNs dropped because the socket table was full.
+        pub tcp_no_room: u64,
+        /// Segments a connection could not send for lack of a route.
+        pub tcp_no_route: u64,
+        pub udp_datagrams_in: u64,
+        pub udp_datagrams_out: u64,
+        pub udp_malformed: u64,
+        pub udp_bad_checksum: u64,
+        /// Datagrams for a port nobody bound.
+        pub udp_no_socket: u64,
+        /// Datagrams dropped because the socket's queue was full.
+        pub udp_queue_overflow: u64,
+        /// Port-unreachable errors sent for datagrams to unbound ports, and
+        /// those the rate limit held back.
+        pub icmp_port_unreachable_sent: u64,
+        pub icmp_errors_rate_limited: u64,
+    }
 }
 
 /// What one [`Interface::poll`] did.

@@ -103,50 +103,52 @@ pub enum CloseReason {
     Refused,
 }
 
-/// What a connection counted; every dropped or answered bad segment has a
-/// counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ConnStats {
-    /// Segments handed to `on_segment` in a state that has a TCB.
-    pub segs_in: u64,
-    /// Segments returned by `poll_transmit` (a super-segment counts once).
-    pub segs_out: u64,
-    /// Payload bytes placed in the receive buffer (after trimming what was
-    /// already received; out-of-order bytes included).
-    pub bytes_in: u64,
-    /// Payload bytes sent, retransmissions included.
-    pub bytes_out: u64,
-    /// Segments sent again (RTO go-back-N, fast retransmit, SACK holes).
-    pub retransmits: u64,
-    /// Entries into fast recovery.
-    pub fast_retransmits: u64,
-    pub rto_expiries: u64,
-    /// Duplicate ACKs received (RFC 5681 §2, or RFC 6675 §2 with SACK).
-    pub dup_acks_in: u64,
-    /// SACKed bytes passed over by retransmissions in SACK recovery.
-    pub sacked_bytes_skipped: u64,
-    /// Segments outside the window (answered with an ACK, RFC 9293 §3.10.7.4).
-    pub out_of_window: u64,
-    /// ACKs not sent in answer to out-of-window segments without data,
-    /// beyond one per [`OOW_ACK_INTERVAL_NS`](super::OOW_ACK_INTERVAL_NS)
-    /// (as Linux's `tcp_invalid_ratelimit`: a forged or looping ACK stream
-    /// must not make us flood the peer with duplicate ACKs).
-    pub oow_acks_suppressed: u64,
-    /// Segments dropped by PAWS (RFC 7323 §5).
-    pub paws_rejected: u64,
-    /// Challenge ACKs sent (RFC 5961) / suppressed by the rate limit.
-    pub challenge_acks: u64,
-    pub challenge_acks_suppressed: u64,
-    /// ACKs for data not yet sent (dropped, answered with an ACK).
-    pub ack_unsent: u64,
-    /// Out-of-order segments held / dropped because the range limit was hit.
-    pub ooo_held: u64,
-    pub ooo_dropped: u64,
-    /// Zero-window probes and keep-alive probes sent.
-    pub window_probes: u64,
-    pub keepalive_probes: u64,
-    /// ACKs sent because the delayed-ACK timer ran out.
-    pub delayed_acks: u64,
+counters! {
+    /// What a connection counted; every dropped or answered bad segment has a
+    /// counter.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct ConnStats {
+        /// Segments handed to `on_segment` in a state that has a TCB.
+        pub segs_in: u64,
+        /// Segments returned by `poll_transmit` (a super-segment counts once).
+        pub segs_out: u64,
+        /// Payload bytes placed in the receive buffer (after trimming what was
+        /// already received; out-of-order bytes included).
+        pub bytes_in: u64,
+        /// Payload bytes sent, retransmissions included.
+        pub bytes_out: u64,
+        /// Segments sent again (RTO go-back-N, fast retransmit, SACK holes).
+        pub retransmits: u64,
+        /// Entries into fast recovery.
+        pub fast_retransmits: u64,
+        pub rto_expiries: u64,
+        /// Duplicate ACKs received (RFC 5681 §2, or RFC 6675 §2 with SACK).
+        pub dup_acks_in: u64,
+        /// SACKed bytes passed over by retransmissions in SACK recovery.
+        pub sacked_bytes_skipped: u64,
+        /// Segments outside the window (answered with an ACK, RFC 9293 §3.10.7.4).
+        pub out_of_window: u64,
+        /// ACKs not sent in answer to out-of-window segments without data,
+        /// beyond one per [`OOW_ACK_INTERVAL_NS`](super::OOW_ACK_INTERVAL_NS)
+        /// (as Linux's `tcp_invalid_ratelimit`: a forged or looping ACK stream
+        /// must not make us flood the peer with duplicate ACKs).
+        pub oow_acks_suppressed: u64,
+        /// Segments dropped by PAWS (RFC 7323 §5).
+        pub paws_rejected: u64,
+        /// Challenge ACKs sent (RFC 5961) / suppressed by the rate limit.
+        pub challenge_acks: u64,
+        pub challenge_acks_suppressed: u64,
+        /// ACKs for data not yet sent (dropped, answered with an ACK).
+        pub ack_unsent: u64,
+        /// Out-of-order segments held / dropped because the range limit was hit.
+        pub ooo_held: u64,
+        pub ooo_dropped: u64,
+        /// Zero-window probes and keep-alive probes sent.
+        pub window_probes: u64,
+        pub keepalive_probes: u64,
+        /// ACKs sent because the delayed-ACK timer ran out.
+        pub delayed_acks: u64,
+    }
 }
 
 /// One segment to send: the header and its payload. `repr.payload_len`
