@@ -245,6 +245,19 @@ impl Interface {
         }
     }
 
+    /// Whether software must check the checksums of a frame the device
+    /// gave `verify` for; `None` (counted) if the device said they are bad.
+    fn must_verify(&mut self, verify: Verify) -> Option<bool> {
+        match verify {
+            Verify::DeviceSaidBad => {
+                self.stats.rx_checksum_bad_by_device += 1;
+                None
+            }
+            Verify::Skip => Some(false),
+            Verify::Software => Some(true),
+        }
+    }
+
     fn receive_ipv4(
         &mut self,
         now: u64,
@@ -254,13 +267,8 @@ impl Interface {
         rx: RxCtx,
     ) {
         let payload = &frame[ethernet::field::HEADER_LEN..];
-        let verify = match verify {
-            Verify::DeviceSaidBad => {
-                self.stats.rx_checksum_bad_by_device += 1;
-                return;
-            }
-            Verify::Skip => false,
-            Verify::Software => true,
+        let Some(verify) = self.must_verify(verify) else {
+            return;
         };
         let Ok(p) = Ipv4Packet::new_checked(payload) else {
             self.stats.ipv4_malformed += 1;
@@ -396,13 +404,8 @@ impl Interface {
         rx: RxCtx,
     ) {
         let payload = &frame[ethernet::field::HEADER_LEN..];
-        let verify = match verify {
-            Verify::DeviceSaidBad => {
-                self.stats.rx_checksum_bad_by_device += 1;
-                return;
-            }
-            Verify::Skip => false,
-            Verify::Software => true,
+        let Some(verify) = self.must_verify(verify) else {
+            return;
         };
         let Ok(p) = Ipv6Packet::new_checked(payload) else {
             self.stats.ipv6_malformed += 1;
