@@ -1,6 +1,7 @@
 --top-module nic_top
 hdl/nic.vlt
 hdl/nic_pkg.sv
+hdl/nic_cpl_writer.sv
 hdl/nic_tx_engine.sv
 hdl/nic_rx_engine.sv
 hdl/nic_axi_arbiter.sv

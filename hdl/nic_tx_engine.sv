@@ -2,47 +2,48 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// TX queue engine: implements "Transmit" in docs/nic.md.
+// TX queue engine: implements "Transmit" in docs/nic.md, pipelined so that no frame waits for a
+// memory round trip of another ("Pipelining" there).
 //
-// For descriptor HEAD (while q_enable and HEAD != TAIL):
-//   S_DESC  read the 32-byte descriptor (one 4-beat burst). A refused beat: ev_err(DMA_READ) and
-//           ev_halt once the burst ends, back to idle, HEAD unchanged.
-//   S_CHECK LEN 0 or > MAX_FRAME -> DESC_LEN, else ADDR % 8 -> DESC_ALIGN, else (feat_tx_csum and
-//           VNET_FLAGS has F_NEEDS_CSUM) CSUM_START + CSUM_OFFSET + 2 > LEN -> DESC_CSUM (one ev_err).
-//           A bad descriptor goes straight to the completion. A good one pushes the frame's
-//           checksum command (csum_en = feat_tx_csum && F_NEEDS_CSUM, CSUM_START, CSUM_OFFSET)
-//           into the command FIFO, waiting in S_CHECK while it is full, before any buffer read.
-//   S_DATA  read ceil(LEN/8) beats from ADDR in INCR bursts (<= 16 beats, no 4 KiB crossing),
-//           several bursts outstanding, into the stream FIFO. A refused beat is stored as zeros,
-//           the frame's last beat gets tuser = 1, and ev_err(DMA_READ) pulses once.
-//   S_CPL_* once every buffer beat has been read: write the 16-byte completion (AW, then two W
-//           beats, FLAGS in the last byte) and wait for B. A refused write: ev_err(DMA_WRITE) and
-//           ev_halt, HEAD unchanged. Otherwise ev_cpl, HEAD + 1, phase flips on wrap; ev_cpl_csum
-//           = csum_en and the frame was sent whole (errors 0).
+// Four stages, each running on its own:
+//   fetch   As soon as the host has posted descriptors (HEAD .. TAIL), reads them ahead of need in
+//           blocks of up to DESC_BLOCK (one burst, never past the ring's end or across 4 KiB) into
+//           a DESC_DEPTH-entry descriptor FIFO whose space is reserved when the block is issued.
+//   issue   Takes descriptors from that FIFO in ring order and checks each (DESC_LEN, DESC_ALIGN,
+//           DESC_CSUM as before). A good one pushes its checksum command and then issues its
+//           buffer reads (INCR bursts of <= 16 beats, no 4 KiB crossing), as many bursts in
+//           flight as MAX_RD allows and as the stream FIFO has room for, with no wait between
+//           frames. Every descriptor, good or bad, leaves an entry in the order FIFO. A descriptor
+//           whose fetch was refused leaves a halt marker there and stops fetch and issue.
+//   R       Read data comes back in request order (one ID). A tag FIFO, pushed with each AR, says
+//           whether a burst is a descriptor block or which frame's buffer it is. Descriptor beats
+//           are assembled into the descriptor FIFO (a descriptor with a refused beat is marked);
+//           buffer beats go into the stream FIFO (refused beats as zeros; tuser on the frame's
+//           last beat when any beat of it was refused), and the end of each frame is noted.
+//   retire  Pops the order FIFO in ring order, one entry per cycle: a good frame once its last
+//           beat is in, a bad descriptor at once. It raises that descriptor's ev_err (DMA_READ for
+//           a refused buffer read, or its DESC_* code) and hands the completion to
+//           nic_cpl_writer, which writes completions in batches and reports each one (ev_cpl)
+//           once its write is acknowledged; HEAD is the writer's. A halt marker raises
+//           ev_err(DMA_READ) and ev_halt. So every event comes in descriptor order, as when one
+//           descriptor was handled at a time.
 //
-// Checksum command (m_axis_cmd_*, to nic_tx_csum): one per frame sent, in frame order, through a
-// CMD_DEPTH-entry FIFO that is independent of the stream FIFO. Each command is pushed before the
-// first read of its frame's buffer, so it is at the FIFO's output no later than the frame's first
-// beat on m_axis_* (given that nic_tx_csum takes each earlier command by its frame's first beat).
-// The stream never waits for the command side, so the two cannot deadlock. csum_en is decided in
-// S_CHECK, before the buffer is read, so a frame later aborted by a refused read (tuser = 1) keeps
-// the csum_en it was given: nic_tx_csum then patches the frame as read (refused bytes are 0) and
-// passes tuser on; a MAC drops it, and in loopback the RX path sees it with ERR_RX_FRAME. Such a
-// completion has errors != 0, so ev_cpl_csum is 0 for it and TX_CSUM does not count it.
+// After a halt (a refused descriptor fetch, or a refused completion write reported by the
+// writer) the engine starts nothing new and raises no more errors until q_start; frames whose
+// buffer reads were already issued still go out (at most the order FIFO's depth), their
+// completions are written unless the completion ring itself failed. q_start (ENABLE 0->1) is held
+// until the engine is quiescent — no read or write in flight, order FIFO empty, writer idle — and
+// then resets HEAD, the fetch pointer and the descriptor FIFO. ENABLE 1->0 stops fetch and issue;
+// what was issued finishes.
 //
-// Stream FIFO: FIFO_DEPTH entries of {tuser, tlast, tkeep, tdata} followed by a registered
-// output stage, so m_axis_* are flop outputs and tvalid does not depend on tready. A read burst is
-// issued only when the FIFO has room for all its beats (credit counter `used` = beats reserved by
-// issued bursts plus beats stored), so R is always accepted (rready = 1) and can never deadlock on
-// the stream. FIFO_DEPTH = 64 holds MAX_BURSTS = 4 full bursts in flight: one beat per cycle is
-// sustained while the memory's read latency stays under ~48 cycles. The FIFO keeps draining while
-// the engine goes on to the next descriptor; q_busy covers fetch to completion only.
+// Checksum command (m_axis_cmd_*, to nic_tx_csum): one per frame sent, in frame order, pushed before
+// the frame's first buffer read, so it is at the command FIFO's output no later than the frame's
+// first beat. The stream never waits for the command side.
 //
-// After ev_halt the engine starts nothing until q_start (its own `halted` flag), so it does not
-// depend on how soon the CSR drops q_enable.
-//
-// AXI: one request of each kind at a time, except read data bursts (up to MAX_BURSTS). Responses
-// come back in request order, so R beats in S_DESC are the descriptor and in S_DATA the buffer.
+// Stream FIFO: FIFO_DEPTH entries of {tuser, tlast, tkeep, tdata} and a registered output stage. A
+// read burst is issued only when the FIFO has room for all its beats (credits reserved at issue),
+// so R is always accepted (rready = 1). FIFO_DEPTH = 1024 beats (8 KiB) keeps one beat per cycle
+// flowing with up to ~4 us of read latency; MAX_RD bounds the bursts in flight.
 
 module nic_tx_engine (
   input  wire        clk,
@@ -50,7 +51,7 @@ module nic_tx_engine (
   input  wire [63:0] cfg_ring_base,    // TX descriptor ring base (64-byte aligned)
   input  wire [63:0] cfg_cpl_base,     // completion ring base (64-byte aligned)
   input  wire [12:0] cfg_size,         // ring entries, power of two 2..4096
-  input  wire        q_enable,         // may start a new descriptor
+  input  wire        q_enable,         // may start new descriptors
   input  wire        q_start,          // pulse: head <= 0, phase <= 1
   input  wire        feat_tx_csum,     // FEATURES.TX_CSUM (changed only while idle)
   input  wire [11:0] q_tail,
@@ -81,9 +82,7 @@ module nic_tx_engine (
   output wire [15:0] m_axis_cmd_csum_offset
 );
 
-  // Contract constants (nic_pkg), copied into local parameters. Referencing the package only in
-  // parameter initialisers keeps Verilator 5.006 from flagging every other package constant as
-  // UNUSEDPARAM.
+  // Contract constants (nic_pkg), copied into local parameters.
   localparam int unsigned MAX_FRAME          = nic_pkg::MAX_FRAME;
   localparam int unsigned TXD_SIZE           = nic_pkg::TXD_SIZE;
   localparam int unsigned TXD_ADDR_OFF       = nic_pkg::TXD_ADDR_OFF;
@@ -96,12 +95,6 @@ module nic_tx_engine (
   localparam int unsigned TXD_CSUM_OFFSET_OFF = nic_pkg::TXD_CSUM_OFFSET_OFF;
   localparam int unsigned TXD_CSUM_OFFSET_BYTES = nic_pkg::TXD_CSUM_OFFSET_BYTES;
   localparam int unsigned VNET_F_NEEDS_CSUM  = nic_pkg::VNET_F_NEEDS_CSUM;
-  localparam int unsigned CPL_SIZE           = nic_pkg::CPL_SIZE;
-  localparam int unsigned CPL_LEN_OFF        = nic_pkg::CPL_LEN_OFF;
-  localparam int unsigned CPL_SEGS_OFF       = nic_pkg::CPL_SEGS_OFF;
-  localparam int unsigned CPL_ERRORS_OFF     = nic_pkg::CPL_ERRORS_OFF;
-  localparam int unsigned CPL_INDEX_OFF      = nic_pkg::CPL_INDEX_OFF;
-  localparam int unsigned CPL_FLAGS_OFF      = nic_pkg::CPL_FLAGS_OFF;
   localparam int unsigned ERR_DESC_LEN_BIT   = nic_pkg::ERR_DESC_LEN_BIT;
   localparam int unsigned ERR_DESC_ALIGN_BIT = nic_pkg::ERR_DESC_ALIGN_BIT;
   localparam int unsigned ERR_DMA_READ_BIT   = nic_pkg::ERR_DMA_READ_BIT;
@@ -111,16 +104,29 @@ module nic_tx_engine (
   // ---------------------------------------------------------------------------------------------
   // Sizing
   // ---------------------------------------------------------------------------------------------
-  localparam int FIFO_DEPTH = 64;              // stream FIFO entries (power of two)
+  localparam int FIFO_DEPTH = 1024;            // stream FIFO entries (power of two)
   localparam int FIFO_AW    = $clog2(FIFO_DEPTH);
-  localparam int MAX_BURSTS = 4;               // buffer read bursts outstanding at most
   localparam int MAX_BEATS  = 16;              // beats per burst
+  localparam int MAX_RD     = 48;              // read bursts in flight at most
+  localparam int TAG_DEPTH  = 64;              // >= MAX_RD, power of two
+  localparam int TAG_AW     = $clog2(TAG_DEPTH);
+  localparam int DESC_BLOCK = 4;               // descriptors per fetch burst (4 x 32 B = 16 beats)
+  localparam int DESC_DEPTH = 16;              // descriptor FIFO (power of two)
+  localparam int DESC_AW    = $clog2(DESC_DEPTH);
+  localparam int ORD_DEPTH  = 64;              // descriptors between issue and retire
+  localparam int ORD_AW     = $clog2(ORD_DEPTH);
+  localparam int CMD_DEPTH  = 64;              // checksum commands queued (power of two)
+  localparam int CMD_AW     = $clog2(CMD_DEPTH);
+  localparam int DONE_DEPTH = 64;              // frame ends not yet retired
+  localparam int DONE_AW    = $clog2(DONE_DEPTH);
   localparam int BEAT_W     = 11;              // beat counters: ceil(MAX_FRAME / 8) = 1152
   localparam int ENTRY_W    = 64 + 8 + 1 + 1;  // {tuser, tlast, tkeep, tdata}
-  localparam int BURSTS_W   = $clog2(MAX_BURSTS + 1);
-  localparam int CMD_DEPTH  = 4;               // checksum commands queued (power of two)
-  localparam int CMD_AW     = $clog2(CMD_DEPTH);
   localparam int CMD_W      = 1 + 16 + 16;     // {csum_en, csum_start, csum_offset}
+  localparam int DESC_W     = 1 + 64 + 32 + 8 + 16 + 16;  // {refused, addr, len, flags, cstart, coff}
+  localparam int TAG_W      = 1 + 4 + 1 + 8;   // {is_desc, beats-1, last of frame, last keep}
+  localparam int ORD_W      = 2 + 5 + 12 + 32 + 1;  // {kind, code, index, len, csum_en}
+
+  localparam logic [1:0] K_GOOD = 2'd0, K_BAD = 2'd1, K_HALT = 2'd2;
 
   localparam logic [31:0] MAX_FRAME_L = 32'(MAX_FRAME);
 
@@ -137,113 +143,123 @@ module nic_tx_engine (
   localparam int DESC_COFF_LANE  = TXD_CSUM_OFFSET_OFF % 8;
   localparam logic [7:0] F_NEEDS_CSUM = 8'(VNET_F_NEEDS_CSUM);
 
-  // Elaboration checks of the assumptions above.
   if (TXD_SIZE != 32 || DESC_ADDR_LANE != 0 || DESC_LEN_LANE + TXD_LEN_BYTES > 8)
     $fatal(1, "nic_tx_engine: unexpected TX descriptor layout");
   if (TXD_VNET_FLAGS_BYTES != 1 || TXD_CSUM_START_BYTES != 2 || TXD_CSUM_OFFSET_BYTES != 2 ||
       DESC_CSTART_LANE + 2 > 8 || DESC_COFF_LANE + 2 > 8)
     $fatal(1, "nic_tx_engine: unexpected TX descriptor offload fields");
-  if (CPL_SIZE != 16)
-    $fatal(1, "nic_tx_engine: unexpected completion size");
   if ((MAX_FRAME + 7) / 8 >= (1 << BEAT_W))
     $fatal(1, "nic_tx_engine: BEAT_W too small for MAX_FRAME");
-  if (FIFO_DEPTH < MAX_BURSTS * MAX_BEATS || (1 << FIFO_AW) != FIFO_DEPTH)
-    $fatal(1, "nic_tx_engine: FIFO_DEPTH must be a power of two >= MAX_BURSTS * MAX_BEATS");
+  if (DESC_ADDR_BEAT > 2 || DESC_LEN_BEAT > 2 || DESC_FLAGS_BEAT > 2 || DESC_CSTART_BEAT > 2 ||
+      DESC_COFF_BEAT > 2)
+    $fatal(1, "nic_tx_engine: a descriptor field in beat 3 would be captured too late");
+  if (TAG_DEPTH < MAX_RD || DESC_BLOCK * 4 > MAX_BEATS)
+    $fatal(1, "nic_tx_engine: inconsistent sizing");
 
   // ---------------------------------------------------------------------------------------------
   // State
   // ---------------------------------------------------------------------------------------------
-  typedef enum logic [2:0] {
-    S_IDLE,
-    S_DESC,     // descriptor AR pending / R beats arriving
-    S_CHECK,    // validate the descriptor
-    S_DATA,     // buffer read bursts into the stream FIFO
-    S_CPL_AW,   // completion address
-    S_CPL_W,    // completion data, 2 beats
-    S_CPL_B     // completion response
-  } state_t;
+  logic        halted;          // set on a halt, cleared by q_start
+  logic        stop_issue;      // a halt marker was issued: fetch and issue stop until q_start
+  logic        start_pending;   // q_start seen, waiting for quiescence
 
-  state_t state;
+  // fetch
+  logic [11:0] fetch_idx;                 // next descriptor to fetch
+  logic [DESC_AW:0] desc_inflight;        // descriptors requested, not yet in the FIFO
 
-  logic [11:0] head;
-  logic        phase;
-  logic        halted;          // set on ev_halt, cleared by q_start: no new descriptor meanwhile,
-                                // whatever the CSR's q_enable latency
+  // descriptor FIFO
+  logic [DESC_W-1:0] desc_mem [DESC_DEPTH];
+  logic [DESC_AW:0]  desc_wr, desc_rd;
+  logic [1:0]        dbeat;               // beat within the descriptor being assembled
+  logic              dref;                // a beat of it was refused
+  logic [63:0]       d_addr_a;
+  logic [31:0]       d_len_a;
+  logic [7:0]        d_flags_a;
+  logic [15:0]       d_cstart_a;
+  logic [15:0]       d_coff_a;
 
-  logic [63:0] d_addr;          // descriptor ADDR
-  logic [31:0] d_len;           // descriptor LEN
-  logic [7:0]  d_flags;         // descriptor VNET_FLAGS
-  logic [15:0] d_csum_start;    // descriptor CSUM_START
-  logic [15:0] d_csum_offset;   // descriptor CSUM_OFFSET
-  logic        d_csum_en;       // this frame's checksum command has csum_en
-  logic [1:0]  d_beat;          // descriptor beat counter
-  logic        d_err;           // descriptor fetch refused
-  logic [15:0] cpl_errors;      // ERR_* bits for the completion
+  // issue
+  logic [11:0]       issue_idx;           // ring index of the next descriptor issued
+  logic              cur_valid;           // buffer bursts of a frame being issued
+  logic [63:0]       rd_addr;
+  logic [BEAT_W-1:0] rd_left;
+  logic [7:0]        cur_keep;            // tkeep of the frame's last beat
 
-  // AR channel register (shared by the descriptor fetch and the buffer reads)
+  // AR register
   logic [63:0] ar_addr;
   logic [7:0]  ar_len;
   logic        ar_valid;
 
-  // buffer read bookkeeping
-  logic [63:0]       rd_addr;       // next burst address
-  logic [BEAT_W-1:0] rd_left;       // beats not yet requested
-  logic [BEAT_W-1:0] rx_left;       // beats not yet received
-  logic [BURSTS_W-1:0] bursts_out;    // bursts issued and not completed
-  logic [FIFO_AW:0]  used;          // FIFO credits: reserved + stored beats
-  logic              frame_err;     // a buffer beat of this frame was refused
+  // tag FIFO
+  logic [TAG_W-1:0] tag_mem [TAG_DEPTH];
+  logic [TAG_AW:0]  tag_wr, tag_rd;
+  logic [3:0]       r_cnt;                // beat within the burst at the tag FIFO's head
+  logic             frame_err;            // a buffer beat of the frame being received was refused
+  logic [6:0]       rd_out;               // bursts in flight (AR issued, last R not yet seen)
 
-  // AW / W / B
-  logic        aw_valid;
-  logic        w_valid;
-  logic        w_beat;          // 0: first completion beat, 1: last
+  // order and done FIFOs
+  logic [ORD_W-1:0]  ord_mem [ORD_DEPTH];
+  logic [ORD_AW:0]   ord_wr, ord_rd;
+  logic              done_mem [DONE_DEPTH];
+  logic [DONE_AW:0]  done_wr, done_rd;
 
-  // events
-  logic        ev_halt_q;
-  logic        ev_cpl_q;
-  logic [31:0] ev_cpl_len_q;
-  logic [15:0] ev_cpl_errors_q;
-  logic        ev_cpl_csum_q;
-  logic        ev_err_q;
-  logic [4:0]  ev_err_code_q;
-  logic [15:0] ev_err_index_q;
+  // checksum command FIFO
+  logic [CMD_W-1:0]  cmd_mem [CMD_DEPTH];
+  logic [CMD_AW:0]   cmd_wr_ptr, cmd_rd_ptr;
 
   // stream FIFO + output register
   logic [ENTRY_W-1:0] fifo_mem [FIFO_DEPTH];
-  logic [FIFO_AW-1:0] fifo_wr_ptr;
-  logic [FIFO_AW-1:0] fifo_rd_ptr;
+  logic [FIFO_AW-1:0] fifo_wr_ptr, fifo_rd_ptr;
   logic [FIFO_AW:0]   fifo_count;
+  logic [FIFO_AW:0]   used;               // credits: reserved + stored beats
   logic [63:0]        out_tdata;
   logic [7:0]         out_tkeep;
-  logic               out_tlast;
-  logic               out_tuser;
-  logic               out_valid;
+  logic               out_tlast, out_tuser, out_valid;
 
-  // checksum command FIFO (pointers carry a wrap bit)
-  logic [CMD_W-1:0]   cmd_mem [CMD_DEPTH];
-  logic [CMD_AW:0]    cmd_wr_ptr;
-  logic [CMD_AW:0]    cmd_rd_ptr;
+  // events
+  logic        ev_halt_q, ev_err_q;
+  logic [4:0]  ev_err_code_q;
+  logic [15:0] ev_err_index_q;
 
   // ---------------------------------------------------------------------------------------------
-  // Combinational helpers
+  // Fetch: a block of posted descriptors into reserved FIFO space
   // ---------------------------------------------------------------------------------------------
-  wire r_hs  = m_axi_rvalid;           // rready is always 1
-  wire ar_hs = ar_valid && m_axi_arready;
-  wire b_hs  = m_axi_bvalid && (state == S_CPL_B);
-
-  // Next HEAD (mod cfg_size, a power of two).
-  logic [11:0] head_next;
+  wire [11:0] size_mask = 12'(cfg_size - 13'd1);
+  wire [11:0] posted    = (q_tail - fetch_idx) & size_mask;
+  wire [12:0] to_end    = cfg_size - {1'b0, fetch_idx};
+  wire [63:0] fetch_addr = cfg_ring_base + {47'd0, fetch_idx, 5'd0};
+  wire [7:0]  to_page   = 8'd128 - {1'b0, fetch_addr[11:5]};   // 32-byte slots to the 4 KiB line
+  wire [DESC_AW:0]   desc_count = desc_wr - desc_rd;   // (5 bits: the pointers wrap)
+  wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, desc_count}
+                                - {1'b0, desc_inflight};
+  logic [2:0] fetch_n;
   always_comb begin
-    head_next = head + 12'd1;
-    if ({1'b0, head_next} == cfg_size) head_next = 12'd0;
+    fetch_n = 3'(DESC_BLOCK);
+    if (posted < 12'(fetch_n)) fetch_n = posted[2:0];
+    if (to_end < 13'(fetch_n)) fetch_n = to_end[2:0];
+    if (to_page < 8'(fetch_n)) fetch_n = to_page[2:0];
   end
+  wire run       = q_enable && !halted && !stop_issue && !start_pending;
+  wire tags_ok   = (rd_out < 7'(MAX_RD));
+  wire ar_free   = !ar_valid || m_axi_arready;
+  wire want_desc = run && (fetch_n != 3'd0) && (desc_space >= (DESC_AW+2)'(fetch_n)) && tags_ok;
 
-  // Descriptor validation.
-  wire d_len_bad   = (d_len == 32'd0) || (d_len > MAX_FRAME_L);
-  wire d_align_bad = (d_addr[2:0] != 3'd0);
-  wire d_csum_req  = feat_tx_csum && ((d_flags & F_NEEDS_CSUM) != 8'd0);
-  wire d_csum_bad  = d_csum_req &&
-                     ({16'd0, d_csum_start} + {16'd0, d_csum_offset} + 32'd2 > d_len);
+  // ---------------------------------------------------------------------------------------------
+  // Issue
+  // ---------------------------------------------------------------------------------------------
+  wire [DESC_W-1:0] dq_head = desc_mem[desc_rd[DESC_AW-1:0]];
+  wire        dq_ref    = dq_head[DESC_W-1];
+  wire [63:0] dq_addr   = dq_head[DESC_W-2 -: 64];
+  wire [31:0] dq_len    = dq_head[DESC_W-66 -: 32];
+  wire [7:0]  dq_flags  = dq_head[DESC_W-98 -: 8];
+  wire [15:0] dq_cstart = dq_head[31:16];
+  wire [15:0] dq_coff   = dq_head[15:0];
+  wire        dq_empty  = (desc_wr == desc_rd);
+
+  wire d_len_bad   = (dq_len == 32'd0) || (dq_len > MAX_FRAME_L);
+  wire d_align_bad = (dq_addr[2:0] != 3'd0);
+  wire d_csum_req  = feat_tx_csum && ((dq_flags & F_NEEDS_CSUM) != 8'd0);
+  wire d_csum_bad  = d_csum_req && ({16'd0, dq_cstart} + {16'd0, dq_coff} + 32'd2 > dq_len);
   wire d_bad       = d_len_bad || d_align_bad || d_csum_bad;
   logic [4:0] d_bad_code;
   always_comb begin
@@ -252,10 +268,11 @@ module nic_tx_engine (
     else                  d_bad_code = 5'(ERR_DESC_CSUM_BIT);
   end
 
-  // Checksum command FIFO.
   wire cmd_full  = (cmd_wr_ptr - cmd_rd_ptr) == (CMD_AW+1)'(CMD_DEPTH);
   wire cmd_empty = (cmd_wr_ptr == cmd_rd_ptr);
-  wire cmd_push  = (state == S_CHECK) && !d_bad && !cmd_full;
+  wire ord_full  = (ord_wr - ord_rd) == (ORD_AW+1)'(ORD_DEPTH);
+  wire take_desc = run && !dq_empty && !cur_valid && !ord_full && (dq_ref || d_bad || !cmd_full);
+  wire cmd_push  = take_desc && !dq_ref && !d_bad;
   wire cmd_pop   = !cmd_empty && m_axis_cmd_ready;
 
   // Beats of the next buffer burst: min(16, beats left, beats to the 4 KiB boundary).
@@ -267,247 +284,275 @@ module nic_tx_engine (
     if (rd_left < BEAT_W'(burst_beats)) burst_beats = rd_left[4:0];
     if (to_4k < 10'(burst_beats)) burst_beats = to_4k[4:0];
   end
+  wire want_data = cur_valid && tags_ok &&
+                   ({1'b0, used} + (FIFO_AW+2)'(burst_beats) <= (FIFO_AW+2)'(FIFO_DEPTH));
+  // The AR register: a descriptor block when the prefetch runs low, else buffer data.
+  wire desc_low  = (desc_count + desc_inflight) < (DESC_AW+1)'(DESC_BLOCK * 2);
+  wire ar_desc   = ar_free && want_desc && (desc_low || !want_data);
+  wire ar_data   = ar_free && want_data && !ar_desc;
 
-  // Issue the next buffer burst into the AR register: room for it in the FIFO, and a free slot.
-  wire ar_free   = !ar_valid || m_axi_arready;
-  wire ar_issue  = (state == S_DATA) && ar_free && (rd_left != '0)
-                && (bursts_out < BURSTS_W'(MAX_BURSTS))
-                && ({1'b0, used} + (FIFO_AW+2)'(burst_beats) <= (FIFO_AW+2)'(FIFO_DEPTH));
+  // ---------------------------------------------------------------------------------------------
+  // R
+  // ---------------------------------------------------------------------------------------------
+  wire [TAG_W-1:0] tag_head = tag_mem[tag_rd[TAG_AW-1:0]];
+  wire        t_desc  = tag_head[TAG_W-1];
+  wire [3:0]  t_len   = tag_head[TAG_W-2 -: 4];
+  wire        t_last  = tag_head[8];
+  wire [7:0]  t_keep  = tag_head[7:0];
+  wire r_hs       = m_axi_rvalid;                // rready = 1
+  wire r_burst_end = r_hs && (r_cnt == t_len);
+  wire beat_err   = (m_axi_rresp != 2'b00);
+  wire r_data     = r_hs && !t_desc;
+  wire frame_end  = r_data && r_burst_end && t_last;
+  wire desc_done  = r_hs && t_desc && (dbeat == 2'd3);
 
-  // FIFO pop into the output register.
-  wire fifo_pop  = (fifo_count != '0) && (!out_valid || m_axis_tready);
-  wire fifo_push = (state == S_DATA) && r_hs;
-
-  // The FIFO entry for an incoming buffer beat.
   logic [7:0]         beat_keep;
-  logic               beat_last;
-  logic               beat_err;
   logic [ENTRY_W-1:0] beat_entry;
   always_comb begin
-    beat_last = (rx_left == BEAT_W'(1));
-    beat_err  = (m_axi_rresp != 2'b00);
-    beat_keep = 8'hFF;
-    if (beat_last && d_len[2:0] != 3'd0) beat_keep = 8'hFF >> (4'd8 - {1'b0, d_len[2:0]});
-    beat_entry = {beat_last && (frame_err || beat_err), beat_last, beat_keep,
+    beat_keep  = frame_end ? t_keep : 8'hFF;
+    beat_entry = {frame_end && (frame_err || beat_err), frame_end, beat_keep,
                   beat_err ? 64'd0 : m_axi_rdata};
   end
 
-  // The completion record, built from the contract's byte offsets; beat w_beat goes out.
-  logic [127:0] cpl_rec;
+  // ---------------------------------------------------------------------------------------------
+  // Retire (one order entry per cycle) and the completion writer
+  // ---------------------------------------------------------------------------------------------
+  wire [ORD_W-1:0] ord_head = ord_mem[ord_rd[ORD_AW-1:0]];
+  wire [1:0]  o_kind  = ord_head[ORD_W-1 -: 2];
+  wire [4:0]  o_code  = ord_head[ORD_W-3 -: 5];
+  wire [11:0] o_index = ord_head[ORD_W-8 -: 12];
+  wire [31:0] o_len   = ord_head[32:1];
+  wire        o_csum  = ord_head[0];
+  wire ord_empty  = (ord_wr == ord_rd);
+  wire done_empty = (done_wr == done_rd);
+  wire done_err   = done_mem[done_rd[DONE_AW-1:0]];
+
+  wire        cw_in_ready, cw_ev_cpl, cw_ev_tag, cw_ev_fail, cw_idle;
+  wire [31:0] cw_ev_len;
+  wire [15:0] cw_ev_errors;
+  wire [1:0]  cw_ev_verdict;
+  wire [11:0] cw_ev_fail_index, cw_head;
+
+  // A writer failure takes the event port this cycle; retire waits.
+  wire ord_ready = !ord_empty && (o_kind != K_GOOD || !done_empty);
+  wire retire    = ord_ready && !cw_ev_fail && (o_kind == K_HALT || cw_in_ready);
+  logic [15:0] r_errors;
   always_comb begin
-    cpl_rec = '0;
-    cpl_rec[CPL_LEN_OFF*8 +: 32]    = d_len;
-    cpl_rec[CPL_SEGS_OFF*8 +: 16]   = (cpl_errors == 16'd0) ? 16'd1 : 16'd0;
-    cpl_rec[CPL_ERRORS_OFF*8 +: 16] = cpl_errors;
-    cpl_rec[CPL_INDEX_OFF*8 +: 16]  = {4'd0, head};
-    cpl_rec[CPL_FLAGS_OFF*8]        = phase;
+    r_errors = 16'd0;
+    if (o_kind == K_BAD) r_errors[o_code[3:0]] = 1'b1;
+    if (o_kind == K_GOOD && done_err) r_errors[ERR_DMA_READ_BIT] = 1'b1;
+  end
+  wire cw_push = retire && (o_kind != K_HALT) && !halted;
+
+  // Quiescent: nothing in flight anywhere; the stream FIFO may still be draining to the MAC.
+  wire quiet = !ar_valid && (rd_out == 7'd0) && (tag_wr == tag_rd) && ord_empty && !cur_valid &&
+               (desc_inflight == '0) && cw_idle;
+
+  nic_cpl_writer #(.DEPTH(16), .BATCH(8), .MAX_OUT(4)) u_cpl (
+    .clk           (clk),
+    .rst           (rst),
+    .cfg_cpl_base  (cfg_cpl_base),
+    .cfg_size      (cfg_size),
+    .start         (start_pending && quiet),
+    .in_valid      (cw_push),
+    .in_ready      (cw_in_ready),
+    .in_len        (o_len),
+    .in_csum       (16'd0),
+    .in_verdict    (2'd0),
+    .in_errors     (r_errors),
+    .in_tag        (o_csum && (r_errors == 16'd0)),
+    .ev_cpl        (cw_ev_cpl),
+    .ev_len        (cw_ev_len),
+    .ev_errors     (cw_ev_errors),
+    .ev_verdict    (cw_ev_verdict),
+    .ev_tag        (cw_ev_tag),
+    .ev_fail       (cw_ev_fail),
+    .ev_fail_index (cw_ev_fail_index),
+    .head          (cw_head),
+    .idle          (cw_idle),
+    .m_axi_awaddr  (m_axi_awaddr),
+    .m_axi_awlen   (m_axi_awlen),
+    .m_axi_awvalid (m_axi_awvalid),
+    .m_axi_awready (m_axi_awready),
+    .m_axi_wdata   (m_axi_wdata),
+    .m_axi_wstrb   (m_axi_wstrb),
+    .m_axi_wlast   (m_axi_wlast),
+    .m_axi_wvalid  (m_axi_wvalid),
+    .m_axi_wready  (m_axi_wready),
+    .m_axi_bresp   (m_axi_bresp),
+    .m_axi_bvalid  (m_axi_bvalid),
+    .m_axi_bready  (m_axi_bready)
+  );
+
+  // ---------------------------------------------------------------------------------------------
+  // Memories (no reset)
+  // ---------------------------------------------------------------------------------------------
+  wire fifo_pop = (fifo_count != '0) && (!out_valid || m_axis_tready);
+
+  always_ff @(posedge clk) begin
+    if (desc_done) desc_mem[desc_wr[DESC_AW-1:0]] <=
+      {dref || beat_err, d_addr_a, d_len_a, d_flags_a, d_cstart_a, d_coff_a};
+    if (r_data) fifo_mem[fifo_wr_ptr] <= beat_entry;
+    if (cmd_push) cmd_mem[cmd_wr_ptr[CMD_AW-1:0]] <= {d_csum_req, dq_cstart, dq_coff};
+    if (take_desc) ord_mem[ord_wr[ORD_AW-1:0]] <=
+      {dq_ref ? K_HALT : (d_bad ? K_BAD : K_GOOD), d_bad_code, issue_idx, dq_len, d_csum_req};
+    if (frame_end) done_mem[done_wr[DONE_AW-1:0]] <= frame_err || beat_err;
+    if (ar_desc || ar_data) tag_mem[tag_wr[TAG_AW-1:0]] <=
+      ar_desc ? {1'b1, 4'(({1'b0, fetch_n} << 2) - 4'd1), 1'b0, 8'd0}
+              : {1'b0, 4'(burst_beats - 5'd1), rd_left == BEAT_W'(burst_beats), cur_keep};
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Control state machine
+  // Control
   // ---------------------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
-    // single-cycle event pulses
     ev_halt_q <= 1'b0;
-    ev_cpl_q  <= 1'b0;
     ev_err_q  <= 1'b0;
 
-    if (ar_hs) ar_valid <= 1'b0;
-
-    case (state)
-      S_IDLE: begin
-        if (q_enable && !halted && head != q_tail) begin
-          ar_addr    <= cfg_ring_base + {47'd0, head, 5'd0};
-          ar_len     <= 8'd3;
-          ar_valid   <= 1'b1;
-          d_beat     <= 2'd0;
-          d_err      <= 1'b0;
-          state      <= S_DESC;
-        end
-      end
-
-      S_DESC: begin
-        if (r_hs) begin
-          d_beat <= d_beat + 2'd1;
-          if (m_axi_rresp != 2'b00) d_err <= 1'b1;
-          if (d_beat == 2'(DESC_ADDR_BEAT)) d_addr <= m_axi_rdata;
-          if (d_beat == 2'(DESC_LEN_BEAT)) d_len <= m_axi_rdata[DESC_LEN_LANE*8 +: 32];
-          if (d_beat == 2'(DESC_FLAGS_BEAT)) d_flags <= m_axi_rdata[DESC_FLAGS_LANE*8 +: 8];
-          if (d_beat == 2'(DESC_CSTART_BEAT))
-            d_csum_start <= m_axi_rdata[DESC_CSTART_LANE*8 +: 16];
-          if (d_beat == 2'(DESC_COFF_BEAT))
-            d_csum_offset <= m_axi_rdata[DESC_COFF_LANE*8 +: 16];
-          if (m_axi_rlast) begin
-            if (d_err || m_axi_rresp != 2'b00) begin
-              ev_err_q       <= 1'b1;
-              ev_err_code_q  <= 5'(ERR_DMA_READ_BIT);
-              ev_err_index_q <= {4'd0, head};
-              ev_halt_q      <= 1'b1;
-              halted         <= 1'b1;
-              state          <= S_IDLE;
-            end else begin
-              state <= S_CHECK;
-            end
-          end
-        end
-      end
-
-      S_CHECK: begin
-        // Stays here (repeating these idempotent assignments) while the command FIFO is full.
-        cpl_errors <= 16'd0;
-        frame_err  <= 1'b0;
-        d_csum_en  <= 1'b0;
-        rd_addr    <= d_addr;
-        rd_left    <= d_len[BEAT_W+2:3] + BEAT_W'(d_len[2:0] != 3'd0);
-        rx_left    <= d_len[BEAT_W+2:3] + BEAT_W'(d_len[2:0] != 3'd0);
-        if (d_bad) begin
-          cpl_errors[d_bad_code[3:0]] <= 1'b1;
-          ev_err_q       <= 1'b1;
-          ev_err_code_q  <= d_bad_code;
-          ev_err_index_q <= {4'd0, head};
-          aw_valid       <= 1'b1;
-          state          <= S_CPL_AW;
-        end else if (cmd_push) begin
-          d_csum_en <= d_csum_req;
-          state     <= S_DATA;
-        end
-      end
-
-      S_DATA: begin
-        if (ar_issue) begin
-          ar_addr  <= rd_addr;
-          ar_len   <= 8'(burst_beats) - 8'd1;
-          ar_valid <= 1'b1;
-          rd_addr  <= rd_addr + {56'd0, burst_beats, 3'd0};
-          rd_left  <= rd_left - BEAT_W'(burst_beats);
-        end
-        if (r_hs) begin
-          rx_left <= rx_left - BEAT_W'(1);
-          if (beat_err && !frame_err) begin
-            frame_err                   <= 1'b1;
-            cpl_errors[ERR_DMA_READ_BIT] <= 1'b1;
-            ev_err_q                    <= 1'b1;
-            ev_err_code_q               <= 5'(ERR_DMA_READ_BIT);
-            ev_err_index_q              <= {4'd0, head};
-          end
-          if (beat_last) begin
-            aw_valid <= 1'b1;
-            state    <= S_CPL_AW;
-          end
-        end
-      end
-
-      S_CPL_AW: begin
-        if (m_axi_awready) begin
-          aw_valid <= 1'b0;
-          w_valid  <= 1'b1;
-          w_beat   <= 1'b0;
-          state    <= S_CPL_W;
-        end
-      end
-
-      S_CPL_W: begin
-        if (m_axi_wready) begin
-          w_beat <= 1'b1;
-          if (w_beat) begin
-            w_valid <= 1'b0;
-            state   <= S_CPL_B;
-          end
-        end
-      end
-
-      S_CPL_B: begin
-        if (b_hs) begin
-          state <= S_IDLE;
-          if (m_axi_bresp != 2'b00) begin
-            ev_err_q       <= 1'b1;
-            ev_err_code_q  <= 5'(ERR_DMA_WRITE_BIT);
-            ev_err_index_q <= {4'd0, head};
-            ev_halt_q      <= 1'b1;
-            halted         <= 1'b1;
-          end else begin
-            ev_cpl_q        <= 1'b1;
-            ev_cpl_len_q    <= d_len;
-            ev_cpl_errors_q <= cpl_errors;
-            ev_cpl_csum_q   <= d_csum_en && (cpl_errors == 16'd0);
-            head            <= head_next;
-            if (head_next == 12'd0) phase <= !phase;
-          end
-        end
-      end
-
-      default: state <= S_IDLE;
-    endcase
-
-    if (q_start) begin
-      head   <= 12'd0;
-      phase  <= 1'b1;
-      halted <= 1'b0;
+    // AR
+    if (ar_valid && m_axi_arready) ar_valid <= 1'b0;
+    if (ar_desc) begin
+      ar_addr       <= fetch_addr;
+      ar_len        <= {3'd0, fetch_n, 2'b00} - 8'd1;
+      ar_valid      <= 1'b1;
+      fetch_idx     <= ({1'b0, fetch_idx} + 13'(fetch_n) == cfg_size) ? 12'd0
+                                                                     : fetch_idx + 12'(fetch_n);
     end
-
-    if (rst) begin
-      state      <= S_IDLE;
-      head       <= 12'd0;
-      phase      <= 1'b1;
-      halted     <= 1'b0;
-      ar_valid   <= 1'b0;
-      aw_valid   <= 1'b0;
-      w_valid    <= 1'b0;
-      ev_halt_q  <= 1'b0;
-      ev_cpl_q   <= 1'b0;
-      ev_err_q   <= 1'b0;
+    if (ar_data) begin
+      ar_addr  <= rd_addr;
+      ar_len   <= 8'(burst_beats) - 8'd1;
+      ar_valid <= 1'b1;
+      rd_addr  <= rd_addr + {56'd0, burst_beats, 3'd0};
+      rd_left  <= rd_left - BEAT_W'(burst_beats);
+      if (rd_left == BEAT_W'(burst_beats)) cur_valid <= 1'b0;
     end
-  end
+    if (ar_desc || ar_data) tag_wr <= tag_wr + 1'b1;
+    desc_inflight <= desc_inflight + (ar_desc ? (DESC_AW+1)'(fetch_n) : '0)
+                   - (DESC_AW+1)'(desc_done);
+    rd_out <= rd_out + 7'(ar_desc || ar_data) - 7'(r_burst_end);
 
-  // Outstanding bursts and FIFO credits.
-  always_ff @(posedge clk) begin
-    bursts_out <= bursts_out + BURSTS_W'(ar_issue) - BURSTS_W'(fifo_push && m_axi_rlast);
-    used       <= used + (ar_issue ? (FIFO_AW+1)'(burst_beats) : '0) - (FIFO_AW+1)'(fifo_pop);
-    if (rst) begin
-      bursts_out <= '0;
-      used       <= '0;
+    // Issue
+    if (take_desc) begin
+      desc_rd   <= desc_rd + 1'b1;
+      ord_wr    <= ord_wr + 1'b1;
+      issue_idx <= ({1'b0, issue_idx} + 13'd1 == cfg_size) ? 12'd0 : issue_idx + 12'd1;
+      if (dq_ref) begin
+        stop_issue <= 1'b1;
+      end else if (!d_bad) begin
+        cur_valid <= 1'b1;
+        rd_addr   <= dq_addr;
+        rd_left   <= dq_len[BEAT_W+2:3] + BEAT_W'(dq_len[2:0] != 3'd0);
+        cur_keep  <= (dq_len[2:0] == 3'd0) ? 8'hFF : 8'hFF >> (4'd8 - {1'b0, dq_len[2:0]});
+      end
     end
-  end
-
-  // ---------------------------------------------------------------------------------------------
-  // Checksum command FIFO
-  // ---------------------------------------------------------------------------------------------
-  always_ff @(posedge clk) begin
-    if (cmd_push) cmd_mem[cmd_wr_ptr[CMD_AW-1:0]] <= {d_csum_req, d_csum_start, d_csum_offset};
-  end
-
-  always_ff @(posedge clk) begin
     if (cmd_push) cmd_wr_ptr <= cmd_wr_ptr + 1'b1;
     if (cmd_pop)  cmd_rd_ptr <= cmd_rd_ptr + 1'b1;
+
+    // R
+    if (r_hs) begin
+      r_cnt <= r_burst_end ? 4'd0 : r_cnt + 4'd1;
+      if (r_burst_end) tag_rd <= tag_rd + 1'b1;
+      if (t_desc) begin
+        dbeat <= dbeat + 2'd1;
+        dref  <= (dbeat == 2'd3) ? 1'b0 : (dref || beat_err);
+        if (dbeat == 2'(DESC_ADDR_BEAT)) d_addr_a <= m_axi_rdata;
+        if (dbeat == 2'(DESC_LEN_BEAT)) d_len_a <= m_axi_rdata[DESC_LEN_LANE*8 +: 32];
+        if (dbeat == 2'(DESC_FLAGS_BEAT)) d_flags_a <= m_axi_rdata[DESC_FLAGS_LANE*8 +: 8];
+        if (dbeat == 2'(DESC_CSTART_BEAT)) d_cstart_a <= m_axi_rdata[DESC_CSTART_LANE*8 +: 16];
+        if (dbeat == 2'(DESC_COFF_BEAT)) d_coff_a <= m_axi_rdata[DESC_COFF_LANE*8 +: 16];
+        if (desc_done) desc_wr <= desc_wr + 1'b1;
+      end else begin
+        frame_err <= frame_end ? 1'b0 : (frame_err || beat_err);
+        if (frame_end) done_wr <= done_wr + 1'b1;
+      end
+    end
+
+    // Retire
+    if (retire) begin
+      ord_rd <= ord_rd + 1'b1;
+      if (o_kind == K_GOOD) done_rd <= done_rd + 1'b1;
+      if (!halted) begin
+        if (o_kind == K_HALT) begin
+          ev_err_q       <= 1'b1;
+          ev_err_code_q  <= 5'(ERR_DMA_READ_BIT);
+          ev_err_index_q <= {4'd0, o_index};
+          ev_halt_q      <= 1'b1;
+          halted         <= 1'b1;
+        end else if (r_errors != 16'd0) begin
+          ev_err_q       <= 1'b1;
+          ev_err_code_q  <= (o_kind == K_BAD) ? o_code : 5'(ERR_DMA_READ_BIT);
+          ev_err_index_q <= {4'd0, o_index};
+        end
+      end
+    end
+    if (cw_ev_fail && !halted) begin
+      ev_err_q       <= 1'b1;
+      ev_err_code_q  <= 5'(ERR_DMA_WRITE_BIT);
+      ev_err_index_q <= {4'd0, cw_ev_fail_index};
+      ev_halt_q      <= 1'b1;
+      halted         <= 1'b1;
+    end
+
+    // (Re)start once quiescent: the writer resets with the same condition.
+    if (start_pending && quiet) begin
+      start_pending <= 1'b0;
+      halted        <= 1'b0;
+      stop_issue    <= 1'b0;
+      fetch_idx     <= 12'd0;
+      issue_idx     <= 12'd0;
+      desc_wr       <= '0;
+      desc_rd       <= '0;
+      dbeat         <= 2'd0;
+      dref          <= 1'b0;
+    end
+    if (q_start) start_pending <= 1'b1;
+
     if (rst) begin
-      cmd_wr_ptr <= '0;
-      cmd_rd_ptr <= '0;
+      halted        <= 1'b0;
+      stop_issue    <= 1'b0;
+      start_pending <= 1'b0;
+      fetch_idx     <= 12'd0;
+      issue_idx     <= 12'd0;
+      desc_inflight <= '0;
+      desc_wr       <= '0;
+      desc_rd       <= '0;
+      dbeat         <= 2'd0;
+      dref          <= 1'b0;
+      cur_valid     <= 1'b0;
+      ar_valid      <= 1'b0;
+      tag_wr        <= '0;
+      tag_rd        <= '0;
+      r_cnt         <= 4'd0;
+      frame_err     <= 1'b0;
+      rd_out        <= 7'd0;
+      ord_wr        <= '0;
+      ord_rd        <= '0;
+      done_wr       <= '0;
+      done_rd       <= '0;
+      cmd_wr_ptr    <= '0;
+      cmd_rd_ptr    <= '0;
+      ev_halt_q     <= 1'b0;
+      ev_err_q      <= 1'b0;
     end
   end
 
-  // ---------------------------------------------------------------------------------------------
-  // Stream FIFO and registered output stage
-  // ---------------------------------------------------------------------------------------------
+  // Stream FIFO and registered output stage.
   always_ff @(posedge clk) begin
-    if (fifo_push) fifo_mem[fifo_wr_ptr] <= beat_entry;
-  end
-
-  always_ff @(posedge clk) begin
-    if (fifo_push) fifo_wr_ptr <= fifo_wr_ptr + 1'b1;
-    if (fifo_pop)  fifo_rd_ptr <= fifo_rd_ptr + 1'b1;
-    fifo_count <= fifo_count + (FIFO_AW+1)'(fifo_push) - (FIFO_AW+1)'(fifo_pop);
-
+    if (r_data) fifo_wr_ptr <= fifo_wr_ptr + 1'b1;
+    if (fifo_pop) fifo_rd_ptr <= fifo_rd_ptr + 1'b1;
+    fifo_count <= fifo_count + (FIFO_AW+1)'(r_data) - (FIFO_AW+1)'(fifo_pop);
+    used <= used + (ar_data ? (FIFO_AW+1)'(burst_beats) : '0) - (FIFO_AW+1)'(fifo_pop);
     if (fifo_pop) begin
       {out_tuser, out_tlast, out_tkeep, out_tdata} <= fifo_mem[fifo_rd_ptr];
       out_valid <= 1'b1;
     end else if (m_axis_tready) begin
       out_valid <= 1'b0;
     end
-
     if (rst) begin
       fifo_wr_ptr <= '0;
       fifo_rd_ptr <= '0;
       fifo_count  <= '0;
+      used        <= '0;
       out_valid   <= 1'b0;
     end
   end
@@ -515,13 +560,13 @@ module nic_tx_engine (
   // ---------------------------------------------------------------------------------------------
   // Outputs
   // ---------------------------------------------------------------------------------------------
-  assign q_head        = head;
-  assign q_busy        = (state != S_IDLE);
+  assign q_head        = cw_head;
+  assign q_busy        = !quiet || start_pending;
   assign ev_halt       = ev_halt_q;
-  assign ev_cpl        = ev_cpl_q;
-  assign ev_cpl_len    = ev_cpl_len_q;
-  assign ev_cpl_errors = ev_cpl_errors_q;
-  assign ev_cpl_csum   = ev_cpl_csum_q;
+  assign ev_cpl        = cw_ev_cpl;
+  assign ev_cpl_len    = cw_ev_len;
+  assign ev_cpl_errors = cw_ev_errors;
+  assign ev_cpl_csum   = cw_ev_tag;
   assign ev_err        = ev_err_q;
   assign ev_err_code   = ev_err_code_q;
   assign ev_err_index  = ev_err_index_q;
@@ -531,24 +576,17 @@ module nic_tx_engine (
   assign m_axi_arvalid = ar_valid;
   assign m_axi_rready  = 1'b1;
 
-  assign m_axi_awaddr  = cfg_cpl_base + {48'd0, head, 4'd0};
-  assign m_axi_awlen   = 8'd1;
-  assign m_axi_awvalid = aw_valid;
-  assign m_axi_wdata   = w_beat ? cpl_rec[127:64] : cpl_rec[63:0];
-  assign m_axi_wstrb   = 8'hFF;
-  assign m_axi_wlast   = w_beat;
-  assign m_axi_wvalid  = w_valid;
-  assign m_axi_bready  = (state == S_CPL_B);
-
   assign m_axis_tdata  = out_tdata;
   assign m_axis_tkeep  = out_tkeep;
   assign m_axis_tvalid = out_valid;
   assign m_axis_tlast  = out_tlast;
   assign m_axis_tuser  = out_tuser;
 
-  assign m_axis_cmd_valid       = !cmd_empty;
+  assign m_axis_cmd_valid = !cmd_empty;
   assign {m_axis_cmd_csum_en, m_axis_cmd_csum_start, m_axis_cmd_csum_offset}
-                                = cmd_mem[cmd_rd_ptr[CMD_AW-1:0]];
+                          = cmd_mem[cmd_rd_ptr[CMD_AW-1:0]];
+
+  wire unused = m_axi_rlast ^ ^cw_ev_verdict;
 
 endmodule
 
