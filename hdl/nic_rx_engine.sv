@@ -2,47 +2,45 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// RX queue engine: implements "Receive" in docs/nic.md.
+// RX queue engine: implements "Receive" in docs/nic.md, pipelined so that no frame waits for a
+// memory round trip of another ("Pipelining" there).
 //
-// Frames on s_axis_* are handled one at a time, in arrival order:
-//   S_IDLE    wait for a frame's first beat (tready low). Queue disabled or halted: S_DROP.
-//             HEAD == TAIL: keep waiting. Otherwise fetch RX descriptor HEAD.
-//   S_DESC_*  read the 16-byte descriptor (one 2-beat burst). A refused beat: ev_err(DMA_READ) and
-//             ev_halt, the frame is dropped (S_DROP, ev_drop), HEAD unchanged, no completion.
-//             LEN == 0 -> DESC_LEN, else ADDR % 8 -> DESC_ALIGN (one ev_err): the frame is
-//             consumed and nothing is written.
-//   S_RECV    cut-through: each beat holding bytes below ADDR + LEN goes into the staging FIFO
-//             (wstrb trimmed to tkeep and to the capacity); beats wholly past it are discarded.
-//   S_FLUSH   after tlast, wait until every staged beat is written, every B is back and the frame's
-//             checksum result is in. A refused data write: completion error DMA_WRITE and one
-//             ev_err per frame.
-//   S_DROP    consume a dropped frame; S_DROP_RES then pops its checksum result, ev_drop.
-//   S_CPL_*   write the 16-byte completion (AW, then two W beats, FLAGS in the last byte) and wait
-//             for B. Refused: ev_err(DMA_WRITE) and ev_halt, HEAD unchanged. Otherwise ev_cpl,
-//             HEAD + 1 (mod SIZE), phase flips on the wrap to 0.
+// Stages:
+//   fetch    As soon as the host posts descriptors (HEAD .. TAIL), reads them ahead of any frame in
+//            blocks of up to DESC_BLOCK (one burst, never past the ring's end or across 4 KiB) into
+//            a DESC_DEPTH-entry FIFO whose space is reserved when the block is issued; a
+//            descriptor with a refused beat is marked.
+//   receive  Frames on s_axis_* in arrival order, one after another with one idle cycle between:
+//            queue disabled or halted -> the frame is consumed and dropped. No descriptor in the
+//            FIFO (HEAD == TAIL, or its fetch still in flight) -> the frame waits at the port. A
+//            marked descriptor -> the queue halts here and the frame is dropped. Otherwise the
+//            descriptor is checked (LEN 0 -> DESC_LEN, ADDR % 8 -> DESC_ALIGN: the frame is
+//            consumed, nothing written) and the frame is written cut-through: each beat holding
+//            bytes below ADDR + LEN goes into a staging FIFO (wstrb trimmed to tkeep and the
+//            capacity), beats past it are discarded. At the frame's last beat an entry goes into
+//            the order FIFO and the next frame may start; the frame's writes drain behind it.
+//   write    Staged beats leave in INCR bursts (closed at 16 beats, at the last beat to write, or
+//            before a 4 KiB boundary), AW in order, W once that burst's AW is accepted, up to B_MAX
+//            bursts awaiting B. The last burst of each frame is marked, so the B side knows where
+//            each frame's writes end and whether any was refused.
+//   retire   Pops the order FIFO in frame order, one entry per cycle, once the frame's writes are
+//            acknowledged and its checksum result is in (one result per frame from nic_rx_csum, in
+//            frame order, also for dropped frames). It raises the frame's ev_err (DESC_LEN,
+//            DESC_ALIGN, DMA_WRITE of a refused data write, or DMA_READ with ev_halt for a marked
+//            descriptor), ev_drop for a dropped frame, and hands the completion to nic_cpl_writer,
+//            which writes completions in batches and reports each (ev_cpl) once acknowledged;
+//            HEAD is the writer's. Events thus come in frame order, as when one frame was handled
+//            at a time.
 //
-// Staging: a DQ_DEPTH-beat data FIFO plus a CQ_DEPTH-entry burst-command FIFO. A burst is closed
-// (pushed as {addr, len, strb of its last beat}) when it has 16 beats, at the last beat to be
-// written (tlast or capacity reached) or before a 4 KiB boundary. The AW side issues closed bursts
-// in order (up to B_MAX awaiting B), the W side sends a burst's beats once its AW has been
-// accepted, freeing FIFO entries one by one, so the stream keeps flowing at one beat per cycle
-// while earlier bursts drain. s_axis_tready is a function of registered state only.
+// The completion writer shares this engine's AXI write port with the data path: AW is granted to
+// one of them at a time (held until accepted), W beats follow the order of accepted AWs, and B
+// responses are routed back by a FIFO of what each AW was.
 //
-// Checksum results (s_axis_res_*, from nic_rx_csum): one per frame on s_axis, in frame order. They
-// are taken eagerly into a RES_DEPTH-entry FIFO (res_ready = not full), so the result channel never
-// waits on this engine's state. A frame is finished only once its own result has been popped from
-// that FIFO: S_FLUSH waits for it before the completion (whose CSUM and CSUM_VERDICT it fills:
-// good frames, bad descriptors, too-big, tuser and DMA_WRITE data errors alike), and a dropped
-// frame (queue disabled or halted, descriptor fetch refused) waits for it in S_DROP_RES, pops it
-// and discards it. So exactly one result is popped per frame and the two never get out of step.
-// ev_cpl_verdict reports the completion's CSUM_VERDICT with ev_cpl.
-//
-// Events are registered single-cycle pulses. They never collide: DMA_READ / DESC_* come right
-// after the descriptor, a data DMA_WRITE during S_RECV/S_FLUSH, the completion's after all data B.
-//
-// The engine keeps its own copy of HALTED (set with ev_halt, cleared by q_start) so it never
-// starts a frame in the cycles before the CSR's q_enable reflects the halt. q_start seen while a
-// frame is in progress is held and applied when the engine returns to idle.
+// After a halt the engine drops every new frame until q_start and raises no more errors for frames
+// already in flight; a refused completion write (reported by the writer) halts the queue too.
+// q_start (ENABLE 0->1) is held until nothing is in flight — no frame being received, order FIFO
+// empty, no write or descriptor read outstanding, writer idle — and then resets HEAD, the fetch
+// pointer and the descriptor FIFO; a frame arriving meanwhile waits at the port.
 
 module nic_rx_engine (
   input  wire        clk,
@@ -80,21 +78,9 @@ module nic_rx_engine (
   input  wire [15:0] s_axis_res_csum
 );
 
-  // Contract constants, copied into local parameters (a wildcard import makes Verilator 5.006
-  // flag every unused package constant).
   localparam int unsigned RXD_SIZE           = nic_pkg::RXD_SIZE;
   localparam int unsigned RXD_ADDR_OFF       = nic_pkg::RXD_ADDR_OFF;
   localparam int unsigned RXD_LEN_OFF        = nic_pkg::RXD_LEN_OFF;
-  localparam int unsigned CPL_SIZE           = nic_pkg::CPL_SIZE;
-  localparam int unsigned CPL_LEN_OFF        = nic_pkg::CPL_LEN_OFF;
-  localparam int unsigned CPL_SEGS_OFF       = nic_pkg::CPL_SEGS_OFF;
-  localparam int unsigned CPL_CSUM_OFF       = nic_pkg::CPL_CSUM_OFF;
-  localparam int unsigned CPL_CSUM_BYTES     = nic_pkg::CPL_CSUM_BYTES;
-  localparam int unsigned CPL_CSUM_VERDICT_OFF = nic_pkg::CPL_CSUM_VERDICT_OFF;
-  localparam int unsigned CPL_CSUM_VERDICT_BYTES = nic_pkg::CPL_CSUM_VERDICT_BYTES;
-  localparam int unsigned CPL_ERRORS_OFF     = nic_pkg::CPL_ERRORS_OFF;
-  localparam int unsigned CPL_INDEX_OFF      = nic_pkg::CPL_INDEX_OFF;
-  localparam int unsigned CPL_FLAGS_OFF      = nic_pkg::CPL_FLAGS_OFF;
   localparam int unsigned ERR_DESC_LEN_BIT   = nic_pkg::ERR_DESC_LEN_BIT;
   localparam int unsigned ERR_DESC_ALIGN_BIT = nic_pkg::ERR_DESC_ALIGN_BIT;
   localparam int unsigned ERR_DMA_READ_BIT   = nic_pkg::ERR_DMA_READ_BIT;
@@ -103,42 +89,34 @@ module nic_rx_engine (
   localparam int unsigned ERR_RX_FRAME_BIT   = nic_pkg::ERR_RX_FRAME_BIT;
 
   // Sizing
-  localparam int DQ_DEPTH  = 32;               // staged data beats (power of two, >= 2 bursts)
-  localparam int DQ_AW     = $clog2(DQ_DEPTH);
-  localparam int CQ_DEPTH  = 4;                // closed bursts waiting for AW/W (power of two)
-  localparam int CQ_AW     = $clog2(CQ_DEPTH);
-  localparam int MAX_BEATS = 16;               // beats per write burst
-  localparam int B_MAX     = 16;               // data bursts awaiting B at most
-  localparam int RES_DEPTH = 2;                // checksum results held (power of two)
-  localparam int RES_AW    = $clog2(RES_DEPTH);
+  localparam int DESC_BLOCK = 8;               // descriptors per fetch burst (8 x 16 B = 16 beats)
+  localparam int DESC_DEPTH = 32;              // descriptor FIFO (power of two)
+  localparam int DESC_AW    = $clog2(DESC_DEPTH);
+  localparam int MAX_RD     = 4;               // descriptor fetches in flight
+  localparam int DQ_DEPTH   = 64;              // staged data beats (power of two)
+  localparam int DQ_AW      = $clog2(DQ_DEPTH);
+  localparam int CQ_DEPTH   = 8;               // closed bursts waiting for AW/W (power of two)
+  localparam int CQ_AW      = $clog2(CQ_DEPTH);
+  localparam int MAX_BEATS  = 16;              // beats per write burst
+  localparam int B_MAX      = 64;              // data bursts awaiting B at most
+  localparam int BT_DEPTH   = 128;             // AWs awaiting W/B (data + completion bursts)
+  localparam int BT_AW      = $clog2(BT_DEPTH);
+  localparam int ORD_DEPTH  = 32;              // frames between receive and retire
+  localparam int ORD_AW     = $clog2(ORD_DEPTH);
+  localparam int DONE_DEPTH = 32;              // frames whose writes are all acknowledged
+  localparam int DONE_AW    = $clog2(DONE_DEPTH);
+  localparam int RES_DEPTH  = 64;              // checksum results held (power of two)
+  localparam int RES_AW     = $clog2(RES_DEPTH);
+  localparam int ORD_W      = 2 + 12 + 32 + 4;  // {kind, index, len, {desc_len, desc_align, too_big, bad}}
 
-  // Record layout checks: 8-byte beats, descriptor ADDR in beat 0 and LEN in the low half of beat
-  // 1, completion fields placed by their byte offsets.
-  if (RXD_SIZE != 16 || CPL_SIZE != 16 || RXD_ADDR_OFF != 0 || RXD_LEN_OFF != 8) begin : g_layout
-    $fatal(1, "nic_rx_engine: unexpected RX descriptor / completion layout");
+  localparam logic [1:0] K_FRAME = 2'd0, K_DROP = 2'd1, K_HALT = 2'd2;
+
+  if (RXD_SIZE != 16 || RXD_ADDR_OFF != 0 || RXD_LEN_OFF != 8) begin : g_layout
+    $fatal(1, "nic_rx_engine: unexpected RX descriptor layout");
   end
-  if (CPL_CSUM_BYTES != 2 || CPL_CSUM_VERDICT_BYTES != 1) begin : g_layout_csum
-    $fatal(1, "nic_rx_engine: unexpected completion CSUM / CSUM_VERDICT layout");
+  if (BT_DEPTH < B_MAX + 8 || DONE_DEPTH < ORD_DEPTH) begin : g_sizing
+    $fatal(1, "nic_rx_engine: inconsistent sizing");
   end
-
-  localparam logic [15:0] E_DESC_LEN   = 16'(1) << ERR_DESC_LEN_BIT;
-  localparam logic [15:0] E_DESC_ALIGN = 16'(1) << ERR_DESC_ALIGN_BIT;
-  localparam logic [15:0] E_DMA_WRITE  = 16'(1) << ERR_DMA_WRITE_BIT;
-  localparam logic [15:0] E_RX_TOO_BIG = 16'(1) << ERR_RX_TOO_BIG_BIT;
-  localparam logic [15:0] E_RX_FRAME   = 16'(1) << ERR_RX_FRAME_BIT;
-
-  typedef enum logic [3:0] {
-    S_IDLE,
-    S_DESC_AR,
-    S_DESC_R,
-    S_RECV,
-    S_FLUSH,
-    S_DROP,
-    S_DROP_RES,
-    S_CPL_AW,
-    S_CPL_W,
-    S_CPL_B
-  } state_t;
 
   function automatic logic [3:0] popcount8(input logic [7:0] v);
     logic [3:0] n;
@@ -150,191 +128,267 @@ module nic_rx_engine (
   // ---------------------------------------------------------------------------------------------
   // State
   // ---------------------------------------------------------------------------------------------
+  typedef enum logic [1:0] { S_IDLE, S_RECV, S_DROP } state_t;
   state_t      state;
-  logic [11:0] head;
-  logic        phase;
-  logic        halted;          // local HALTED: set with ev_halt, cleared by q_start
-  logic        start_pending;   // q_start seen while busy
+  logic        halt_rx;         // new frames are dropped (halted) until q_start
+  logic        halted_ev;       // a halt was reported: no more errors until q_start
+  logic        start_pending;
 
-  logic        r_beat;          // descriptor beat index
-  logic        rd_err;          // a descriptor beat was refused
-  logic [63:0] desc_addr;
+  // fetch
+  logic [11:0]      fetch_idx;
+  logic [DESC_AW:0] desc_inflight;
+  logic [2:0]       rd_out;     // descriptor bursts in flight
+  logic             ar_valid;
+  logic [63:0]      ar_addr;
+  logic [7:0]       ar_len;
+  logic             r_beat;     // second beat of the descriptor being assembled
+  logic             r_ref;
+  logic [63:0]      r_addr;
+  logic [64+32:0]   desc_mem [DESC_DEPTH];   // {refused, addr, len}
+  logic [DESC_AW:0] desc_wr, desc_rd;
+
+  // receive
+  logic [11:0] recv_idx;        // ring index of the next descriptor taken
+  logic [11:0] cur_idx;
+  logic [1:0]  kind_cur;        // K_DROP or K_HALT while in S_DROP
   logic [31:0] desc_len;
-  logic [1:0]  desc_err;        // {DESC_ALIGN, DESC_LEN} for this frame
+  logic [1:0]  desc_err;        // {DESC_ALIGN, DESC_LEN}
+  logic [31:0] frame_len;
+  logic [63:0] cur_addr;
+  logic [31:0] rem;
+  logic [63:0] open_addr;
+  logic [4:0]  open_cnt;
 
-  logic [31:0] frame_len;       // bytes received so far
-  logic        frame_bad;       // tuser on the last beat
-  logic        wr_err;          // a data write was refused
-  logic [63:0] cur_addr;        // address of the next beat to write
-  logic [31:0] rem;             // buffer bytes left at cur_addr
-  logic [63:0] open_addr;       // start of the burst being collected
-  logic [4:0]  open_cnt;        // beats in it (0: none open)
-
-  // Staging FIFOs. Pointers carry an extra wrap bit.
+  // staging and write path
   logic [63:0]      dq_mem [DQ_DEPTH];
   logic [DQ_AW:0]   dq_wr, dq_rd;
   logic [63:0]      cq_addr [CQ_DEPTH];
-  logic [3:0]       cq_len  [CQ_DEPTH];   // beats - 1
-  logic [7:0]       cq_strb [CQ_DEPTH];   // wstrb of the burst's last beat
-  logic [CQ_AW:0]   cq_wr;                // next free entry
-  logic [CQ_AW:0]   cq_aw;                // next burst to issue on AW
-  logic [CQ_AW:0]   cq_w;                 // burst being sent on W (freed after its last beat)
+  logic [3:0]       cq_len  [CQ_DEPTH];
+  logic [7:0]       cq_strb [CQ_DEPTH];
+  logic             cq_last [CQ_DEPTH];   // the frame's last burst
+  logic [CQ_AW:0]   cq_wr, cq_aw, cq_w;
   logic [3:0]       w_beat;
-  logic [4:0]       b_out;                // data bursts issued on AW, B not yet seen
-  logic             cpl_beat;
+  logic [6:0]       b_out;                // data bursts awaiting B
+  logic             b_err_acc;            // a data B of the frame being acknowledged was refused
 
-  // Registered event outputs
-  logic        ev_halt_q, ev_cpl_q, ev_err_q, ev_drop_q;
-  logic [31:0] ev_cpl_len_q;
-  logic [15:0] ev_cpl_errors_q;
-  logic [1:0]  ev_cpl_verdict_q;
+  // AW/W/B sharing with the completion writer
+  logic [1:0]       bt_mem [BT_DEPTH];    // {is_cpl, last of frame}
+  logic [BT_AW:0]   bt_wr, bt_w, bt_b;    // push at AW, W side, B side
+  logic             aw_sel_cpl;           // the AW being presented belongs to the writer
+  logic             aw_busy;              // an AW is being presented and not yet accepted
+  logic             prefer_cpl;           // when both want AW: alternate
 
-  // Checksum result FIFO ({verdict, csum}); pointers carry a wrap bit. res_verdict / res_csum hold
-  // the current frame's result once popped.
+  // order / done / result FIFOs
+  logic [ORD_W-1:0] ord_mem [ORD_DEPTH];
+  logic [ORD_AW:0]  ord_wr, ord_rd;
+  logic             done_mem [DONE_DEPTH];
+  logic [DONE_AW:0] done_wr, done_rd;
   logic [17:0]      res_mem [RES_DEPTH];
   logic [RES_AW:0]  res_wr, res_rd;
-  logic             res_got;          // the current frame's result has been popped
-  logic [1:0]       res_verdict;
-  logic [15:0]      res_csum;
+
+  // events
+  logic        ev_halt_q, ev_err_q, ev_drop_q;
   logic [4:0]  ev_err_code_q;
   logic [15:0] ev_err_index_q;
 
   // ---------------------------------------------------------------------------------------------
-  // Combinational
+  // Fetch
   // ---------------------------------------------------------------------------------------------
-  logic [DQ_AW:0] dq_count;
-  logic [CQ_AW:0] cq_count;
-  logic           tready;
-  logic           beat;             // stream handshake
-  logic           wr_beat;          // the beat goes into the buffer
-  logic [7:0]     cap_mask;         // byte lanes below ADDR + LEN
-  logic [7:0]     beat_strb;
-  logic           last_wr;          // last beat to write for this frame
-  logic [4:0]     cnt_new;
-  logic           close_burst;
+  wire [11:0] size_mask  = 12'(cfg_size - 13'd1);
+  wire [11:0] posted     = (q_tail - fetch_idx) & size_mask;
+  wire [12:0] to_end     = cfg_size - {1'b0, fetch_idx};
+  wire [63:0] fetch_addr = cfg_ring_base + {48'd0, fetch_idx, 4'd0};
+  wire [8:0]  to_page    = 9'd256 - {1'b0, fetch_addr[11:4]};
+  wire [DESC_AW:0]   desc_count = desc_wr - desc_rd;
+  wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, desc_count}
+                                - {1'b0, desc_inflight};
+  logic [3:0] fetch_n;
+  always_comb begin
+    fetch_n = 4'(DESC_BLOCK);
+    if (posted < 12'(fetch_n)) fetch_n = posted[3:0];
+    if (to_end < 13'(fetch_n)) fetch_n = to_end[3:0];
+    if (to_page < 9'(fetch_n)) fetch_n = to_page[3:0];
+  end
+  wire fetch_run = q_enable && !halt_rx && !start_pending;
+  wire ar_issue  = fetch_run && (!ar_valid || m_axi_arready) && (fetch_n != 4'd0) &&
+                   (desc_space >= (DESC_AW+2)'(fetch_n)) && (rd_out < 3'(MAX_RD));
+  wire r_hs      = m_axi_rvalid;   // rready = 1: FIFO space was reserved
+  wire r_err     = (m_axi_rresp != 2'b00);
+  wire desc_push = r_hs && r_beat;
 
-  logic           data_awvalid, data_wvalid;
-  logic           data_aw_hs, data_w_hs, data_b_hs;
-  logic [CQ_AW-1:0] cq_aw_i, cq_w_i;
-  logic           data_wlast;
+  wire [64+32:0] dh = desc_mem[desc_rd[DESC_AW-1:0]];
+  wire        dh_ref  = dh[96];
+  wire [63:0] dh_addr = dh[95:32];
+  wire [31:0] dh_len  = dh[31:0];
+  wire        desc_avail = (desc_count != '0);
 
-  logic [31:0]    r_len;            // descriptor LEN as of this R beat
-  logic           r_err;            // refused, including this R beat
-  logic [15:0]    cpl_errors;
-  logic [127:0]   cpl_rec;
-  logic [11:0]    head_next;
-  logic           start_req;
-  logic           res_full, res_empty, res_push, res_pop;
+  // ---------------------------------------------------------------------------------------------
+  // Receive
+  // ---------------------------------------------------------------------------------------------
+  wire ord_full = (ord_wr - ord_rd) == (ORD_AW+1)'(ORD_DEPTH);
+  wire [DQ_AW:0] dq_count = dq_wr - dq_rd;
+  wire [CQ_AW:0] cq_count = cq_wr - cq_w;
 
-  assign dq_count = dq_wr - dq_rd;
-  assign cq_count = cq_wr - cq_w;
-  assign cq_aw_i  = cq_aw[CQ_AW-1:0];
-  assign cq_w_i   = cq_w[CQ_AW-1:0];
+  // Frame start decision in S_IDLE (no beat is taken in S_IDLE).
+  wire can_start  = (state == S_IDLE) && s_axis_tvalid && !start_pending && !ord_full;
+  wire start_drop = can_start && (!q_enable || halt_rx);
+  wire start_halt = can_start && !start_drop && desc_avail && dh_ref;
+  wire start_recv = can_start && !start_drop && desc_avail && !dh_ref;
 
-  // Result FIFO: taken whenever there is room; popped once per frame after its last beat.
-  assign res_full  = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
-  assign res_empty = (res_wr == res_rd);
-  assign res_push  = s_axis_res_valid && !res_full;
-  assign res_pop   = !res_empty && !res_got && ((state == S_FLUSH) || (state == S_DROP_RES));
-
-  // tready from registered state only. In S_RECV a beat needs a FIFO slot and, in case it closes
-  // the burst, a command slot; beats past the capacity or for a bad descriptor are just consumed.
+  logic tready;
   always_comb begin
     case (state)
-      S_DROP:  tready = 1'b1;
-      S_RECV:  tready = (desc_err != 2'b00) || (rem == 32'd0) ||
-                        ((dq_count != (DQ_AW+1)'(DQ_DEPTH)) && (cq_count != (CQ_AW+1)'(CQ_DEPTH)));
+      S_DROP:  tready = !ord_full;
+      S_RECV:  tready = !ord_full && ((desc_err != 2'b00) || (rem == 32'd0) ||
+                        ((dq_count != (DQ_AW+1)'(DQ_DEPTH)) && (cq_count != (CQ_AW+1)'(CQ_DEPTH))));
       default: tready = 1'b0;
     endcase
   end
 
-  assign beat      = s_axis_tvalid && tready;
-  assign wr_beat   = beat && (state == S_RECV) && (desc_err == 2'b00) && (rem != 32'd0);
-  assign cap_mask  = (rem >= 32'd8) ? 8'hFF : ((8'd1 << rem[2:0]) - 8'd1);
-  assign beat_strb = s_axis_tkeep & cap_mask;
-  assign last_wr   = s_axis_tlast || (rem <= 32'd8);
-  assign cnt_new   = open_cnt + 5'd1;
-  // Close before a 4 KiB boundary: the next beat's address is 4 KiB aligned.
-  assign close_burst = last_wr || (cnt_new == 5'(MAX_BEATS)) || (cur_addr[11:3] == 9'h1FF);
+  wire        beat      = s_axis_tvalid && tready;
+  wire        wr_beat   = beat && (state == S_RECV) && (desc_err == 2'b00) && (rem != 32'd0);
+  wire [7:0]  cap_mask  = (rem >= 32'd8) ? 8'hFF : ((8'd1 << rem[2:0]) - 8'd1);
+  wire [7:0]  beat_strb = s_axis_tkeep & cap_mask;
+  wire        last_wr   = s_axis_tlast || (rem <= 32'd8);
+  wire [4:0]  cnt_new   = open_cnt + 5'd1;
+  wire        close_burst = last_wr || (cnt_new == 5'(MAX_BEATS)) || (cur_addr[11:3] == 9'h1FF);
+  wire        frame_last = beat && s_axis_tlast;
+  wire [31:0] len_total = frame_len + (s_axis_tlast ? {28'd0, popcount8(s_axis_tkeep)} : 32'd8);
+  wire        ord_push  = frame_last;   // S_RECV or S_DROP
 
-  // Data write path: AW for closed bursts in order, W once that burst's AW is accepted.
-  assign data_awvalid = (cq_aw != cq_wr) && (b_out != 5'(B_MAX));
-  assign data_wvalid  = (cq_w != cq_aw);
-  assign data_wlast   = (w_beat == cq_len[cq_w_i]);
-  assign data_aw_hs   = data_awvalid && m_axi_awready;
-  assign data_w_hs    = data_wvalid && m_axi_wready;
-  assign data_b_hs    = m_axi_bvalid && ((state == S_RECV) || (state == S_FLUSH));
+  // ---------------------------------------------------------------------------------------------
+  // Write path: AW/W of the data bursts and of the completion writer on one port
+  // ---------------------------------------------------------------------------------------------
+  wire        cw_awvalid, cw_wvalid, cw_wlast, cw_bready, cw_in_ready, cw_idle;
+  wire [63:0] cw_awaddr, cw_wdata;
+  wire [7:0]  cw_awlen, cw_wstrb;
+  wire        cw_ev_cpl, cw_ev_fail, cw_ev_tag;
+  wire [31:0] cw_ev_len;
+  wire [15:0] cw_ev_errors;
+  wire [1:0]  cw_ev_verdict;
+  wire [11:0] cw_ev_fail_index, cw_head;
 
-  // Descriptor beat: beat 0 is ADDR, beat 1 holds LEN in its low 32 bits.
-  assign r_len = r_beat ? m_axi_rdata[31:0] : desc_len;
-  assign r_err = rd_err || (m_axi_rresp != 2'b00);
+  wire [CQ_AW-1:0] cq_aw_i = cq_aw[CQ_AW-1:0];
+  wire [CQ_AW-1:0] cq_w_i  = cq_w[CQ_AW-1:0];
+  wire bt_full   = (bt_wr - bt_b) == (BT_AW+1)'(BT_DEPTH);
+  wire d_awvalid = (cq_aw != cq_wr) && (b_out != 7'(B_MAX));
+  // Sticky grant: an AW once presented stays until accepted.
+  wire sel_cpl   = aw_busy ? aw_sel_cpl : (cw_awvalid && (!d_awvalid || prefer_cpl));
+  wire aw_valid_o = !bt_full && (sel_cpl ? cw_awvalid : d_awvalid);
+  wire aw_hs     = aw_valid_o && m_axi_awready;
 
-  // Completion record. RX_TOO_BIG only with a good descriptor (nothing is written otherwise).
+  // W follows the order of accepted AWs.
+  wire [1:0] bt_wh  = bt_mem[bt_w[BT_AW-1:0]];
+  wire       w_any  = (bt_w != bt_wr);
+  wire       w_cpl  = w_any && bt_wh[1];
+  wire       d_wvalid = w_any && !bt_wh[1] && (cq_w != cq_aw);
+  wire       d_wlast  = (w_beat == cq_len[cq_w_i]);
+  wire       w_valid_o = w_cpl ? cw_wvalid : d_wvalid;
+  wire       w_hs   = w_valid_o && m_axi_wready;
+  wire       w_done = w_hs && (w_cpl ? cw_wlast : d_wlast);
+  wire       d_w_hs = w_hs && !w_cpl;
+
+  // B back to whoever issued the AW.
+  wire [1:0] bt_bh  = bt_mem[bt_b[BT_AW-1:0]];
+  wire       b_any  = (bt_b != bt_wr);
+  wire       b_cpl  = bt_bh[1];
+  wire       b_rdy  = b_any && (b_cpl ? cw_bready : 1'b1);
+  wire       b_hs   = m_axi_bvalid && b_rdy;
+  wire       d_b_hs = b_hs && !b_cpl;
+  wire       d_b_last = d_b_hs && bt_bh[0];
+  wire       d_b_err  = (m_axi_bresp != 2'b00);
+
+  // ---------------------------------------------------------------------------------------------
+  // Retire
+  // ---------------------------------------------------------------------------------------------
+  wire [ORD_W-1:0] oh = ord_mem[ord_rd[ORD_AW-1:0]];
+  wire [1:0]  o_kind  = oh[ORD_W-1 -: 2];
+  wire [11:0] o_index = oh[ORD_W-3 -: 12];
+  wire [31:0] o_len   = oh[35:4];
+  wire        o_dlen  = oh[3];
+  wire        o_dalign = oh[2];
+  wire        o_big   = oh[1];
+  wire        o_bad   = oh[0];
+  wire        o_data  = (o_kind == K_FRAME) && !o_dlen && !o_dalign;
+  wire ord_empty  = (ord_wr == ord_rd);
+  wire res_empty  = (res_wr == res_rd);
+  wire done_empty = (done_wr == done_rd);
+  wire res_full   = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
+  wire res_push   = s_axis_res_valid && !res_full;
+  wire [17:0] res_h = res_mem[res_rd[RES_AW-1:0]];
+  wire done_err   = done_mem[done_rd[DONE_AW-1:0]];
+
+  wire ready_ent = !ord_empty && !res_empty && (!o_data || !done_empty);
+  wire retire    = ready_ent && !cw_ev_fail && ((o_kind != K_FRAME) || cw_in_ready);
+  logic [15:0] r_errors;
   always_comb begin
-    cpl_errors = 16'd0;
-    if (desc_err[0]) cpl_errors = cpl_errors | E_DESC_LEN;
-    if (desc_err[1]) cpl_errors = cpl_errors | E_DESC_ALIGN;
-    if (wr_err) cpl_errors = cpl_errors | E_DMA_WRITE;
-    if (desc_err == 2'b00 && frame_len > desc_len) cpl_errors = cpl_errors | E_RX_TOO_BIG;
-    if (frame_bad) cpl_errors = cpl_errors | E_RX_FRAME;
-    // The reserved bytes are 0.
-    cpl_rec = 128'd0;
-    cpl_rec[CPL_LEN_OFF*8 +: 32]    = frame_len;
-    cpl_rec[CPL_CSUM_OFF*8 +: 16]   = res_csum;
-    cpl_rec[CPL_CSUM_VERDICT_OFF*8 +: 8] = {6'd0, res_verdict};
-    cpl_rec[CPL_SEGS_OFF*8 +: 16]   = (cpl_errors == 16'd0) ? 16'd1 : 16'd0;
-    cpl_rec[CPL_ERRORS_OFF*8 +: 16] = cpl_errors;
-    cpl_rec[CPL_INDEX_OFF*8 +: 16]  = {4'd0, head};
-    cpl_rec[CPL_FLAGS_OFF*8 +: 8]   = {7'd0, phase};
+    r_errors = 16'd0;
+    if (o_dlen)  r_errors[ERR_DESC_LEN_BIT] = 1'b1;
+    if (o_dalign) r_errors[ERR_DESC_ALIGN_BIT] = 1'b1;
+    if (o_data && done_err) r_errors[ERR_DMA_WRITE_BIT] = 1'b1;
+    if (o_big)   r_errors[ERR_RX_TOO_BIG_BIT] = 1'b1;
+    if (o_bad)   r_errors[ERR_RX_FRAME_BIT] = 1'b1;
   end
+  wire cw_push = retire && (o_kind == K_FRAME) && !halted_ev;
 
-  assign head_next = ({1'b0, head} + 13'd1 == cfg_size) ? 12'd0 : head + 12'd1;
-  assign start_req = q_start || start_pending;
+  wire quiet = (state == S_IDLE) && ord_empty && (rd_out == 3'd0) && !ar_valid &&
+               (desc_inflight == '0) && (cq_wr == cq_w) && (bt_b == bt_wr) && cw_idle &&
+               !aw_busy && (open_cnt == 5'd0);
+
+  nic_cpl_writer #(.DEPTH(16), .BATCH(8), .MAX_OUT(4)) u_cpl (
+    .clk           (clk),
+    .rst           (rst),
+    .cfg_cpl_base  (cfg_cpl_base),
+    .cfg_size      (cfg_size),
+    .start         (start_pending && quiet),
+    .in_valid      (cw_push),
+    .in_ready      (cw_in_ready),
+    .in_len        (o_len),
+    .in_csum       (res_h[15:0]),
+    .in_verdict    (res_h[17:16]),
+    .in_errors     (r_errors),
+    .in_tag        (1'b0),
+    .ev_cpl        (cw_ev_cpl),
+    .ev_len        (cw_ev_len),
+    .ev_errors     (cw_ev_errors),
+    .ev_verdict    (cw_ev_verdict),
+    .ev_tag        (cw_ev_tag),
+    .ev_fail       (cw_ev_fail),
+    .ev_fail_index (cw_ev_fail_index),
+    .head          (cw_head),
+    .idle          (cw_idle),
+    .m_axi_awaddr  (cw_awaddr),
+    .m_axi_awlen   (cw_awlen),
+    .m_axi_awvalid (cw_awvalid),
+    .m_axi_awready (m_axi_awready && sel_cpl && !bt_full),
+    .m_axi_wdata   (cw_wdata),
+    .m_axi_wstrb   (cw_wstrb),
+    .m_axi_wlast   (cw_wlast),
+    .m_axi_wvalid  (cw_wvalid),
+    .m_axi_wready  (m_axi_wready && w_cpl),
+    .m_axi_bresp   (m_axi_bresp),
+    .m_axi_bvalid  (m_axi_bvalid && b_any && b_cpl),
+    .m_axi_bready  (cw_bready)
+  );
 
   // ---------------------------------------------------------------------------------------------
-  // Outputs
-  // ---------------------------------------------------------------------------------------------
-  assign s_axis_tready = tready;
-  assign q_head        = head;
-  assign q_busy        = (state != S_IDLE);
-
-  assign m_axi_araddr  = cfg_ring_base + {48'd0, head, 4'd0};
-  assign m_axi_arlen   = 8'd1;
-  assign m_axi_arvalid = (state == S_DESC_AR);
-  assign m_axi_rready  = (state == S_DESC_R);
-
-  // AW/W: the data path, except in the completion states (the data FIFOs are empty then).
-  assign m_axi_awvalid = (state == S_CPL_AW) || data_awvalid;
-  assign m_axi_awaddr  = (state == S_CPL_AW) ? cfg_cpl_base + {48'd0, head, 4'd0} : cq_addr[cq_aw_i];
-  assign m_axi_awlen   = (state == S_CPL_AW) ? 8'd1 : {4'd0, cq_len[cq_aw_i]};
-  assign m_axi_wvalid  = (state == S_CPL_W) || data_wvalid;
-  assign m_axi_wdata   = (state == S_CPL_W) ? (cpl_beat ? cpl_rec[127:64] : cpl_rec[63:0])
-                                            : dq_mem[dq_rd[DQ_AW-1:0]];
-  assign m_axi_wstrb   = (state == S_CPL_W) ? 8'hFF : (data_wlast ? cq_strb[cq_w_i] : 8'hFF);
-  assign m_axi_wlast   = (state == S_CPL_W) ? cpl_beat : data_wlast;
-  assign m_axi_bready  = (state == S_RECV) || (state == S_FLUSH) || (state == S_CPL_B);
-
-  assign ev_halt       = ev_halt_q;
-  assign ev_cpl        = ev_cpl_q;
-  assign ev_cpl_len    = ev_cpl_len_q;
-  assign ev_cpl_errors = ev_cpl_errors_q;
-  assign ev_cpl_verdict = ev_cpl_verdict_q;
-  assign s_axis_res_ready = !res_full;
-  assign ev_err        = ev_err_q;
-  assign ev_err_code   = ev_err_code_q;
-  assign ev_err_index  = ev_err_index_q;
-  assign ev_drop       = ev_drop_q;
-
-  // ---------------------------------------------------------------------------------------------
-  // Staging memories (no reset)
+  // Memories (no reset)
   // ---------------------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
+    if (desc_push) desc_mem[desc_wr[DESC_AW-1:0]] <= {r_ref || r_err, r_addr, m_axi_rdata[31:0]};
     if (wr_beat) dq_mem[dq_wr[DQ_AW-1:0]] <= s_axis_tdata;
     if (wr_beat && close_burst) begin
       cq_addr[cq_wr[CQ_AW-1:0]] <= (open_cnt == 5'd0) ? cur_addr : open_addr;
-      cq_len[cq_wr[CQ_AW-1:0]]  <= 4'(open_cnt);   // beats - 1 = cnt_new - 1
+      cq_len[cq_wr[CQ_AW-1:0]]  <= 4'(open_cnt);
       cq_strb[cq_wr[CQ_AW-1:0]] <= beat_strb;
+      cq_last[cq_wr[CQ_AW-1:0]] <= last_wr;
     end
+    if (aw_hs) bt_mem[bt_wr[BT_AW-1:0]] <= {sel_cpl, sel_cpl ? 1'b0 : cq_last[cq_aw_i]};
+    if (ord_push) ord_mem[ord_wr[ORD_AW-1:0]] <=
+      {(state == S_DROP) ? kind_cur : K_FRAME, cur_idx, len_total,
+       (state == S_RECV) && desc_err[0], (state == S_RECV) && desc_err[1],
+       (state == S_RECV) && (desc_err == 2'b00) && (len_total > desc_len), s_axis_tuser};
+    if (d_b_last) done_mem[done_wr[DONE_AW-1:0]] <= b_err_acc || d_b_err;
     if (res_push) res_mem[res_wr[RES_AW-1:0]] <= {s_axis_res_verdict, s_axis_res_csum};
   end
 
@@ -342,192 +396,169 @@ module nic_rx_engine (
   // Control
   // ---------------------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
-    // Events are one-cycle pulses.
     ev_halt_q <= 1'b0;
-    ev_cpl_q  <= 1'b0;
     ev_err_q  <= 1'b0;
     ev_drop_q <= 1'b0;
 
-    if (q_start && state != S_IDLE) start_pending <= 1'b1;
+    // Fetch
+    if (ar_valid && m_axi_arready) ar_valid <= 1'b0;
+    if (ar_issue) begin
+      ar_valid  <= 1'b1;
+      ar_addr   <= fetch_addr;
+      ar_len    <= {3'd0, fetch_n, 1'b0} - 8'd1;
+      fetch_idx <= ({1'b0, fetch_idx} + 13'(fetch_n) == cfg_size) ? 12'd0 : fetch_idx + 12'(fetch_n);
+    end
+    rd_out <= rd_out + 3'(ar_issue) - 3'(r_hs && m_axi_rlast);
+    desc_inflight <= desc_inflight + (ar_issue ? (DESC_AW+1)'(fetch_n) : '0)
+                   - (DESC_AW+1)'(desc_push);
+    if (r_hs) begin
+      r_beat <= !r_beat;
+      if (!r_beat) begin
+        r_addr <= m_axi_rdata;
+        r_ref  <= r_err;
+      end else begin
+        desc_wr <= desc_wr + 1'b1;
+      end
+    end
 
-    // Data write path (runs in every state; idle outside S_RECV/S_FLUSH).
+    // Receive
+    case (state)
+      S_IDLE: begin
+        if (start_drop || start_halt) begin
+          kind_cur <= start_halt ? K_HALT : K_DROP;
+          cur_idx  <= recv_idx;
+          frame_len <= 32'd0;
+          state    <= S_DROP;
+          if (start_halt) begin
+            halt_rx <= 1'b1;
+            desc_rd <= desc_rd + 1'b1;
+          end
+        end else if (start_recv) begin
+          desc_rd   <= desc_rd + 1'b1;
+          recv_idx  <= ({1'b0, recv_idx} + 13'd1 == cfg_size) ? 12'd0 : recv_idx + 12'd1;
+          cur_idx   <= recv_idx;
+          desc_len  <= dh_len;
+          cur_addr  <= dh_addr;
+          rem       <= dh_len;
+          frame_len <= 32'd0;
+          open_cnt  <= 5'd0;
+          if (dh_len == 32'd0)            desc_err <= 2'b01;
+          else if (dh_addr[2:0] != 3'd0)  desc_err <= 2'b10;
+          else                            desc_err <= 2'b00;
+          state <= S_RECV;
+        end
+      end
+      S_RECV, S_DROP: begin
+        if (beat) begin
+          frame_len <= len_total;
+          if (s_axis_tlast) state <= S_IDLE;
+        end
+      end
+      default: state <= S_IDLE;
+    endcase
+    if (ord_push) ord_wr <= ord_wr + 1'b1;
+
+    // Staging
     if (wr_beat) begin
-      dq_wr     <= dq_wr + 1'b1;
-      cur_addr  <= cur_addr + 64'd8;
-      rem       <= (rem >= 32'd8) ? rem - 32'd8 : 32'd0;
+      dq_wr    <= dq_wr + 1'b1;
+      cur_addr <= cur_addr + 64'd8;
+      rem      <= (rem >= 32'd8) ? rem - 32'd8 : 32'd0;
       if (open_cnt == 5'd0) open_addr <= cur_addr;
-      open_cnt  <= close_burst ? 5'd0 : cnt_new;
+      open_cnt <= close_burst ? 5'd0 : cnt_new;
       if (close_burst) cq_wr <= cq_wr + 1'b1;
     end
-    if (data_aw_hs) cq_aw <= cq_aw + 1'b1;
 
-    // Checksum results.
-    if (res_push) res_wr <= res_wr + 1'b1;
-    if (res_pop) begin
-      res_rd                  <= res_rd + 1'b1;
-      res_got                 <= 1'b1;
-      {res_verdict, res_csum} <= res_mem[res_rd[RES_AW-1:0]];
+    // AW / W / B
+    if (aw_valid_o && !m_axi_awready) begin
+      aw_busy    <= 1'b1;
+      aw_sel_cpl <= sel_cpl;
     end
-    if (data_w_hs) begin
+    if (aw_hs) begin
+      aw_busy    <= 1'b0;
+      prefer_cpl <= !sel_cpl;
+    end
+    if (aw_hs) begin
+      bt_wr <= bt_wr + 1'b1;
+      if (!sel_cpl) cq_aw <= cq_aw + 1'b1;
+    end
+    if (d_w_hs) begin
       dq_rd <= dq_rd + 1'b1;
-      if (data_wlast) begin
+      if (d_wlast) begin
         cq_w   <= cq_w + 1'b1;
         w_beat <= 4'd0;
       end else begin
         w_beat <= w_beat + 4'd1;
       end
     end
-    if (data_aw_hs && !data_b_hs) b_out <= b_out + 5'd1;
-    if (!data_aw_hs && data_b_hs) b_out <= b_out - 5'd1;
-    if (data_b_hs && m_axi_bresp != 2'b00 && !wr_err) begin
-      wr_err         <= 1'b1;
-      ev_err_q       <= 1'b1;
-      ev_err_code_q  <= 5'(ERR_DMA_WRITE_BIT);
-      ev_err_index_q <= {4'd0, head};
+    if (w_done) bt_w <= bt_w + 1'b1;
+    if (b_hs) bt_b <= bt_b + 1'b1;
+    b_out <= b_out + 7'(aw_hs && !sel_cpl) - 7'(d_b_hs);
+    if (d_b_hs) begin
+      b_err_acc <= bt_bh[0] ? 1'b0 : (b_err_acc || d_b_err);
+      if (bt_bh[0]) done_wr <= done_wr + 1'b1;
     end
 
-    case (state)
-      S_IDLE: begin
-        if (start_req) begin
-          // (Re)enable: head 0, phase 1, not halted. Start no frame this cycle.
-          head          <= 12'd0;
-          phase         <= 1'b1;
-          halted        <= 1'b0;
-          start_pending <= 1'b0;
-        end else if (s_axis_tvalid) begin
-          if (!q_enable || halted) begin
-            state <= S_DROP;
-          end else if (head != q_tail) begin
-            state <= S_DESC_AR;
-          end
-          // else HEAD == TAIL: the frame waits at the port.
+    // Results
+    if (res_push) res_wr <= res_wr + 1'b1;
+
+    // Retire
+    if (retire) begin
+      ord_rd <= ord_rd + 1'b1;
+      res_rd <= res_rd + 1'b1;
+      if (o_data) done_rd <= done_rd + 1'b1;
+      if (o_kind != K_FRAME) ev_drop_q <= 1'b1;
+      if (!halted_ev) begin
+        if (o_kind == K_HALT) begin
+          ev_err_q       <= 1'b1;
+          ev_err_code_q  <= 5'(ERR_DMA_READ_BIT);
+          ev_err_index_q <= {4'd0, o_index};
+          ev_halt_q      <= 1'b1;
+          halted_ev      <= 1'b1;
+        end else if (o_kind == K_FRAME && (o_dlen || o_dalign || (o_data && done_err))) begin
+          ev_err_q       <= 1'b1;
+          ev_err_code_q  <= o_dlen ? 5'(ERR_DESC_LEN_BIT)
+                          : (o_dalign ? 5'(ERR_DESC_ALIGN_BIT) : 5'(ERR_DMA_WRITE_BIT));
+          ev_err_index_q <= {4'd0, o_index};
         end
       end
+    end
+    if (cw_ev_fail && !halted_ev) begin
+      ev_err_q       <= 1'b1;
+      ev_err_code_q  <= 5'(ERR_DMA_WRITE_BIT);
+      ev_err_index_q <= {4'd0, cw_ev_fail_index};
+      ev_halt_q      <= 1'b1;
+      halted_ev      <= 1'b1;
+      halt_rx        <= 1'b1;
+    end
 
-      S_DESC_AR: begin
-        r_beat <= 1'b0;
-        rd_err <= 1'b0;
-        if (m_axi_arready) state <= S_DESC_R;
-      end
-
-      S_DESC_R: begin
-        if (m_axi_rvalid) begin
-          r_beat <= 1'b1;
-          rd_err <= r_err;
-          if (!r_beat) desc_addr <= m_axi_rdata;
-          else         desc_len  <= m_axi_rdata[31:0];
-          if (m_axi_rlast) begin
-            // Start of a frame: clear the per-frame state.
-            res_got   <= 1'b0;
-            frame_len <= 32'd0;
-            frame_bad <= 1'b0;
-            wr_err    <= 1'b0;
-            cur_addr  <= desc_addr;
-            rem       <= r_len;
-            open_cnt  <= 5'd0;
-            if (r_err) begin
-              ev_err_q       <= 1'b1;
-              ev_err_code_q  <= 5'(ERR_DMA_READ_BIT);
-              ev_err_index_q <= {4'd0, head};
-              ev_halt_q      <= 1'b1;
-              halted         <= 1'b1;
-              state          <= S_DROP;
-            end else begin
-              if (r_len == 32'd0) begin
-                desc_err       <= 2'b01;
-                ev_err_q       <= 1'b1;
-                ev_err_code_q  <= 5'(ERR_DESC_LEN_BIT);
-                ev_err_index_q <= {4'd0, head};
-              end else if (desc_addr[2:0] != 3'd0) begin
-                desc_err       <= 2'b10;
-                ev_err_q       <= 1'b1;
-                ev_err_code_q  <= 5'(ERR_DESC_ALIGN_BIT);
-                ev_err_index_q <= {4'd0, head};
-              end else begin
-                desc_err <= 2'b00;
-              end
-              state <= S_RECV;
-            end
-          end
-        end
-      end
-
-      S_RECV: begin
-        if (beat) begin
-          frame_len <= frame_len + (s_axis_tlast ? {28'd0, popcount8(s_axis_tkeep)} : 32'd8);
-          if (s_axis_tlast) begin
-            frame_bad <= s_axis_tuser;
-            state     <= S_FLUSH;
-          end
-        end
-      end
-
-      S_FLUSH: begin
-        // Every closed burst sent on W (the open one was closed at the last written beat) and
-        // every B back.
-        if (cq_w == cq_wr && b_out == 5'd0 && res_got) state <= S_CPL_AW;
-      end
-
-      S_DROP: begin
-        res_got <= 1'b0;
-        if (beat && s_axis_tlast) state <= S_DROP_RES;
-      end
-
-      S_DROP_RES: begin
-        // The dropped frame's result is popped (res_pop) and discarded.
-        if (res_pop) begin
-          ev_drop_q <= 1'b1;
-          state     <= S_IDLE;
-        end
-      end
-
-      S_CPL_AW: begin
-        cpl_beat <= 1'b0;
-        if (m_axi_awready) state <= S_CPL_W;
-      end
-
-      S_CPL_W: begin
-        if (m_axi_wready) begin
-          cpl_beat <= 1'b1;
-          if (cpl_beat) state <= S_CPL_B;
-        end
-      end
-
-      S_CPL_B: begin
-        if (m_axi_bvalid) begin
-          if (m_axi_bresp != 2'b00) begin
-            ev_err_q       <= 1'b1;
-            ev_err_code_q  <= 5'(ERR_DMA_WRITE_BIT);
-            ev_err_index_q <= {4'd0, head};
-            ev_halt_q      <= 1'b1;
-            halted         <= 1'b1;
-          end else begin
-            ev_cpl_q        <= 1'b1;
-            ev_cpl_len_q    <= frame_len;
-            ev_cpl_errors_q <= cpl_errors;
-            ev_cpl_verdict_q <= res_verdict;
-            head            <= head_next;
-            if (head_next == 12'd0) phase <= ~phase;
-          end
-          state <= S_IDLE;
-        end
-      end
-
-      default: state <= S_IDLE;
-    endcase
+    // (Re)start once quiet; the writer resets with the same condition.
+    if (start_pending && quiet) begin
+      start_pending <= 1'b0;
+      halt_rx       <= 1'b0;
+      halted_ev     <= 1'b0;
+      fetch_idx     <= 12'd0;
+      recv_idx      <= 12'd0;
+      desc_wr       <= '0;
+      desc_rd       <= '0;
+      r_beat        <= 1'b0;
+    end
+    if (q_start) start_pending <= 1'b1;
 
     if (rst) begin
       state         <= S_IDLE;
-      head          <= 12'd0;
-      phase         <= 1'b1;
-      halted        <= 1'b0;
+      halt_rx       <= 1'b0;
+      halted_ev     <= 1'b0;
       start_pending <= 1'b0;
+      fetch_idx     <= 12'd0;
+      desc_inflight <= '0;
+      rd_out        <= 3'd0;
+      ar_valid      <= 1'b0;
       r_beat        <= 1'b0;
-      rd_err        <= 1'b0;
+      desc_wr       <= '0;
+      desc_rd       <= '0;
+      recv_idx      <= 12'd0;
       desc_err      <= 2'b00;
       frame_len     <= 32'd0;
-      frame_bad     <= 1'b0;
-      wr_err        <= 1'b0;
       rem           <= 32'd0;
       open_cnt      <= 5'd0;
       dq_wr         <= '0;
@@ -536,17 +567,59 @@ module nic_rx_engine (
       cq_aw         <= '0;
       cq_w          <= '0;
       w_beat        <= 4'd0;
-      b_out         <= 5'd0;
-      cpl_beat      <= 1'b0;
-      ev_halt_q     <= 1'b0;
-      ev_cpl_q      <= 1'b0;
-      ev_err_q      <= 1'b0;
-      ev_drop_q     <= 1'b0;
+      b_out         <= 7'd0;
+      b_err_acc     <= 1'b0;
+      bt_wr         <= '0;
+      bt_w          <= '0;
+      bt_b          <= '0;
+      aw_busy       <= 1'b0;
+      aw_sel_cpl    <= 1'b0;
+      prefer_cpl    <= 1'b0;
+      ord_wr        <= '0;
+      ord_rd        <= '0;
+      done_wr       <= '0;
+      done_rd       <= '0;
       res_wr        <= '0;
       res_rd        <= '0;
-      res_got       <= 1'b0;
+      ev_halt_q     <= 1'b0;
+      ev_err_q      <= 1'b0;
+      ev_drop_q     <= 1'b0;
     end
   end
+
+  // ---------------------------------------------------------------------------------------------
+  // Outputs
+  // ---------------------------------------------------------------------------------------------
+  assign s_axis_tready    = tready;
+  assign s_axis_res_ready = !res_full;
+  assign q_head           = cw_head;
+  assign q_busy           = !quiet || start_pending;
+
+  assign m_axi_araddr  = ar_addr;
+  assign m_axi_arlen   = ar_len;
+  assign m_axi_arvalid = ar_valid;
+  assign m_axi_rready  = 1'b1;
+
+  assign m_axi_awvalid = aw_valid_o;
+  assign m_axi_awaddr  = sel_cpl ? cw_awaddr : cq_addr[cq_aw_i];
+  assign m_axi_awlen   = sel_cpl ? cw_awlen : {4'd0, cq_len[cq_aw_i]};
+  assign m_axi_wvalid  = w_valid_o;
+  assign m_axi_wdata   = w_cpl ? cw_wdata : dq_mem[dq_rd[DQ_AW-1:0]];
+  assign m_axi_wstrb   = w_cpl ? cw_wstrb : (d_wlast ? cq_strb[cq_w_i] : 8'hFF);
+  assign m_axi_wlast   = w_cpl ? cw_wlast : d_wlast;
+  assign m_axi_bready  = b_rdy;
+
+  assign ev_halt        = ev_halt_q;
+  assign ev_cpl         = cw_ev_cpl;
+  assign ev_cpl_len     = cw_ev_len;
+  assign ev_cpl_errors  = cw_ev_errors;
+  assign ev_cpl_verdict = cw_ev_verdict;
+  assign ev_err         = ev_err_q;
+  assign ev_err_code    = ev_err_code_q;
+  assign ev_err_index   = ev_err_index_q;
+  assign ev_drop        = ev_drop_q;
+
+  wire unused = cw_ev_tag ^ bt_wh[0];
 
 endmodule
 
