@@ -9,7 +9,7 @@
 // done (in_*). The writer keeps them in a DEPTH-entry FIFO and writes them to the ring in bursts:
 // whenever the AW channel is free and fewer than MAX_OUT bursts await their B, it takes every
 // entry not yet written, up to BATCH, never past the end of the ring and never across a 4 KiB
-// boundary, and writes their 16-byte records (two beats each, FLAGS with the phase in each
+// boundary, and writes their 32-byte records (four beats each, FLAGS with the phase in each
 // record's last byte) in one INCR burst. It does not wait for a B before the next burst, so under
 // load entries pile up behind the bursts in flight and batches form by themselves; at low latency
 // each completion goes out alone, at once.
@@ -26,13 +26,14 @@
 // phase to 1.
 module nic_cpl_writer #(
   parameter int DEPTH   = 16,   // entries buffered (power of two)
-  parameter int BATCH   = 8,    // completions per burst at most (16 beats)
+  parameter int BATCH   = 4,    // completions per burst at most (16 beats)
   parameter int MAX_OUT = 4     // bursts awaiting B at most
 ) (
   input  wire         clk,
   input  wire         rst,
   input  wire  [63:0] cfg_cpl_base,
   input  wire  [12:0] cfg_size,
+  input  wire  [7:0]  queue_id,     // written into every record's QUEUE
   input  wire         start,
   // entries, in ring order
   input  wire         in_valid,
@@ -41,6 +42,8 @@ module nic_cpl_writer #(
   input  wire  [15:0] in_csum,
   input  wire  [1:0]  in_verdict,
   input  wire  [15:0] in_errors,
+  input  wire  [31:0] in_rss_hash,
+  input  wire  [7:0]  in_rss_type,
   input  wire         in_tag,       // carried to ev_tag, not written
   // acknowledged completions, one per cycle
   output wire         ev_cpl,
@@ -58,20 +61,14 @@ module nic_cpl_writer #(
   input  wire  [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready
 );
 
-  localparam int unsigned CPL_SIZE             = nic_pkg::CPL_SIZE;
-  localparam int unsigned CPL_LEN_OFF          = nic_pkg::CPL_LEN_OFF;
-  localparam int unsigned CPL_CSUM_OFF         = nic_pkg::CPL_CSUM_OFF;
-  localparam int unsigned CPL_SEGS_OFF         = nic_pkg::CPL_SEGS_OFF;
-  localparam int unsigned CPL_ERRORS_OFF       = nic_pkg::CPL_ERRORS_OFF;
-  localparam int unsigned CPL_CSUM_VERDICT_OFF = nic_pkg::CPL_CSUM_VERDICT_OFF;
-  localparam int unsigned CPL_INDEX_OFF        = nic_pkg::CPL_INDEX_OFF;
-  localparam int unsigned CPL_FLAGS_OFF        = nic_pkg::CPL_FLAGS_OFF;
+  localparam int unsigned CPL_SIZE           = nic_pkg::CPL_SIZE;
+  localparam int unsigned CPL_FLAG_PHASE_BIT = nic_pkg::CPL_FLAG_PHASE_BIT;
 
   localparam int AW_ = $clog2(DEPTH);
   localparam int OW  = $clog2(MAX_OUT + 1);
-  localparam int EW  = 32 + 16 + 2 + 16 + 1;   // {len, csum, verdict, errors, tag}
+  localparam int EW  = 32 + 16 + 2 + 16 + 32 + 8 + 1;  // {len, csum, verdict, errors, hash, type, tag}
 
-  if (CPL_SIZE != 16 || (1 << AW_) != DEPTH || BATCH < 1 || BATCH > 8 || BATCH > DEPTH)
+  if (CPL_SIZE != 32 || (1 << AW_) != DEPTH || BATCH < 1 || BATCH > 4 || BATCH > DEPTH)
     $fatal(1, "nic_cpl_writer: unexpected completion size or sizing");
 
   // FIFO pointers (with a wrap bit): ev <= ack <= w <= aw <= push.
@@ -99,7 +96,7 @@ module nic_cpl_writer #(
   logic          aw_valid;
   logic [63:0]   aw_addr;
   logic [7:0]    aw_len;
-  logic          w_hi;               // second beat of the current record
+  logic [1:0]    w_beat;             // beat of the current record
   logic [AW_:0]  w_left;             // records left in the burst on W (0: none)
 
   if (MAX_OUT > 4) $fatal(1, "nic_cpl_writer: MAX_OUT at most 4");
@@ -111,17 +108,17 @@ module nic_cpl_writer #(
 
   // Next burst: min(unwritten, BATCH, to the ring's end, to the 4 KiB boundary).
   logic [12:0] to_end;
-  logic [8:0]  to_page;
+  logic [7:0]  to_page;
   logic [3:0]  batch_n;
   logic [63:0] rec_addr;
   always_comb begin
-    rec_addr = cfg_cpl_base + {48'd0, idx_aw, 4'd0};
+    rec_addr = cfg_cpl_base + {47'd0, idx_aw, 5'd0};
     to_end   = cfg_size - {1'b0, idx_aw};
-    to_page  = 9'd256 - {1'b0, rec_addr[11:4]};
+    to_page  = 8'd128 - {1'b0, rec_addr[11:5]};
     batch_n  = 4'(BATCH);
     if (n_unw < (AW_+1)'(batch_n)) batch_n = 4'(n_unw);
     if (to_end < 13'(batch_n)) batch_n = to_end[3:0];
-    if (to_page < 9'(batch_n)) batch_n = to_page[3:0];
+    if (to_page < 8'(batch_n)) batch_n = to_page[3:0];
   end
 
   wire aw_free  = !aw_valid || m_axi_awready;
@@ -129,29 +126,28 @@ module nic_cpl_writer #(
   // overflow.
   wire aw_issue = aw_free && !dead && (n_unw != '0) && (out_n < OW'(MAX_OUT));
 
-  // The record on W.
+  // The record on W, built through the contract's packed struct.
   logic [EW-1:0]  w_ent;
-  logic [127:0]   w_rec;
+  nic_pkg::cpl_t  w_rec;
   assign w_ent = mem[p_w[AW_-1:0]];
   always_comb begin
-    logic [31:0] len;
-    logic [15:0] csum;
-    logic [1:0]  verdict;
-    logic [15:0] errors;
-    {len, csum, verdict, errors} = w_ent[EW-1:1];   // the tag is not written
-    w_rec = '0;
-    w_rec[CPL_LEN_OFF*8 +: 32]          = len;
-    w_rec[CPL_CSUM_OFF*8 +: 16]         = csum;
-    w_rec[CPL_SEGS_OFF*8 +: 16]         = (errors == 16'd0) ? 16'd1 : 16'd0;
-    w_rec[CPL_ERRORS_OFF*8 +: 16]       = errors;
-    w_rec[CPL_CSUM_VERDICT_OFF*8 +: 8]  = {6'd0, verdict};
-    w_rec[CPL_INDEX_OFF*8 +: 16]        = {4'd0, idx_w};
-    w_rec[CPL_FLAGS_OFF*8]              = phase_w;
+    w_rec              = '0;
+    w_rec.len          = w_ent[EW-1 -: 32];
+    w_rec.csum         = w_ent[EW-33 -: 16];
+    w_rec.csum_verdict = {6'd0, w_ent[EW-49 -: 2]};
+    w_rec.errors       = w_ent[EW-51 -: 16];
+    w_rec.segs         = (w_ent[EW-51 -: 16] == 16'd0) ? 16'd1 : 16'd0;
+    w_rec.rss_hash     = w_ent[EW-67 -: 32];
+    w_rec.rss_type     = w_ent[8:1];
+    w_rec.index        = {4'd0, idx_w};
+    w_rec.queue_num    = queue_id;
+    w_rec.flags[CPL_FLAG_PHASE_BIT] = phase_w;
   end
 
   wire w_valid = (w_left != '0);
   wire w_hs    = w_valid && m_axi_wready;
   wire w_last_rec = (w_left == (AW_+1)'(1));
+  wire w_rec_end  = (w_beat == 2'd3);
   wire b_hs    = m_axi_bvalid && (out_n != '0);
 
   // Event side.
@@ -169,7 +165,8 @@ module nic_cpl_writer #(
   end
 
   always_ff @(posedge clk) begin
-    if (push) mem[p_push[AW_-1:0]] <= {in_len, in_csum, in_verdict, in_errors, in_tag};
+    if (push) mem[p_push[AW_-1:0]] <=
+      {in_len, in_csum, in_verdict, in_errors, in_rss_hash, in_rss_type, in_tag};
   end
 
   always_ff @(posedge clk) begin
@@ -179,7 +176,7 @@ module nic_cpl_writer #(
     if (aw_issue) begin
       aw_valid <= 1'b1;
       aw_addr  <= rec_addr;
-      aw_len   <= {3'd0, batch_n, 1'b0} - 8'd1;
+      aw_len   <= {2'd0, batch_n, 2'b00} - 8'd1;
       p_aw     <= p_aw + (AW_+1)'(batch_n);
       idx_aw   <= idx_aw_next;
       wq_n[wq_wr]   <= (AW_+1)'(batch_n);
@@ -192,11 +189,11 @@ module nic_cpl_writer #(
     if (!w_valid && (wq_rd != wq_wr)) begin
       w_left <= wq_n[wq_rd];
       wq_rd  <= wq_rd + 2'd1;
-      w_hi   <= 1'b0;
+      w_beat <= 2'd0;
     end
     if (w_hs) begin
-      w_hi <= !w_hi;
-      if (w_hi) begin
+      w_beat <= w_beat + 2'd1;
+      if (w_rec_end) begin
         p_w    <= p_w + 1'b1;
         w_left <= w_left - 1'b1;
         idx_w  <= ({1'b0, idx_w} + 13'd1 == cfg_size) ? 12'd0 : idx_w + 12'd1;
@@ -239,7 +236,7 @@ module nic_cpl_writer #(
       bq_rd    <= 2'd0;
       out_n    <= '0;
       w_left   <= '0;
-      w_hi     <= 1'b0;
+      w_beat   <= 2'd0;
       aw_valid <= 1'b0;
     end
   end
@@ -254,7 +251,10 @@ module nic_cpl_writer #(
   end
 
   // Outputs
-  assign {ev_len, ev_verdict, ev_errors, ev_tag} = {ev_ent[EW-1 -: 32], ev_ent[18:17], ev_ent[16:1], ev_ent[0]};
+  assign ev_len     = ev_ent[EW-1 -: 32];
+  assign ev_verdict = ev_ent[EW-49 -: 2];
+  assign ev_errors  = ev_ent[EW-51 -: 16];
+  assign ev_tag     = ev_ent[0];
   assign ev_cpl        = ev_go;
   assign ev_fail       = fail_q;
   assign ev_fail_index = fail_idx_q;
@@ -264,13 +264,14 @@ module nic_cpl_writer #(
   assign m_axi_awaddr  = aw_addr;
   assign m_axi_awlen   = aw_len;
   assign m_axi_awvalid = aw_valid;
-  assign m_axi_wdata   = w_hi ? w_rec[127:64] : w_rec[63:0];
+  assign m_axi_wdata   = w_rec[64*w_beat +: 64];
   assign m_axi_wstrb   = 8'hFF;
-  assign m_axi_wlast   = w_hi && w_last_rec;
+  assign m_axi_wlast   = w_rec_end && w_last_rec;
   assign m_axi_wvalid  = w_valid;
   assign m_axi_bready  = (out_n != '0);
 
-  wire unused = ^ev_ent[EW-33:19] ^ w_ent[0];   // csum is written, not reported; tag not written
+  // csum, hash and type are written, not reported; the tag is reported, not written.
+  wire unused = ^ev_ent[EW-33 -: 16] ^ ^ev_ent[EW-67:1] ^ w_ent[0];
 
 endmodule
 

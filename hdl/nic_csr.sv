@@ -119,8 +119,6 @@ module nic_csr
   localparam int I_TX_CSUM = (STAT_TX_CSUM - STATS_BASE) / 8;
   localparam int I_RX_CSUM_GOOD = (STAT_RX_CSUM_GOOD - STATS_BASE) / 8;
   localparam int I_RX_CSUM_BAD = (STAT_RX_CSUM_BAD - STATS_BASE) / 8;
-  localparam logic [1:0] VERDICT_GOOD = 2'd1;
-  localparam logic [1:0] VERDICT_BAD = 2'd2;
 
   // This block implements exactly one TX and one RX queue, and 12-bit ring indices.
   if (NUM_TXQ != 1 || NUM_RXQ != 1) begin : g_check_queues
@@ -390,8 +388,8 @@ module nic_csr
     stat_inc[I_RX_DROPPED] = 64'(rx_ev_drop);
     stat_inc[I_MALFORMED] = 64'(reg_err) + 64'(ev_err[0]) + 64'(ev_err[1]);
     stat_inc[I_TX_CSUM] = 64'(cpl_ok[0] && tx_ev_cpl_csum);
-    stat_inc[I_RX_CSUM_GOOD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == VERDICT_GOOD);
-    stat_inc[I_RX_CSUM_BAD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == VERDICT_BAD);
+    stat_inc[I_RX_CSUM_GOOD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == 2'(VERDICT_GOOD));
+    stat_inc[I_RX_CSUM_BAD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == 2'(VERDICT_BAD));
   end
 
   // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ package nic_pkg;
 
   // Constants
   localparam int unsigned ID_MAGIC = 32'h4E494331;
-  localparam int unsigned VERSION = 32'h00010001;
+  localparam int unsigned VERSION = 32'h00020000;
   localparam int unsigned NUM_TXQ = 32'h00000001;
   localparam int unsigned NUM_RXQ = 32'h00000001;
   localparam int unsigned MAX_FRAME = 32'h00002400;
@@ -152,7 +152,7 @@ package nic_pkg;
   localparam int unsigned RXD_RESERVED_BYTES = 4;
 
   // Completion record (TX and RX)
-  localparam int unsigned CPL_SIZE = 16;
+  localparam int unsigned CPL_SIZE = 32;
   localparam int unsigned CPL_LEN_OFF = 0;
   localparam int unsigned CPL_LEN_BYTES = 4;
   localparam int unsigned CPL_CSUM_OFF = 4;
@@ -163,14 +163,73 @@ package nic_pkg;
   localparam int unsigned CPL_ERRORS_BYTES = 2;
   localparam int unsigned CPL_CSUM_VERDICT_OFF = 10;
   localparam int unsigned CPL_CSUM_VERDICT_BYTES = 1;
-  localparam int unsigned CPL_RESERVED_OFF = 11;
-  localparam int unsigned CPL_RESERVED_BYTES = 1;
+  localparam int unsigned CPL_RSS_TYPE_OFF = 11;
+  localparam int unsigned CPL_RSS_TYPE_BYTES = 1;
   localparam int unsigned CPL_INDEX_OFF = 12;
   localparam int unsigned CPL_INDEX_BYTES = 2;
-  localparam int unsigned CPL_RESERVED2_OFF = 14;
-  localparam int unsigned CPL_RESERVED2_BYTES = 1;
-  localparam int unsigned CPL_FLAGS_OFF = 15;
+  localparam int unsigned CPL_QUEUE_NUM_OFF = 14;
+  localparam int unsigned CPL_QUEUE_NUM_BYTES = 1;
+  localparam int unsigned CPL_RSS_HASH_OFF = 16;
+  localparam int unsigned CPL_RSS_HASH_BYTES = 4;
+  localparam int unsigned CPL_FLAGS_OFF = 31;
   localparam int unsigned CPL_FLAGS_BYTES = 1;
+  localparam int unsigned CPL_RESERVED_OFF = 15;
+  localparam int unsigned CPL_RESERVED_BYTES = 1;
+  localparam int unsigned CPL_RESERVED2_OFF = 20;
+  localparam int unsigned CPL_RESERVED2_BYTES = 11;
+
+  // Checksum verdict values (completion CSUM_VERDICT)
+  localparam int unsigned VERDICT_NOT_CHECKED = 32'h00000000;
+  localparam int unsigned VERDICT_GOOD = 32'h00000001;
+  localparam int unsigned VERDICT_BAD = 32'h00000002;
+
+  // Completion FLAGS bits
+  localparam int unsigned CPL_FLAG_PHASE_BIT = 0;
+
+  // QUEUES fields
+  localparam int unsigned QUEUES_TXQ_SHIFT = 32'h00000000;
+  localparam int unsigned QUEUES_RXQ_SHIFT = 32'h00000008;
+  localparam int unsigned QUEUES_COUNT_MASK = 32'h000000FF;
+
+  // VERSION fields
+  localparam int unsigned VERSION_MAJOR_SHIFT = 32'h00000010;
+  localparam int unsigned VERSION_MINOR_MASK = 32'h0000FFFF;
+
+  // TX descriptor as a packed struct
+  typedef struct packed {
+    logic [79:0] reserved;
+    logic [15:0] csum_offset;
+    logic [15:0] csum_start;
+    logic [15:0] gso_size;
+    logic [15:0] hdr_len;
+    logic [7:0] gso_type;
+    logic [7:0] vnet_flags;
+    logic [31:0] len;
+    logic [63:0] addr;
+  } txd_t;
+
+  // RX descriptor as a packed struct
+  typedef struct packed {
+    logic [31:0] reserved;
+    logic [31:0] len;
+    logic [63:0] addr;
+  } rxd_t;
+
+  // Completion record (TX and RX) as a packed struct
+  typedef struct packed {
+    logic [7:0] flags;
+    logic [87:0] reserved2;
+    logic [31:0] rss_hash;
+    logic [7:0] reserved;
+    logic [7:0] queue_num;
+    logic [15:0] index;
+    logic [7:0] rss_type;
+    logic [7:0] csum_verdict;
+    logic [15:0] errors;
+    logic [15:0] segs;
+    logic [15:0] csum;
+    logic [31:0] len;
+  } cpl_t;
 
 endpackage
 

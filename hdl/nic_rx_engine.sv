@@ -335,11 +335,12 @@ module nic_rx_engine (
                (desc_inflight == '0) && (cq_wr == cq_w) && (bt_b == bt_wr) && cw_idle &&
                !aw_busy && (open_cnt == 5'd0);
 
-  nic_cpl_writer #(.DEPTH(16), .BATCH(8), .MAX_OUT(4)) u_cpl (
+  nic_cpl_writer #(.DEPTH(16), .BATCH(4), .MAX_OUT(4)) u_cpl (
     .clk           (clk),
     .rst           (rst),
     .cfg_cpl_base  (cfg_cpl_base),
     .cfg_size      (cfg_size),
+    .queue_id      (8'd0),
     .start         (start_pending && quiet),
     .in_valid      (cw_push),
     .in_ready      (cw_in_ready),
@@ -347,6 +348,8 @@ module nic_rx_engine (
     .in_csum       (res_h[15:0]),
     .in_verdict    (res_h[17:16]),
     .in_errors     (r_errors),
+    .in_rss_hash   (32'd0),
+    .in_rss_type   (8'd0),
     .in_tag        (1'b0),
     .ev_cpl        (cw_ev_cpl),
     .ev_len        (cw_ev_len),

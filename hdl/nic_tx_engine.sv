@@ -348,11 +348,12 @@ module nic_tx_engine (
   wire quiet = !ar_valid && (rd_out == 7'd0) && (tag_wr == tag_rd) && ord_empty && !cur_valid &&
                (desc_inflight == '0) && cw_idle;
 
-  nic_cpl_writer #(.DEPTH(16), .BATCH(8), .MAX_OUT(4)) u_cpl (
+  nic_cpl_writer #(.DEPTH(16), .BATCH(4), .MAX_OUT(4)) u_cpl (
     .clk           (clk),
     .rst           (rst),
     .cfg_cpl_base  (cfg_cpl_base),
     .cfg_size      (cfg_size),
+    .queue_id      (8'd0),
     .start         (start_pending && quiet),
     .in_valid      (cw_push),
     .in_ready      (cw_in_ready),
@@ -360,6 +361,8 @@ module nic_tx_engine (
     .in_csum       (16'd0),
     .in_verdict    (2'd0),
     .in_errors     (r_errors),
+    .in_rss_hash   (32'd0),
+    .in_rss_type   (8'd0),
     .in_tag        (o_csum && (r_errors == 16'd0)),
     .ev_cpl        (cw_ev_cpl),
     .ev_len        (cw_ev_len),

@@ -107,21 +107,55 @@ macro_rules! bits {
     };
 }
 
+/// A record in host memory: byte ranges for every field, a table for the
+/// generators, and a typed codec (`$ty::encode` / `$ty::decode`) so that no
+/// side writes a bare offset. Field widths follow their Rust types; reserved
+/// bytes are listed separately, read as anything and written as 0.
 macro_rules! fields {
-    ($mod:ident, $table:ident, $prefix:literal, $title:literal, $doc:literal, size = $size:expr,
-     { $( $name:ident = $off:expr, $w:expr, $idoc:literal; )* }) => {
+    ($mod:ident, $table:ident, $ty:ident, $prefix:literal, $title:literal, $doc:literal,
+     size = $size:expr,
+     { $( $field:ident : $name:ident = $off:expr, $fty:ty, $idoc:literal; )* }
+     reserved { $( $rname:ident = $roff:expr, $rw:expr; )* }) => {
         #[doc = $doc]
         pub mod $mod {
             /// Size of the record in bytes.
             pub const SIZE: usize = $size;
-            $( #[doc = $idoc] pub const $name: core::ops::Range<usize> = $off..$off + $w; )*
+            $( #[doc = $idoc]
+               pub const $name: core::ops::Range<usize> =
+                   $off..$off + core::mem::size_of::<$fty>(); )*
+            $( /// Reserved: written as 0.
+               pub const $rname: core::ops::Range<usize> = $roff..$roff + $rw; )*
+
+            #[doc = $doc]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+            pub struct $ty { $( #[doc = $idoc] pub $field: $fty, )* }
+
+            impl $ty {
+                /// The record's bytes (reserved bytes 0).
+                pub fn encode(&self) -> [u8; SIZE] {
+                    let mut b = [0u8; SIZE];
+                    $( b[$name].copy_from_slice(&self.$field.to_le_bytes()); )*
+                    b
+                }
+                /// The record read from its bytes (reserved bytes ignored).
+                pub fn decode(b: &[u8; SIZE]) -> $ty {
+                    $ty { $( $field: {
+                        let mut a = [0u8; core::mem::size_of::<$fty>()];
+                        a.copy_from_slice(&b[$name]);
+                        <$fty>::from_le_bytes(a)
+                    }, )* }
+                }
+            }
         }
         pub const $table: Table = Table {
             sv_prefix: $prefix, title: $title, doc: $doc, kind: TableKind::Fields,
             items: &[ Item { name: "SIZE", value: $size as u64, width: 0, access: None,
                              doc: "Size of the record in bytes." },
-                      $( Item { name: stringify!($name), value: $off as u64, width: $w,
-                               access: None, doc: $idoc }, )* ],
+                      $( Item { name: stringify!($name), value: $off as u64,
+                                width: core::mem::size_of::<$fty>() as u32,
+                                access: None, doc: $idoc }, )*
+                      $( Item { name: stringify!($rname), value: $roff as u64, width: $rw,
+                                access: None, doc: "Zero." }, )* ],
         };
     };
 }
@@ -129,8 +163,12 @@ macro_rules! fields {
 macro_rules! constants {
     ($mod:ident, $table:ident, $prefix:literal, $title:literal, $doc:literal,
      { $( $name:ident = $v:expr, $idoc:literal; )* }) => {
+        constants!($mod, $table, $prefix, $title, $doc, type = u32, { $( $name = $v, $idoc; )* });
+    };
+    ($mod:ident, $table:ident, $prefix:literal, $title:literal, $doc:literal, type = $t:ty,
+     { $( $name:ident = $v:expr, $idoc:literal; )* }) => {
         #[doc = $doc]
-        pub mod $mod { $( #[doc = $idoc] pub const $name: u32 = $v; )* }
+        pub mod $mod { $( #[doc = $idoc] pub const $name: $t = $v; )* }
         pub const $table: Table = Table {
             sv_prefix: $prefix, title: $title, doc: $doc, kind: TableKind::Constants,
             items: &[ $( Item { name: stringify!($name), value: $v as u64, width: 0,
@@ -143,7 +181,7 @@ constants!(limits, LIMITS, "", "Constants",
     "Identity values and limits every implementation of the NIC shares.",
 {
     ID_MAGIC = 0x4E49_4331, "Value of the ID register: ASCII `NIC1`.";
-    VERSION = 0x0001_0001, "Contract version: major in bits 31:16, minor in 15:0.";
+    VERSION = 0x0002_0000, "Contract version: major in bits 31:16, minor in 15:0 (VERSION_* fields).";
     NUM_TXQ = 1, "Number of TX queues.";
     NUM_RXQ = 1, "Number of RX queues.";
     MAX_FRAME = 9216, "Largest frame, in bytes, a TX descriptor may carry.";
@@ -169,7 +207,7 @@ registers!(reg, REGISTERS, "REG_", "Global registers (BAR0)",
     FEATURES = 0x00C, Rw, "Which offloads are switched on (CAP_* bits); bits not in CAPS read 0.";
     CTRL = 0x010, Rw, "Global control (CTRL_* bits).";
     STATUS = 0x014, Ro, "Global status (STATUS_* bits).";
-    QUEUES = 0x018, Ro, "Bits 7:0 number of TX queues, 15:8 number of RX queues.";
+    QUEUES = 0x018, Ro, "Number of TX and RX queues (QUEUES_* fields).";
     MAX_FRAME = 0x01C, Ro, "Largest TX frame in bytes (`MAX_FRAME`).";
     ERR_CAUSE = 0x020, Rw1c, "Sticky malformed-use errors (ERR_* bits).";
     ERR_INFO = 0x024, Ro, "Where the first error since ERR_CAUSE was last 0 happened (ERR_INFO_* fields).";
@@ -299,47 +337,78 @@ constants!(vnet, VNET, "VNET_", "virtio_net_hdr values (TX descriptor VNET_FLAGS
     GSO_ECN = 0x80, "gso_type bit: the super-segment carries ECN CWR.";
 });
 
-fields!(txd, TX_DESC, "TXD_", "TX descriptor",
+fields!(txd, TX_DESC, TxDesc, "TXD_", "TX descriptor",
     "TX descriptor, 32 bytes, little endian. Per-packet offload metadata has \
      `virtio_net_hdr` semantics.",
     size = 32,
 {
-    ADDR = 0, 8, "Buffer DMA address (multiple of BUF_ALIGN).";
-    LEN = 8, 4, "Frame length in bytes, 1..=MAX_FRAME.";
-    VNET_FLAGS = 12, 1, "virtio_net_hdr.flags (NEEDS_CSUM = 1, DATA_VALID = 2).";
-    GSO_TYPE = 13, 1, "virtio_net_hdr.gso_type (NONE 0, TCPV4 1, UDP 3, TCPV6 4, ECN 0x80).";
-    HDR_LEN = 14, 2, "virtio_net_hdr.hdr_len.";
-    GSO_SIZE = 16, 2, "virtio_net_hdr.gso_size.";
-    CSUM_START = 18, 2, "virtio_net_hdr.csum_start.";
-    CSUM_OFFSET = 20, 2, "virtio_net_hdr.csum_offset.";
-    RESERVED = 22, 10, "Zero.";
-});
+    addr: ADDR = 0, u64, "Buffer DMA address (multiple of BUF_ALIGN).";
+    len: LEN = 8, u32, "Frame length in bytes, 1..=MAX_FRAME.";
+    vnet_flags: VNET_FLAGS = 12, u8, "virtio_net_hdr.flags (NEEDS_CSUM = 1, DATA_VALID = 2).";
+    gso_type: GSO_TYPE = 13, u8, "virtio_net_hdr.gso_type (NONE 0, TCPV4 1, UDP 3, TCPV6 4, ECN 0x80).";
+    hdr_len: HDR_LEN = 14, u16, "virtio_net_hdr.hdr_len.";
+    gso_size: GSO_SIZE = 16, u16, "virtio_net_hdr.gso_size.";
+    csum_start: CSUM_START = 18, u16, "virtio_net_hdr.csum_start.";
+    csum_offset: CSUM_OFFSET = 20, u16, "virtio_net_hdr.csum_offset.";
+}
+reserved { RESERVED = 22, 10; });
 
-fields!(rxd, RX_DESC, "RXD_", "RX descriptor",
+fields!(rxd, RX_DESC, RxDesc, "RXD_", "RX descriptor",
     "RX descriptor, 16 bytes, little endian.",
     size = 16,
 {
-    ADDR = 0, 8, "Buffer DMA address (multiple of BUF_ALIGN).";
-    LEN = 8, 4, "Buffer capacity in bytes (not 0).";
-    RESERVED = 12, 4, "Zero.";
-});
+    addr: ADDR = 0, u64, "Buffer DMA address (multiple of BUF_ALIGN).";
+    len: LEN = 8, u32, "Buffer capacity in bytes (not 0).";
+}
+reserved { RESERVED = 12, 4; });
 
-fields!(cpl, COMPLETION, "CPL_", "Completion record (TX and RX)",
-    "Completion record, 16 bytes, little endian, written to `CPL base + 16 * i` \
+fields!(cpl, COMPLETION, Completion, "CPL_", "Completion record (TX and RX)",
+    "Completion record, 32 bytes, little endian, written to `CPL base + 32 * i` \
      for descriptor i. The NIC writes it in one burst, FLAGS last; the host knows \
      a record is new when its PHASE bit equals the ring's current phase, which \
      starts at 1 when the queue is enabled and flips each time the index wraps.",
-    size = 16,
+    size = 32,
 {
-    LEN = 0, 4, "TX: descriptor length. RX: frame length on the wire.";
-    CSUM = 4, 2, "RX: one's-complement sum of the frame after the Ethernet header (CHECKSUM_COMPLETE); 0 when not computed.";
-    SEGS = 6, 2, "Segments: RX frames coalesced into this one, TX segments produced; 0 when the frame was not sent or delivered.";
-    ERRORS = 8, 2, "ERR_* bits for this descriptor.";
-    CSUM_VERDICT = 10, 1, "RX checksum verdict: 0 not checked, 1 good, 2 bad.";
-    RESERVED = 11, 1, "Zero.";
-    INDEX = 12, 2, "Ring index of the descriptor this completes.";
-    RESERVED2 = 14, 1, "Zero.";
-    FLAGS = 15, 1, "Bit 0: PHASE.";
+    len: LEN = 0, u32, "TX: descriptor length. RX: frame length on the wire.";
+    csum: CSUM = 4, u16, "RX: one's-complement sum of the frame after the Ethernet header (CHECKSUM_COMPLETE); 0 when not computed.";
+    segs: SEGS = 6, u16, "Segments: RX frames coalesced into this one, TX segments produced; 0 when the frame was not sent or delivered.";
+    errors: ERRORS = 8, u16, "ERR_* bits for this descriptor.";
+    csum_verdict: CSUM_VERDICT = 10, u8, "RX checksum verdict (VERDICT_* values).";
+    rss_type: RSS_TYPE = 11, u8, "RX: what RSS_HASH was computed over (RSS_TYPE_* values); 0 when not hashed.";
+    index: INDEX = 12, u16, "Ring index of the descriptor this completes.";
+    queue_num: QUEUE_NUM = 14, u8, "Number of the queue this completion belongs to.";
+    rss_hash: RSS_HASH = 16, u32, "RX: the Toeplitz RSS hash of the frame's flow; 0 when not hashed.";
+    flags: FLAGS = 31, u8, "CPL_FLAG_* bits.";
+}
+reserved { RESERVED = 15, 1; RESERVED2 = 20, 11; });
+
+constants!(verdict, VERDICT, "VERDICT_", "Checksum verdict values (completion CSUM_VERDICT)",
+    "What the RX checksum engine concluded about a frame's checksums.", type = u8,
+{
+    NOT_CHECKED = 0, "Not checked: offload off, not a TCP/UDP packet it parses, or not whole.";
+    GOOD = 1, "Every checksum it checked (IPv4 header, TCP/UDP) is right.";
+    BAD = 2, "At least one checksum it checked is wrong.";
+});
+
+bits!(cpl_flag, CPL_FLAGS, "CPL_FLAG_", "Completion FLAGS bits",
+    "Bits of a completion record's FLAGS byte.",
+{
+    PHASE = 0, "The ring's phase when the record was written: 1 on the first pass after ENABLE, flipped at every wrap.";
+});
+
+constants!(queues_reg, QUEUES_FIELDS, "QUEUES_", "QUEUES fields",
+    "Layout of the QUEUES register.",
+{
+    TXQ_SHIFT = 0, "Number of TX queues, bits 7:0.";
+    RXQ_SHIFT = 8, "Number of RX queues, bits 15:8.";
+    COUNT_MASK = 0xFF, "Width mask of each count.";
+});
+
+constants!(version_reg, VERSION_FIELDS, "VERSION_", "VERSION fields",
+    "Layout of the VERSION register.",
+{
+    MAJOR_SHIFT = 16, "Major version, bits 31:16: a driver refuses a major it does not speak.";
+    MINOR_MASK = 0xFFFF, "Minor version, bits 15:0: additions a driver may ignore.";
 });
 
 /// Every table, in the order the generated files list them.
@@ -360,17 +429,14 @@ pub const TABLES: &[Table] = &[
     TX_DESC,
     RX_DESC,
     COMPLETION,
+    VERDICT,
+    CPL_FLAGS,
+    QUEUES_FIELDS,
+    VERSION_FIELDS,
 ];
 
-/// Checksum verdict values in a completion's CSUM_VERDICT field.
-pub mod verdict {
-    pub const NOT_CHECKED: u8 = 0;
-    pub const GOOD: u8 = 1;
-    pub const BAD: u8 = 2;
-}
-
 /// The completion FLAGS bit that carries the phase.
-pub const CPL_FLAG_PHASE: u8 = 1;
+pub const CPL_FLAG_PHASE: u8 = cpl_flag::PHASE as u8;
 
 /// BAR0 offset of register `r` of TX queue `q`.
 pub const fn txq(q: u32, r: u32) -> u32 {

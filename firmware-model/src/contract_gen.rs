@@ -57,7 +57,32 @@ pub fn render_sv_package() -> String {
             }
         }
     }
+    for t in TABLES.iter().filter(|t| t.kind == TableKind::Fields) {
+        s.push_str(&render_sv_struct(t));
+    }
     s.push_str("\nendpackage\n\n`resetall\n");
+    s
+}
+
+/// A packed struct for a record table: fields from the highest byte offset
+/// down, so that bit `8 * o` of the struct is byte `o` of the record (little
+/// endian, byte 0 in bits 7:0, as on the 8-byte-beat DMA bus).
+fn render_sv_struct(t: &Table) -> String {
+    let mut fields: Vec<_> = t.items.iter().filter(|i| i.name != "SIZE").collect();
+    fields.sort_by_key(|i| std::cmp::Reverse(i.value));
+    let ty = format!("{}t", t.sv_prefix.to_ascii_lowercase());
+    let mut s = String::new();
+    let _ = writeln!(s, "\n  // {} as a packed struct", t.title);
+    s.push_str("  typedef struct packed {\n");
+    for f in fields {
+        let _ = writeln!(
+            s,
+            "    logic [{}:0] {};",
+            8 * f.width - 1,
+            f.name.to_ascii_lowercase()
+        );
+    }
+    let _ = writeln!(s, "  }} {ty};");
     s
 }
 

@@ -109,31 +109,12 @@ impl Default for RingConfig {
     }
 }
 
-/// A decoded completion record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Completion {
-    pub len: u32,
-    pub csum: u16,
-    pub segs: u16,
-    pub errors: u16,
-    pub csum_verdict: u8,
-    pub index: u16,
-    pub phase: bool,
-}
+/// A decoded completion record (the contract's codec).
+pub type Completion = firmware_model::contract::cpl::Completion;
 
-impl Completion {
-    pub fn parse(b: &[u8; cpl::SIZE]) -> Completion {
-        let u16_at = |r: std::ops::Range<usize>| u16::from_le_bytes([b[r.start], b[r.start + 1]]);
-        Completion {
-            len: u32::from_le_bytes(b[cpl::LEN].try_into().expect("4 bytes")),
-            csum: u16_at(cpl::CSUM),
-            segs: u16_at(cpl::SEGS),
-            errors: u16_at(cpl::ERRORS),
-            csum_verdict: b[cpl::CSUM_VERDICT.start],
-            index: u16_at(cpl::INDEX),
-            phase: b[cpl::FLAGS.start] & CPL_FLAG_PHASE != 0,
-        }
-    }
+/// The completion's phase bit.
+pub fn cpl_phase(c: &Completion) -> bool {
+    c.flags & CPL_FLAG_PHASE != 0
 }
 
 /// A received frame.
@@ -283,9 +264,11 @@ impl<D: Device> Driver<D> {
         let tx = self.make_ring(cfg.tx_entries, txd::SIZE, limits::MAX_FRAME)?;
         let rx = self.make_ring(cfg.rx_entries, rxd::SIZE, cfg.rx_buf_bytes)?;
         for i in 0..rx.entries {
-            let mut d = [0u8; rxd::SIZE];
-            d[rxd::ADDR].copy_from_slice(&rx.buf(i).0.to_le_bytes());
-            d[rxd::LEN].copy_from_slice(&rx.buf_bytes.to_le_bytes());
+            let d = rxd::RxDesc {
+                addr: rx.buf(i).0,
+                len: rx.buf_bytes,
+            }
+            .encode();
             self.dev
                 .mem_write(rx.desc.offset(i as u64 * rxd::SIZE as u64), &d)?;
         }
@@ -395,15 +378,17 @@ impl<D: Device> Driver<D> {
         }
         let i = tx.tail;
         let buf = tx.buf(i);
-        let mut d = [0u8; txd::SIZE];
-        d[txd::ADDR].copy_from_slice(&buf.0.to_le_bytes());
-        d[txd::LEN].copy_from_slice(&(frame.len() as u32).to_le_bytes());
-        d[txd::VNET_FLAGS.start] = meta.flags;
-        d[txd::GSO_TYPE.start] = meta.gso_type;
-        d[txd::HDR_LEN].copy_from_slice(&meta.hdr_len.to_le_bytes());
-        d[txd::GSO_SIZE].copy_from_slice(&meta.gso_size.to_le_bytes());
-        d[txd::CSUM_START].copy_from_slice(&meta.csum_start.to_le_bytes());
-        d[txd::CSUM_OFFSET].copy_from_slice(&meta.csum_offset.to_le_bytes());
+        let d = txd::TxDesc {
+            addr: buf.0,
+            len: frame.len() as u32,
+            vnet_flags: meta.flags,
+            gso_type: meta.gso_type,
+            hdr_len: meta.hdr_len,
+            gso_size: meta.gso_size,
+            csum_start: meta.csum_start,
+            csum_offset: meta.csum_offset,
+        }
+        .encode();
         let desc = tx.desc.offset(i as u64 * txd::SIZE as u64);
         tx.tail = (i + 1) % tx.entries;
         let tail = tx.tail;
@@ -421,7 +406,7 @@ impl<D: Device> Driver<D> {
         let mut n = 0;
         while tx.in_flight() > 0 {
             let c = read_cpl(&mut self.dev, tx.cpls, tx.next)?;
-            if c.phase != tx.phase {
+            if cpl_phase(&c) != tx.phase {
                 break;
             }
             if c.errors != 0 {
@@ -447,7 +432,7 @@ impl<D: Device> Driver<D> {
         let mut n = 0;
         loop {
             let c = read_cpl(&mut self.dev, rx.cpls, rx.next)?;
-            if c.phase != rx.phase {
+            if cpl_phase(&c) != rx.phase {
                 break;
             }
             let keep = c.len.min(rx.buf_bytes) as usize;
@@ -519,7 +504,7 @@ impl<D: Device> Driver<D> {
 fn read_cpl<D: Device>(dev: &mut D, base: DmaAddr, i: u32) -> Result<Completion, DriverError> {
     let mut b = [0u8; cpl::SIZE];
     dev.mem_read(base.offset(i as u64 * cpl::SIZE as u64), &mut b)?;
-    Ok(Completion::parse(&b))
+    Ok(Completion::decode(&b))
 }
 
 /// Reads every statistics counter (lower word first, which latches the upper).

@@ -156,16 +156,17 @@ impl Queue {
     /// The completion record for descriptor `HEAD`. `rx` is the RX
     /// checksum result (all zero for TX and with `FEATURES.RX_CSUM` off).
     pub fn completion(&self, len: u32, errors: u32, rx: RxCsum) -> [u8; cpl::SIZE] {
-        let mut rec = [0u8; cpl::SIZE];
-        let segs: u16 = u16::from(errors == 0);
-        rec[cpl::LEN].copy_from_slice(&len.to_le_bytes());
-        rec[cpl::CSUM].copy_from_slice(&rx.csum.to_le_bytes());
-        rec[cpl::CSUM_VERDICT][0] = rx.verdict;
-        rec[cpl::SEGS].copy_from_slice(&segs.to_le_bytes());
-        rec[cpl::ERRORS].copy_from_slice(&(errors as u16).to_le_bytes());
-        rec[cpl::INDEX].copy_from_slice(&(self.head as u16).to_le_bytes());
-        rec[cpl::FLAGS][0] = if self.phase { CPL_FLAG_PHASE } else { 0 };
-        rec
+        cpl::Completion {
+            len,
+            csum: rx.csum,
+            segs: u16::from(errors == 0),
+            errors: errors as u16,
+            csum_verdict: rx.verdict,
+            index: self.head as u16,
+            flags: if self.phase { CPL_FLAG_PHASE } else { 0 },
+            ..cpl::Completion::default()
+        }
+        .encode()
     }
 
     /// HEAD moves past the completed descriptor; the phase flips on wrap.

@@ -6,27 +6,17 @@ use crate::contract::{cap, err, limits, rxd};
 use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
 
-/// The fields of an RX descriptor.
-struct RxDesc {
-    addr: u64,
-    cap: u32,
+use crate::contract::rxd::RxDesc;
+
+/// What the engine asks of a descriptor.
+trait RxChecks {
+    fn check(&self) -> u32;
 }
 
-impl RxDesc {
-    fn parse(b: &[u8; rxd::SIZE]) -> RxDesc {
-        let mut addr = [0u8; 8];
-        let mut cap = [0u8; 4];
-        addr.copy_from_slice(&b[rxd::ADDR]);
-        cap.copy_from_slice(&b[rxd::LEN]);
-        RxDesc {
-            addr: u64::from_le_bytes(addr),
-            cap: u32::from_le_bytes(cap),
-        }
-    }
-
+impl RxChecks for RxDesc {
     /// The descriptor's own error: `DESC_LEN` before `DESC_ALIGN`.
     fn check(&self) -> u32 {
-        if self.cap == 0 {
+        if self.len == 0 {
             err::DESC_LEN
         } else if !aligned(self.addr, limits::BUF_ALIGN) {
             err::DESC_ALIGN
@@ -73,12 +63,12 @@ impl Nic {
             self.count_drop();
             return true;
         }
-        let desc = RxDesc::parse(&raw);
+        let desc = RxDesc::decode(&raw);
 
         // A bad descriptor consumes the frame and writes nothing.
         let mut errors = desc.check();
         if errors == 0 {
-            let cap = usize::try_from(desc.cap).unwrap_or(usize::MAX);
+            let cap = usize::try_from(desc.len).unwrap_or(usize::MAX);
             let n = frame.data.len().min(cap);
             if !dma::write(mem, DmaAddr(desc.addr), &frame.data[..n]) {
                 errors |= err::DMA_WRITE;

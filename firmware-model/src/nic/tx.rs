@@ -6,35 +6,17 @@ use crate::contract::{cap, err, limits, stat, txd, vnet};
 use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
 
-/// The fields of a TX descriptor the engine uses. GSO_TYPE, HDR_LEN and
-/// GSO_SIZE are not used (no segmentation offload).
-struct TxDesc {
-    addr: u64,
-    len: u32,
-    vnet_flags: u8,
-    csum_start: u16,
-    csum_offset: u16,
+// A TX descriptor as the contract lays it out. GSO_TYPE, HDR_LEN and
+// GSO_SIZE are not used (no segmentation offload).
+use crate::contract::txd::TxDesc;
+
+/// What the engine asks of a descriptor.
+trait TxChecks {
+    fn needs_csum(&self) -> bool;
+    fn check(&self, csum: bool) -> u32;
 }
 
-fn le16(b: &[u8]) -> u16 {
-    u16::from_le_bytes([b[0], b[1]])
-}
-
-impl TxDesc {
-    fn parse(b: &[u8; txd::SIZE]) -> TxDesc {
-        let mut addr = [0u8; 8];
-        let mut len = [0u8; 4];
-        addr.copy_from_slice(&b[txd::ADDR]);
-        len.copy_from_slice(&b[txd::LEN]);
-        TxDesc {
-            addr: u64::from_le_bytes(addr),
-            len: u32::from_le_bytes(len),
-            vnet_flags: b[txd::VNET_FLAGS][0],
-            csum_start: le16(&b[txd::CSUM_START]),
-            csum_offset: le16(&b[txd::CSUM_OFFSET]),
-        }
-    }
-
+impl TxChecks for TxDesc {
     /// The descriptor asks for the L4 checksum (`F_NEEDS_CSUM`). Other
     /// VNET_FLAGS bits are ignored.
     fn needs_csum(&self) -> bool {
@@ -76,7 +58,7 @@ impl Nic {
             self.txq.halted = true;
             return true;
         }
-        let desc = TxDesc::parse(&raw);
+        let desc = TxDesc::decode(&raw);
         // With FEATURES.TX_CSUM off, F_NEEDS_CSUM is ignored altogether.
         let csum = self.feature(cap::TX_CSUM) && desc.needs_csum();
 
