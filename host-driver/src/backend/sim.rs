@@ -3,7 +3,7 @@
 use crate::device::{Device, DeviceError, WirePlug};
 use firmware_model::mem::{DmaAddr, DmaMemory, HostMemory};
 use firmware_model::nic::Frame;
-pub use verilator_tb::{Backpressure, MemTiming, Stalls};
+pub use verilator_tb::{Backpressure, Channel, MemStats, MemTiming, PerChannel, Stalls};
 use verilator_tb::{SimNic, DATAPATH_BITS, NS_PER_CYCLE};
 
 pub struct SimDevice {
