@@ -169,6 +169,9 @@ struct DemoArgs {
     /// Give up after this much simulated time (default: from size and rate).
     #[arg(long, value_name = "DURATION", value_parser = demo::parse_duration_ns)]
     sim_timeout: Option<u64>,
+    /// DMA latency of the sim NICs' host memory (ns, us): AR to first read beat, write to B.
+    #[arg(long, value_name = "DURATION", default_value = "8ns", value_parser = demo::parse_duration_ns)]
+    dma_latency: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -667,6 +670,7 @@ fn run_demo(spec: &DeviceSpec, a: &DemoArgs, json: bool) -> Result<ExitCode> {
     cfg.loss = a.loss;
     cfg.pcap = a.pcap.clone();
     cfg.sim_deadline_ns = a.sim_timeout;
+    cfg.dma_latency_ns = a.dma_latency;
     cfg.offloads = match a.offloads {
         OffloadsArg::Device => OffloadMode::Device,
         OffloadsArg::On => OffloadMode::On,
@@ -718,6 +722,13 @@ fn print_demo(cfg: &DemoConfig, r: &demo::DemoReport) {
         cfg.delay_ns as f64 / 1e3,
         cfg.loss
     );
+    match r.dma_latency_ns {
+        Some(ns) => say!("dma latency        {ns} ns (the NICs' host memory, simulated)"),
+        None => say!(
+            "dma latency        none modelled ({} has no memory timing)",
+            r.device
+        ),
+    }
     say!(
         "bytes              {} sent, {} received",
         r.bytes,
