@@ -473,7 +473,8 @@ mod tests {
             assert!(e.contains(says), "{bad}: {e}");
         }
         for (bad, says) in [
-            ("abc", "not a duration"),
+            ("abc", "'abc': the unit must be"),
+            ("1.5.2us", "not a duration"),
             ("1 parsec", "unit"),
             ("0ns", "out of range"),
             ("1s", "out of range"),
