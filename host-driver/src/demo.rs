@@ -75,7 +75,15 @@ pub struct DemoConfig {
     /// Give up when the transfer has not finished by this simulated time
     /// (ns); `None` picks one from the size and the rate.
     pub sim_deadline_ns: Option<u64>,
+    /// DMA latency of the sim NICs' host memory, ns (AR accepted to first R
+    /// beat, write burst to B; whole 4 ns cycles). The model has no memory timing.
+    pub dma_latency_ns: u64,
 }
+
+/// The sim NICs' DMA latency unless `--dma-latency` says otherwise, ns.
+pub const DEFAULT_DMA_LATENCY_NS: u64 = 8;
+/// The largest `--dma-latency`, ns.
+pub const MAX_DMA_LATENCY_NS: u64 = 100_000;
 
 impl DemoConfig {
     /// 64 MiB over `device`, 10 Gb/s, 10 µs, no loss, the device's offloads.
@@ -92,6 +100,7 @@ impl DemoConfig {
             saved_features: None,
             pcap: None,
             sim_deadline_ns: None,
+            dma_latency_ns: DEFAULT_DMA_LATENCY_NS,
         }
     }
 
@@ -113,6 +122,8 @@ pub type Counters = Vec<(String, u64)>;
 #[derive(Debug, Clone)]
 pub struct DemoReport {
     pub device: String,
+    /// DMA latency the NICs' memory had (whole cycles), ns; `None` on the model.
+    pub dma_latency_ns: Option<u64>,
     pub ipv6: bool,
     pub bytes: u64,
     pub bytes_received: u64,
@@ -181,6 +192,7 @@ impl DemoReport {
             .collect();
         serde_json::json!({
             "device": self.device,
+            "dma_latency_ns": self.dma_latency_ns,
             "ip": if self.ipv6 { "ipv6" } else { "ipv4" },
             "bytes": self.bytes,
             "bytes_received": self.bytes_received,
@@ -362,7 +374,10 @@ fn open_nic(cfg: &DemoConfig, seed: u64) -> Result<NicPort<Box<dyn Device>>> {
     let dev: Box<dyn Device> = match cfg.device {
         DeviceSpec::Model => Box::new(crate::backend::model::ModelDevice::new()),
         #[cfg(feature = "sim")]
-        DeviceSpec::Sim => Box::new(crate::backend::sim::SimDevice::new(seed, false)),
+        DeviceSpec::Sim => Box::new(crate::backend::sim::SimDevice::with_dma_latency(
+            seed,
+            cfg.dma_latency_ns,
+        )),
         #[cfg(not(feature = "sim"))]
         DeviceSpec::Sim => {
             let _ = seed;
@@ -487,6 +502,13 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
     }
     if cfg.rate_bps == 0 {
         bail!("--rate must be more than 0");
+    }
+    if !(1..=MAX_DMA_LATENCY_NS).contains(&cfg.dma_latency_ns) {
+        bail!(
+            "--dma-latency must be from 1 ns to {} us, not {} ns",
+            MAX_DMA_LATENCY_NS / 1000,
+            cfg.dma_latency_ns
+        );
     }
     let wall = Instant::now();
     let mut link = LinkConfig::new(cfg.rate_bps, cfg.delay_ns);
@@ -722,6 +744,7 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
     let (wa, wb) = (wire.stats(pa)?, wire.stats(pb)?);
     Ok(DemoReport {
         device: cfg.device.to_string(),
+        dma_latency_ns: sim_dma_latency_ns(cfg),
         ipv6: cfg.ipv6,
         bytes: cfg.bytes,
         bytes_received: received,
@@ -740,6 +763,17 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
         wire_frames: (wa.sent, wb.sent),
         wire_lost: (wa.lost, wb.lost),
     })
+}
+
+/// The DMA latency the sim NICs run with, in whole cycles; `None` off sim.
+fn sim_dma_latency_ns(cfg: &DemoConfig) -> Option<u64> {
+    #[cfg(feature = "sim")]
+    if cfg.device == DeviceSpec::Sim {
+        let m = verilator_tb::MemTiming::with_latency_ns(cfg.dma_latency_ns);
+        return Some(m.latency_cycles().0 * verilator_tb::NS_PER_CYCLE);
+    }
+    let _ = cfg;
+    None
 }
 
 fn hex(b: &[u8]) -> String {

@@ -39,6 +39,11 @@ pub trait Device {
     fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError>;
     /// The device's time, ns (simulated for sim and model).
     fn now_ns(&self) -> u64;
+    /// Width of the NIC's datapath in bits, where the backend knows it (the
+    /// RTL's build parameter); the line rate is this times the 250 MHz clock.
+    fn datapath_bits(&self) -> Option<u32> {
+        None
+    }
     /// Sends a frame into the NIC's MAC RX port from the wire (simulated devices).
     fn wire_send(&mut self, _frame: Frame) -> Result<(), DeviceError> {
         Err(DeviceError::Unsupported(format!(

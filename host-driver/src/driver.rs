@@ -150,6 +150,8 @@ struct Ring {
     buf_bytes: u32,
     /// Next descriptor the host fills (TAIL).
     tail: u32,
+    /// TAIL as last written to the NIC's doorbell.
+    rung: u32,
     /// Next completion the host expects.
     next: u32,
     phase: bool,
@@ -278,6 +280,7 @@ impl<D: Device> Driver<D> {
             .write32(reg::IRQ_MASK, irq::TX_DONE | irq::RX_DONE | irq::ERROR)?;
         let mut rx = rx;
         rx.tail = rx.entries - 1;
+        rx.rung = rx.tail;
         self.dev.write32(rxq(0, qreg::TAIL), rx.tail)?;
         self.tx = Some(tx);
         self.rx = Some(rx);
@@ -305,6 +308,7 @@ impl<D: Device> Driver<D> {
             bufs,
             buf_bytes: stride as u32,
             tail: 0,
+            rung: 0,
             next: 0,
             phase: true,
         })
@@ -368,6 +372,27 @@ impl<D: Device> Driver<D> {
 
     /// Queues one frame for transmission and rings the doorbell.
     pub fn transmit(&mut self, frame: &[u8], meta: &TxMeta) -> Result<(), DriverError> {
+        self.queue_tx(frame, meta)?;
+        self.flush_tx()
+    }
+
+    /// Rings the TX doorbell for every frame [`queue_tx`](Self::queue_tx)
+    /// queued since the last one (one MMIO write for a whole batch); does
+    /// nothing when there are none.
+    pub fn flush_tx(&mut self) -> Result<(), DriverError> {
+        let tx = self.tx.as_mut().ok_or(DriverError::NotStarted)?;
+        if tx.rung != tx.tail {
+            tx.rung = tx.tail;
+            let tail = tx.tail;
+            self.dev.write32(txq(0, qreg::TAIL), tail)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one frame and its descriptor into the TX ring without ringing
+    /// the doorbell: the NIC sees it after the next
+    /// [`flush_tx`](Self::flush_tx) (or `transmit`).
+    pub fn queue_tx(&mut self, frame: &[u8], meta: &TxMeta) -> Result<(), DriverError> {
         if frame.is_empty() || frame.len() > self.caps.max_frame as usize {
             return Err(DriverError::FrameSize { len: frame.len() });
         }
@@ -390,11 +415,12 @@ impl<D: Device> Driver<D> {
         }
         .encode();
         let desc = tx.desc.offset(i as u64 * txd::SIZE as u64);
-        tx.tail = (i + 1) % tx.entries;
-        let tail = tx.tail;
+        let tail = (i + 1) % tx.entries;
         self.dev.mem_write(buf, frame)?;
         self.dev.mem_write(desc, &d)?;
-        self.dev.write32(txq(0, qreg::TAIL), tail)?;
+        if let Some(tx) = self.tx.as_mut() {
+            tx.tail = tail;
+        }
         Ok(())
     }
 
@@ -448,6 +474,7 @@ impl<D: Device> Driver<D> {
             n += 1;
         }
         if n > 0 {
+            rx.rung = rx.tail;
             let tail = rx.tail;
             self.dev.write32(rxq(0, qreg::TAIL), tail)?;
         }

@@ -2,6 +2,7 @@
 //!
 //! - [`device`]: the `Device` trait every backend implements, and device names.
 //! - [`backend`]: `model` (firmware model) and `sim` (RTL in Verilator).
+//! - [`bench_nic`]: `nicctl bench nic`, whole-NIC throughput through the driver.
 //! - [`demo`]: `nicctl demo`, two stacks on two NICs moving bytes over TCP.
 //! - [`driver`]: reset, capabilities, rings, transmit, receive, statistics.
 //! - [`offload`]: software fallback for offloads the NIC lacks or has off.
@@ -11,6 +12,7 @@
 //! - [`state`]: feature switches of simulated devices kept between `nicctl` runs.
 
 pub mod backend;
+pub mod bench_nic;
 pub mod demo;
 pub mod device;
 pub mod driver;
@@ -59,6 +61,9 @@ impl<D: Device + ?Sized> Device for Box<D> {
     }
     fn now_ns(&self) -> u64 {
         (**self).now_ns()
+    }
+    fn datapath_bits(&self) -> Option<u32> {
+        (**self).datapath_bits()
     }
     fn wire_send(&mut self, frame: firmware_model::nic::Frame) -> Result<(), DeviceError> {
         (**self).wire_send(frame)

@@ -117,6 +117,11 @@ fn same_bytes_arrive_over_rtl_and_model_nics_with_offloads_on_and_off() {
     assert_eq!(off["sha256_received"].as_str(), Some(digest));
     assert_eq!(sim["device"], "sim");
     assert_eq!(model["device"], "model");
+    assert_eq!(sim["dma_latency_ns"], 8, "the default DMA latency");
+    assert!(
+        model["dma_latency_ns"].is_null(),
+        "the model has no memory timing"
+    );
 
     assert_nics_did_the_checksums(&sim);
     assert_nics_did_the_checksums(&model);
@@ -207,6 +212,24 @@ fn text_report_names_digests_throughput_and_counters() {
 }
 
 #[test]
+fn a_one_microsecond_dma_latency_is_used_and_reported_in_text_and_json() {
+    let v = demo_json(
+        "lat",
+        &["--device", "sim", "--bytes", "256K", "--dma-latency", "1us"],
+    );
+    assert_eq!(v["sha256_match"].as_bool(), Some(true), "{v}");
+    assert_eq!(v["dma_latency_ns"], 1000, "{v}");
+    let out = nicctl_in(
+        &state_dir("lat-text"),
+        &["demo", "--bytes", "64K", "--dma-latency", "250ns"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    // 250 ns is not a whole number of 4 ns cycles: the NIC gets 63 cycles.
+    assert!(s.contains("dma latency        252 ns"), "{s}");
+}
+
+#[test]
 fn a_stalled_transfer_fails_with_a_clear_error() {
     // Nearly every frame lost: the connection cannot finish in 50 ms.
     let out = nicctl_in(
@@ -241,6 +264,11 @@ fn bad_flags_and_devices_are_refused_without_a_panic() {
         (vec!["demo", "--rate", "fast"], "not a rate"),
         (vec!["demo", "--delay", "3 parsecs"], "unit must be"),
         (vec!["demo", "--offloads", "maybe"], "invalid value"),
+        (vec!["demo", "--dma-latency", "abc"], "unit must be"),
+        (
+            vec!["demo", "--dma-latency", "2s"],
+            "--dma-latency must be from 1 ns",
+        ),
         (
             vec!["demo", "--device", "model", "--loss", "1.5"],
             "--loss must be",

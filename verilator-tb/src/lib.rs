@@ -14,16 +14,22 @@
 
 mod backpressure;
 pub mod ffi;
+mod memory;
 
-pub use backpressure::{Backpressure, Dice};
+pub use backpressure::{
+    Backpressure, Channel, Dice, MemTiming, PerChannel, Stalls, UnknownProfile,
+};
 pub use firmware_model::mem::{DmaAddr, HostMemory};
 pub use firmware_model::nic::Frame;
 
 use ffi::{Inputs, Outputs, Rtl};
+use memory::Responses;
 use std::collections::VecDeque;
 
 /// Clock period of the simulated NIC: 250 MHz.
 pub const NS_PER_CYCLE: u64 = 4;
+/// Width of the NIC's datapath (AXI4 data, MAC streams) as verilated, bits.
+pub const DATAPATH_BITS: u32 = 64;
 /// AXI response code for a refused access.
 const SLVERR: u8 = 2;
 
@@ -44,13 +50,10 @@ pub enum SimError {
     },
 }
 
+/// A read burst awaiting its R beats: where it reads, and whether memory refused it.
 struct ReadBurst {
-    id: u8,
     addr: u64,
-    beats: u32,
-    next: u32,
     refused: bool,
-    due: u64,
 }
 
 struct WriteAddr {
@@ -59,10 +62,18 @@ struct WriteAddr {
     beats: u32,
 }
 
-struct Response {
-    id: u8,
-    resp: u8,
-    due: u64,
+/// What the harness's memory saw: how deep the NIC used it and how often it
+/// answered out of request order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MemStats {
+    /// Most read bursts accepted and not yet fully answered at once.
+    pub most_reads_outstanding: usize,
+    /// Most write bursts accepted (AW) and not yet answered (B) at once.
+    pub most_writes_outstanding: usize,
+    /// R beats handed over while an older read burst of another ID was unfinished.
+    pub read_beats_out_of_order: u64,
+    /// B responses handed over while an older write of another ID was unanswered.
+    pub write_responses_out_of_order: u64,
 }
 
 /// A beat the RTL offered last cycle without a handshake; it must come back unchanged.
@@ -116,11 +127,14 @@ pub struct SimNic {
     inp: Inputs,
     cycle: u64,
     dice: Dice,
-    reads: VecDeque<ReadBurst>,
+    reads: Responses<ReadBurst>,
     write_addrs: VecDeque<WriteAddr>,
     write_data: VecDeque<Vec<(u64, u8, bool)>>,
     write_cur: Vec<(u64, u8, bool)>,
-    bresps: VecDeque<Response>,
+    /// Write responses: one beat each, carrying BRESP.
+    bresps: Responses<u8>,
+    most_reads: usize,
+    most_writes: usize,
     tx_cur: Vec<u8>,
     rx_pos: usize,
     mmio: Mmio,
@@ -133,7 +147,7 @@ pub struct SimNic {
 
 impl SimNic {
     /// A NIC out of reset, with `mem` as host memory and the given stall
-    /// pattern (`seed` makes it repeatable). Honours `NIC_TRACE`.
+    /// pattern and memory timing (`seed` makes it repeatable). Honours `NIC_TRACE`.
     pub fn new(mem: HostMemory, seed: u64, bp: Backpressure) -> SimNic {
         let trace = std::env::var_os("NIC_TRACE").map(std::path::PathBuf::from);
         let mut s = SimNic {
@@ -145,11 +159,13 @@ impl SimNic {
             inp: Inputs::default(),
             cycle: 0,
             dice: Dice::new(seed, bp),
-            reads: VecDeque::new(),
+            reads: Responses::new(bp.mem.reorder),
             write_addrs: VecDeque::new(),
             write_data: VecDeque::new(),
             write_cur: Vec::new(),
-            bresps: VecDeque::new(),
+            bresps: Responses::new(bp.mem.reorder),
+            most_reads: 0,
+            most_writes: 0,
             tx_cur: Vec::new(),
             rx_pos: 0,
             mmio: Mmio::default(),
@@ -171,6 +187,21 @@ impl SimNic {
     /// Cycles run so far.
     pub fn cycles(&self) -> u64 {
         self.cycle
+    }
+
+    /// The stalls and memory timing this NIC runs under.
+    pub fn backpressure(&self) -> Backpressure {
+        self.dice.backpressure()
+    }
+
+    /// What the harness's memory has seen so far.
+    pub fn mem_stats(&self) -> MemStats {
+        MemStats {
+            most_reads_outstanding: self.most_reads,
+            most_writes_outstanding: self.most_writes,
+            read_beats_out_of_order: self.reads.out_of_order,
+            write_responses_out_of_order: self.bresps.out_of_order,
+        }
     }
 
     /// The NIC's time input, in ns.
@@ -292,52 +323,50 @@ impl SimNic {
         }
         i.s_axil_rready = 1;
 
+        // One stall decision per channel and cycle.
+        let [ar_go, r_go, aw_go, w_go, b_go, tx_go, rx_go] = self.dice.cycle();
+        let mem = self.dice.backpressure().mem;
+
         // AXI4 slave: address and write-data readies, read data and write responses.
-        i.m_axi_arready = (self.reads.len() < 8 && self.dice.ready()) as u8;
-        i.m_axi_awready = (self.write_addrs.len() < 8 && self.dice.ready()) as u8;
-        i.m_axi_wready = self.dice.ready() as u8;
-        if i.m_axi_rvalid == 0 {
-            if let Some(r) = self.reads.front() {
-                if r.due <= now && self.dice.valid() {
-                    i.m_axi_rvalid = 1;
-                }
+        // A beat on the bus (valid high) stays there, unchanged, until its handshake.
+        let writes = self.write_addrs.len() + self.bresps.len();
+        i.m_axi_arready = (self.reads.len() < mem.max_reads.max(1) as usize && ar_go) as u8;
+        i.m_axi_awready = (writes < mem.max_writes.max(1) as usize && aw_go) as u8;
+        i.m_axi_wready = w_go as u8;
+        if self.reads.current().is_some() || r_go {
+            if let Some(r) = self.reads.offer(now, &mut self.dice) {
+                let addr = r.what.addr + 8 * r.next as u64;
+                i.m_axi_rvalid = 1;
+                i.m_axi_rid = r.id;
+                i.m_axi_rresp = if r.what.refused { SLVERR } else { 0 };
+                i.m_axi_rdata = if r.what.refused {
+                    0
+                } else {
+                    let b = self
+                        .mem
+                        .slice(DmaAddr(addr), 8)
+                        .expect("checked when the burst was accepted");
+                    u64::from_le_bytes(b.try_into().expect("8 bytes"))
+                };
+                i.m_axi_rlast = (r.next + 1 == r.beats) as u8;
             }
         }
-        if let Some(r) = self.reads.front() {
-            let addr = r.addr + 8 * r.next as u64;
-            i.m_axi_rid = r.id;
-            i.m_axi_rresp = if r.refused { SLVERR } else { 0 };
-            i.m_axi_rdata = if r.refused {
-                0
-            } else {
-                let b = self
-                    .mem
-                    .slice(DmaAddr(addr), 8)
-                    .expect("checked when the burst was accepted");
-                u64::from_le_bytes(b.try_into().expect("8 bytes"))
-            };
-            i.m_axi_rlast = (r.next + 1 == r.beats) as u8;
-        }
-        if i.m_axi_bvalid == 0 {
-            if let Some(b) = self.bresps.front() {
-                if b.due <= now && self.dice.valid() {
-                    i.m_axi_bvalid = 1;
-                }
+        if self.bresps.current().is_some() || b_go {
+            if let Some(b) = self.bresps.offer(now, &mut self.dice) {
+                i.m_axi_bvalid = 1;
+                i.m_axi_bid = b.id;
+                i.m_axi_bresp = b.what;
             }
-        }
-        if let Some(b) = self.bresps.front() {
-            i.m_axi_bid = b.id;
-            i.m_axi_bresp = b.resp;
         }
 
         // MAC ports. An empty frame cannot be sent on AXI-Stream: skip it.
-        i.m_axis_tx_tready = self.dice.ready() as u8;
+        i.m_axis_tx_tready = tx_go as u8;
         if i.s_axis_rx_tvalid == 0 {
             while self.wire_rx.front().is_some_and(|f| f.data.is_empty()) {
                 self.wire_rx.pop_front();
             }
         }
-        if i.s_axis_rx_tvalid == 0 && !self.wire_rx.is_empty() && self.dice.valid() {
+        if i.s_axis_rx_tvalid == 0 && !self.wire_rx.is_empty() && rx_go {
             i.s_axis_rx_tvalid = 1;
         }
         if let Some(f) = self.wire_rx.front() {
@@ -406,26 +435,16 @@ impl SimNic {
             let beats = o.m_axi_arlen as u32 + 1;
             let addr = o.m_axi_araddr & !7;
             let refused = !self.mem.contains(DmaAddr(addr), beats as usize * 8);
-            let due = cycle + self.dice.latency();
-            self.reads.push_back(ReadBurst {
-                id: o.m_axi_arid,
-                addr,
-                beats,
-                next: 0,
-                refused,
-                due,
-            });
+            let due = cycle.saturating_add(self.dice.latency());
+            self.reads
+                .push(o.m_axi_arid, due, beats, ReadBurst { addr, refused });
+            self.most_reads = self.most_reads.max(self.reads.len());
         }
         // AXI4 read data.
         if i.m_axi_rvalid != 0 && o.m_axi_rready != 0 {
-            let r = self
-                .reads
-                .front_mut()
-                .expect("rvalid only with a burst queued");
-            r.next += 1;
-            if r.next == r.beats {
-                self.reads.pop_front();
-            }
+            self.reads
+                .handshake()
+                .expect("rvalid only with a burst on the bus");
             self.inp.m_axi_rvalid = 0;
         }
 
@@ -459,6 +478,9 @@ impl SimNic {
                 addr: o.m_axi_awaddr & !7,
                 beats: o.m_axi_awlen as u32 + 1,
             });
+            self.most_writes = self
+                .most_writes
+                .max(self.write_addrs.len() + self.bresps.len());
         }
         let w_fire = o.m_axi_wvalid != 0 && i.m_axi_wready != 0;
         let w = (o.m_axi_wdata, o.m_axi_wstrb, o.m_axi_wlast);
@@ -482,16 +504,14 @@ impl SimNic {
             let a = self.write_addrs.pop_front().expect("checked non-empty");
             let d = self.write_data.pop_front().expect("checked non-empty");
             let resp = self.apply_write(&a, &d);
-            let due = cycle + self.dice.latency();
-            self.bresps.push_back(Response {
-                id: a.id,
-                resp,
-                due,
-            });
+            let due = cycle.saturating_add(self.dice.latency());
+            self.bresps.push(a.id, due, 1, resp);
         }
         // AXI4 write response.
         if i.m_axi_bvalid != 0 && o.m_axi_bready != 0 {
-            self.bresps.pop_front();
+            self.bresps
+                .handshake()
+                .expect("bvalid only with a response on the bus");
             self.inp.m_axi_bvalid = 0;
         }
 

@@ -3,7 +3,8 @@
 use crate::device::{Device, DeviceError, WirePlug};
 use firmware_model::mem::{DmaAddr, DmaMemory, HostMemory};
 use firmware_model::nic::Frame;
-use verilator_tb::{Backpressure, SimNic, NS_PER_CYCLE};
+pub use verilator_tb::{Backpressure, Channel, MemStats, MemTiming, PerChannel, Stalls};
+use verilator_tb::{SimNic, DATAPATH_BITS, NS_PER_CYCLE};
 
 pub struct SimDevice {
     pub sim: SimNic,
@@ -11,18 +12,32 @@ pub struct SimDevice {
 }
 
 impl SimDevice {
-    /// `stalls`: random backpressure on every channel, seeded by `seed`.
+    /// `stalls`: the `coin` profile ([`Backpressure::random`]) on every
+    /// channel, seeded by `seed`; without, [`Backpressure::none`] (no stalls,
+    /// 8 ns memory).
     pub fn new(seed: u64, stalls: bool) -> Self {
-        let mem = HostMemory::new(HostMemory::DEFAULT_BASE, HostMemory::DEFAULT_SIZE);
         let bp = if stalls {
             Backpressure::random()
         } else {
             Backpressure::none()
         };
+        SimDevice::with_backpressure(seed, bp)
+    }
+
+    /// A NIC under any stall profile and memory timing, e.g.
+    /// `SimDevice::with_backpressure(7, Backpressure::by_name("bursty")?.with_latency_ns(1000))`.
+    pub fn with_backpressure(seed: u64, bp: Backpressure) -> Self {
+        let mem = HostMemory::new(HostMemory::DEFAULT_BASE, HostMemory::DEFAULT_SIZE);
         SimDevice {
             sim: SimNic::new(mem, seed, bp),
             plug: None,
         }
+    }
+
+    /// No stalls and a fixed DMA latency of `dma_latency_ns`
+    /// ([`Backpressure::none`] with that latency).
+    pub fn with_dma_latency(seed: u64, dma_latency_ns: u64) -> Self {
+        SimDevice::with_backpressure(seed, Backpressure::none().with_latency_ns(dma_latency_ns))
     }
 
     fn tick(&mut self) {
@@ -87,6 +102,10 @@ impl Device for SimDevice {
 
     fn now_ns(&self) -> u64 {
         self.sim.now_ns()
+    }
+
+    fn datapath_bits(&self) -> Option<u32> {
+        Some(DATAPATH_BITS)
     }
 
     fn wire_send(&mut self, frame: Frame) -> Result<(), DeviceError> {

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use firmware_model::contract;
 use host_driver::backend::{self, SimOptions};
+use host_driver::bench_nic::{self, BenchConfig, BenchRow};
 use host_driver::demo::{self, DemoConfig, OffloadMode};
 use host_driver::device::{Device, DeviceSpec};
 use host_driver::driver::{read_stats, Driver, FEATURES};
@@ -87,6 +88,31 @@ enum BenchWhat {
     /// 1500 and 9000 bytes and no stalls: bytes per cycle, and cycles from a frame's last
     /// input beat to its checksum being ready.
     Engines,
+    /// The whole NIC (sim device) through the driver: TX alone, RX alone and both at once,
+    /// per frame size and DMA latency, in simulated time (Gb/s of frame bytes, Mpps,
+    /// fraction of the datapath's line rate).
+    Nic(BenchNicArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchNicArgs {
+    /// DMA latencies, comma-separated (ns, us; e.g. 8ns,250ns,1us,2us).
+    #[arg(long, default_value = "8ns,250ns,1us,2us", value_parser = bench_nic::parse_latencies)]
+    latency: std::vec::Vec<u64>,
+    /// Frame sizes in bytes, comma-separated.
+    #[arg(long, default_value = "64,576,1500,9000", value_parser = bench_nic::parse_sizes)]
+    sizes: std::vec::Vec<usize>,
+    /// Frames per run (the first and last tenth are warm-up and drain); default by size,
+    /// about 2 MB: 2000 of 64 or 576 bytes, 1333 of 1500, 222 of 9000.
+    #[arg(long)]
+    frames: Option<u64>,
+    /// Harness stall profile: none, coin, bursty or per-channel (its memory latency is
+    /// replaced by --latency).
+    #[arg(long, default_value = "none")]
+    profile: String,
+    /// Seed of the harness's stall decisions.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(clap::Args)]
@@ -143,6 +169,9 @@ struct DemoArgs {
     /// Give up after this much simulated time (default: from size and rate).
     #[arg(long, value_name = "DURATION", value_parser = demo::parse_duration_ns)]
     sim_timeout: Option<u64>,
+    /// DMA latency of the sim NICs' host memory (ns, us): AR to first read beat, write to B.
+    #[arg(long, value_name = "DURATION", default_value = "8ns", value_parser = demo::parse_duration_ns)]
+    dma_latency: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -209,11 +238,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
-    if let Cmd::Bench {
-        what: BenchWhat::Engines,
-    } = &cli.cmd
-    {
-        return bench_engines(cli.json);
+    if let Cmd::Bench { what } = &cli.cmd {
+        return match what {
+            BenchWhat::Engines => bench_engines(cli.json),
+            BenchWhat::Nic(a) => bench_nic(spec, a, cli.json),
+        };
     }
     if let Cmd::Demo(a) = &cli.cmd {
         return run_demo(spec, a, cli.json);
@@ -299,6 +328,63 @@ fn bench_engines(json: bool) -> Result<ExitCode> {
 #[cfg(not(feature = "sim"))]
 fn bench_engines(_json: bool) -> Result<ExitCode> {
     anyhow::bail!("bench engines needs the RTL: build nicctl with the `sim` feature")
+}
+
+/// `nicctl bench nic`: streams table rows as runs finish, or prints one JSON array.
+fn bench_nic(spec: &DeviceSpec, a: &BenchNicArgs, json: bool) -> Result<ExitCode> {
+    anyhow::ensure!(
+        *spec == DeviceSpec::Sim,
+        "bench nic measures the RTL in simulated time: use --device sim, not {spec}"
+    );
+    let cfg = BenchConfig {
+        latencies_ns: a.latency.clone(),
+        sizes: a.sizes.clone(),
+        frames: a.frames,
+        profile: a.profile.clone(),
+        seed: a.seed,
+        ..BenchConfig::default()
+    };
+    cfg.validate()?;
+    if !json {
+        let frames = cfg.frames.map_or("2 MB of".to_string(), |n| n.to_string());
+        say!(
+            "whole NIC through the driver, sim device, profile {}, rings {} TX / {} RX, {frames} frames \
+             per run, rates over all but the first and last tenth, in simulated time",
+            cfg.profile,
+            bench_nic::TX_RING,
+            bench_nic::RX_RING,
+        );
+        say!(
+            "{:>8} {:<9} {:>11} {:>10} {:>9} {:>9} {:>8}",
+            "datapath",
+            "direction",
+            "frame_bytes",
+            "dma_lat",
+            "Gb/s",
+            "Mpps",
+            "of line"
+        );
+    }
+    let mut print = |r: &BenchRow| {
+        if !json {
+            say!(
+                "{:>8} {:<9} {:>11} {:>10} {:>9.3} {:>9.4} {:>7.1}%",
+                r.datapath_bits,
+                r.direction,
+                r.frame_bytes,
+                format!("{} ns", r.dma_latency_ns),
+                r.gbps,
+                r.mpps,
+                r.line_fraction * 100.0
+            );
+        }
+    };
+    let rows = bench_nic::run(&cfg, &mut print).context("bench nic stopped")?;
+    if json {
+        let list: Vec<_> = rows.iter().map(BenchRow::to_json).collect();
+        say!("{}", serde_json::to_string_pretty(&list)?);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes a saved state into a device's registers.
@@ -584,6 +670,7 @@ fn run_demo(spec: &DeviceSpec, a: &DemoArgs, json: bool) -> Result<ExitCode> {
     cfg.loss = a.loss;
     cfg.pcap = a.pcap.clone();
     cfg.sim_deadline_ns = a.sim_timeout;
+    cfg.dma_latency_ns = a.dma_latency;
     cfg.offloads = match a.offloads {
         OffloadsArg::Device => OffloadMode::Device,
         OffloadsArg::On => OffloadMode::On,
@@ -635,6 +722,13 @@ fn print_demo(cfg: &DemoConfig, r: &demo::DemoReport) {
         cfg.delay_ns as f64 / 1e3,
         cfg.loss
     );
+    match r.dma_latency_ns {
+        Some(ns) => say!("dma latency        {ns} ns (the NICs' host memory, simulated)"),
+        None => say!(
+            "dma latency        none modelled ({} has no memory timing)",
+            r.device
+        ),
+    }
     say!(
         "bytes              {} sent, {} received",
         r.bytes,
