@@ -28,8 +28,8 @@ pub type Key = [u8; KEY_LEN];
 /// The indirection table: the queue for each value of `hash & 0x7F`.
 pub type Indirection = [u8; INDIRECTION_LEN];
 
-/// The key of Microsoft's "Verifying the RSS Hash Calculation", also the
-/// reset value of the NIC's key (as in many drivers).
+/// The key of Microsoft's "Verifying the RSS Hash Calculation" (the test
+/// key of its published vectors, and a common driver default).
 pub const VERIFICATION_KEY: Key = [
     0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
     0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
