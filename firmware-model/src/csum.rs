@@ -227,22 +227,110 @@ pub fn rx_verdict(frame: &[u8]) -> u8 {
 }
 
 /// The parser's outcome: `Some(true)` GOOD, `Some(false)` BAD, `None`
-/// NOT_CHECKED. Every `?` on a read past the frame is a NOT_CHECKED.
+/// NOT_CHECKED. The header walk ([`rx_headers`]) decides where the layers
+/// are; this adds the checksum rules on top of it.
 fn parse(frame: &[u8]) -> Option<bool> {
+    let h = rx_headers(frame)?;
+    let (src, dst) = h.addresses(frame);
+    let (l4, pseudo) = match h.ip {
+        RxIp::V4 { hlen, .. } => {
+            // A wrong header sum is BAD even for a fragment or an unknown
+            // protocol: the header itself is known to be damaged.
+            if fold(sum(&frame[h.l3..h.l3 + hlen])) != 0xFFFF {
+                return Some(false);
+            }
+            let l4 = h.l4?;
+            // IPv4 UDP with checksum 0: the sender sent none. Over IPv6 0 is
+            // not special and is summed like any other value.
+            if l4.protocol == proto::UDP && frame[l4.offset + 6] == 0 && frame[l4.offset + 7] == 0 {
+                return None;
+            }
+            let pseudo = ipv4_pseudo_sum(addr4(src), addr4(dst), l4.protocol, l4.len as u16);
+            (l4, pseudo)
+        }
+        RxIp::V6 => {
+            let l4 = h.l4?;
+            let pseudo = ipv6_pseudo_sum(addr16(src), addr16(dst), l4.len as u32, l4.protocol);
+            (l4, pseudo)
+        }
+    };
+    // The L4 bytes [L4, L4 + L4 length) lie inside the frame (the walk
+    // checked); padding after them takes no part.
+    let l4_bytes = &frame[l4.offset..l4.offset + l4.len];
+    Some(fold(add(pseudo, sum(l4_bytes))) == 0xFFFF)
+}
+
+/// The network layer the RX header walk found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RxIp {
+    /// IPv4 with a header of `hlen` bytes (`IHL * 4`); `fragment` when MF is
+    /// set or the fragment offset is non-zero.
+    V4 { hlen: usize, fragment: bool },
+    /// IPv6 (the fixed header; extension headers are in [`RxHeaders::l4`]).
+    V6,
+}
+
+/// A TCP or UDP header the walk accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RxL4 {
+    /// Frame offset of the TCP/UDP header.
+    pub offset: usize,
+    /// L4 length: from `offset` to the end of the IP packet.
+    pub len: usize,
+    /// `proto::TCP` or `proto::UDP`.
+    pub protocol: u8,
+}
+
+/// What the RX header walk (offloads.md, "The parser") found in a frame: the
+/// one home of the rules that say where a received frame's layers are, used
+/// by the checksum verdict and by RSS (`crate::rss`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RxHeaders {
+    /// Frame offset of the IP header: 14, or 18 after one 802.1Q tag.
+    pub l3: usize,
+    pub ip: RxIp,
+    /// Frame offset after the IP packet (`L3 + total length`, or `L3 + 40 +
+    /// payload length`); never past the frame. Bytes from here on are padding.
+    pub end: usize,
+    /// The TCP/UDP header, if the walk reached one that passes every
+    /// structural check: not a fragment; for IPv6 at most two Hop-by-Hop /
+    /// Routing (Segments Left 0) / Destination Options headers before it,
+    /// each inside the payload and the header window; the header starting
+    /// at most `128 - 20` (TCP) or `128 - 8` (UDP); an L4 length of at least
+    /// 20 (TCP) or 8 (UDP); for UDP a length field equal to the L4 length.
+    /// `None` when any of these fails: the IP header is still sound.
+    pub l4: Option<RxL4>,
+}
+
+impl RxHeaders {
+    /// The source and destination address fields (4 or 16 bytes each).
+    pub fn addresses<'a>(&self, frame: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+        let (at, n) = match self.ip {
+            RxIp::V4 { .. } => (self.l3 + 12, 4),
+            RxIp::V6 => (self.l3 + 8, 16),
+        };
+        (&frame[at..at + n], &frame[at + n..at + 2 * n])
+    }
+}
+
+/// The RX header walk: `None` when the frame is not IPv4/IPv6 or its IP
+/// header is not sound (every read past the frame is a `None`), else where
+/// its layers are. Never panics.
+pub fn rx_headers(frame: &[u8]) -> Option<RxHeaders> {
     // L3 is 14, or 18 after one 802.1Q tag. A second tag (0x8100 inside),
-    // 0x88A8 or any other EtherType is not IPv4/IPv6: NOT_CHECKED.
+    // 0x88A8 or any other EtherType is not IPv4/IPv6.
     let (l3, ethertype) = match be16(frame, 12)? {
         ETHERTYPE_VLAN => (ETH_HLEN + VLAN_HLEN, be16(frame, 16)?),
         t => (ETH_HLEN, t),
     };
     match ethertype {
-        ETHERTYPE_IPV4 => parse_ipv4(frame, l3),
-        ETHERTYPE_IPV6 => parse_ipv6(frame, l3),
+        ETHERTYPE_IPV4 => walk_ipv4(frame, l3),
+        ETHERTYPE_IPV6 => walk_ipv6(frame, l3),
         _ => None,
     }
 }
 
-fn parse_ipv4(frame: &[u8], l3: usize) -> Option<bool> {
+fn walk_ipv4(frame: &[u8], l3: usize) -> Option<RxHeaders> {
     let (version, hlen) = version_ihl(byte(frame, l3)?);
     if version != 4 || hlen < 20 || l3 + hlen > frame.len() {
         return None;
@@ -251,27 +339,24 @@ fn parse_ipv4(frame: &[u8], l3: usize) -> Option<bool> {
     if hlen > total || l3 + total > frame.len() {
         return None;
     }
-    let header = &frame[l3..l3 + hlen];
-    if fold(sum(header)) != 0xFFFF {
-        return Some(false);
-    }
     // A fragment: MF (0x2000) or a non-zero offset (0x1FFF). DF and the
-    // reserved bit do not matter.
-    if u16::from_be_bytes([header[6], header[7]]) & 0x3FFF != 0 {
-        return None;
-    }
-    let protocol = header[9];
-    let l4_len = total - hlen;
-    let pseudo = ipv4_pseudo_sum(
-        addr4(&header[12..16]),
-        addr4(&header[16..20]),
-        protocol,
-        l4_len as u16,
-    );
-    verify_l4(frame, l3 + hlen, l4_len, protocol, pseudo, true)
+    // reserved bit do not matter. A fragment has no L4 header for the walk.
+    let fragment = be16(frame, l3 + 6)? & 0x3FFF != 0;
+    let end = l3 + total;
+    let l4 = if fragment {
+        None
+    } else {
+        check_l4(frame, l3 + hlen, end, frame[l3 + 9])
+    };
+    Some(RxHeaders {
+        l3,
+        ip: RxIp::V4 { hlen, fragment },
+        end,
+        l4,
+    })
 }
 
-fn parse_ipv6(frame: &[u8], l3: usize) -> Option<bool> {
+fn walk_ipv6(frame: &[u8], l3: usize) -> Option<RxHeaders> {
     let (version, _) = version_ihl(byte(frame, l3)?);
     if version != 6 || l3 + IPV6_HLEN > frame.len() {
         return None;
@@ -280,10 +365,21 @@ fn parse_ipv6(frame: &[u8], l3: usize) -> Option<bool> {
     if end > frame.len() {
         return None;
     }
+    Some(RxHeaders {
+        l3,
+        ip: RxIp::V6,
+        end,
+        l4: walk_ipv6_ext(frame, l3, end),
+    })
+}
+
+/// Up to two Hop-by-Hop / Routing / Destination Options headers, in any
+/// order, each inside the payload and the header window, then TCP or UDP.
+/// A third extension header, Fragment, ESP, AH, No Next Header or anything
+/// else is not TCP/UDP: `None`.
+fn walk_ipv6_ext(frame: &[u8], l3: usize, end: usize) -> Option<RxL4> {
     let mut next = frame[l3 + 6];
     let mut pos = l3 + IPV6_HLEN;
-    // Up to two Hop-by-Hop / Routing / Destination Options headers, in any
-    // order, each inside the payload and the header window.
     for _ in 0..MAX_IPV6_EXT {
         if !matches!(next, proto::HOP_BY_HOP | proto::ROUTING | proto::DEST_OPTS) {
             break;
@@ -293,58 +389,37 @@ fn parse_ipv6(frame: &[u8], l3: usize) -> Option<bool> {
             return None;
         }
         // Segments Left (byte 3) non-zero: the pseudo-header would need the
-        // final destination.
+        // final destination, and the walk stops.
         if next == proto::ROUTING && frame[pos + 3] != 0 {
             return None;
         }
         next = frame[pos];
         pos += size;
     }
-    // TCP or UDP, else (a third extension header, Fragment, ESP, AH, No Next
-    // Header, anything else) NOT_CHECKED: verify_l4 refuses other protocols.
-    let l4_len = end - pos;
-    let pseudo = ipv6_pseudo_sum(
-        addr16(&frame[l3 + 8..l3 + 24]),
-        addr16(&frame[l3 + 24..l3 + 40]),
-        l4_len as u32,
-        next,
-    );
-    verify_l4(frame, pos, l4_len, next, pseudo, false)
+    check_l4(frame, pos, end, next)
 }
 
-/// The L4 part of the parser, shared by IPv4 and IPv6: protocol, header
-/// window, minimum length, UDP length, (IPv4) UDP checksum 0, then the sum of
-/// the pseudo-header and the L4 bytes `[l4, l4 + l4_len)` (which the caller
-/// has checked lie inside the frame; padding after them takes no part).
-fn verify_l4(
-    frame: &[u8],
-    l4: usize,
-    l4_len: usize,
-    protocol: u8,
-    pseudo: u32,
-    ipv4: bool,
-) -> Option<bool> {
+/// The L4 part of the walk, shared by IPv4 and IPv6: protocol, header window,
+/// minimum length and (UDP) the length field, for a header at `l4` in an IP
+/// packet ending at `end` (which the caller has checked lies in the frame).
+fn check_l4(frame: &[u8], l4: usize, end: usize, protocol: u8) -> Option<RxL4> {
     let min = match protocol {
         proto::TCP => TCP_HLEN,
         proto::UDP => UDP_HLEN,
         _ => return None,
     };
-    if l4 > HEADER_WINDOW - min || l4_len < min {
+    let len = end.checked_sub(l4)?;
+    if l4 > HEADER_WINDOW - min || len < min {
         return None;
     }
-    let l4_bytes = frame.get(l4..l4 + l4_len)?;
-    if protocol == proto::UDP {
-        let udp_len = u16::from_be_bytes([l4_bytes[4], l4_bytes[5]]);
-        if usize::from(udp_len) != l4_len {
-            return None;
-        }
-        // IPv4 UDP with checksum 0: the sender sent none. Over IPv6 0 is
-        // not special and is summed like any other value.
-        if ipv4 && l4_bytes[6] == 0 && l4_bytes[7] == 0 {
-            return None;
-        }
+    if protocol == proto::UDP && usize::from(be16(frame, l4 + 4)?) != len {
+        return None;
     }
-    Some(fold(add(pseudo, sum(l4_bytes))) == 0xFFFF)
+    Some(RxL4 {
+        offset: l4,
+        len,
+        protocol,
+    })
 }
 
 /// Version (high nibble) and header length in bytes (IHL, low nibble, * 4).

@@ -6,6 +6,7 @@
 //! - [`mem`]: host memory as the NIC's DMA sees it.
 //! - [`nic`]: the NIC as a behavioural model, the executable spec of the RTL.
 //! - [`packets`]: seeded random test traffic (IPv4/IPv6, TCP/UDP, malformed kinds).
+//! - [`rss`]: receive-side scaling: the Toeplitz hash, its input per frame, the queue.
 
 pub mod contract;
 pub mod contract_gen;
@@ -13,3 +14,4 @@ pub mod csum;
 pub mod mem;
 pub mod nic;
 pub mod packets;
+pub mod rss;

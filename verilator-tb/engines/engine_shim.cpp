@@ -1,6 +1,6 @@
 // extern "C" shim for one verilated offload engine. Compiled once per variant
 // with VTOP (the verilated class), VHDR (its header), FN(x) (the C symbol
-// prefix) and ENGINE_TX or ENGINE_RX. Layouts match src/ffi.rs.
+// prefix) and ENGINE_TX, ENGINE_RX or ENGINE_RSS. Layouts match src/ffi.rs.
 
 #include <cstdint>
 #include <memory>
@@ -36,6 +36,11 @@ struct EngineInputs {
     uint8_t cmd_csum_en;
     uint8_t enable;
     uint8_t res_ready;
+    // ENGINE_RSS only
+    uint32_t key[10];
+    uint16_t tbl_queue;
+    uint8_t tbl_we;
+    uint8_t tbl_index;
 };
 
 struct EngineOutputs {
@@ -50,6 +55,10 @@ struct EngineOutputs {
     uint8_t stat_csum_ready;
     uint8_t res_valid;
     uint8_t res_verdict;
+    // ENGINE_RSS only
+    uint32_t res_hash;
+    uint16_t res_queue;
+    uint8_t res_type;
 };
 
 struct FN(sim) {
@@ -95,6 +104,12 @@ void FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
     t->s_axis_cmd_csum_en = in->cmd_csum_en;
     t->s_axis_cmd_csum_start = in->cmd_csum_start;
     t->s_axis_cmd_csum_offset = in->cmd_csum_offset;
+#elif defined(ENGINE_RSS)
+    put(t->key, in->key);
+    t->tbl_we = in->tbl_we;
+    t->tbl_index = in->tbl_index;
+    t->tbl_queue = in->tbl_queue;
+    t->m_axis_res_ready = in->res_ready;
 #else
     t->enable = in->enable;
     t->m_axis_res_ready = in->res_ready;
@@ -110,6 +125,11 @@ void FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
 #ifdef ENGINE_TX
     out->cmd_ready = t->s_axis_cmd_ready;
     out->stat_csum_ready = t->stat_csum_ready;
+#elif defined(ENGINE_RSS)
+    out->res_valid = t->m_axis_res_valid;
+    out->res_hash = t->m_axis_res_hash;
+    out->res_type = t->m_axis_res_type;
+    out->res_queue = t->m_axis_res_queue;
 #else
     out->res_valid = t->m_axis_res_valid;
     out->res_verdict = t->m_axis_res_verdict;

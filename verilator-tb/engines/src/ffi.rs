@@ -19,6 +19,11 @@ pub struct EngineInputs {
     pub cmd_csum_en: u8,
     pub enable: u8,
     pub res_ready: u8,
+    /// RSS only: the key, word 0 = key bits 31:0 (key bytes 36..39).
+    pub key: [u32; 10],
+    pub tbl_queue: u16,
+    pub tbl_we: u8,
+    pub tbl_index: u8,
 }
 
 #[repr(C)]
@@ -35,6 +40,10 @@ pub struct EngineOutputs {
     pub stat_csum_ready: u8,
     pub res_valid: u8,
     pub res_verdict: u8,
+    /// RSS only.
+    pub res_hash: u32,
+    pub res_queue: u16,
+    pub res_type: u8,
 }
 
 pub type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
@@ -55,6 +64,8 @@ variant!(tx_csum_64_new, tx_csum_64_step, tx_csum_64_free);
 variant!(tx_csum_512_new, tx_csum_512_step, tx_csum_512_free);
 variant!(rx_csum_64_new, rx_csum_64_step, rx_csum_64_free);
 variant!(rx_csum_512_new, rx_csum_512_step, rx_csum_512_free);
+variant!(rx_rss_64_new, rx_rss_64_step, rx_rss_64_free);
+variant!(rx_rss_512_new, rx_rss_512_step, rx_rss_512_free);
 
 pub fn entry_points(e: Engine, w: Width) -> (NewFn, StepFn, FreeFn) {
     match (e, w) {
@@ -62,5 +73,7 @@ pub fn entry_points(e: Engine, w: Width) -> (NewFn, StepFn, FreeFn) {
         (Engine::TxCsum, Width::W512) => (tx_csum_512_new, tx_csum_512_step, tx_csum_512_free),
         (Engine::RxCsum, Width::W64) => (rx_csum_64_new, rx_csum_64_step, rx_csum_64_free),
         (Engine::RxCsum, Width::W512) => (rx_csum_512_new, rx_csum_512_step, rx_csum_512_free),
+        (Engine::RxRss, Width::W64) => (rx_rss_64_new, rx_rss_64_step, rx_rss_64_free),
+        (Engine::RxRss, Width::W512) => (rx_rss_512_new, rx_rss_512_step, rx_rss_512_free),
     }
 }

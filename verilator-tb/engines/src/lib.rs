@@ -3,6 +3,7 @@
 //! tests and for `nicctl bench engines`.
 
 use firmware_model::nic::Frame;
+use firmware_model::rss::{self, Indirection, Key, RssResult};
 use std::collections::VecDeque;
 pub use verilator_tb::Backpressure;
 use verilator_tb::Dice;
@@ -15,6 +16,7 @@ use ffi::{EngineInputs, EngineOutputs};
 pub enum Engine {
     TxCsum,
     RxCsum,
+    RxRss,
 }
 
 impl Engine {
@@ -22,6 +24,7 @@ impl Engine {
         match self {
             Engine::TxCsum => "tx-csum",
             Engine::RxCsum => "rx-csum",
+            Engine::RxRss => "rx-rss",
         }
     }
 }
@@ -375,6 +378,112 @@ pub fn run_rx_csum(
     (sink.frames, results, st)
 }
 
+/// The key as `nic_rx_rss`'s `key[319:0]` port: byte 0 at bits 319:312, so
+/// word 0 (bits 31:0) holds key bytes 36..39.
+fn key_words(key: &Key) -> [u32; 10] {
+    let mut w = [0u32; 10];
+    for (k, word) in w.iter_mut().enumerate() {
+        let at = rss::KEY_LEN - 4 * (k + 1);
+        *word = u32::from_be_bytes([key[at], key[at + 1], key[at + 2], key[at + 3]]);
+    }
+    w
+}
+
+/// Runs `frames` through the RX RSS engine under `key` and `table` (written
+/// through the table port before the first frame); returns the frames passed
+/// on and one result per frame.
+pub fn run_rx_rss(
+    width: Width,
+    frames: &[Frame],
+    key: &Key,
+    table: &Indirection,
+    bp: Backpressure,
+    seed: u64,
+) -> (Vec<Frame>, Vec<RssResult>, RunStats) {
+    let mut sim = EngineSim::new(Engine::RxRss, width);
+    reset(&mut sim);
+    let mut i = EngineInputs {
+        key: key_words(key),
+        ..Default::default()
+    };
+    for (index, &queue) in table.iter().enumerate() {
+        i.tbl_we = 1;
+        i.tbl_index = index as u8;
+        i.tbl_queue = u16::from(queue);
+        sim.step(&i);
+    }
+    i.tbl_we = 0;
+    let mut dice = Dice::new(seed, bp);
+    let mut src = Source {
+        frames,
+        idx: 0,
+        pos: 0,
+        valid: false,
+        w: width.bytes(),
+    };
+    let mut sink = Sink {
+        cur: Vec::new(),
+        frames: Vec::new(),
+        w: width.bytes(),
+    };
+    let mut st = RunStats::default();
+    let mut results = Vec::new();
+    let mut ends: VecDeque<u64> = VecDeque::new();
+    let mut waiting_since: Option<u64> = None;
+    let mut cycle = 0u64;
+    let limit = 1000 + frames.iter().map(|f| f.data.len() as u64).sum::<u64>() * 40;
+    while sink.frames.len() < frames.len() || results.len() < frames.len() {
+        if cycle > limit {
+            st.protocol_errors.push(format!(
+                "stalled: {} frames and {} results of {} after {cycle} cycles",
+                sink.frames.len(),
+                results.len(),
+                frames.len()
+            ));
+            break;
+        }
+        src.drive(&mut i, &mut dice);
+        i.m_tready = dice.ready() as u8;
+        i.res_ready = dice.ready() as u8;
+        let o = sim.step(&i);
+        if i.s_tvalid != 0 && o.s_tready != 0 && src.fired() {
+            ends.push_back(cycle);
+        }
+        if o.res_valid != 0 {
+            if waiting_since.is_none() {
+                waiting_since = Some(cycle);
+                match ends.front() {
+                    Some(&e) => st.latencies.push(cycle - e),
+                    None => st
+                        .protocol_errors
+                        .push(format!("cycle {cycle}: result before its frame ended")),
+                }
+            }
+            if i.res_ready != 0 {
+                if o.res_queue > u16::from(u8::MAX) {
+                    st.protocol_errors.push(format!(
+                        "cycle {cycle}: queue {} wider than 8 bits",
+                        o.res_queue
+                    ));
+                }
+                results.push(RssResult {
+                    hash: o.res_hash,
+                    hash_type: o.res_type,
+                    queue: o.res_queue as u8,
+                });
+                ends.pop_front();
+                waiting_since = None;
+            }
+        }
+        if o.m_tvalid != 0 && i.m_tready != 0 {
+            sink.take(&o, cycle, &mut st);
+        }
+        cycle += 1;
+    }
+    st.cycles = cycle;
+    (sink.frames, results, st)
+}
+
 /// One row of `nicctl bench engines`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchRow {
@@ -414,6 +523,24 @@ pub fn bench(engine: Engine, width: Width, frame_bytes: usize) -> BenchRow {
                 })
                 .collect();
             run_rx_csum(width, &frames, true, Backpressure::none(), 1).2
+        }
+        Engine::RxRss => {
+            let frames: Vec<Frame> = (0..n)
+                .map(|_| Frame {
+                    data: frame.clone(),
+                    bad: false,
+                })
+                .collect();
+            let table = rss::round_robin(8);
+            run_rx_rss(
+                width,
+                &frames,
+                &rss::VERIFICATION_KEY,
+                &table,
+                Backpressure::none(),
+                1,
+            )
+            .2
         }
     };
     BenchRow {
