@@ -4,7 +4,7 @@ hdl/nic_pkg.sv
 hdl/nic_cpl_writer.sv
 hdl/nic_tx_engine.sv
 hdl/nic_rx_engine.sv
-hdl/nic_axi_arbiter.sv
+hdl/nic_axi_interconnect.sv
 hdl/nic_csr.sv
 hdl/nic_tx_csum.sv
 hdl/nic_rx_csum.sv

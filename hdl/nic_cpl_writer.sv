@@ -27,7 +27,7 @@
 module nic_cpl_writer #(
   parameter int DEPTH   = 16,   // entries buffered (power of two)
   parameter int BATCH   = 4,    // completions per burst at most (16 beats)
-  parameter int MAX_OUT = 4     // bursts awaiting B at most
+  parameter int MAX_OUT = 16    // bursts awaiting B at most (power of two)
 ) (
   input  wire         clk,
   input  wire         rst,
@@ -85,13 +85,16 @@ module nic_cpl_writer #(
   logic [11:0]   head_q;
   logic          dead;
 
-  // Bursts issued: {first FIFO pointer, count} awaiting W then B.
+  // Bursts issued: their entry counts, awaiting W then B (pointers index MAX_OUT slots).
+  localparam int QW = $clog2(MAX_OUT);
   logic [AW_:0]  wq_n   [MAX_OUT];   // entries per burst (W side, in issue order)
-  logic [1:0]    wq_wr, wq_rd;       // MAX_OUT <= 4
+  logic [QW-1:0] wq_wr, wq_rd;
   logic [OW-1:0] out_n;              // bursts issued, B not yet seen
   logic [AW_:0]  bq_n   [MAX_OUT];   // same counts, B side
   logic [11:0]   bq_idx [MAX_OUT];   // first ring index of each burst
-  logic [1:0]    bq_rd;
+  logic [QW-1:0] bq_rd;
+  logic [OW-1:0] wq_cnt;             // bursts issued whose W has not started
+  wire           wq_any = (wq_cnt != '0);
 
   logic          aw_valid;
   logic [63:0]   aw_addr;
@@ -99,7 +102,7 @@ module nic_cpl_writer #(
   logic [1:0]    w_beat;             // beat of the current record
   logic [AW_:0]  w_left;             // records left in the burst on W (0: none)
 
-  if (MAX_OUT > 4) $fatal(1, "nic_cpl_writer: MAX_OUT at most 4");
+  if ((1 << QW) != MAX_OUT) $fatal(1, "nic_cpl_writer: MAX_OUT must be a power of two");
 
   wire [AW_:0] n_buf   = p_push - p_ev;
   wire [AW_:0] n_unw   = p_push - p_aw;
@@ -122,7 +125,7 @@ module nic_cpl_writer #(
   end
 
   wire aw_free  = !aw_valid || m_axi_awready;
-  // Bursts awaiting W or B never exceed out_n < MAX_OUT, so the 4-entry burst queues cannot
+  // Bursts awaiting W or B never exceed out_n < MAX_OUT, so the MAX_OUT-slot burst queues cannot
   // overflow.
   wire aw_issue = aw_free && !dead && (n_unw != '0) && (out_n < OW'(MAX_OUT));
 
@@ -156,7 +159,7 @@ module nic_cpl_writer #(
   wire ev_go = (p_ev != p_ack);
   // Dead: once the acknowledged entries have left and nothing is on the bus, drop the rest.
   wire drop  = dead && (p_ev == p_ack) && (p_ev != p_push) && (out_n == '0) && !w_valid &&
-               !aw_valid && (wq_rd == wq_wr);
+               !aw_valid && !wq_any;
 
   logic [11:0] idx_aw_next;
   always_comb begin
@@ -180,15 +183,15 @@ module nic_cpl_writer #(
       p_aw     <= p_aw + (AW_+1)'(batch_n);
       idx_aw   <= idx_aw_next;
       wq_n[wq_wr]   <= (AW_+1)'(batch_n);
-      wq_wr         <= wq_wr + 2'd1;
+      wq_wr         <= wq_wr + 1'b1;
       bq_n[wq_wr]   <= (AW_+1)'(batch_n);
       bq_idx[wq_wr] <= idx_aw;
     end
 
     // W: records of the oldest issued burst, two beats each.
-    if (!w_valid && (wq_rd != wq_wr)) begin
+    if (!w_valid && wq_any) begin
       w_left <= wq_n[wq_rd];
-      wq_rd  <= wq_rd + 2'd1;
+      wq_rd  <= wq_rd + 1'b1;
       w_beat <= 2'd0;
     end
     if (w_hs) begin
@@ -202,8 +205,9 @@ module nic_cpl_writer #(
     end
 
     out_n <= out_n + OW'(aw_issue) - OW'(b_hs);
+    wq_cnt <= wq_cnt + OW'(aw_issue) - OW'(!w_valid && wq_any);
     if (b_hs) begin
-      bq_rd <= bq_rd + 2'd1;
+      bq_rd <= bq_rd + 1'b1;
       if (!dead) begin
         if (m_axi_bresp != 2'b00) dead <= 1'b1;
         else p_ack <= p_ack + bq_n[bq_rd];
@@ -231,10 +235,11 @@ module nic_cpl_writer #(
       phase_w  <= 1'b1;
       head_q   <= 12'd0;
       dead     <= 1'b0;
-      wq_wr    <= 2'd0;
-      wq_rd    <= 2'd0;
-      bq_rd    <= 2'd0;
+      wq_wr    <= '0;
+      wq_rd    <= '0;
+      bq_rd    <= '0;
       out_n    <= '0;
+      wq_cnt   <= '0;
       w_left   <= '0;
       w_beat   <= 2'd0;
       aw_valid <= 1'b0;
@@ -259,7 +264,7 @@ module nic_cpl_writer #(
   assign ev_fail       = fail_q;
   assign ev_fail_index = fail_idx_q;
   assign head          = head_q;
-  assign idle          = (p_ev == p_push) && (out_n == '0) && !w_valid && !aw_valid && (wq_rd == wq_wr);
+  assign idle          = (p_ev == p_push) && (out_n == '0) && !w_valid && !aw_valid && !wq_any;
 
   assign m_axi_awaddr  = aw_addr;
   assign m_axi_awlen   = aw_len;

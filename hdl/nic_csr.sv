@@ -19,7 +19,7 @@
 //   priority among simultaneous errors: register error, then TX, then RX.
 // - CTRL.RESET: every register, queue state and counter returns to its reset value at once, and
 //   soft_rst pulses for one cycle the next cycle (nic_top ORs it into the engines' and the
-//   arbiter's reset). The CSR also holds its registers in reset during that pulse, so an engine
+//   interconnect's reset). The CSR also holds its registers in reset during that pulse, so an engine
 //   event in the cycle before the engines are reset is dropped, and takes no AXI-Lite request in
 //   that cycle. The AXI-Lite handshake state is only reset by rst, so the write that asked for the
 //   reset is answered normally.

@@ -62,7 +62,7 @@ module nic_rx_engine (
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
   output wire        ev_drop,
-  // AXI4 master, no ID (the arbiter adds it); size is always 8 bytes, INCR
+  // AXI4 master, no ID (the interconnect adds it); size is always 8 bytes, INCR
   output wire [63:0] m_axi_araddr, output wire [7:0] m_axi_arlen, output wire m_axi_arvalid, input wire m_axi_arready,
   input  wire [63:0] m_axi_rdata,  input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
   output wire [63:0] m_axi_awaddr, output wire [7:0] m_axi_awlen, output wire m_axi_awvalid, input wire m_axi_awready,
@@ -90,9 +90,9 @@ module nic_rx_engine (
 
   // Sizing
   localparam int DESC_BLOCK = 8;               // descriptors per fetch burst (8 x 16 B = 16 beats)
-  localparam int DESC_DEPTH = 32;              // descriptor FIFO (power of two)
+  localparam int DESC_DEPTH = 64;              // descriptor FIFO (power of two): >= rate x latency
   localparam int DESC_AW    = $clog2(DESC_DEPTH);
-  localparam int MAX_RD     = 4;               // descriptor fetches in flight
+  localparam int MAX_RD     = 7;               // descriptor fetches in flight
   localparam int DQ_DEPTH   = 64;              // staged data beats (power of two)
   localparam int DQ_AW      = $clog2(DQ_DEPTH);
   localparam int CQ_DEPTH   = 8;               // closed bursts waiting for AW/W (power of two)
@@ -101,11 +101,11 @@ module nic_rx_engine (
   localparam int B_MAX      = 64;              // data bursts awaiting B at most
   localparam int BT_DEPTH   = 128;             // AWs awaiting W/B (data + completion bursts)
   localparam int BT_AW      = $clog2(BT_DEPTH);
-  localparam int ORD_DEPTH  = 32;              // frames between receive and retire
+  localparam int ORD_DEPTH  = 64;              // frames between receive and retire
   localparam int ORD_AW     = $clog2(ORD_DEPTH);
-  localparam int DONE_DEPTH = 32;              // frames whose writes are all acknowledged
+  localparam int DONE_DEPTH = 64;              // frames whose writes are all acknowledged
   localparam int DONE_AW    = $clog2(DONE_DEPTH);
-  localparam int RES_DEPTH  = 64;              // checksum results held (power of two)
+  localparam int RES_DEPTH  = 128;             // checksum results held (power of two)
   localparam int RES_AW     = $clog2(RES_DEPTH);
   localparam int ORD_W      = 2 + 12 + 32 + 4;  // {kind, index, len, {desc_len, desc_align, too_big, bad}}
 
@@ -335,7 +335,7 @@ module nic_rx_engine (
                (desc_inflight == '0) && (cq_wr == cq_w) && (bt_b == bt_wr) && cw_idle &&
                !aw_busy && (open_cnt == 5'd0);
 
-  nic_cpl_writer #(.DEPTH(16), .BATCH(4), .MAX_OUT(4)) u_cpl (
+  nic_cpl_writer #(.DEPTH(64), .BATCH(4), .MAX_OUT(16)) u_cpl (
     .clk           (clk),
     .rst           (rst),
     .cfg_cpl_base  (cfg_cpl_base),

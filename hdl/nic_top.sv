@@ -3,7 +3,7 @@
 `default_nettype none
 
 // The NIC: BAR0 registers (nic_csr), the TX and RX queue engines, the checksum engines, the DMA
-// arbiter joining the queue engines' AXI4 masters (ID 0: TX, 1: RX), and the MAC loopback mux.
+// interconnect joining the queue engines' AXI4 masters (ID 0: TX, 1: RX), and the MAC loopback mux.
 //
 // Streams:
 //   TX engine -> nic_tx_csum (command from the TX engine, patches when csum_en) -> loopback mux
@@ -15,7 +15,7 @@
 // changed while both queues are idle (docs/nic.md, Control).
 //
 // CTRL.RESET: nic_csr resets its registers and pulses soft_rst, which resets the queue engines, the
-// checksum engines and the arbiter together with rst.
+// checksum engines and the interconnect together with rst.
 module nic_top (
   input  wire         clk,
   input  wire         rst,
@@ -140,7 +140,7 @@ module nic_top (
   // q_busy is part of the engine interface; nothing in the CSR needs it yet.
   wire        unused_busy = tx_q_busy ^ rx_q_busy ^ tx_csum_stat_ready;
 
-  // TX engine <-> arbiter port 0
+  // TX engine <-> interconnect port 0
   wire [63:0] tx_axi_araddr;
   wire [7:0]  tx_axi_arlen;
   wire        tx_axi_arvalid;
@@ -163,7 +163,7 @@ module nic_top (
   wire        tx_axi_bvalid;
   wire        tx_axi_bready;
 
-  // RX engine <-> arbiter port 1
+  // RX engine <-> interconnect port 1
   wire [63:0] rx_axi_araddr;
   wire [7:0]  rx_axi_arlen;
   wire        rx_axi_arvalid;
@@ -465,80 +465,73 @@ module nic_top (
     .s_axis_res_csum    (rxe_res_csum)
   );
 
-  nic_axi_arbiter u_arb (
-    .clk             (clk),
-    .rst             (eng_rst),
-    .s0_axi_araddr   (tx_axi_araddr),
-    .s0_axi_arlen    (tx_axi_arlen),
-    .s0_axi_arvalid  (tx_axi_arvalid),
-    .s0_axi_arready  (tx_axi_arready),
-    .s0_axi_rdata    (tx_axi_rdata),
-    .s0_axi_rresp    (tx_axi_rresp),
-    .s0_axi_rlast    (tx_axi_rlast),
-    .s0_axi_rvalid   (tx_axi_rvalid),
-    .s0_axi_rready   (tx_axi_rready),
-    .s0_axi_awaddr   (tx_axi_awaddr),
-    .s0_axi_awlen    (tx_axi_awlen),
-    .s0_axi_awvalid  (tx_axi_awvalid),
-    .s0_axi_awready  (tx_axi_awready),
-    .s0_axi_wdata    (tx_axi_wdata),
-    .s0_axi_wstrb    (tx_axi_wstrb),
-    .s0_axi_wlast    (tx_axi_wlast),
-    .s0_axi_wvalid   (tx_axi_wvalid),
-    .s0_axi_wready   (tx_axi_wready),
-    .s0_axi_bresp    (tx_axi_bresp),
-    .s0_axi_bvalid   (tx_axi_bvalid),
-    .s0_axi_bready   (tx_axi_bready),
-    .s1_axi_araddr   (rx_axi_araddr),
-    .s1_axi_arlen    (rx_axi_arlen),
-    .s1_axi_arvalid  (rx_axi_arvalid),
-    .s1_axi_arready  (rx_axi_arready),
-    .s1_axi_rdata    (rx_axi_rdata),
-    .s1_axi_rresp    (rx_axi_rresp),
-    .s1_axi_rlast    (rx_axi_rlast),
-    .s1_axi_rvalid   (rx_axi_rvalid),
-    .s1_axi_rready   (rx_axi_rready),
-    .s1_axi_awaddr   (rx_axi_awaddr),
-    .s1_axi_awlen    (rx_axi_awlen),
-    .s1_axi_awvalid  (rx_axi_awvalid),
-    .s1_axi_awready  (rx_axi_awready),
-    .s1_axi_wdata    (rx_axi_wdata),
-    .s1_axi_wstrb    (rx_axi_wstrb),
-    .s1_axi_wlast    (rx_axi_wlast),
-    .s1_axi_wvalid   (rx_axi_wvalid),
-    .s1_axi_wready   (rx_axi_wready),
-    .s1_axi_bresp    (rx_axi_bresp),
-    .s1_axi_bvalid   (rx_axi_bvalid),
-    .s1_axi_bready   (rx_axi_bready),
-    .m_axi_awid      (m_axi_awid),
-    .m_axi_awaddr    (m_axi_awaddr),
-    .m_axi_awlen     (m_axi_awlen),
-    .m_axi_awsize    (m_axi_awsize),
-    .m_axi_awburst   (m_axi_awburst),
-    .m_axi_awvalid   (m_axi_awvalid),
-    .m_axi_awready   (m_axi_awready),
-    .m_axi_wdata     (m_axi_wdata),
-    .m_axi_wstrb     (m_axi_wstrb),
-    .m_axi_wlast     (m_axi_wlast),
-    .m_axi_wvalid    (m_axi_wvalid),
-    .m_axi_wready    (m_axi_wready),
-    .m_axi_bid       (m_axi_bid),
-    .m_axi_bresp     (m_axi_bresp),
-    .m_axi_bvalid    (m_axi_bvalid),
-    .m_axi_bready    (m_axi_bready),
-    .m_axi_arid      (m_axi_arid),
-    .m_axi_araddr    (m_axi_araddr),
-    .m_axi_arlen     (m_axi_arlen),
-    .m_axi_arsize    (m_axi_arsize),
-    .m_axi_arburst   (m_axi_arburst),
-    .m_axi_arvalid   (m_axi_arvalid),
-    .m_axi_arready   (m_axi_arready),
-    .m_axi_rid       (m_axi_rid),
-    .m_axi_rdata     (m_axi_rdata),
-    .m_axi_rresp     (m_axi_rresp),
-    .m_axi_rlast     (m_axi_rlast),
-    .m_axi_rvalid    (m_axi_rvalid),
-    .m_axi_rready    (m_axi_rready)
+  // DMA clients -> interconnect: port 0 the TX queue engine, port 1 the RX queue engine.
+  wire [63:0] ic_rdata;
+  wire [1:0]  ic_rresp;
+  wire        ic_rlast;
+  wire [1:0]  ic_bresp;
+  assign tx_axi_rdata = ic_rdata;
+  assign tx_axi_rresp = ic_rresp;
+  assign tx_axi_rlast = ic_rlast;
+  assign rx_axi_rdata = ic_rdata;
+  assign rx_axi_rresp = ic_rresp;
+  assign rx_axi_rlast = ic_rlast;
+  assign tx_axi_bresp = ic_bresp;
+  assign rx_axi_bresp = ic_bresp;
+
+  nic_axi_interconnect #(.NPORTS(2), .ID_W(1)) u_ic (
+    .clk           (clk),
+    .rst           (eng_rst),
+    .s_axi_araddr  ({rx_axi_araddr, tx_axi_araddr}),
+    .s_axi_arlen   ({rx_axi_arlen, tx_axi_arlen}),
+    .s_axi_arvalid ({rx_axi_arvalid, tx_axi_arvalid}),
+    .s_axi_arready ({rx_axi_arready, tx_axi_arready}),
+    .s_axi_rdata   (ic_rdata),
+    .s_axi_rresp   (ic_rresp),
+    .s_axi_rlast   (ic_rlast),
+    .s_axi_rvalid  ({rx_axi_rvalid, tx_axi_rvalid}),
+    .s_axi_rready  ({rx_axi_rready, tx_axi_rready}),
+    .s_axi_awaddr  ({rx_axi_awaddr, tx_axi_awaddr}),
+    .s_axi_awlen   ({rx_axi_awlen, tx_axi_awlen}),
+    .s_axi_awvalid ({rx_axi_awvalid, tx_axi_awvalid}),
+    .s_axi_awready ({rx_axi_awready, tx_axi_awready}),
+    .s_axi_wdata   ({rx_axi_wdata, tx_axi_wdata}),
+    .s_axi_wstrb   ({rx_axi_wstrb, tx_axi_wstrb}),
+    .s_axi_wlast   ({rx_axi_wlast, tx_axi_wlast}),
+    .s_axi_wvalid  ({rx_axi_wvalid, tx_axi_wvalid}),
+    .s_axi_wready  ({rx_axi_wready, tx_axi_wready}),
+    .s_axi_bresp   (ic_bresp),
+    .s_axi_bvalid  ({rx_axi_bvalid, tx_axi_bvalid}),
+    .s_axi_bready  ({rx_axi_bready, tx_axi_bready}),
+    .m_axi_awid    (m_axi_awid),
+    .m_axi_awaddr  (m_axi_awaddr),
+    .m_axi_awlen   (m_axi_awlen),
+    .m_axi_awsize  (m_axi_awsize),
+    .m_axi_awburst (m_axi_awburst),
+    .m_axi_awvalid (m_axi_awvalid),
+    .m_axi_awready (m_axi_awready),
+    .m_axi_wdata   (m_axi_wdata),
+    .m_axi_wstrb   (m_axi_wstrb),
+    .m_axi_wlast   (m_axi_wlast),
+    .m_axi_wvalid  (m_axi_wvalid),
+    .m_axi_wready  (m_axi_wready),
+    .m_axi_bid     (m_axi_bid),
+    .m_axi_bresp   (m_axi_bresp),
+    .m_axi_bvalid  (m_axi_bvalid),
+    .m_axi_bready  (m_axi_bready),
+    .m_axi_arid    (m_axi_arid),
+    .m_axi_araddr  (m_axi_araddr),
+    .m_axi_arlen   (m_axi_arlen),
+    .m_axi_arsize  (m_axi_arsize),
+    .m_axi_arburst (m_axi_arburst),
+    .m_axi_arvalid (m_axi_arvalid),
+    .m_axi_arready (m_axi_arready),
+    .m_axi_rid     (m_axi_rid),
+    .m_axi_rdata   (m_axi_rdata),
+    .m_axi_rresp   (m_axi_rresp),
+    .m_axi_rlast   (m_axi_rlast),
+    .m_axi_rvalid  (m_axi_rvalid),
+    .m_axi_rready  (m_axi_rready)
   );
 
 endmodule

