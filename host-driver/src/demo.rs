@@ -81,7 +81,7 @@ pub struct DemoConfig {
 }
 
 /// The sim NICs' DMA latency unless `--dma-latency` says otherwise, ns.
-pub const DEFAULT_DMA_LATENCY_NS: u64 = 8;
+pub const DEFAULT_DMA_LATENCY_NS: u64 = 1_000;
 /// The largest `--dma-latency`, ns.
 pub const MAX_DMA_LATENCY_NS: u64 = 100_000;
 

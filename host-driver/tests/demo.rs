@@ -117,7 +117,7 @@ fn same_bytes_arrive_over_rtl_and_model_nics_with_offloads_on_and_off() {
     assert_eq!(off["sha256_received"].as_str(), Some(digest));
     assert_eq!(sim["device"], "sim");
     assert_eq!(model["device"], "model");
-    assert_eq!(sim["dma_latency_ns"], 8, "the default DMA latency");
+    assert_eq!(sim["dma_latency_ns"], 1000, "the default DMA latency");
     assert!(
         model["dma_latency_ns"].is_null(),
         "the model has no memory timing"

@@ -170,7 +170,7 @@ struct DemoArgs {
     #[arg(long, value_name = "DURATION", value_parser = demo::parse_duration_ns)]
     sim_timeout: Option<u64>,
     /// DMA latency of the sim NICs' host memory (ns, us): AR to first read beat, write to B.
-    #[arg(long, value_name = "DURATION", default_value = "8ns", value_parser = demo::parse_duration_ns)]
+    #[arg(long, value_name = "DURATION", default_value = "1us", value_parser = demo::parse_duration_ns)]
     dma_latency: u64,
 }
 
