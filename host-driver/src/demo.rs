@@ -82,6 +82,10 @@ pub struct DemoConfig {
 
 /// The sim NICs' DMA latency unless `--dma-latency` says otherwise, ns.
 pub const DEFAULT_DMA_LATENCY_NS: u64 = 1_000;
+/// After the transfer, each NIC is polled up to this many times, this long each, until its TX
+/// completions are all in.
+const SETTLE_POLLS: u32 = 64;
+const SETTLE_POLL_NS: u64 = 10_000;
 /// The largest `--dma-latency`, ns.
 pub const MAX_DMA_LATENCY_NS: u64 = 100_000;
 
@@ -732,6 +736,18 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
             hosts[0].iface.tcp_state(a),
             b.map(|hb| hosts[1].iface.tcp_state(hb))
         );
+    }
+    // Let each NIC finish what it was given: the last frames' completions are acknowledged a DMA
+    // round trip after the frames left, and the counters count completions.
+    for h in hosts.iter_mut() {
+        let drv = h.port.inner.driver();
+        for _ in 0..SETTLE_POLLS {
+            drv.poll(SETTLE_POLL_NS)
+                .context("NIC stopped with an error")?;
+            if drv.tx_in_flight() == 0 {
+                break;
+            }
+        }
     }
     let nic = |h: &mut Host| -> Result<Counters> {
         Ok(read_stats(h.dev().as_mut())?

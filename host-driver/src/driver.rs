@@ -338,6 +338,11 @@ impl<D: Device> Driver<D> {
         Ok(())
     }
 
+    /// TX descriptors posted whose completion the driver has not reaped yet.
+    pub fn tx_in_flight(&self) -> u32 {
+        self.tx.as_ref().map_or(0, |t| t.in_flight())
+    }
+
     /// TX descriptors free for `transmit`.
     pub fn tx_space(&self) -> u32 {
         self.tx
