@@ -25,7 +25,19 @@ fn main() {
         &root,
         &mdir,
         "Vnic_top",
-        &["--trace-structs".into(), "-f".into(), "hdl/nic.f".into()],
+        &[
+            "--trace-structs".into(),
+            // Unroll every loop of the RTL (Verilator's defaults stop at 64
+            // iterations / 30 statements and leave e.g. 128-byte header loops
+            // as run-time loops with a multiply, a divide and a bit-select call
+            // per iteration): 21.1k -> 7.1k instructions per cycle.
+            "--unroll-count".into(),
+            "1024".into(),
+            "--unroll-stmts".into(),
+            "100000".into(),
+            "-f".into(),
+            "hdl/nic.f".into(),
+        ],
     );
     let mut model = build_support::cc_build(&vroot);
     model.include(&mdir).file("csrc/nic_shim.cpp").files(&files);
