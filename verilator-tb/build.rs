@@ -18,6 +18,7 @@ fn main() {
     }
     println!("cargo:rerun-if-changed=csrc/nic_shim.cpp");
     println!("cargo:rerun-if-changed=build_support.rs");
+    println!("cargo:rerun-if-changed=sim.vlt");
 
     let vroot = build_support::verilator_root();
     let mdir = out.join("obj_dir");
@@ -37,6 +38,7 @@ fn main() {
             "100000".into(),
             "-f".into(),
             "hdl/nic.f".into(),
+            "verilator-tb/sim.vlt".into(),
         ],
     );
     let mut model = build_support::cc_build(&vroot);
