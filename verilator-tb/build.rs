@@ -1,6 +1,6 @@
 //! Verilates `hdl/` (top `nic_top`, filelist `hdl/nic.f`) and compiles the
 //! generated C++, the Verilator runtime and our `extern "C"` shim with the
-//! `cc` crate, at -O2 whatever the cargo profile.
+//! `cc` crate, whatever the cargo profile: the model at -O3, the runtime at -O2.
 
 #[path = "build_support.rs"]
 mod build_support;
@@ -42,6 +42,9 @@ fn main() {
         ],
     );
     let mut model = build_support::cc_build(&vroot);
+    // -O3 for the model's own C++ (plain -O3, no -march: CI machines differ): the same
+    // instructions per cycle as -O2 but about 5 % more cycles per second on the build machine.
+    model.opt_level(3);
     model.include(&mdir).file("csrc/nic_shim.cpp").files(&files);
     model.compile("nic_rtl");
     build_support::link_runtime(&vroot, &out, "verilated_rt");
