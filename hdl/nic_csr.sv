@@ -334,13 +334,9 @@ module nic_csr
 
   logic [31:0] err_cause_kept;  // ERR_CAUSE after this cycle's write-1-to-clear
   logic [31:0] err_set;
-  logic [31:0] err_info_new;
   logic        any_err;
   logic [IRQ_W-1:0] irq_set;
   logic [IRQ_W-1:0] irq_cause_kept;
-  logic [63:0] stat_inc [NUM_STATS];
-  logic        cpl_ok [NQ];
-  logic        cpl_bad [NQ];
 
   always_comb begin
     err_cause_kept = err_cause;
@@ -358,39 +354,24 @@ module nic_csr
     if (ev_err[1]) err_set = err_set | (32'(1) << ev_err_code[1]);
     any_err = reg_err || ev_err[0] || ev_err[1];
 
-    // first error of this cycle, by priority: register, TX, RX
-    if (reg_err) begin
-      err_info_new = err_info_word(reg_err_code, reg_err_is_rx, 4'd0, reg_err_index);
-    end else if (ev_err[0]) begin
-      err_info_new = err_info_word(ev_err_code[0], 1'b0, 4'd0, ev_err_index[0]);
-    end else begin
-      err_info_new = err_info_word(ev_err_code[1], 1'b1, 4'd0, ev_err_index[1]);
-    end
-
     irq_set = '0;
     irq_set[IRQ_TX_DONE_BIT] = ev_cpl[0];
     irq_set[IRQ_RX_DONE_BIT] = ev_cpl[1];
     irq_set[IRQ_ERROR_BIT] = any_err;
-
-    for (int q = 0; q < NQ; q++) begin
-      cpl_ok[q] = ev_cpl[q] && ev_cpl_errors[q] == 16'd0;
-      cpl_bad[q] = ev_cpl[q] && ev_cpl_errors[q] != 16'd0;
-    end
-    for (int n = 0; n < NUM_STATS; n++) begin
-      stat_inc[n] = '0;
-    end
-    stat_inc[I_TX_FRAMES] = 64'(cpl_ok[0]);
-    stat_inc[I_TX_BYTES] = cpl_ok[0] ? 64'(ev_cpl_len[0]) : 64'd0;
-    stat_inc[I_RX_FRAMES] = 64'(cpl_ok[1]);
-    stat_inc[I_RX_BYTES] = cpl_ok[1] ? 64'(ev_cpl_len[1]) : 64'd0;
-    stat_inc[I_TX_ERRORS] = 64'(cpl_bad[0]);
-    stat_inc[I_RX_ERRORS] = 64'(cpl_bad[1]);
-    stat_inc[I_RX_DROPPED] = 64'(rx_ev_drop);
-    stat_inc[I_MALFORMED] = 64'(reg_err) + 64'(ev_err[0]) + 64'(ev_err[1]);
-    stat_inc[I_TX_CSUM] = 64'(cpl_ok[0] && tx_ev_cpl_csum);
-    stat_inc[I_RX_CSUM_GOOD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == 2'(VERDICT_GOOD));
-    stat_inc[I_RX_CSUM_BAD] = 64'(ev_cpl[1] && rx_ev_cpl_verdict == 2'(VERDICT_BAD));
   end
+
+  // ERR_INFO of the first error of this cycle, by priority: register, TX, RX. Called only in a
+  // cycle with an error (in the register file's always_ff), so that simulation does not build the
+  // word every cycle.
+  function automatic logic [31:0] err_info_first();
+    if (reg_err) begin
+      return err_info_word(reg_err_code, reg_err_is_rx, 4'd0, reg_err_index);
+    end else if (ev_err[0]) begin
+      return err_info_word(ev_err_code[0], 1'b0, 4'd0, ev_err_index[0]);
+    end else begin
+      return err_info_word(ev_err_code[1], 1'b1, 4'd0, ev_err_index[1]);
+    end
+  endfunction
 
   // ---------------------------------------------------------------------------------------------
   // AXI4-Lite read channel
@@ -398,19 +379,21 @@ module nic_csr
 
   wire         rd_fire = s_axil_arvalid && s_axil_arready;
   wire  [11:0] rd_addr = s_axil_araddr;
-  logic [31:0] rd_data;
-  logic        rd_time_lo;  // this read latches TIME_HI
-  logic        rd_stat_lo [NUM_STATS];  // this read latches the counter's high word
 
   assign s_axil_arready = !rvalid && !soft_rst_q;
   assign s_axil_rvalid = rvalid;
   assign s_axil_rdata = rdata;
   assign s_axil_rresp = RESP_OKAY;
 
-  always_comb begin
+  // The value a read of `addr` returns. The decode is a function called only in a cycle with a read
+  // handshake (in the always_ff below) instead of an always_comb on s_axil_araddr: the same
+  // register and timing, but simulation no longer evaluates the whole read mux every cycle.
+  // TIME_LO latching TIME_HI and a counter's low word latching its high word are in the register
+  // file's always_ff, under the same handshake.
+  function automatic logic [31:0] read_reg(input logic [11:0] addr);
+    logic [31:0] rd_data;
     rd_data = '0;
-    rd_time_lo = 1'b0;
-    case (rd_addr)
+    case (addr)
       12'(REG_ID): rd_data = ID_MAGIC;
       12'(REG_VERSION): rd_data = VERSION;
       12'(REG_CAPS): rd_data = CAPS_VAL;
@@ -424,38 +407,34 @@ module nic_csr
       12'(REG_IRQ_CAUSE): rd_data = 32'(irq_cause);
       12'(REG_IRQ_MASK): rd_data = 32'(irq_mask);
       12'(REG_IRQ_ITR): rd_data = irq_itr;
-      12'(REG_TIME_LO): begin
-        rd_data = now_ns[31:0];
-        rd_time_lo = 1'b1;
-      end
+      12'(REG_TIME_LO): rd_data = now_ns[31:0];
       12'(REG_TIME_HI): rd_data = time_hi;
       default: rd_data = '0;
     endcase
     for (int n = 0; n < NUM_STATS; n++) begin
-      rd_stat_lo[n] = 1'b0;
-      if (rd_addr == 12'(STATS_BASE + 8 * n)) begin
+      if (addr == 12'(STATS_BASE + 8 * n)) begin
         rd_data = stat_cnt[n][31:0];
-        rd_stat_lo[n] = 1'b1;
       end
-      if (rd_addr == 12'(STATS_BASE + 8 * n + 4)) begin
+      if (addr == 12'(STATS_BASE + 8 * n + 4)) begin
         rd_data = stat_hi[n];
       end
     end
     for (int q = 0; q < NQ; q++) begin
-      if (rd_addr == qaddr(q, QREG_RING_LO)) rd_data = q_ring_lo[q];
-      if (rd_addr == qaddr(q, QREG_RING_HI)) rd_data = q_ring_hi[q];
-      if (rd_addr == qaddr(q, QREG_CPL_LO)) rd_data = q_cpl_lo[q];
-      if (rd_addr == qaddr(q, QREG_CPL_HI)) rd_data = q_cpl_hi[q];
-      if (rd_addr == qaddr(q, QREG_SIZE)) rd_data = q_size[q];
-      if (rd_addr == qaddr(q, QREG_CTRL)) rd_data = 32'(q_enabled[q]) << QCTRL_ENABLE_BIT;
-      if (rd_addr == qaddr(q, QREG_TAIL)) rd_data = 32'(q_tail[q]);
-      if (rd_addr == qaddr(q, QREG_HEAD)) rd_data = 32'(ev_head[q]);
-      if (rd_addr == qaddr(q, QREG_STATUS)) begin
+      if (addr == qaddr(q, QREG_RING_LO)) rd_data = q_ring_lo[q];
+      if (addr == qaddr(q, QREG_RING_HI)) rd_data = q_ring_hi[q];
+      if (addr == qaddr(q, QREG_CPL_LO)) rd_data = q_cpl_lo[q];
+      if (addr == qaddr(q, QREG_CPL_HI)) rd_data = q_cpl_hi[q];
+      if (addr == qaddr(q, QREG_SIZE)) rd_data = q_size[q];
+      if (addr == qaddr(q, QREG_CTRL)) rd_data = 32'(q_enabled[q]) << QCTRL_ENABLE_BIT;
+      if (addr == qaddr(q, QREG_TAIL)) rd_data = 32'(q_tail[q]);
+      if (addr == qaddr(q, QREG_HEAD)) rd_data = 32'(ev_head[q]);
+      if (addr == qaddr(q, QREG_STATUS)) begin
         rd_data = (32'(q_enabled[q]) << QSTATUS_ENABLED_BIT) |
                   (32'(q_halted[q]) << QSTATUS_HALTED_BIT);
       end
     end
-  end
+    return rd_data;
+  endfunction
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -467,7 +446,7 @@ module nic_csr
       end
       if (rd_fire) begin
         rvalid <= 1'b1;
-        rdata <= rd_data;
+        rdata <= read_reg(rd_addr);
       end
     end
   end
@@ -477,7 +456,8 @@ module nic_csr
   // ---------------------------------------------------------------------------------------------
 
   wire        irq_pending = (irq_cause & irq_mask) != '0;
-  wire        irq_itr_ok = !irq_rose || (now_ns - irq_last_rise) >= 64'(irq_itr);
+  // (The interrupt throttle, !irq_rose || now_ns - irq_last_rise >= IRQ_ITR, is tested in the
+  // always_ff below, where it is used, so that it is evaluated only while an interrupt waits.)
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -536,14 +516,47 @@ module nic_csr
       end
 
       // read side effects
-      if (rd_fire && rd_time_lo) begin
-        time_hi <= now_ns[63:32];
-      end
-      for (int n = 0; n < NUM_STATS; n++) begin
-        if (rd_fire && rd_stat_lo[n]) begin
-          stat_hi[n] <= stat_cnt[n][63:32];
+      if (rd_fire) begin
+        if (rd_addr == 12'(REG_TIME_LO)) begin
+          time_hi <= now_ns[63:32];
         end
-        stat_cnt[n] <= stat_cnt[n] + stat_inc[n];
+        for (int n = 0; n < NUM_STATS; n++) begin
+          if (rd_addr == 12'(STATS_BASE + 8 * n)) begin
+            stat_hi[n] <= stat_cnt[n][63:32];
+          end
+        end
+      end
+
+      // statistics, counted only in a cycle with an event
+      if (ev_cpl[0]) begin
+        if (ev_cpl_errors[0] == 16'd0) begin
+          stat_cnt[I_TX_FRAMES] <= stat_cnt[I_TX_FRAMES] + 64'd1;
+          stat_cnt[I_TX_BYTES] <= stat_cnt[I_TX_BYTES] + 64'(ev_cpl_len[0]);
+          if (tx_ev_cpl_csum) stat_cnt[I_TX_CSUM] <= stat_cnt[I_TX_CSUM] + 64'd1;
+        end else begin
+          stat_cnt[I_TX_ERRORS] <= stat_cnt[I_TX_ERRORS] + 64'd1;
+        end
+      end
+      if (ev_cpl[1]) begin
+        if (ev_cpl_errors[1] == 16'd0) begin
+          stat_cnt[I_RX_FRAMES] <= stat_cnt[I_RX_FRAMES] + 64'd1;
+          stat_cnt[I_RX_BYTES] <= stat_cnt[I_RX_BYTES] + 64'(ev_cpl_len[1]);
+        end else begin
+          stat_cnt[I_RX_ERRORS] <= stat_cnt[I_RX_ERRORS] + 64'd1;
+        end
+        if (rx_ev_cpl_verdict == 2'(VERDICT_GOOD)) begin
+          stat_cnt[I_RX_CSUM_GOOD] <= stat_cnt[I_RX_CSUM_GOOD] + 64'd1;
+        end
+        if (rx_ev_cpl_verdict == 2'(VERDICT_BAD)) begin
+          stat_cnt[I_RX_CSUM_BAD] <= stat_cnt[I_RX_CSUM_BAD] + 64'd1;
+        end
+      end
+      if (rx_ev_drop) begin
+        stat_cnt[I_RX_DROPPED] <= stat_cnt[I_RX_DROPPED] + 64'd1;
+      end
+      if (any_err) begin
+        stat_cnt[I_MALFORMED] <= stat_cnt[I_MALFORMED] + 64'(reg_err) + 64'(ev_err[0]) +
+                                 64'(ev_err[1]);
       end
 
       // queues
@@ -567,13 +580,13 @@ module nic_csr
       // errors and interrupt causes
       err_cause <= err_cause_kept | err_set;
       if (any_err && err_cause_kept == 32'd0) begin
-        err_info <= err_info_new;
+        err_info <= err_info_first();
       end
       irq_cause <= irq_cause_kept | irq_set;
 
       // interrupt line
       if (!irq_q) begin
-        if (irq_pending && irq_itr_ok) begin
+        if (irq_pending && (!irq_rose || (now_ns - irq_last_rise) >= 64'(irq_itr))) begin
           irq_q <= 1'b1;
           irq_rose <= 1'b1;
           irq_last_rise <= now_ns;

@@ -253,19 +253,27 @@ module nic_tx_csum #(
       s1_start  <= beat_start;
       s1_offset <= beat_offset;
     end
-    for (int p = CAP_LO; p < CAP_HI; p++) begin
-      if (in_hs && in_beat == (AW+1)'(p / BYTES)) cap[8*p +: 8] <= s_axis_tdata[(p % BYTES) * 8 +: 8];
+    // (The outer test only spares simulation the per-byte loop in the other beats.)
+    if (in_hs && in_beat <= (AW+1)'((CAP_HI - 1) / BYTES)) begin
+      for (int p = CAP_LO; p < CAP_HI; p++) begin
+        if (in_beat == (AW+1)'(p / BYTES)) cap[8*p +: 8] <= s_axis_tdata[(p % BYTES) * 8 +: 8];
+      end
     end
     if (rst) s1_valid <= 1'b0;
   end
 
+  // The s1 -> s2 logic is written as functions that the s2 always_ff calls only when their result
+  // is registered (s1 holds a beat; s1 holds a frame's last beat): the same values and timing as
+  // always_comb blocks, but simulation no longer evaluates them in the cycles that discard them.
+
   // L4: mask bytes before csum_start and outside tkeep; frame-aligned big-endian words; groups.
-  logic [16:0]       l4_rel;
-  logic [BYTES-1:0]  l4_mask;
-  logic [15:0]       l4_word [WORDS];
-  logic [PART_W-1:0] l4_part [NGRP];
-  logic [15:0]       s1_len;        // frame length, if this is the last beat
-  always_comb begin
+  // Group g's partial sum is at [PART_W*g +: PART_W].
+  function automatic logic [NGRP*PART_W-1:0] l4_parts();
+    logic [16:0]       l4_rel;
+    logic [BYTES-1:0]  l4_mask;
+    logic [15:0]       l4_word [WORDS];
+    logic [PART_W-1:0] part;
+    logic [NGRP*PART_W-1:0] parts;
     l4_rel = {1'b0, s1_start} - {1'b0, s1_pos};
     if (l4_rel[16])                       l4_mask = '1;   // csum_start before this beat
     else if (l4_rel[15:0] >= 16'(BYTES))  l4_mask = '0;   // at or after the next beat
@@ -276,45 +284,60 @@ module nic_tx_csum #(
                     s1_data[16*w+8 +: 8] & {8{l4_mask[2*w+1]}}};
     end
     for (int g = 0; g < NGRP; g++) begin
-      l4_part[g] = '0;
-      for (int w = 0; w < GRP; w++) l4_part[g] = l4_part[g] + PART_W'(l4_word[g*GRP + w]);
+      part = '0;
+      for (int w = 0; w < GRP; w++) part = part + PART_W'(l4_word[g*GRP + w]);
+      parts[PART_W*g +: PART_W] = part;
     end
-    // tkeep is low-contiguous: the count is the highest kept lane + 1
-    s1_len = s1_pos;
-    for (int i = 0; i < BYTES; i++) if (s1_keep[i]) s1_len = s1_pos + 16'(i + 1);
-  end
+    return parts;
+  endfunction
+
+  // Frame length, if s1 holds the last beat. tkeep is low-contiguous: the count is the highest
+  // kept lane + 1.
+  function automatic logic [15:0] s1_len();
+    logic [15:0] len;
+    len = s1_pos;
+    for (int i = 0; i < BYTES; i++) if (s1_keep[i]) len = s1_pos + 16'(i + 1);
+    return len;
+  endfunction
 
   // IPv4 header, parsed from `cap` (valid once the frame's last beat is in s1).
-  logic [15:0]          et12;
-  logic [15:0]          et16;
-  logic                 ip_tagged;
-  logic [7:0]           ip_vihl;
-  logic [6:0]           ip_l3;
-  logic [6:0]           ip_hend;     // L3 + IHL * 4
-  logic                 ip_is4;
-  logic [15:0]          ip_word [IP_WORDS];
-  logic [IP_PART_W-1:0] ip_part [IP_NGRP];
-  always_comb begin
+  typedef struct packed {
+    logic [IP_NGRP*IP_PART_W-1:0] part;  // group g's header word sum at [IP_PART_W*g +: IP_PART_W]
+    logic                         is4;
+    logic [6:0]                   l3;
+    logic [6:0]                   hend;  // L3 + IHL * 4
+  } ip_hdr_t;
+
+  function automatic ip_hdr_t ip_parse();
+    logic [15:0]          et12;
+    logic [15:0]          et16;
+    logic                 ip_tagged;
+    logic [7:0]           ip_vihl;
+    logic [15:0]          ip_word [IP_WORDS];
+    logic [IP_PART_W-1:0] part;
+    ip_hdr_t              h;
     et12      = {cap[8*12 +: 8], cap[8*13 +: 8]};
     et16      = {cap[8*16 +: 8], cap[8*17 +: 8]};
     ip_tagged = (et12 == 16'h8100) && (et16 == 16'h0800);
     ip_vihl   = ip_tagged ? cap[8*18 +: 8] : cap[8*14 +: 8];
-    ip_l3     = ip_tagged ? 7'd18 : 7'd14;
-    ip_hend   = ip_l3 + {1'b0, ip_vihl[3:0], 2'b00};
-    ip_is4    = (ip_tagged || et12 == 16'h0800) && ip_vihl[7:4] == 4'd4 && ip_vihl[3:0] >= 4'd5;
+    h.l3      = ip_tagged ? 7'd18 : 7'd14;
+    h.hend    = h.l3 + {1'b0, ip_vihl[3:0], 2'b00};
+    h.is4     = (ip_tagged || et12 == 16'h0800) && ip_vihl[7:4] == 4'd4 && ip_vihl[3:0] >= 4'd5;
     for (int j = 0; j < IP_WORDS; j++) begin
       // byte IP_W0 + 2j is in the header, and is not the checksum field at L3 + 10
-      if (7'(IP_W0 + 2*j) >= ip_l3 && 7'(IP_W0 + 2*j) < ip_hend
-          && 7'(IP_W0 + 2*j) != ip_l3 + 7'd10)
+      if (7'(IP_W0 + 2*j) >= h.l3 && 7'(IP_W0 + 2*j) < h.hend
+          && 7'(IP_W0 + 2*j) != h.l3 + 7'd10)
         ip_word[j] = {cap[8*(IP_W0 + 2*j) +: 8], cap[8*(IP_W0 + 2*j + 1) +: 8]};
       else
         ip_word[j] = 16'd0;
     end
     for (int g = 0; g < IP_NGRP; g++) begin
-      ip_part[g] = '0;
-      for (int w = 0; w < IP_GRP; w++) ip_part[g] = ip_part[g] + IP_PART_W'(ip_word[g*IP_GRP + w]);
+      part = '0;
+      for (int w = 0; w < IP_GRP; w++) part = part + IP_PART_W'(ip_word[g*IP_GRP + w]);
+      h.part[IP_PART_W*g +: IP_PART_W] = part;
     end
-  end
+    return h;
+  endfunction
 
   // ---------------------------------------------------------------------------------------------
   // Stage s2: accumulate; at the last beat, the frame's result
@@ -337,21 +360,29 @@ module nic_tx_csum #(
 
   always_ff @(posedge clk) begin
     s2_valid <= s1_valid;
-    if (s1_valid) begin
+    if (s1_valid) begin : s2_load
+      logic [NGRP*PART_W-1:0] parts;
+      parts = l4_parts();
       s2_first  <= s1_first;
       s2_last   <= s1_last;
-      s2_part   <= l4_part;
-      s2_len    <= s1_len;
+      for (int g = 0; g < NGRP; g++) s2_part[g] <= parts[PART_W*g +: PART_W];
+      s2_len    <= s1_len();
       s2_beats  <= s1_beat + (AW+1)'(1);
       s2_en     <= s1_en;
       s2_user   <= s1_user;
       s2_start  <= s1_start;
       s2_offset <= s1_offset;
     end
-    s2_ip_part <= ip_part;
-    s2_ip_is4  <= ip_is4;
-    s2_ip_l3   <= ip_l3;
-    s2_ip_hend <= ip_hend;
+    // The header fields are used only with the frame's last beat in s2 (res_push); they are
+    // registered from `cap` as it stands when that beat is in s1, the only cycle that matters.
+    if (s1_valid && s1_last) begin : s2_ip_load
+      ip_hdr_t h;
+      h = ip_parse();
+      for (int g = 0; g < IP_NGRP; g++) s2_ip_part[g] <= h.part[IP_PART_W*g +: IP_PART_W];
+      s2_ip_is4  <= h.is4;
+      s2_ip_l3   <= h.l3;
+      s2_ip_hend <= h.hend;
+    end
     if (rst) s2_valid <= 1'b0;
   end
 
@@ -444,18 +475,6 @@ module nic_tx_csum #(
   assign rd_issue = (res_count != '0) && ({1'b0, q_count} + (Q_W+1)'(p1_valid) < (Q_W+1)'(Q_DEPTH));
   assign res_pop  = rd_issue && (rd_beat + (AW+1)'(1) == res_beats[res_rd]);
 
-  // The byte lanes of this beat that take each checksum byte.
-  logic [16:0]       rel_l4_hi;
-  logic [16:0]       rel_l4_lo;
-  logic [16:0]       rel_ip_hi;
-  logic [16:0]       rel_ip_lo;
-  always_comb begin
-    rel_l4_hi = {1'b0, res_l4_pos[res_rd]} - {1'b0, rd_pos};
-    rel_l4_lo = {1'b0, res_l4_pos[res_rd]} + 17'd1 - {1'b0, rd_pos};
-    rel_ip_hi = {10'd0, res_ip_pos[res_rd]} - {1'b0, rd_pos};
-    rel_ip_lo = {10'd0, res_ip_pos[res_rd]} + 17'd1 - {1'b0, rd_pos};
-  end
-
   logic              p1_l4_hi_hit, p1_l4_lo_hit, p1_ip_hi_hit, p1_ip_lo_hit;
   logic [LANE_W-1:0] p1_l4_hi_lane, p1_l4_lo_lane, p1_ip_hi_lane, p1_ip_lo_lane;
   logic [15:0]       p1_l4_val;
@@ -463,7 +482,13 @@ module nic_tx_csum #(
 
   always_ff @(posedge clk) begin
     p1_valid <= rd_issue;
-    if (rd_issue) begin
+    if (rd_issue) begin : p1_load
+      // The byte lanes of this beat that take each checksum byte.
+      logic [16:0] rel_l4_hi, rel_l4_lo, rel_ip_hi, rel_ip_lo;
+      rel_l4_hi = {1'b0, res_l4_pos[res_rd]} - {1'b0, rd_pos};
+      rel_l4_lo = {1'b0, res_l4_pos[res_rd]} + 17'd1 - {1'b0, rd_pos};
+      rel_ip_hi = {10'd0, res_ip_pos[res_rd]} - {1'b0, rd_pos};
+      rel_ip_lo = {10'd0, res_ip_pos[res_rd]} + 17'd1 - {1'b0, rd_pos};
       p1_l4_hi_hit  <= res_do_l4[res_rd] && rel_l4_hi < 17'(BYTES);
       p1_l4_lo_hit  <= res_do_l4[res_rd] && rel_l4_lo < 17'(BYTES);
       p1_ip_hi_hit  <= res_do_ip[res_rd] && rel_ip_hi < 17'(BYTES);
@@ -493,11 +518,14 @@ module nic_tx_csum #(
   logic [ENTRY_W-1:0] p1_entry;
   always_comb begin
     p1_entry = mem_q;
-    for (int i = 0; i < BYTES; i++) begin
-      if (p1_ip_hi_hit && p1_ip_hi_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_ip_val[15:8];
-      if (p1_ip_lo_hit && p1_ip_lo_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_ip_val[7:0];
-      if (p1_l4_hi_hit && p1_l4_hi_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_l4_val[15:8];
-      if (p1_l4_lo_hit && p1_l4_lo_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_l4_val[7:0];
+    // (The outer test only spares simulation the per-lane loop in beats without a patch.)
+    if (p1_ip_hi_hit || p1_ip_lo_hit || p1_l4_hi_hit || p1_l4_lo_hit) begin
+      for (int i = 0; i < BYTES; i++) begin
+        if (p1_ip_hi_hit && p1_ip_hi_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_ip_val[15:8];
+        if (p1_ip_lo_hit && p1_ip_lo_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_ip_val[7:0];
+        if (p1_l4_hi_hit && p1_l4_hi_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_l4_val[15:8];
+        if (p1_l4_lo_hit && p1_l4_lo_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_l4_val[7:0];
+      end
     end
   end
 

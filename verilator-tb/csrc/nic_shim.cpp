@@ -4,12 +4,79 @@
 // to decide this cycle's handshakes, then raises the clock.
 // The struct layouts must match `ffi::Inputs`/`ffi::Outputs` in src/ffi.rs.
 
+#include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <string>
 
 #include "Vnic_top.h"
+#include "Vnic_top__Syms.h"
+#include "Vnic_top___024root.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
+
+// The rising edge without the input-combinational (ico) pass.
+//
+// Verilator 5.006's eval() always runs the ico region on its first iteration,
+// whether or not an input changed. nic_sim_step calls eval() twice per cycle:
+// with clk low after the new inputs are applied (that pass is needed: it
+// settles the logic that depends on inputs, which decides this cycle's
+// outputs), then with clk high, where ico would recompute exactly the same
+// values, since no input and no state changed in between. rise() is the
+// second half of the generated Vnic_top___024root___eval (the active/NBA
+// loop) and skips the ico loop; everything else, including the convergence
+// checks, is the same. It calls generated functions that are internal to
+// Verilator's output, so it is compiled only for the version it was written
+// against (VERILATOR_VERSION_INTEGER is from verilated_config.h); any other
+// version uses the plain eval(). NIC_SIM_PLAIN_EVAL=1 forces eval() at run
+// time, to check the two give the same outputs (examples/sim_replay.rs).
+//
+// It is right only while no ico logic reads the clock; build.rs checks the
+// generated code and defines NIC_ICO_READS_CLK when some does.
+#if VERILATOR_VERSION_INTEGER == 5006000 && !defined(NIC_ICO_READS_CLK)
+#define NIC_FAST_RISE 1
+void Vnic_top___024root___eval_triggers__act(Vnic_top___024root* vlSelf);
+void Vnic_top___024root___eval_act(Vnic_top___024root* vlSelf);
+void Vnic_top___024root___eval_nba(Vnic_top___024root* vlSelf);
+
+static void rise(Vnic_top* t) {
+    Vnic_top___024root* r = t->rootp;
+    r->vlSymsp->__Vm_activity = true;
+    t->clk = 1;
+    uint32_t nba_iters = 0;
+    bool nba_continue = true;
+    while (nba_continue) {
+        nba_continue = false;
+        r->__VnbaTriggered.clear();
+        r->__VactIterCount = 0;
+        r->__VactContinue = 1;
+        while (r->__VactContinue) {
+            r->__VactContinue = 0;
+            Vnic_top___024root___eval_triggers__act(r);
+            if (r->__VactTriggered.any()) {
+                r->__VactContinue = 1;
+                if (VL_UNLIKELY(r->__VactIterCount > 100)) {
+                    VL_FATAL_MT(__FILE__, __LINE__, "", "Active region did not converge.");
+                }
+                r->__VactIterCount++;
+                r->__VnbaTriggered.set(r->__VactTriggered);
+                Vnic_top___024root___eval_act(r);
+            }
+        }
+        if (r->__VnbaTriggered.any()) {
+            nba_continue = true;
+            if (VL_UNLIKELY(nba_iters > 100)) {
+                VL_FATAL_MT(__FILE__, __LINE__, "", "NBA region did not converge.");
+            }
+            nba_iters++;
+            Vnic_top___024root___eval_nba(r);
+        }
+    }
+    Verilated::endOfEval(r->vlSymsp->__Vm_evalMsgQp);
+}
+#endif
 
 extern "C" {
 
@@ -85,7 +152,34 @@ struct NicSim {
     std::unique_ptr<Vnic_top> top;
     std::unique_ptr<VerilatedFstC> trace;
     uint64_t half_cycles = 0;
+    // NIC_SIM_RECORD=prefix: every cycle's inputs and outputs are appended to
+    // prefix.<n> (n counts the models this process built), for the replay
+    // example (examples/sim_replay.rs) to time the model alone and to check
+    // that a changed RTL or build gives the same outputs cycle for cycle.
+    FILE* record = nullptr;
+    bool plain_eval = false;  // NIC_SIM_PLAIN_EVAL set: rising edge by eval()
 };
+
+// Record file layout: a header, then per cycle one NicInputs then one NicOutputs.
+struct NicRecordHeader {
+    char magic[8];  // "NICREC1\0"
+    uint32_t inputs_size;
+    uint32_t outputs_size;
+};
+
+static FILE* open_record() {
+    static std::atomic<unsigned> models{0};
+    const char* prefix = std::getenv("NIC_SIM_RECORD");
+    if (!prefix || !*prefix) return nullptr;
+    std::string path = std::string(prefix) + "." + std::to_string(models++);
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f) return nullptr;
+    NicRecordHeader h = {{'N', 'I', 'C', 'R', 'E', 'C', '1', 0},
+                         (uint32_t)sizeof(NicInputs),
+                         (uint32_t)sizeof(NicOutputs)};
+    std::fwrite(&h, sizeof h, 1, f);
+    return f;
+}
 
 // trace_path: NULL for no waveform, else the FST file to write.
 NicSim* nic_sim_new(const char* trace_path) {
@@ -100,12 +194,16 @@ NicSim* nic_sim_new(const char* trace_path) {
     }
     s->top->clk = 0;
     s->top->eval();
+    s->record = open_record();
+    const char* plain = std::getenv("NIC_SIM_PLAIN_EVAL");
+    s->plain_eval = plain && *plain && *plain != '0';
     return s;
 }
 
 void nic_sim_free(NicSim* s) {
     if (!s) return;
     if (s->trace) s->trace->close();
+    if (s->record) std::fclose(s->record);
     s->top->final();
     delete s;
 }
@@ -185,10 +283,21 @@ void nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
     t->clk = 0;
     t->eval();
     collect(t, out);
+    if (s->record) {
+        std::fwrite(in, sizeof *in, 1, s->record);
+        std::fwrite(out, sizeof *out, 1, s->record);
+    }
     if (s->trace) s->trace->dump(s->half_cycles);
     s->half_cycles++;
-    t->clk = 1;
-    t->eval();
+#ifdef NIC_FAST_RISE
+    if (!s->plain_eval) {
+        rise(t);
+    } else
+#endif
+    {
+        t->clk = 1;
+        t->eval();
+    }
     if (s->trace) s->trace->dump(s->half_cycles);
     s->half_cycles++;
 }

@@ -2,7 +2,7 @@
 //! match the C structs exactly (both are `repr(C)`).
 
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Inputs {
     pub now_ns: u64,
     pub m_axi_rdata: u64,
@@ -35,7 +35,7 @@ pub struct Inputs {
 }
 
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outputs {
     pub m_axi_awaddr: u64,
     pub m_axi_wdata: u64,
