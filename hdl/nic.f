@@ -8,4 +8,5 @@ hdl/nic_axi_interconnect.sv
 hdl/nic_csr.sv
 hdl/nic_tx_csum.sv
 hdl/nic_rx_csum.sv
+hdl/nic_rx_rss.sv
 hdl/nic_top.sv

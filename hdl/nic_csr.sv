@@ -12,8 +12,9 @@
 //   ring setup (RING_*, CPL_*, SIZE) are ignored while the queue is enabled, so the engine's
 //   configuration is stable while it runs (as in the firmware model).
 // - IRQ_MASK and IRQ_CAUSE hold only the defined IRQ_* bits; FEATURES only the CAPS bits.
-// - CAPS = RX_CSUM | TX_CSUM | LOOPBACK. FEATURES resets (rst and CTRL.RESET) to
-//   RX_CSUM | TX_CSUM; feat_tx_csum / feat_rx_csum drive the checksum offloads.
+// - CAPS = RX_CSUM | TX_CSUM | RXHASH | LOOPBACK. FEATURES resets (rst and CTRL.RESET) to
+//   RX_CSUM | TX_CSUM | RXHASH; feat_tx_csum / feat_rx_csum drive the checksum offloads,
+//   feat_rxhash and rss_key (RSS_KEY, reset to the verification key) the RSS hash.
 // - Engine events update IRQ_CAUSE, ERR_CAUSE/ERR_INFO, HALTED and the statistics counters. TX,
 //   RX and register-detected errors may all land in the same cycle; each is counted. ERR_INFO
 //   priority among simultaneous errors: register error, then TX, then RX.
@@ -57,6 +58,8 @@ module nic_csr
   output wire         irq,
   output wire         feat_tx_csum,     // FEATURES.TX_CSUM
   output wire         feat_rx_csum,     // FEATURES.RX_CSUM
+  output wire         feat_rxhash,      // FEATURES.RXHASH
+  output wire [319:0] rss_key,          // RSS_KEY, key byte 0 in bits 319:312
 
   // TX queue 0 engine
   output wire  [63:0] tx_cfg_ring_base,
@@ -103,9 +106,15 @@ module nic_csr
   localparam logic [1:0] RESP_SLVERR = 2'b10;
 
   localparam logic [31:0] CAPS_VAL = (32'(1) << CAP_RX_CSUM_BIT) | (32'(1) << CAP_TX_CSUM_BIT) |
-                                     (32'(1) << CAP_LOOPBACK_BIT);
-  localparam logic [31:0] FEATURES_RESET = (32'(1) << CAP_RX_CSUM_BIT) | (32'(1) << CAP_TX_CSUM_BIT);
-  localparam logic [31:0] QUEUES_VAL = 32'(NUM_TXQ) | (32'(NUM_RXQ) << 8);
+                                     (32'(1) << CAP_RXHASH_BIT) | (32'(1) << CAP_LOOPBACK_BIT);
+  localparam logic [31:0] FEATURES_RESET = (32'(1) << CAP_RX_CSUM_BIT) | (32'(1) << CAP_TX_CSUM_BIT) |
+                                           (32'(1) << CAP_RXHASH_BIT);
+  localparam logic [31:0] QUEUES_VAL = (32'(NUM_TXQ) << QUEUES_TXQ_SHIFT) |
+                                       (32'(NUM_RXQ) << QUEUES_RXQ_SHIFT);
+  localparam int KEY_W = RSS_KEY_WORDS;
+  localparam logic [31:0] KEY_RESET [KEY_W] = '{RSS_KEY_RESET_W0, RSS_KEY_RESET_W1,
+    RSS_KEY_RESET_W2, RSS_KEY_RESET_W3, RSS_KEY_RESET_W4, RSS_KEY_RESET_W5, RSS_KEY_RESET_W6,
+    RSS_KEY_RESET_W7, RSS_KEY_RESET_W8, RSS_KEY_RESET_W9};
   localparam int IRQ_W = 3;  // IRQ_TX_DONE, IRQ_RX_DONE, IRQ_ERROR
 
   localparam int I_TX_FRAMES = (STAT_TX_FRAMES - STATS_BASE) / 8;
@@ -218,6 +227,7 @@ module nic_csr
   logic [63:0] stat_cnt [NUM_STATS];
   logic [31:0] stat_hi [NUM_STATS];
 
+  logic [31:0] key_w [KEY_W];   // RSS_KEY words
   logic [31:0] q_ring_lo [NQ];
   logic [31:0] q_ring_hi [NQ];
   logic [31:0] q_cpl_lo [NQ];
@@ -411,6 +421,9 @@ module nic_csr
       12'(REG_TIME_HI): rd_data = time_hi;
       default: rd_data = '0;
     endcase
+    for (int w = 0; w < KEY_W; w++) begin
+      if (addr == 12'(REG_RSS_KEY + 4 * w)) rd_data = key_w[w];
+    end
     for (int n = 0; n < NUM_STATS; n++) begin
       if (addr == 12'(STATS_BASE + 8 * n)) begin
         rd_data = stat_cnt[n][31:0];
@@ -484,6 +497,9 @@ module nic_csr
         stat_cnt[n] <= '0;
         stat_hi[n] <= '0;
       end
+      for (int w = 0; w < KEY_W; w++) begin
+        key_w[w] <= KEY_RESET[w];
+      end
       for (int q = 0; q < NQ; q++) begin
         q_ring_lo[q] <= '0;
         q_ring_hi[q] <= '0;
@@ -504,6 +520,9 @@ module nic_csr
           12'(REG_IRQ_ITR): irq_itr <= w_data;
           default: ;
         endcase
+        for (int w = 0; w < KEY_W; w++) begin
+          if (wr_addr == 12'(REG_RSS_KEY + 4 * w)) key_w[w] <= w_data;
+        end
         for (int q = 0; q < NQ; q++) begin
           if (!q_enabled[q]) begin  // the ring setup is frozen while the queue is enabled
             if (wr_addr == qaddr(q, QREG_RING_LO)) q_ring_lo[q] <= w_data;
@@ -606,6 +625,13 @@ module nic_csr
   assign irq = irq_q;
   assign feat_tx_csum = features[CAP_TX_CSUM_BIT];
   assign feat_rx_csum = features[CAP_RX_CSUM_BIT];
+  assign feat_rxhash = features[CAP_RXHASH_BIT];
+  // Key byte 4w+j is bits 8j+7:8j of word w; byte 0 goes in bits 319:312.
+  for (genvar w = 0; w < KEY_W; w++) begin : g_key
+    for (genvar j = 0; j < 4; j++) begin : g_byte
+      assign rss_key[319 - 8 * (4 * w + j) -: 8] = key_w[w][8 * j +: 8];
+    end
+  end
 
   assign tx_cfg_ring_base = {q_ring_hi[0], q_ring_lo[0]};
   assign tx_cfg_cpl_base = {q_cpl_hi[0], q_cpl_lo[0]};

@@ -20,9 +20,11 @@ package nic_pkg;
   localparam int unsigned TXQ_BASE = 32'h00000200;
   localparam int unsigned RXQ_BASE = 32'h00000400;
   localparam int unsigned QUEUE_STRIDE = 32'h00000040;
+  localparam int unsigned MAX_QUEUES = 32'h00000008;
   localparam int unsigned STATS_BASE = 32'h00000100;
   localparam int unsigned NUM_STATS = 32'h0000000B;
   localparam int unsigned BAR0_SIZE = 32'h00001000;
+  localparam int unsigned RSS_KEY_WORDS = 32'h0000000A;
 
   // Global registers (BAR0)
   localparam int unsigned REG_ID = 32'h000;
@@ -40,6 +42,7 @@ package nic_pkg;
   localparam int unsigned REG_IRQ_ITR = 32'h038;
   localparam int unsigned REG_TIME_LO = 32'h040;
   localparam int unsigned REG_TIME_HI = 32'h044;
+  localparam int unsigned REG_RSS_KEY = 32'h600;
 
   // Per-queue registers
   localparam int unsigned QREG_RING_LO = 32'h000;
@@ -72,6 +75,7 @@ package nic_pkg;
   localparam int unsigned CAP_TSO6_BIT = 3;
   localparam int unsigned CAP_LRO_BIT = 4;
   localparam int unsigned CAP_TOE_BIT = 5;
+  localparam int unsigned CAP_RXHASH_BIT = 6;
   localparam int unsigned CAP_LOOPBACK_BIT = 31;
 
   // CTRL bits
@@ -182,6 +186,27 @@ package nic_pkg;
   localparam int unsigned VERDICT_NOT_CHECKED = 32'h00000000;
   localparam int unsigned VERDICT_GOOD = 32'h00000001;
   localparam int unsigned VERDICT_BAD = 32'h00000002;
+
+  // RSS hash types (completion RSS_TYPE)
+  localparam int unsigned RSS_TYPE_NONE = 32'h00000000;
+  localparam int unsigned RSS_TYPE_IPV4 = 32'h00000001;
+  localparam int unsigned RSS_TYPE_TCPV4 = 32'h00000002;
+  localparam int unsigned RSS_TYPE_UDPV4 = 32'h00000003;
+  localparam int unsigned RSS_TYPE_IPV6 = 32'h00000004;
+  localparam int unsigned RSS_TYPE_TCPV6 = 32'h00000005;
+  localparam int unsigned RSS_TYPE_UDPV6 = 32'h00000006;
+
+  // RSS_KEY reset values
+  localparam int unsigned RSS_KEY_RESET_W0 = 32'hDA565A6D;
+  localparam int unsigned RSS_KEY_RESET_W1 = 32'hC20E5B25;
+  localparam int unsigned RSS_KEY_RESET_W2 = 32'h3D256741;
+  localparam int unsigned RSS_KEY_RESET_W3 = 32'hB08FA343;
+  localparam int unsigned RSS_KEY_RESET_W4 = 32'hCB2BCAD0;
+  localparam int unsigned RSS_KEY_RESET_W5 = 32'hB4307BAE;
+  localparam int unsigned RSS_KEY_RESET_W6 = 32'hA32DCB77;
+  localparam int unsigned RSS_KEY_RESET_W7 = 32'h0CF23080;
+  localparam int unsigned RSS_KEY_RESET_W8 = 32'h3BB7426A;
+  localparam int unsigned RSS_KEY_RESET_W9 = 32'hFA01ACBE;
 
   // Completion FLAGS bits
   localparam int unsigned CPL_FLAG_PHASE_BIT = 0;

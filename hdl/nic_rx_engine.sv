@@ -25,7 +25,8 @@
 //            each frame's writes end and whether any was refused.
 //   retire   Pops the order FIFO in frame order, one entry per cycle, once the frame's writes are
 //            acknowledged and its checksum result is in (one result per frame from nic_rx_csum, in
-//            frame order, also for dropped frames). It raises the frame's ev_err (DESC_LEN,
+//            frame order, also for dropped frames) and its RSS result (likewise, from nic_rx_rss;
+//            reported only with FEATURES.RXHASH on). It raises the frame's ev_err (DESC_LEN,
 //            DESC_ALIGN, DMA_WRITE of a refused data write, or DMA_READ with ev_halt for a marked
 //            descriptor), ev_drop for a dropped frame, and hands the completion to nic_cpl_writer,
 //            which writes completions in batches and reports each (ev_cpl) once acknowledged;
@@ -75,7 +76,13 @@ module nic_rx_engine (
   input  wire        s_axis_res_valid,
   output wire        s_axis_res_ready,
   input  wire [1:0]  s_axis_res_verdict,
-  input  wire [15:0] s_axis_res_csum
+  input  wire [15:0] s_axis_res_csum,
+  // per-frame RSS result from nic_rx_rss (one per frame on s_axis, in order)
+  input  wire        feat_rxhash,      // FEATURES.RXHASH (changed only while idle)
+  input  wire        s_axis_rss_valid,
+  output wire        s_axis_rss_ready,
+  input  wire [31:0] s_axis_rss_hash,
+  input  wire [3:0]  s_axis_rss_type
 );
 
   localparam int unsigned RXD_SIZE           = nic_pkg::RXD_SIZE;
@@ -185,6 +192,8 @@ module nic_rx_engine (
   logic [DONE_AW:0] done_wr, done_rd;
   logic [17:0]      res_mem [RES_DEPTH];
   logic [RES_AW:0]  res_wr, res_rd;
+  logic [35:0]      rss_mem [RES_DEPTH];   // {type, hash}
+  logic [RES_AW:0]  rss_wr, rss_rd;
 
   // events
   logic        ev_halt_q, ev_err_q, ev_drop_q;
@@ -316,9 +325,13 @@ module nic_rx_engine (
   wire res_full   = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
   wire res_push   = s_axis_res_valid && !res_full;
   wire [17:0] res_h = res_mem[res_rd[RES_AW-1:0]];
+  wire rss_empty  = (rss_wr == rss_rd);
+  wire rss_full   = (rss_wr - rss_rd) == (RES_AW+1)'(RES_DEPTH);
+  wire rss_push   = s_axis_rss_valid && !rss_full;
+  wire [35:0] rss_h = rss_mem[rss_rd[RES_AW-1:0]];
   wire done_err   = done_mem[done_rd[DONE_AW-1:0]];
 
-  wire ready_ent = !ord_empty && !res_empty && (!o_data || !done_empty);
+  wire ready_ent = !ord_empty && !res_empty && !rss_empty && (!o_data || !done_empty);
   wire retire    = ready_ent && !cw_ev_fail && ((o_kind != K_FRAME) || cw_in_ready);
   logic [15:0] r_errors;
   always_comb begin
@@ -348,8 +361,8 @@ module nic_rx_engine (
     .in_csum       (res_h[15:0]),
     .in_verdict    (res_h[17:16]),
     .in_errors     (r_errors),
-    .in_rss_hash   (32'd0),
-    .in_rss_type   (8'd0),
+    .in_rss_hash   (feat_rxhash ? rss_h[31:0] : 32'd0),
+    .in_rss_type   (feat_rxhash ? {4'd0, rss_h[35:32]} : 8'd0),
     .in_tag        (1'b0),
     .ev_cpl        (cw_ev_cpl),
     .ev_len        (cw_ev_len),
@@ -393,6 +406,7 @@ module nic_rx_engine (
        (state == S_RECV) && (desc_err == 2'b00) && (len_total > desc_len), s_axis_tuser};
     if (d_b_last) done_mem[done_wr[DONE_AW-1:0]] <= b_err_acc || d_b_err;
     if (res_push) res_mem[res_wr[RES_AW-1:0]] <= {s_axis_res_verdict, s_axis_res_csum};
+    if (rss_push) rss_mem[rss_wr[RES_AW-1:0]] <= {s_axis_rss_type, s_axis_rss_hash};
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -503,11 +517,13 @@ module nic_rx_engine (
 
     // Results
     if (res_push) res_wr <= res_wr + 1'b1;
+    if (rss_push) rss_wr <= rss_wr + 1'b1;
 
     // Retire
     if (retire) begin
       ord_rd <= ord_rd + 1'b1;
       res_rd <= res_rd + 1'b1;
+      rss_rd <= rss_rd + 1'b1;
       if (o_data) done_rd <= done_rd + 1'b1;
       if (o_kind != K_FRAME) ev_drop_q <= 1'b1;
       if (!halted_ev) begin
@@ -584,6 +600,8 @@ module nic_rx_engine (
       done_rd       <= '0;
       res_wr        <= '0;
       res_rd        <= '0;
+      rss_wr        <= '0;
+      rss_rd        <= '0;
       ev_halt_q     <= 1'b0;
       ev_err_q      <= 1'b0;
       ev_drop_q     <= 1'b0;
@@ -595,6 +613,7 @@ module nic_rx_engine (
   // ---------------------------------------------------------------------------------------------
   assign s_axis_tready    = tready;
   assign s_axis_res_ready = !res_full;
+  assign s_axis_rss_ready = !rss_full;
   assign q_head           = cw_head;
   assign q_busy           = !quiet || start_pending;
 

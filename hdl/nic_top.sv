@@ -98,6 +98,8 @@ module nic_top (
   wire        loopback;
   wire        feat_tx_csum;
   wire        feat_rx_csum;
+  wire        feat_rxhash;
+  wire [319:0] rss_key;
   wire        eng_rst = rst || soft_rst;
 
   // CSR <-> TX engine
@@ -137,8 +139,6 @@ module nic_top (
   wire [15:0] rx_ev_err_index;
   wire        rx_ev_drop;
 
-  // q_busy is part of the engine interface; nothing in the CSR needs it yet.
-  wire        unused_busy = tx_q_busy ^ rx_q_busy ^ tx_csum_stat_ready;
 
   // TX engine <-> interconnect port 0
   wire [63:0] tx_axi_araddr;
@@ -213,7 +213,21 @@ module nic_top (
   wire        rx_axis_tlast;
   wire        rx_axis_tuser;
 
-  // nic_rx_csum out -> RX engine stream in and result channel
+  // nic_rx_csum out -> nic_rx_rss in
+  wire [63:0] rsi_axis_tdata;
+  wire [7:0]  rsi_axis_tkeep;
+  wire        rsi_axis_tvalid;
+  wire        rsi_axis_tready;
+  wire        rsi_axis_tlast;
+  wire        rsi_axis_tuser;
+  // nic_rx_rss result -> RX engine
+  wire        rss_res_valid;
+  wire        rss_res_ready;
+  wire [31:0] rss_res_hash;
+  wire [3:0]  rss_res_type;
+  wire [2:0]  rss_res_queue;   // the indirection table's choice; one RX queue so far
+
+  // nic_rx_rss out -> RX engine stream in; nic_rx_csum result channel
   wire [63:0] rxe_axis_tdata;
   wire [7:0]  rxe_axis_tkeep;
   wire        rxe_axis_tvalid;
@@ -227,6 +241,9 @@ module nic_top (
 
   // stat_csum_ready is for latency measurement in the engine's own tests; unused here.
   wire        tx_csum_stat_ready;
+
+  // q_busy is part of the engine interface; nothing in the CSR needs it yet.
+  wire        unused_busy = tx_q_busy ^ rx_q_busy ^ tx_csum_stat_ready ^ ^rss_res_queue;
 
   // ---------------------------------------------------------------------------------------------
   // MAC loopback mux
@@ -276,6 +293,8 @@ module nic_top (
     .irq              (irq),
     .feat_tx_csum     (feat_tx_csum),
     .feat_rx_csum     (feat_rx_csum),
+    .feat_rxhash      (feat_rxhash),
+    .rss_key          (rss_key),
     .tx_cfg_ring_base (tx_cfg_ring_base),
     .tx_cfg_cpl_base  (tx_cfg_cpl_base),
     .tx_cfg_size      (tx_cfg_size),
@@ -400,16 +419,47 @@ module nic_top (
     .s_axis_tready      (rx_axis_tready),
     .s_axis_tlast       (rx_axis_tlast),
     .s_axis_tuser       (rx_axis_tuser),
-    .m_axis_tdata       (rxe_axis_tdata),
-    .m_axis_tkeep       (rxe_axis_tkeep),
-    .m_axis_tvalid      (rxe_axis_tvalid),
-    .m_axis_tready      (rxe_axis_tready),
-    .m_axis_tlast       (rxe_axis_tlast),
-    .m_axis_tuser       (rxe_axis_tuser),
+    .m_axis_tdata       (rsi_axis_tdata),
+    .m_axis_tkeep       (rsi_axis_tkeep),
+    .m_axis_tvalid      (rsi_axis_tvalid),
+    .m_axis_tready      (rsi_axis_tready),
+    .m_axis_tlast       (rsi_axis_tlast),
+    .m_axis_tuser       (rsi_axis_tuser),
     .m_axis_res_valid   (rxe_res_valid),
     .m_axis_res_ready   (rxe_res_ready),
     .m_axis_res_verdict (rxe_res_verdict),
     .m_axis_res_csum    (rxe_res_csum)
+  );
+
+  // RSS: the Toeplitz hash of every frame's flow under RSS_KEY. The indirection table is not
+  // used yet (one RX queue): its write port is idle and the queue output unused.
+  nic_rx_rss #(
+    .DATA_W  (64),
+    .QUEUE_W (3)
+  ) u_rx_rss (
+    .clk              (clk),
+    .rst              (eng_rst),
+    .key              (rss_key),
+    .tbl_we           (1'b0),
+    .tbl_index        (7'd0),
+    .tbl_queue        (3'd0),
+    .s_axis_tdata     (rsi_axis_tdata),
+    .s_axis_tkeep     (rsi_axis_tkeep),
+    .s_axis_tvalid    (rsi_axis_tvalid),
+    .s_axis_tready    (rsi_axis_tready),
+    .s_axis_tlast     (rsi_axis_tlast),
+    .s_axis_tuser     (rsi_axis_tuser),
+    .m_axis_tdata     (rxe_axis_tdata),
+    .m_axis_tkeep     (rxe_axis_tkeep),
+    .m_axis_tvalid    (rxe_axis_tvalid),
+    .m_axis_tready    (rxe_axis_tready),
+    .m_axis_tlast     (rxe_axis_tlast),
+    .m_axis_tuser     (rxe_axis_tuser),
+    .m_axis_res_valid (rss_res_valid),
+    .m_axis_res_ready (rss_res_ready),
+    .m_axis_res_hash  (rss_res_hash),
+    .m_axis_res_type  (rss_res_type),
+    .m_axis_res_queue (rss_res_queue)
   );
 
   nic_rx_engine u_rx (
@@ -462,7 +512,12 @@ module nic_top (
     .s_axis_res_valid   (rxe_res_valid),
     .s_axis_res_ready   (rxe_res_ready),
     .s_axis_res_verdict (rxe_res_verdict),
-    .s_axis_res_csum    (rxe_res_csum)
+    .s_axis_res_csum    (rxe_res_csum),
+    .feat_rxhash        (feat_rxhash),
+    .s_axis_rss_valid   (rss_res_valid),
+    .s_axis_rss_ready   (rss_res_ready),
+    .s_axis_rss_hash    (rss_res_hash),
+    .s_axis_rss_type    (rss_res_type)
   );
 
   // DMA clients -> interconnect: port 0 the TX queue engine, port 1 the RX queue engine.

@@ -192,9 +192,11 @@ constants!(limits, LIMITS, "", "Constants",
     TXQ_BASE = 0x200, "BAR0 offset of TX queue 0's register block.";
     RXQ_BASE = 0x400, "BAR0 offset of RX queue 0's register block.";
     QUEUE_STRIDE = 0x40, "Distance between the register blocks of queues n and n+1.";
+    MAX_QUEUES = 8, "Queue register blocks BAR0 reserves per direction (NUM_TXQ, NUM_RXQ are at most this).";
     STATS_BASE = 0x100, "BAR0 offset of the statistics counters.";
     NUM_STATS = 11, "Number of statistics counters (64 bits each).";
     BAR0_SIZE = 0x1000, "Size of BAR0 in bytes.";
+    RSS_KEY_WORDS = 10, "Words of the RSS key register block (40 bytes).";
 });
 
 registers!(reg, REGISTERS, "REG_", "Global registers (BAR0)",
@@ -216,6 +218,7 @@ registers!(reg, REGISTERS, "REG_", "Global registers (BAR0)",
     IRQ_ITR = 0x038, Rw, "Interrupt moderation: least time between two interrupts, in ns (0: none).";
     TIME_LO = 0x040, Ro, "The NIC's time input, ns, bits 31:0; reading it latches TIME_HI.";
     TIME_HI = 0x044, Ro, "Bits 63:32 of the time latched by the last TIME_LO read.";
+    RSS_KEY = 0x600, Rw, "RSS key, RSS_KEY_WORDS words: key byte 4i+j in bits 8j+7:8j of RSS_KEY + 4i. Reset: the RSS specification's verification key.";
 });
 
 registers!(qreg, QUEUE_REGISTERS, "QREG_", "Per-queue registers",
@@ -260,6 +263,7 @@ bits!(cap, CAPS, "CAP_", "Capability and feature bits (CAPS, FEATURES)",
     TSO6 = 3, "TCP segmentation offload over IPv6 (`tx-tcp6-segmentation`).";
     LRO = 4, "Large receive offload (`large-receive-offload`).";
     TOE = 5, "Full TCP offload (`tcp-offload-engine`).";
+    RXHASH = 6, "RSS: the Toeplitz hash of each received frame's flow in its completion (`receive-hashing`).";
     LOOPBACK = 31, "MAC loopback (`loopback`).";
 });
 
@@ -382,6 +386,40 @@ fields!(cpl, COMPLETION, Completion, "CPL_", "Completion record (TX and RX)",
 }
 reserved { RESERVED = 15, 1; RESERVED2 = 20, 11; });
 
+/// Word `i` of the RSS key registers after reset (little endian bytes of
+/// the verification key).
+pub(crate) const fn rss_key_reset_word(i: usize) -> u32 {
+    let k = &crate::rss::VERIFICATION_KEY;
+    u32::from_le_bytes([k[4 * i], k[4 * i + 1], k[4 * i + 2], k[4 * i + 3]])
+}
+
+constants!(rss_key_reset, RSS_KEY_RESET, "RSS_KEY_RESET_", "RSS_KEY reset values",
+    "The RSS_KEY registers after reset: the RSS specification's verification key.",
+{
+    W0 = crate::contract::rss_key_reset_word(0), "RSS_KEY + 0x00.";
+    W1 = crate::contract::rss_key_reset_word(1), "RSS_KEY + 0x04.";
+    W2 = crate::contract::rss_key_reset_word(2), "RSS_KEY + 0x08.";
+    W3 = crate::contract::rss_key_reset_word(3), "RSS_KEY + 0x0C.";
+    W4 = crate::contract::rss_key_reset_word(4), "RSS_KEY + 0x10.";
+    W5 = crate::contract::rss_key_reset_word(5), "RSS_KEY + 0x14.";
+    W6 = crate::contract::rss_key_reset_word(6), "RSS_KEY + 0x18.";
+    W7 = crate::contract::rss_key_reset_word(7), "RSS_KEY + 0x1C.";
+    W8 = crate::contract::rss_key_reset_word(8), "RSS_KEY + 0x20.";
+    W9 = crate::contract::rss_key_reset_word(9), "RSS_KEY + 0x24.";
+});
+
+constants!(rss_type, RSS_TYPE, "RSS_TYPE_", "RSS hash types (completion RSS_TYPE)",
+    "What RSS_HASH was computed over; the numbering is virtio's VIRTIO_NET_HASH_REPORT_*.", type = u8,
+{
+    NONE = 0, "Not hashed: RXHASH off, not IP, or an IP header the parser rejects.";
+    IPV4 = 1, "IPv4 source and destination addresses.";
+    TCPV4 = 2, "IPv4 addresses, then TCP source and destination ports.";
+    UDPV4 = 3, "IPv4 addresses, then UDP source and destination ports.";
+    IPV6 = 4, "IPv6 source and destination addresses.";
+    TCPV6 = 5, "IPv6 addresses, then TCP ports.";
+    UDPV6 = 6, "IPv6 addresses, then UDP ports.";
+});
+
 constants!(verdict, VERDICT, "VERDICT_", "Checksum verdict values (completion CSUM_VERDICT)",
     "What the RX checksum engine concluded about a frame's checksums.", type = u8,
 {
@@ -430,6 +468,8 @@ pub const TABLES: &[Table] = &[
     RX_DESC,
     COMPLETION,
     VERDICT,
+    RSS_TYPE,
+    RSS_KEY_RESET,
     CPL_FLAGS,
     QUEUES_FIELDS,
     VERSION_FIELDS,

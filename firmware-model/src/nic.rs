@@ -89,10 +89,22 @@ struct Regs {
     irq_line: bool,
     /// When the line last rose; `None` if it has not since reset.
     last_rise: Option<u64>,
+    /// The RSS key (RSS_KEY registers).
+    rss_key: RssKey,
+}
+
+/// The RSS key registers; they reset to the RSS specification's verification key.
+#[derive(Debug, Clone, Copy)]
+struct RssKey(crate::rss::Key);
+
+impl Default for RssKey {
+    fn default() -> Self {
+        RssKey(crate::rss::VERIFICATION_KEY)
+    }
 }
 
 impl Regs {
-    /// The register values after reset (FEATURES is the one that is not 0).
+    /// The register values after reset (FEATURES and the RSS key are not 0).
     fn at_reset() -> Regs {
         Regs {
             features: regs::FEATURES_RESET,

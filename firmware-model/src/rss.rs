@@ -36,25 +36,9 @@ pub const VERIFICATION_KEY: Key = [
     0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 ];
 
-/// What was hashed, numbered as virtio's `hash_report`
-/// (`VIRTIO_NET_HASH_REPORT_*`; 7..9 are its `_EX` kinds, which this NIC
-/// does not compute). Proposed for the contract's RX completion.
-pub mod hash_type {
-    /// No hash (not IPv4/IPv6, or the IP header is not sound): queue 0.
-    pub const NONE: u8 = 0;
-    /// IPv4 source and destination (2-tuple).
-    pub const IPV4: u8 = 1;
-    /// IPv4 + TCP: addresses and ports (4-tuple).
-    pub const TCPV4: u8 = 2;
-    /// IPv4 + UDP: addresses and ports (4-tuple).
-    pub const UDPV4: u8 = 3;
-    /// IPv6 source and destination (2-tuple).
-    pub const IPV6: u8 = 4;
-    /// IPv6 + TCP: addresses and ports (4-tuple).
-    pub const TCPV6: u8 = 5;
-    /// IPv6 + UDP: addresses and ports (4-tuple).
-    pub const UDPV6: u8 = 6;
-}
+/// What was hashed: the contract's RSS_TYPE values (virtio's
+/// `VIRTIO_NET_HASH_REPORT_*` numbering; its `_EX` kinds 7..9 are not computed).
+pub use crate::contract::rss_type as hash_type;
 
 /// The Toeplitz hash of `input` under `key`. Input bits past the key's 320
 /// (inputs longer than 36 bytes) meet zero key bits, so every input has a

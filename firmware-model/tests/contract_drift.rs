@@ -33,9 +33,16 @@ fn register_offsets_are_unique_and_aligned() {
                 it.name,
                 it.value
             );
+            let blocks = limits::TXQ_BASE as u64
+                ..(limits::RXQ_BASE + limits::MAX_QUEUES * limits::QUEUE_STRIDE) as u64;
             assert!(
-                it.value < limits::TXQ_BASE as u64,
+                !blocks.contains(&it.value),
                 "{} overlaps the queue blocks",
+                it.name
+            );
+            assert!(
+                it.value < limits::BAR0_SIZE as u64,
+                "{} is outside BAR0",
                 it.name
             );
         }

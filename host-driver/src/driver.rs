@@ -86,6 +86,10 @@ pub const FEATURES: &[Feature] = &[
         bit: cap::TOE,
     },
     Feature {
+        name: "receive-hashing",
+        bit: cap::RXHASH,
+    },
+    Feature {
         name: "loopback",
         bit: cap::LOOPBACK,
     },

@@ -179,7 +179,11 @@ fn switches_saved_by_nicctl_features_are_used_by_the_demo() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["sha256_match"].as_bool(), Some(true), "{v}");
-    assert_eq!(v["features"], serde_json::json!(["rx-checksumming"]), "{v}");
+    assert_eq!(
+        v["features"],
+        serde_json::json!(["rx-checksumming", "receive-hashing"]),
+        "{v}"
+    );
     for side in ["sender", "receiver"] {
         assert_eq!(nic(&v, side, "tx_csum"), 0, "{side}: {v}");
         assert!(stack(&v, side, "tx_csum_software") > 0, "{side}: {v}");

@@ -39,7 +39,12 @@ fn caps_json_is_identical_on_sim_and_model() {
         "{names:?}"
     );
     // What the NIC has is reported; what it lacks is absent, never faked.
-    let present = ["rx-checksumming", "tx-checksum-ip-generic", "loopback"];
+    let present = [
+        "rx-checksumming",
+        "tx-checksum-ip-generic",
+        "receive-hashing",
+        "loopback",
+    ];
     for f in v["features"].as_array().unwrap() {
         let available = f["available"].as_bool().unwrap();
         assert_eq!(

@@ -5,6 +5,7 @@ use super::aligned;
 use crate::contract::{cpl, err, limits, qctrl, qreg, qstatus, CPL_FLAG_PHASE};
 use crate::csum::RxCsum;
 use crate::mem::DmaAddr;
+use crate::rss::RssResult;
 
 /// Which engine a queue belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,15 +154,27 @@ impl Queue {
         DmaAddr(self.cpl).offset(u64::from(self.head) * cpl::SIZE as u64)
     }
 
-    /// The completion record for descriptor `HEAD`. `rx` is the RX
-    /// checksum result (all zero for TX and with `FEATURES.RX_CSUM` off).
-    pub fn completion(&self, len: u32, errors: u32, rx: RxCsum) -> [u8; cpl::SIZE] {
+    /// The completion record for descriptor `HEAD` of queue number `qnum`.
+    /// `rx` is the RX checksum result (all zero for TX and with
+    /// `FEATURES.RX_CSUM` off), `rss` the RSS result (zero for TX and with
+    /// `FEATURES.RXHASH` off).
+    pub fn completion(
+        &self,
+        qnum: u8,
+        len: u32,
+        errors: u32,
+        rx: RxCsum,
+        rss: RssResult,
+    ) -> [u8; cpl::SIZE] {
         cpl::Completion {
             len,
             csum: rx.csum,
             segs: u16::from(errors == 0),
             errors: errors as u16,
             csum_verdict: rx.verdict,
+            rss_hash: rss.hash,
+            rss_type: rss.hash_type,
+            queue_num: qnum,
             index: self.head as u16,
             flags: if self.phase { CPL_FLAG_PHASE } else { 0 },
             ..cpl::Completion::default()

@@ -5,13 +5,13 @@
 
 use super::queue::{Dir, WriteOutcome};
 use super::{stat_index, Nic};
-use crate::contract::{cap, ctrl, irq, limits, reg, rxq, status, txq};
+use crate::contract::{cap, ctrl, irq, limits, queues_reg, reg, rxq, status, txq};
 
-/// CAPS: the checksum offloads and the MAC loopback.
-const CAPS: u32 = cap::RX_CSUM | cap::TX_CSUM | cap::LOOPBACK;
+/// CAPS: the checksum offloads, the RSS hash and the MAC loopback.
+const CAPS: u32 = cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH | cap::LOOPBACK;
 
 /// FEATURES after reset: the offloads the NIC has start on (ethtool's habit).
-pub(super) const FEATURES_RESET: u32 = cap::RX_CSUM | cap::TX_CSUM;
+pub(super) const FEATURES_RESET: u32 = cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH;
 
 /// The bits of IRQ_CAUSE and IRQ_MASK that exist.
 const IRQ_BITS: u32 = irq::TX_DONE | irq::RX_DONE | irq::ERROR;
@@ -22,6 +22,8 @@ enum Reg {
     /// A counter: its index, and whether this is the high word.
     Stat(usize, bool),
     Queue(Dir, u32),
+    /// A word of the RSS key.
+    RssKey(usize),
     Unmapped,
 }
 
@@ -32,7 +34,9 @@ fn decode(offset: u32) -> Reg {
     let stats_end = limits::STATS_BASE + 8 * limits::NUM_STATS;
     let q_tx = txq(0, 0);
     let q_rx = rxq(0, 0);
+    let key_end = reg::RSS_KEY + 4 * limits::RSS_KEY_WORDS;
     match offset {
+        o if (reg::RSS_KEY..key_end).contains(&o) => Reg::RssKey(((o - reg::RSS_KEY) / 4) as usize),
         o if (limits::STATS_BASE..stats_end).contains(&o) => {
             Reg::Stat(stat_index(o & !7), o & 4 != 0)
         }
@@ -53,6 +57,10 @@ impl Nic {
             }
             Reg::Stat(i, true) => self.regs.stats_hi[i],
             Reg::Queue(d, r) => self.queue_mut(d).read(r),
+            Reg::RssKey(w) => {
+                let k = &self.regs.rss_key.0[4 * w..4 * w + 4];
+                u32::from_le_bytes([k[0], k[1], k[2], k[3]])
+            }
             Reg::Unmapped => 0,
         }
     }
@@ -66,7 +74,10 @@ impl Nic {
             reg::FEATURES => r.features,
             reg::CTRL => u32::from(r.loopback) * ctrl::LOOPBACK,
             reg::STATUS => status::READY,
-            reg::QUEUES => limits::NUM_TXQ | (limits::NUM_RXQ << 8),
+            reg::QUEUES => {
+                (limits::NUM_TXQ << queues_reg::TXQ_SHIFT)
+                    | (limits::NUM_RXQ << queues_reg::RXQ_SHIFT)
+            }
             reg::MAX_FRAME => limits::MAX_FRAME,
             reg::ERR_CAUSE => r.err_cause,
             reg::ERR_INFO => r.err_info,
@@ -89,6 +100,9 @@ impl Nic {
                 if let WriteOutcome::Error { bit, index } = self.queue_mut(d).write(r, value) {
                     self.error_event(bit, d, index);
                 }
+            }
+            Reg::RssKey(w) => {
+                self.regs.rss_key.0[4 * w..4 * w + 4].copy_from_slice(&value.to_le_bytes())
             }
             Reg::Stat(..) | Reg::Unmapped => {}
         }

@@ -5,6 +5,7 @@ use super::{aligned, dma, Nic};
 use crate::contract::{cap, err, limits, rxd};
 use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
+use crate::rss;
 
 use crate::contract::rxd::RxDesc;
 
@@ -90,8 +91,19 @@ impl Nic {
             RxCsum::default()
         };
 
+        // RSS hashes every frame the queue takes, like the checksum engine.
+        let rss = if self.feature(cap::RXHASH) {
+            rss::rx_rss(
+                &frame.data,
+                &self.regs.rss_key.0,
+                &[0; rss::INDIRECTION_LEN],
+            )
+        } else {
+            rss::RssResult::default()
+        };
+
         let len = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
-        if self.write_completion(mem, Dir::Rx, len, errors, rx) {
+        if self.write_completion(mem, Dir::Rx, len, errors, (rx, rss)) {
             self.count_completion(Dir::Rx, len, errors);
             self.count_rx_csum(rx);
         }

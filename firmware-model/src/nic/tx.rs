@@ -5,6 +5,7 @@ use super::{aligned, count, dma, Frame, Nic};
 use crate::contract::{cap, err, limits, stat, txd, vnet};
 use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
+use crate::rss::RssResult;
 
 // A TX descriptor as the contract lays it out. GSO_TYPE, HDR_LEN and
 // GSO_SIZE are not used (no segmentation offload).
@@ -89,7 +90,8 @@ impl Nic {
         self.completion_error_events(errors, Dir::Tx, index);
 
         // 4. The completion; 5. HEAD, interrupt cause and counters.
-        if self.write_completion(mem, Dir::Tx, desc.len, errors, RxCsum::default()) {
+        let none = (RxCsum::default(), RssResult::default());
+        if self.write_completion(mem, Dir::Tx, desc.len, errors, none) {
             self.count_completion(Dir::Tx, desc.len, errors);
             if checksummed && errors == 0 {
                 count(&mut self.regs.stats, stat::TX_CSUM, 1);
@@ -106,11 +108,11 @@ impl Nic {
         dir: Dir,
         len: u32,
         errors: u32,
-        rx: RxCsum,
+        (rx, rss): (RxCsum, RssResult),
     ) -> bool {
         let q = self.queue_mut(dir);
         let index = q.head;
-        let rec = q.completion(len, errors, rx);
+        let rec = q.completion(0, len, errors, rx, rss);
         if mem.dma_write(q.cpl_addr(), &rec).is_err() {
             q.halted = true;
             self.error_event(err::DMA_WRITE, dir, index);

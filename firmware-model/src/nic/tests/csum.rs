@@ -49,10 +49,13 @@ fn finished(partial: &[u8]) -> Vec<u8> {
 /// The RX completion for `frame` with the RX checksum on.
 fn rx_cpl(frame: &[u8], errors: u32, index: u16, phase: bool) -> [u8; cpl::SIZE] {
     let r = rx_checksum(frame);
-    with_rx_csum(
-        expected_cpl(frame.len() as u32, errors, index, phase),
-        complete_sum(frame),
-        r.verdict,
+    with_rss(
+        with_rx_csum(
+            expected_cpl(frame.len() as u32, errors, index, phase),
+            complete_sum(frame),
+            r.verdict,
+        ),
+        frame,
     )
 }
 
@@ -341,10 +344,13 @@ fn rx_completions_carry_csum_and_the_verdict_and_count_it() {
         .collect();
     let r = receive(&mut t, &wire, 2048);
     for (i, f) in frames.iter().enumerate() {
-        let want = with_rx_csum(
-            expected_cpl(f.len() as u32, 0, i as u16, true),
-            complete_sum(f),
-            verdicts[i],
+        let want = with_rss(
+            with_rx_csum(
+                expected_cpl(f.len() as u32, 0, i as u16, true),
+                complete_sum(f),
+                verdicts[i],
+            ),
+            f,
         );
         assert_eq!(t.cpl(r, i as u32), want, "frame {i}");
         assert_ne!(complete_sum(f), 0);

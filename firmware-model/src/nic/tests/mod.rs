@@ -98,6 +98,19 @@ fn expected_rx_cpl(frame: &[u8], errors: u32, index: u16, phase: bool) -> [u8; c
     )
 }
 
+/// `rec` with RSS_HASH and RSS_TYPE as RXHASH (on after reset) gives them
+/// for `frame` under the reset key.
+fn with_rss(mut rec: [u8; cpl::SIZE], frame: &[u8]) -> [u8; cpl::SIZE] {
+    let r = crate::rss::rx_rss(
+        frame,
+        &crate::rss::VERIFICATION_KEY,
+        &[0; crate::rss::INDIRECTION_LEN],
+    );
+    rec[cpl::RSS_HASH].copy_from_slice(&r.hash.to_le_bytes());
+    rec[cpl::RSS_TYPE][0] = r.hash_type;
+    rec
+}
+
 /// `rec` with CSUM and CSUM_VERDICT set.
 fn with_rx_csum(mut rec: [u8; cpl::SIZE], csum: u16, v: u8) -> [u8; cpl::SIZE] {
     rec[cpl::CSUM].copy_from_slice(&csum.to_le_bytes());

@@ -10,7 +10,7 @@ fn identity_registers_read_their_contract_values() {
     assert_eq!(t.reg(reg::VERSION), limits::VERSION);
     assert_eq!(
         t.reg(reg::CAPS),
-        cap::RX_CSUM | cap::TX_CSUM | cap::LOOPBACK
+        cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH | cap::LOOPBACK
     );
     assert_eq!(t.reg(reg::STATUS), status::READY);
     assert_eq!(t.reg(reg::QUEUES), 1 | 1 << 8);
@@ -32,8 +32,10 @@ fn identity_registers_read_their_contract_values() {
 #[test]
 fn features_start_with_the_checksum_offloads_on() {
     let mut t = Rig::new();
-    assert_eq!(t.reg(reg::FEATURES), cap::RX_CSUM | cap::TX_CSUM);
-    assert_eq!(t.reg(reg::FEATURES), 3);
+    assert_eq!(
+        t.reg(reg::FEATURES),
+        cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH
+    );
 }
 
 #[test]
@@ -42,7 +44,7 @@ fn features_are_masked_by_caps() {
     t.nic.mmio_write(reg::FEATURES, u32::MAX);
     assert_eq!(
         t.reg(reg::FEATURES),
-        cap::RX_CSUM | cap::TX_CSUM | cap::LOOPBACK
+        cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH | cap::LOOPBACK
     );
     t.nic
         .mmio_write(reg::FEATURES, cap::TSO4 | cap::TSO6 | cap::LRO | cap::TOE);
@@ -59,7 +61,10 @@ fn reset_turns_the_checksum_offloads_back_on() {
     t.nic.mmio_write(reg::FEATURES, 0);
     assert_eq!(t.reg(reg::FEATURES), 0);
     t.nic.mmio_write(reg::CTRL, ctrl::RESET);
-    assert_eq!(t.reg(reg::FEATURES), cap::RX_CSUM | cap::TX_CSUM);
+    assert_eq!(
+        t.reg(reg::FEATURES),
+        cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH
+    );
 }
 
 #[test]
