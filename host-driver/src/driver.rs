@@ -170,6 +170,56 @@ impl Ring {
     }
 }
 
+/// Reads the RSS key (RSS_KEY registers).
+pub fn read_rss_key<D: Device + ?Sized>(dev: &mut D) -> Result<[u8; RSS_KEY_LEN], DriverError> {
+    let mut key = [0u8; RSS_KEY_LEN];
+    for (w, chunk) in key.chunks_mut(4).enumerate() {
+        let v = dev.read32(reg::RSS_KEY + 4 * w as u32)?;
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    Ok(key)
+}
+
+/// Writes the RSS key (RSS_KEY registers). Change it only while the RX queue is idle.
+pub fn write_rss_key<D: Device + ?Sized>(
+    dev: &mut D,
+    key: &[u8; RSS_KEY_LEN],
+) -> Result<(), DriverError> {
+    for (w, chunk) in key.chunks(4).enumerate() {
+        let v = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        dev.write32(reg::RSS_KEY + 4 * w as u32, v)?;
+    }
+    Ok(())
+}
+
+/// Bytes of the RSS key.
+pub const RSS_KEY_LEN: usize = 4 * limits::RSS_KEY_WORDS as usize;
+
+/// Parses an RSS key as ethtool prints it (`6d:5a:...`, 40 bytes) or as
+/// plain hex (80 digits).
+pub fn parse_rss_key(s: &str) -> Result<[u8; RSS_KEY_LEN], String> {
+    let hex: String = s.chars().filter(|c| *c != ':').collect();
+    if hex.len() != 2 * RSS_KEY_LEN || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "'{s}' is not an RSS key: give {RSS_KEY_LEN} bytes as hex, e.g. 6d:5a:56:da:..."
+        ));
+    }
+    let mut key = [0u8; RSS_KEY_LEN];
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+            .map_err(|_| format!("'{s}' is not an RSS key: bad hex at byte {i}"))?;
+    }
+    Ok(key)
+}
+
+/// An RSS key as ethtool prints it: bytes in hex joined by colons.
+pub fn format_rss_key(key: &[u8]) -> String {
+    key.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// Counters read from the NIC.
 pub type Stats = Vec<(&'static str, u64)>;
 

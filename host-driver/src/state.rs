@@ -10,12 +10,15 @@ use crate::device::DeviceSpec;
 use std::path::PathBuf;
 
 /// The persisted switches of one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceState {
     /// FEATURES register value (CAP_* bits).
     pub features: u32,
     /// MAC loopback (CTRL.LOOPBACK).
     pub loopback: bool,
+    /// The RSS key set by `nicctl rss --key`, as ethtool prints it; absent: the reset key.
+    #[serde(default)]
+    pub rss_key: Option<String>,
 }
 
 fn dir() -> PathBuf {

@@ -177,7 +177,6 @@ impl Queue {
             queue_num: qnum,
             index: self.head as u16,
             flags: if self.phase { CPL_FLAG_PHASE } else { 0 },
-            ..cpl::Completion::default()
         }
         .encode()
     }

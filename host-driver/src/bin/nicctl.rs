@@ -12,7 +12,7 @@ use host_driver::backend::{self, SimOptions};
 use host_driver::bench_nic::{self, BenchConfig, BenchRow};
 use host_driver::demo::{self, DemoConfig, OffloadMode};
 use host_driver::device::{Device, DeviceSpec};
-use host_driver::driver::{read_stats, Driver, FEATURES};
+use host_driver::driver::{self, read_stats, Driver, FEATURES};
 use host_driver::selftest::{self, Loopback, SelftestConfig};
 use host_driver::serve::{self, App, ServeConfig};
 use host_driver::state::{self, DeviceState};
@@ -75,6 +75,12 @@ enum Cmd {
     /// Run the stack on a TAP device (real clock) serving echo, discard or HTTP, for
     /// ping, nc and curl from the kernel side. Runs until SIGINT/SIGTERM or --for.
     Serve(ServeArgs),
+    /// Show the RSS hash function and key (like `ethtool -x`); `--key` sets the key (like
+    /// `ethtool -X hkey`): 40 bytes as hex, colons optional.
+    Rss {
+        #[arg(long, value_name = "KEY", value_parser = driver::parse_rss_key)]
+        key: Option<[u8; driver::RSS_KEY_LEN]>,
+    },
     /// Measure the RTL in Verilator, in cycles.
     Bench {
         #[command(subcommand)]
@@ -260,10 +266,11 @@ fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
     let mut dev =
         backend::open(spec, opts).with_context(|| format!("cannot open device {spec}"))?;
     let saved = state::load(spec)?;
-    if let Some(st) = saved {
-        apply_state(dev.as_mut(), &st)?;
+    if let Some(st) = &saved {
+        apply_state(dev.as_mut(), st)?;
     }
     match &cli.cmd {
+        Cmd::Rss { key } => rss(&mut dev, spec, key.as_ref(), cli.json),
         Cmd::Features { settings } if !settings.is_empty() => {
             features(&mut dev, spec, settings)?;
             caps(&mut dev, cli.json)
@@ -387,8 +394,67 @@ fn bench_nic(spec: &DeviceSpec, a: &BenchNicArgs, json: bool) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// The device's switches as its registers hold them now, with the RSS key
+/// recorded for it (a key never set is the reset key and is not recorded).
+fn current_state(dev: &mut dyn Device, spec: &DeviceSpec) -> Result<DeviceState> {
+    Ok(DeviceState {
+        features: dev.read32(contract::reg::FEATURES)?,
+        loopback: dev.read32(contract::reg::CTRL)? & contract::ctrl::LOOPBACK != 0,
+        rss_key: state::load(spec)?.and_then(|s| s.rss_key),
+    })
+}
+
+/// `nicctl rss [--key K]` (like `ethtool -x` / `-X hkey`): shows the hash
+/// function and key; with `--key`, sets the key and records it.
+fn rss(
+    dev: &mut Box<dyn Device>,
+    spec: &DeviceSpec,
+    key: Option<&[u8; driver::RSS_KEY_LEN]>,
+    json: bool,
+) -> Result<ExitCode> {
+    let caps = dev.read32(contract::reg::CAPS)?;
+    anyhow::ensure!(
+        caps & contract::cap::RXHASH != 0,
+        "{} has no RSS (receive-hashing is not in its capabilities)",
+        dev.describe()
+    );
+    if let Some(k) = key {
+        driver::write_rss_key(dev.as_mut(), k)?;
+        let mut st = current_state(dev.as_mut(), spec)?;
+        st.rss_key = Some(driver::format_rss_key(k));
+        state::save(spec, &st)?;
+    }
+    let k = driver::read_rss_key(dev.as_mut())?;
+    let on = dev.read32(contract::reg::FEATURES)? & contract::cap::RXHASH != 0;
+    let queues = (dev.read32(contract::reg::QUEUES)? >> contract::queues_reg::RXQ_SHIFT)
+        & contract::queues_reg::COUNT_MASK;
+    if json {
+        println!(
+            "{}",
+            json!({"hash_function": "toeplitz", "key": driver::format_rss_key(&k),
+                   "receive_hashing": on, "rx_queues": queues})
+        );
+    } else {
+        say!("RSS hash key:");
+        say!("{}", driver::format_rss_key(&k));
+        say!("RSS hash function:");
+        say!("    toeplitz: on");
+        say!(
+            "receive-hashing: {} (the hash and its type in every RX completion)",
+            if on { "on" } else { "off" }
+        );
+        say!("RX flow hash indirection table: {queues} RX queue(s); every flow to queue 0");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Writes a saved state into a device's registers.
 fn apply_state(dev: &mut dyn Device, st: &DeviceState) -> Result<()> {
+    if let Some(k) = &st.rss_key {
+        let key = driver::parse_rss_key(k)
+            .map_err(|e| anyhow::anyhow!("saved device state: {e} (delete the file to reset)"))?;
+        driver::write_rss_key(dev, &key)?;
+    }
     dev.write32(contract::reg::FEATURES, st.features)?;
     let ctrl = dev.read32(contract::reg::CTRL)? & !contract::ctrl::RESET;
     let ctrl = if st.loopback {
@@ -416,10 +482,7 @@ fn features(dev: &mut Box<dyn Device>, spec: &DeviceSpec, settings: &[String]) -
         settings.last().map(String::as_str).unwrap_or("")
     );
     let caps = dev.read32(contract::reg::CAPS)?;
-    let mut st = DeviceState {
-        features: dev.read32(contract::reg::FEATURES)?,
-        loopback: dev.read32(contract::reg::CTRL)? & contract::ctrl::LOOPBACK != 0,
-    };
+    let mut st = current_state(dev.as_mut(), spec)?;
     for pair in settings.chunks(2) {
         let (name, value) = (pair[0].as_str(), pair[1].as_str());
         let f = FEATURES.iter().find(|f| f.name == name).ok_or_else(|| {
