@@ -12,7 +12,6 @@ use host_driver::driver::{Driver, RingConfig};
 use host_driver::selftest::test_frame;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::process::Command;
 
 /// Sends `n` test frames with tx-checksum-ip-generic on or off and returns
 /// what reached the wire, plus how many checksums the NIC filled in.
@@ -136,40 +135,28 @@ fn rx_verdict_and_complete_sum_match_the_model_through_the_whole_nic() {
     }
 }
 
-fn nicctl(state: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nicctl"))
-        .args(args)
-        .env("NICCTL_STATE_DIR", state)
-        .output()
-        .expect("run nicctl");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 #[test]
 fn nicctl_switches_checksum_offloads_and_traffic_still_verifies() {
     let dir = std::env::temp_dir().join(format!("nicctl-state-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for device in ["sim", "model"] {
-        let (ok, caps, _) = nicctl(&dir, &["caps", "--device", device]);
+        let (ok, caps, _) = common::nicctl(&dir, &["caps", "--device", device]);
         assert!(
             ok && caps.contains("\nrx-checksumming: on\n")
                 && caps.contains("\ntx-checksum-ip-generic: on\n"),
             "{caps}"
         );
         for feature in ["tx-checksum-ip-generic", "rx-checksumming"] {
-            let (ok, out, err) = nicctl(&dir, &["features", "--device", device, feature, "off"]);
+            let (ok, out, err) =
+                common::nicctl(&dir, &["features", "--device", device, feature, "off"]);
             assert!(ok, "{err}");
             assert!(out.contains(&format!("\n{feature}: off\n")), "{out}");
-            let (_, caps, _) = nicctl(&dir, &["caps", "--device", device]);
+            let (_, caps, _) = common::nicctl(&dir, &["caps", "--device", device]);
             assert!(
                 caps.contains(&format!("\n{feature}: off\n")),
                 "{device}: caps after switching {feature} off: {caps}"
             );
-            let (ok, out, err) = nicctl(
+            let (ok, out, err) = common::nicctl(
                 &dir,
                 &["selftest", "--device", device, "--frames", "300", "--json"],
             );
@@ -182,7 +169,7 @@ fn nicctl_switches_checksum_offloads_and_traffic_still_verifies() {
             }
         }
         // Both off: everything in software, still byte-exact.
-        let (_, out, _) = nicctl(
+        let (_, out, _) = common::nicctl(
             &dir,
             &["selftest", "--device", device, "--frames", "300", "--json"],
         );
@@ -192,7 +179,7 @@ fn nicctl_switches_checksum_offloads_and_traffic_still_verifies() {
             v["rx_csum_verified_in_software"].as_u64().unwrap() > 100,
             "{v}"
         );
-        let (ok, _, err) = nicctl(
+        let (ok, _, err) = common::nicctl(
             &dir,
             &[
                 "features",
@@ -205,7 +192,7 @@ fn nicctl_switches_checksum_offloads_and_traffic_still_verifies() {
             ],
         );
         assert!(ok, "{err}");
-        let (_, out, _) = nicctl(
+        let (_, out, _) = common::nicctl(
             &dir,
             &["selftest", "--device", device, "--frames", "300", "--json"],
         );
@@ -213,7 +200,7 @@ fn nicctl_switches_checksum_offloads_and_traffic_still_verifies() {
         assert!(v["tx_csum_offloaded"].as_u64().unwrap() > 100, "{v}");
         assert!(v["rx_csum_verified_by_nic"].as_u64().unwrap() > 100, "{v}");
     }
-    let (ok, _, err) = nicctl(
+    let (ok, _, err) = common::nicctl(
         &dir,
         &[
             "features",
@@ -227,7 +214,7 @@ fn nicctl_switches_checksum_offloads_and_traffic_still_verifies() {
         !ok && err.contains("large-receive-offload is not supported") && err.contains("[fixed]"),
         "{err}"
     );
-    let (ok, _, err) = nicctl(&dir, &["features", "--device", "model", "rx-checksumming"]);
+    let (ok, _, err) = common::nicctl(&dir, &["features", "--device", "model", "rx-checksumming"]);
     assert!(!ok && err.contains("has no on|off"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

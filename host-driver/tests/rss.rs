@@ -14,7 +14,6 @@ use firmware_model::rss;
 use host_driver::driver::{self, Driver, RingConfig, RxFrame};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::process::Command;
 
 /// Feeds `frames` into the MAC RX port and collects what the driver received.
 fn receive_all(
@@ -109,19 +108,6 @@ fn receive_hashing_off_reports_no_hash() {
     }
 }
 
-fn nicctl(state: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nicctl"))
-        .args(args)
-        .env("NICCTL_STATE_DIR", state)
-        .output()
-        .expect("nicctl runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn nicctl_rss_shows_and_sets_the_key_on_sim_and_model() {
     let state = std::env::temp_dir().join(format!("nicctl-rss-{}", std::process::id()));
@@ -132,7 +118,7 @@ fn nicctl_rss_shows_and_sets_the_key_on_sim_and_model() {
         .join(":");
     let mut shown = Vec::new();
     for dev in ["sim", "model"] {
-        let (ok, out, err) = nicctl(&state, &["rss", "--device", dev, "--json"]);
+        let (ok, out, err) = common::nicctl(&state, &["rss", "--device", dev, "--json"]);
         assert!(ok, "{err}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(
@@ -141,10 +127,10 @@ fn nicctl_rss_shows_and_sets_the_key_on_sim_and_model() {
             "{v}"
         );
         assert_eq!(v["hash_function"], "toeplitz");
-        let (ok, _, err) = nicctl(&state, &["rss", "--device", dev, "--key", &key]);
+        let (ok, _, err) = common::nicctl(&state, &["rss", "--device", dev, "--key", &key]);
         assert!(ok, "{err}");
         // Kept for the next run, as a real NIC keeps it in its registers.
-        let (ok, out, err) = nicctl(&state, &["rss", "--device", dev, "--json"]);
+        let (ok, out, err) = common::nicctl(&state, &["rss", "--device", dev, "--json"]);
         assert!(ok, "{err}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["key"], key.as_str(), "{v}");
@@ -152,7 +138,7 @@ fn nicctl_rss_shows_and_sets_the_key_on_sim_and_model() {
     }
     assert_eq!(shown[0], shown[1], "sim and model agree");
     for bad in ["zz", "01:02", &format!("{key}:29")] {
-        let (ok, _, err) = nicctl(&state, &["rss", "--device", "model", "--key", bad]);
+        let (ok, _, err) = common::nicctl(&state, &["rss", "--device", "model", "--key", bad]);
         assert!(!ok, "--key {bad} accepted");
         assert!(err.contains("not an RSS key"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
