@@ -109,8 +109,9 @@ module nic_csr
                                      (32'(1) << CAP_RXHASH_BIT) | (32'(1) << CAP_LOOPBACK_BIT);
   localparam logic [31:0] FEATURES_RESET = (32'(1) << CAP_RX_CSUM_BIT) | (32'(1) << CAP_TX_CSUM_BIT) |
                                            (32'(1) << CAP_RXHASH_BIT);
-  localparam logic [31:0] QUEUES_VAL = (32'(NUM_TXQ) << QUEUES_TXQ_SHIFT) |
-                                       (32'(NUM_RXQ) << QUEUES_RXQ_SHIFT);
+  // One TX and one RX queue so far (the default build's NUM_TXQ / NUM_RXQ come next).
+  localparam logic [31:0] QUEUES_VAL = (32'(1) << QUEUES_TXQ_SHIFT) |
+                                       (32'(1) << QUEUES_RXQ_SHIFT);
   localparam int KEY_W = RSS_KEY_WORDS;
   localparam logic [31:0] KEY_RESET [KEY_W] = '{RSS_KEY_RESET_W0, RSS_KEY_RESET_W1,
     RSS_KEY_RESET_W2, RSS_KEY_RESET_W3, RSS_KEY_RESET_W4, RSS_KEY_RESET_W5, RSS_KEY_RESET_W6,
@@ -130,9 +131,6 @@ module nic_csr
   localparam int I_RX_CSUM_BAD = (STAT_RX_CSUM_BAD - STATS_BASE) / 8;
 
   // This block implements exactly one TX and one RX queue, and 12-bit ring indices.
-  if (NUM_TXQ != 1 || NUM_RXQ != 1) begin : g_check_queues
-    $fatal(1, "nic_csr implements one TX and one RX queue");
-  end
   if (MAX_RING_SIZE > 4096) begin : g_check_ring
     $fatal(1, "nic_csr: ring indices are 12 bits wide");
   end

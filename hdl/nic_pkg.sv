@@ -9,10 +9,11 @@ package nic_pkg;
 
   // Constants
   localparam int unsigned ID_MAGIC = 32'h4E494331;
-  localparam int unsigned VERSION = 32'h00020000;
-  localparam int unsigned NUM_TXQ = 32'h00000001;
-  localparam int unsigned NUM_RXQ = 32'h00000001;
+  localparam int unsigned VERSION = 32'h00020001;
+  localparam int unsigned NUM_TXQ = 32'h00000008;
+  localparam int unsigned NUM_RXQ = 32'h00000008;
   localparam int unsigned MAX_FRAME = 32'h00002400;
+  localparam int unsigned MAX_RX_FRAME = 32'h00004000;
   localparam int unsigned MIN_RING_SIZE = 32'h00000002;
   localparam int unsigned MAX_RING_SIZE = 32'h00001000;
   localparam int unsigned RING_ALIGN = 32'h00000040;
@@ -22,9 +23,11 @@ package nic_pkg;
   localparam int unsigned QUEUE_STRIDE = 32'h00000040;
   localparam int unsigned MAX_QUEUES = 32'h00000008;
   localparam int unsigned STATS_BASE = 32'h00000100;
-  localparam int unsigned NUM_STATS = 32'h0000000B;
+  localparam int unsigned NUM_STATS = 32'h0000000C;
   localparam int unsigned BAR0_SIZE = 32'h00001000;
   localparam int unsigned RSS_KEY_WORDS = 32'h0000000A;
+  localparam int unsigned RSS_INDIR_LEN = 32'h00000080;
+  localparam int unsigned RSS_INDIR_WORDS = 32'h00000020;
 
   // Global registers (BAR0)
   localparam int unsigned REG_ID = 32'h000;
@@ -43,6 +46,7 @@ package nic_pkg;
   localparam int unsigned REG_TIME_LO = 32'h040;
   localparam int unsigned REG_TIME_HI = 32'h044;
   localparam int unsigned REG_RSS_KEY = 32'h600;
+  localparam int unsigned REG_RSS_INDIR = 32'h640;
 
   // Per-queue registers
   localparam int unsigned QREG_RING_LO = 32'h000;
@@ -54,6 +58,12 @@ package nic_pkg;
   localparam int unsigned QREG_TAIL = 32'h018;
   localparam int unsigned QREG_HEAD = 32'h01C;
   localparam int unsigned QREG_STATUS = 32'h020;
+  localparam int unsigned QREG_FRAMES_LO = 32'h028;
+  localparam int unsigned QREG_FRAMES_HI = 32'h02C;
+  localparam int unsigned QREG_BYTES_LO = 32'h030;
+  localparam int unsigned QREG_BYTES_HI = 32'h034;
+  localparam int unsigned QREG_ERRORS = 32'h038;
+  localparam int unsigned QREG_DROPPED = 32'h03C;
 
   // Statistics counters
   localparam int unsigned STAT_TX_FRAMES = 32'h100;
@@ -67,6 +77,7 @@ package nic_pkg;
   localparam int unsigned STAT_TX_CSUM = 32'h140;
   localparam int unsigned STAT_RX_CSUM_GOOD = 32'h148;
   localparam int unsigned STAT_RX_CSUM_BAD = 32'h150;
+  localparam int unsigned STAT_RX_OVERSIZE = 32'h158;
 
   // Capability and feature bits (CAPS, FEATURES)
   localparam int unsigned CAP_RX_CSUM_BIT = 0;

@@ -181,10 +181,11 @@ constants!(limits, LIMITS, "", "Constants",
     "Identity values and limits every implementation of the NIC shares.",
 {
     ID_MAGIC = 0x4E49_4331, "Value of the ID register: ASCII `NIC1`.";
-    VERSION = 0x0002_0000, "Contract version: major in bits 31:16, minor in 15:0 (VERSION_* fields).";
-    NUM_TXQ = 1, "Number of TX queues.";
-    NUM_RXQ = 1, "Number of RX queues.";
+    VERSION = 0x0002_0001, "Contract version: major in bits 31:16, minor in 15:0 (VERSION_* fields).";
+    NUM_TXQ = 8, "Number of TX queues in the default build (the QUEUES register says how many a NIC has; a power of two, at most MAX_QUEUES).";
+    NUM_RXQ = 8, "Number of RX queues in the default build (as NUM_TXQ).";
     MAX_FRAME = 9216, "Largest frame, in bytes, a TX descriptor may carry.";
+    MAX_RX_FRAME = 16384, "Largest frame, in bytes, the MAC RX port takes: the RX buffer holds a whole frame before its queue is chosen; a longer frame is dropped and counted (RX_OVERSIZE).";
     MIN_RING_SIZE = 2, "Smallest ring size (entries); sizes are powers of two.";
     MAX_RING_SIZE = 4096, "Largest ring size (entries).";
     RING_ALIGN = 64, "Descriptor and completion ring bases must be multiples of this.";
@@ -194,9 +195,11 @@ constants!(limits, LIMITS, "", "Constants",
     QUEUE_STRIDE = 0x40, "Distance between the register blocks of queues n and n+1.";
     MAX_QUEUES = 8, "Queue register blocks BAR0 reserves per direction (NUM_TXQ, NUM_RXQ are at most this).";
     STATS_BASE = 0x100, "BAR0 offset of the statistics counters.";
-    NUM_STATS = 11, "Number of statistics counters (64 bits each).";
+    NUM_STATS = 12, "Number of statistics counters (64 bits each).";
     BAR0_SIZE = 0x1000, "Size of BAR0 in bytes.";
     RSS_KEY_WORDS = 10, "Words of the RSS key register block (40 bytes).";
+    RSS_INDIR_LEN = 128, "Entries of the RSS indirection table: a frame goes to RX queue RSS_INDIR[hash & 0x7F].";
+    RSS_INDIR_WORDS = 32, "Words of the RSS_INDIR register block (four 8-bit entries each).";
 });
 
 registers!(reg, REGISTERS, "REG_", "Global registers (BAR0)",
@@ -219,6 +222,7 @@ registers!(reg, REGISTERS, "REG_", "Global registers (BAR0)",
     TIME_LO = 0x040, Ro, "The NIC's time input, ns, bits 31:0; reading it latches TIME_HI.";
     TIME_HI = 0x044, Ro, "Bits 63:32 of the time latched by the last TIME_LO read.";
     RSS_KEY = 0x600, Rw, "RSS key, RSS_KEY_WORDS words: key byte 4i+j in bits 8j+7:8j of RSS_KEY + 4i. Reset: the RSS specification's verification key.";
+    RSS_INDIR = 0x640, Rw, "RSS indirection table, RSS_INDIR_WORDS words: entry 4i+j (an RX queue number) in bits 8j+7:8j of RSS_INDIR + 4i. Bits of an entry at or above log2(NUM_RXQ) read 0. Reset: every entry 0.";
 });
 
 registers!(qreg, QUEUE_REGISTERS, "QREG_", "Per-queue registers",
@@ -234,6 +238,12 @@ registers!(qreg, QUEUE_REGISTERS, "QREG_", "Per-queue registers",
     TAIL = 0x18, Rw, "Doorbell: the host's producer index. Values >= SIZE are refused (ERR_DOORBELL).";
     HEAD = 0x1C, Ro, "The NIC's consumer index: the next descriptor it will process.";
     STATUS = 0x20, Ro, "QSTATUS_* bits.";
+    FRAMES_LO = 0x28, Ro, "This queue's frames: TX sent whole, RX delivered without error; bits 31:0 (reading it latches FRAMES_HI). Only RESET zeroes the per-queue counters.";
+    FRAMES_HI = 0x2C, Ro, "Bits 63:32 of FRAMES as latched by the last FRAMES_LO read.";
+    BYTES_LO = 0x30, Ro, "Bytes of those frames, bits 31:0 (reading it latches BYTES_HI).";
+    BYTES_HI = 0x34, Ro, "Bits 63:32 of BYTES as latched by the last BYTES_LO read.";
+    ERRORS = 0x38, Ro, "This queue's completions written with an error (32 bits, wraps).";
+    DROPPED = 0x3C, Ro, "RX: frames RSS chose this queue for and dropped because it was disabled or halted (32 bits, wraps). TX: 0.";
 });
 
 registers!(stat, STATS, "STAT_", "Statistics counters",
@@ -246,11 +256,12 @@ registers!(stat, STATS, "STAT_", "Statistics counters",
     RX_BYTES = 0x118, Ro, "Bytes of those frames.";
     TX_ERRORS = 0x120, Ro, "TX descriptors completed with an error.";
     RX_ERRORS = 0x128, Ro, "RX completions written with an error.";
-    RX_DROPPED = 0x130, Ro, "Frames dropped because the RX queue was disabled or halted.";
+    RX_DROPPED = 0x130, Ro, "Frames dropped because the RX queue RSS chose was disabled or halted (all queues).";
     MALFORMED = 0x138, Ro, "Malformed-use events (each one that sets an ERR_CAUSE bit).";
     TX_CSUM = 0x140, Ro, "TX frames whose L4 checksum the NIC filled in.";
     RX_CSUM_GOOD = 0x148, Ro, "RX frames completed with checksum verdict GOOD.";
     RX_CSUM_BAD = 0x150, Ro, "RX frames completed with checksum verdict BAD.";
+    RX_OVERSIZE = 0x158, Ro, "Frames dropped at the MAC RX port for being longer than MAX_RX_FRAME.";
 });
 
 bits!(cap, CAPS, "CAP_", "Capability and feature bits (CAPS, FEATURES)",

@@ -51,13 +51,16 @@ const MALFORMED_BITS: u32 = err::DESC_LEN
     | err::RING_ALIGN
     | err::DOORBELL;
 
-/// The NIC: its registers, its two queues, the MAC ports and the interrupt line.
+/// The NIC: its registers, its queues, the MAC ports and the interrupt line.
 pub struct Nic {
     /// The time input, ns. Survives RESET (it is an input, not a register).
     now_ns: u64,
     regs: Regs,
-    txq: Queue,
-    rxq: Queue,
+    /// TX queues 0..n and RX queues 0..n (n, a power of two, is fixed at build).
+    txq: Vec<Queue>,
+    rxq: Vec<Queue>,
+    /// The TX queue the next descriptor is looked for first (round robin).
+    tx_next: usize,
     /// Frames sent on the MAC TX port, oldest first, until the wire takes them.
     /// Outside the NIC: RESET leaves them.
     wire_tx: VecDeque<Frame>,
@@ -91,6 +94,19 @@ struct Regs {
     last_rise: Option<u64>,
     /// The RSS key (RSS_KEY registers).
     rss_key: RssKey,
+    /// The RSS indirection table (RSS_INDIR registers).
+    rss_indir: RssIndir,
+}
+
+/// The RSS indirection table registers; they reset to all 0 (every frame to
+/// RX queue 0, so a driver that uses one queue needs not know of RSS).
+#[derive(Debug, Clone, Copy)]
+struct RssIndir(crate::rss::Indirection);
+
+impl Default for RssIndir {
+    fn default() -> Self {
+        RssIndir([0; crate::rss::INDIRECTION_LEN])
+    }
 }
 
 /// The RSS key registers; they reset to the RSS specification's verification key.
@@ -120,13 +136,24 @@ impl Default for Nic {
 }
 
 impl Nic {
-    /// The NIC as it comes out of reset, with time 0 and nothing at its ports.
+    /// The NIC as it comes out of reset, with time 0, nothing at its ports
+    /// and `NUM_TXQ` queue pairs.
     pub fn new() -> Nic {
+        Nic::with_queues(limits::NUM_TXQ as usize)
+    }
+
+    /// As [`Nic::new`] with `queues` TX and RX queues: rounded up to a power
+    /// of two and into `1..=MAX_QUEUES`, as an RTL build's NUM_QUEUES is.
+    pub fn with_queues(queues: usize) -> Nic {
+        let n = queues
+            .clamp(1, limits::MAX_QUEUES as usize)
+            .next_power_of_two();
         Nic {
             now_ns: 0,
             regs: Regs::at_reset(),
-            txq: Queue::new(),
-            rxq: Queue::new(),
+            txq: (0..n).map(|_| Queue::new()).collect(),
+            rxq: (0..n).map(|_| Queue::new()).collect(),
+            tx_next: 0,
             wire_tx: VecDeque::new(),
             wire_rx: VecDeque::new(),
             loopback: VecDeque::new(),
@@ -202,23 +229,31 @@ impl Nic {
     /// already sent, frames the wire offers) stay.
     fn reset(&mut self) {
         self.regs = Regs::at_reset();
-        self.txq = Queue::new();
-        self.rxq = Queue::new();
+        self.txq.iter_mut().for_each(|q| *q = Queue::new());
+        self.rxq.iter_mut().for_each(|q| *q = Queue::new());
+        self.tx_next = 0;
         self.loopback.clear();
     }
 
-    fn queue_mut(&mut self, dir: Dir) -> &mut Queue {
+    /// Queues per direction.
+    pub fn queues(&self) -> usize {
+        self.txq.len()
+    }
+
+    /// Queue `n` of `dir`; `n` is below [`Nic::queues`] (the register decoder
+    /// and RSS make sure of it).
+    fn queue_mut(&mut self, dir: Dir, n: usize) -> &mut Queue {
         match dir {
-            Dir::Tx => &mut self.txq,
-            Dir::Rx => &mut self.rxq,
+            Dir::Tx => &mut self.txq[n],
+            Dir::Rx => &mut self.rxq[n],
         }
     }
 
-    /// One malformed-use event: `bit` is a single ERR_* bit.
-    fn error_event(&mut self, bit: u32, dir: Dir, index: u32) {
+    /// One malformed-use event on queue `queue` of `dir`: `bit` is a single ERR_* bit.
+    fn error_event(&mut self, bit: u32, dir: Dir, queue: usize, index: u32) {
         let r = &mut self.regs;
         if r.err_cause == 0 {
-            r.err_info = err_info_value(bit.trailing_zeros(), dir == Dir::Rx, 0, index);
+            r.err_info = err_info_value(bit.trailing_zeros(), dir == Dir::Rx, queue as u32, index);
         }
         r.err_cause |= bit;
         count(&mut r.stats, stat::MALFORMED, 1);
@@ -226,17 +261,19 @@ impl Nic {
     }
 
     /// One event per malformed-use bit in a completion's `errors`, lowest bit first.
-    fn completion_error_events(&mut self, errors: u32, dir: Dir, index: u32) {
+    fn completion_error_events(&mut self, errors: u32, dir: Dir, queue: usize, index: u32) {
         let mut bits = errors & MALFORMED_BITS;
         while bits != 0 {
             let bit = bits & bits.wrapping_neg();
-            self.error_event(bit, dir, index);
+            self.error_event(bit, dir, queue, index);
             bits &= !bit;
         }
     }
 
-    /// Counts a written completion: frames and bytes when clean, else errors.
-    fn count_completion(&mut self, dir: Dir, len: u32, errors: u32) {
+    /// Counts a written completion of queue `queue`: frames and bytes when
+    /// clean, else errors; in the NIC's counters and the queue's.
+    fn count_completion(&mut self, dir: Dir, queue: usize, len: u32, errors: u32) {
+        self.queue_mut(dir, queue).stats.completion(len, errors);
         let (frames, bytes, errs, cause) = match dir {
             Dir::Tx => (
                 stat::TX_FRAMES,
@@ -276,8 +313,11 @@ impl Nic {
         self.regs.features & bit != 0
     }
 
-    fn count_drop(&mut self) {
+    /// A frame dropped because RX queue `queue` was disabled or halted.
+    fn count_drop(&mut self, queue: usize) {
         count(&mut self.regs.stats, stat::RX_DROPPED, 1);
+        let st = &mut self.rxq[queue].stats;
+        st.dropped = st.dropped.wrapping_add(1);
     }
 
     /// The interrupt line: high while `IRQ_CAUSE & IRQ_MASK != 0`, but rising

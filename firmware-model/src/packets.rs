@@ -267,21 +267,43 @@ pub fn as_partial(p: &Packet) -> Option<(Vec<u8>, u16, u16)> {
 /// An IPv4/TCP frame of exactly `len` bytes (at least 54) with correct IPv4
 /// and TCP checksums and a random payload: the frame of fixed-size benches.
 pub fn tcp_ipv4_frame(len: usize, seed: u64) -> Vec<u8> {
+    let flow = Flow4 {
+        src: [10, 0, 0, 1],
+        dst: [10, 0, 0, 2],
+        sport: 12345,
+        dport: 80,
+    };
+    tcp_ipv4_flow_frame(len, seed, flow)
+}
+
+/// An IPv4 TCP flow's 4-tuple.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flow4 {
+    pub src: [u8; 4],
+    pub dst: [u8; 4],
+    pub sport: u16,
+    pub dport: u16,
+}
+
+/// As [`tcp_ipv4_frame`] for the flow `flow`: what RSS tests spread over queues.
+pub fn tcp_ipv4_flow_frame(len: usize, seed: u64, flow: Flow4) -> Vec<u8> {
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut f = vec![0u8; len.max(54)];
     rng.fill(&mut f[54..]);
     f[..14].copy_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
     let ip_len = (f.len() - 14) as u16;
-    f[14..34].copy_from_slice(&[
-        0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-    ]);
+    f[14..26].copy_from_slice(&[0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0]);
+    f[26..30].copy_from_slice(&flow.src);
+    f[30..34].copy_from_slice(&flow.dst);
     f[16..18].copy_from_slice(&ip_len.to_be_bytes());
     let h = !fold(sum(&f[14..34]));
     f[24..26].copy_from_slice(&h.to_be_bytes());
-    let tcp = [
-        0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0,
+    let mut tcp = [
+        0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0,
     ];
+    tcp[0..2].copy_from_slice(&flow.sport.to_be_bytes());
+    tcp[2..4].copy_from_slice(&flow.dport.to_be_bytes());
     f[34..54].copy_from_slice(&tcp);
     let mut pseudo = Vec::from(&f[26..34]);
     pseudo.extend_from_slice(&[0, 6]);

@@ -26,6 +26,32 @@ pub(super) struct Queue {
     pub tail: u32,
     /// The phase the next completion carries.
     pub phase: bool,
+    /// The queue's own counters (QREG FRAMES, BYTES, ERRORS, DROPPED).
+    pub stats: QueueStats,
+}
+
+/// A queue's counters. Only RESET zeroes them.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct QueueStats {
+    pub frames: u64,
+    pub bytes: u64,
+    pub errors: u32,
+    pub dropped: u32,
+    /// FRAMES_HI and BYTES_HI as latched by the last read of the low word.
+    pub frames_hi: u32,
+    pub bytes_hi: u32,
+}
+
+impl QueueStats {
+    /// Counts a written completion: frame and bytes when clean, else an error.
+    pub fn completion(&mut self, len: u32, errors: u32) {
+        if errors == 0 {
+            self.frames = self.frames.wrapping_add(1);
+            self.bytes = self.bytes.wrapping_add(u64::from(len));
+        } else {
+            self.errors = self.errors.wrapping_add(1);
+        }
+    }
 }
 
 /// What a write to a queue register asks of the NIC beyond storing it.
@@ -50,6 +76,7 @@ impl Queue {
             head: 0,
             tail: 0,
             phase: false,
+            stats: QueueStats::default(),
         }
     }
 
@@ -63,7 +90,24 @@ impl Queue {
         self.running() && self.head != self.tail
     }
 
-    pub fn read(&self, r: u32) -> u32 {
+    /// A register read; reading a counter's low word latches its high word.
+    pub fn read(&mut self, r: u32) -> u32 {
+        let st = &mut self.stats;
+        match r {
+            qreg::FRAMES_LO => {
+                st.frames_hi = (st.frames >> 32) as u32;
+                return st.frames as u32;
+            }
+            qreg::FRAMES_HI => return st.frames_hi,
+            qreg::BYTES_LO => {
+                st.bytes_hi = (st.bytes >> 32) as u32;
+                return st.bytes as u32;
+            }
+            qreg::BYTES_HI => return st.bytes_hi,
+            qreg::ERRORS => return st.errors,
+            qreg::DROPPED => return st.dropped,
+            _ => {}
+        }
         match r {
             qreg::RING_LO => self.ring as u32,
             qreg::RING_HI => (self.ring >> 32) as u32,

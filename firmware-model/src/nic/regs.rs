@@ -21,34 +21,52 @@ enum Reg {
     Global(u32),
     /// A counter: its index, and whether this is the high word.
     Stat(usize, bool),
-    Queue(Dir, u32),
+    /// A register of queue `n` of a direction: (direction, n, register offset).
+    Queue(Dir, usize, u32),
     /// A word of the RSS key.
     RssKey(usize),
+    /// A word of the RSS indirection table.
+    RssIndir(usize),
     Unmapped,
 }
 
-fn decode(offset: u32) -> Reg {
+/// Decodes a BAR0 offset for a NIC with `queues` queues per direction.
+fn decode(offset: u32, queues: u32) -> Reg {
     if offset & 3 != 0 || offset >= limits::BAR0_SIZE {
         return Reg::Unmapped;
     }
     let stats_end = limits::STATS_BASE + 8 * limits::NUM_STATS;
     let q_tx = txq(0, 0);
     let q_rx = rxq(0, 0);
+    let q_len = queues * limits::QUEUE_STRIDE;
     let key_end = reg::RSS_KEY + 4 * limits::RSS_KEY_WORDS;
+    let indir_end = reg::RSS_INDIR + 4 * limits::RSS_INDIR_WORDS;
+    let queue = |dir, rel: u32| {
+        Reg::Queue(
+            dir,
+            (rel / limits::QUEUE_STRIDE) as usize,
+            rel % limits::QUEUE_STRIDE,
+        )
+    };
     match offset {
         o if (reg::RSS_KEY..key_end).contains(&o) => Reg::RssKey(((o - reg::RSS_KEY) / 4) as usize),
+        o if (reg::RSS_INDIR..indir_end).contains(&o) => {
+            Reg::RssIndir(((o - reg::RSS_INDIR) / 4) as usize)
+        }
         o if (limits::STATS_BASE..stats_end).contains(&o) => {
             Reg::Stat(stat_index(o & !7), o & 4 != 0)
         }
-        o if (q_tx..q_tx + limits::QUEUE_STRIDE).contains(&o) => Reg::Queue(Dir::Tx, o - q_tx),
-        o if (q_rx..q_rx + limits::QUEUE_STRIDE).contains(&o) => Reg::Queue(Dir::Rx, o - q_rx),
+        o if (q_tx..q_tx + q_len).contains(&o) => queue(Dir::Tx, o - q_tx),
+        o if (q_rx..q_rx + q_len).contains(&o) => queue(Dir::Rx, o - q_rx),
+        // The rest of the queue blocks BAR0 reserves: unmapped.
+        o if (q_tx..q_rx + limits::MAX_QUEUES * limits::QUEUE_STRIDE).contains(&o) => Reg::Unmapped,
         o => Reg::Global(o),
     }
 }
 
 impl Nic {
     pub(super) fn reg_read(&mut self, offset: u32) -> u32 {
-        match decode(offset) {
+        match decode(offset, self.queues() as u32) {
             Reg::Global(o) => self.global_read(o),
             Reg::Stat(i, false) => {
                 let v = self.regs.stats[i];
@@ -56,10 +74,14 @@ impl Nic {
                 v as u32
             }
             Reg::Stat(i, true) => self.regs.stats_hi[i],
-            Reg::Queue(d, r) => self.queue_mut(d).read(r),
+            Reg::Queue(d, n, r) => self.queue_mut(d, n).read(r),
             Reg::RssKey(w) => {
                 let k = &self.regs.rss_key.0[4 * w..4 * w + 4];
                 u32::from_le_bytes([k[0], k[1], k[2], k[3]])
+            }
+            Reg::RssIndir(w) => {
+                let t = &self.regs.rss_indir.0[4 * w..4 * w + 4];
+                u32::from_le_bytes([t[0], t[1], t[2], t[3]])
             }
             Reg::Unmapped => 0,
         }
@@ -75,8 +97,8 @@ impl Nic {
             reg::CTRL => u32::from(r.loopback) * ctrl::LOOPBACK,
             reg::STATUS => status::READY,
             reg::QUEUES => {
-                (limits::NUM_TXQ << queues_reg::TXQ_SHIFT)
-                    | (limits::NUM_RXQ << queues_reg::RXQ_SHIFT)
+                let n = self.txq.len() as u32;
+                (n << queues_reg::TXQ_SHIFT) | (n << queues_reg::RXQ_SHIFT)
             }
             reg::MAX_FRAME => limits::MAX_FRAME,
             reg::ERR_CAUSE => r.err_cause,
@@ -94,15 +116,21 @@ impl Nic {
     }
 
     pub(super) fn reg_write(&mut self, offset: u32, value: u32) {
-        match decode(offset) {
+        match decode(offset, self.queues() as u32) {
             Reg::Global(o) => self.global_write(o, value),
-            Reg::Queue(d, r) => {
-                if let WriteOutcome::Error { bit, index } = self.queue_mut(d).write(r, value) {
-                    self.error_event(bit, d, index);
+            Reg::Queue(d, n, r) => {
+                if let WriteOutcome::Error { bit, index } = self.queue_mut(d, n).write(r, value) {
+                    self.error_event(bit, d, n, index);
                 }
             }
             Reg::RssKey(w) => {
                 self.regs.rss_key.0[4 * w..4 * w + 4].copy_from_slice(&value.to_le_bytes())
+            }
+            Reg::RssIndir(w) => {
+                // An entry keeps the bits that can name one of the queues.
+                let mask = (self.queues() - 1) as u8;
+                let entries = value.to_le_bytes().map(|b| b & mask);
+                self.regs.rss_indir.0[4 * w..4 * w + 4].copy_from_slice(&entries);
             }
             Reg::Stat(..) | Reg::Unmapped => {}
         }

@@ -1,8 +1,8 @@
 //! The RX engine (docs/nic.md, "Receive").
 
 use super::queue::Dir;
-use super::{aligned, dma, Nic};
-use crate::contract::{cap, err, limits, rxd};
+use super::{aligned, count, dma, Nic};
+use crate::contract::{cap, err, limits, rxd, stat};
 use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
 use crate::rss;
@@ -36,32 +36,48 @@ impl Nic {
         } else {
             &mut self.wire_rx
         };
-        if port.is_empty() {
+        let Some(front) = port.front() else {
             return false;
-        }
-        if !self.rxq.running() {
+        };
+        // The RX buffer holds a whole frame before RSS picks its queue; a
+        // frame longer than it is dropped at the port.
+        if front.data.len() > limits::MAX_RX_FRAME as usize {
             port.pop_front();
-            self.count_drop();
+            count(&mut self.regs.stats, stat::RX_OVERSIZE, 1);
             return true;
         }
-        if !self.rxq.has_work() {
-            // No descriptor: the frame waits at the port.
+        // RSS hashes every frame the NIC takes, like the checksum engine, and
+        // picks its queue (queue 0 with FEATURES.RXHASH off).
+        let rss = if self.regs.features & cap::RXHASH != 0 {
+            rss::rx_rss(&front.data, &self.regs.rss_key.0, &self.regs.rss_indir.0)
+        } else {
+            rss::RssResult::default()
+        };
+        let q = usize::from(rss.queue);
+        if !self.rxq[q].running() {
+            port.pop_front();
+            self.count_drop(q);
+            return true;
+        }
+        if !self.rxq[q].has_work() {
+            // No descriptor: the frame waits at the port (and so do the
+            // frames behind it, whatever their queue).
             return false;
         }
         let Some(frame) = port.pop_front() else {
             return false;
         };
-        let index = self.rxq.head;
+        let index = self.rxq[q].head;
 
         // The descriptor. A refused read halts the queue and drops the frame.
         let mut raw = [0u8; rxd::SIZE];
         if mem
-            .dma_read(self.rxq.desc_addr(rxd::SIZE), &mut raw)
+            .dma_read(self.rxq[q].desc_addr(rxd::SIZE), &mut raw)
             .is_err()
         {
-            self.error_event(err::DMA_READ, Dir::Rx, index);
-            self.rxq.halted = true;
-            self.count_drop();
+            self.error_event(err::DMA_READ, Dir::Rx, q, index);
+            self.rxq[q].halted = true;
+            self.count_drop(q);
             return true;
         }
         let desc = RxDesc::decode(&raw);
@@ -81,7 +97,7 @@ impl Nic {
         if frame.bad {
             errors |= err::RX_FRAME;
         }
-        self.completion_error_events(errors, Dir::Rx, index);
+        self.completion_error_events(errors, Dir::Rx, q, index);
 
         // The RX checksum engine sees every frame the queue takes, whatever
         // becomes of it; its result goes into every completion.
@@ -91,20 +107,9 @@ impl Nic {
             RxCsum::default()
         };
 
-        // RSS hashes every frame the queue takes, like the checksum engine.
-        let rss = if self.feature(cap::RXHASH) {
-            rss::rx_rss(
-                &frame.data,
-                &self.regs.rss_key.0,
-                &[0; rss::INDIRECTION_LEN],
-            )
-        } else {
-            rss::RssResult::default()
-        };
-
         let len = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
-        if self.write_completion(mem, Dir::Rx, len, errors, (rx, rss)) {
-            self.count_completion(Dir::Rx, len, errors);
+        if self.write_completion(mem, Dir::Rx, q, len, errors, (rx, rss)) {
+            self.count_completion(Dir::Rx, q, len, errors);
             self.count_rx_csum(rx);
         }
         true

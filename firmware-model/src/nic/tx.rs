@@ -41,22 +41,27 @@ impl TxChecks for TxDesc {
 }
 
 impl Nic {
-    /// Processes TX descriptor `HEAD` if one is posted. Returns false when
-    /// there was nothing to do.
+    /// Processes descriptor `HEAD` of the next TX queue, round robin, that
+    /// has one posted. Returns false when no queue had anything to do.
     pub(super) fn tx_step(&mut self, mem: &mut dyn DmaMemory) -> bool {
-        if !self.txq.has_work() {
+        let n = self.txq.len();
+        let Some(q) = (0..n)
+            .map(|i| (self.tx_next + i) % n)
+            .find(|&q| self.txq[q].has_work())
+        else {
             return false;
-        }
-        let index = self.txq.head;
+        };
+        self.tx_next = (q + 1) % n;
+        let index = self.txq[q].head;
 
         // 1. The descriptor. A refused read halts the queue, HEAD stays.
         let mut raw = [0u8; txd::SIZE];
         if mem
-            .dma_read(self.txq.desc_addr(txd::SIZE), &mut raw)
+            .dma_read(self.txq[q].desc_addr(txd::SIZE), &mut raw)
             .is_err()
         {
-            self.error_event(err::DMA_READ, Dir::Tx, index);
-            self.txq.halted = true;
+            self.error_event(err::DMA_READ, Dir::Tx, q, index);
+            self.txq[q].halted = true;
             return true;
         }
         let desc = TxDesc::decode(&raw);
@@ -87,12 +92,12 @@ impl Nic {
                 self.wire_tx.push_back(frame);
             }
         }
-        self.completion_error_events(errors, Dir::Tx, index);
+        self.completion_error_events(errors, Dir::Tx, q, index);
 
         // 4. The completion; 5. HEAD, interrupt cause and counters.
         let none = (RxCsum::default(), RssResult::default());
-        if self.write_completion(mem, Dir::Tx, desc.len, errors, none) {
-            self.count_completion(Dir::Tx, desc.len, errors);
+        if self.write_completion(mem, Dir::Tx, q, desc.len, errors, none) {
+            self.count_completion(Dir::Tx, q, desc.len, errors);
             if checksummed && errors == 0 {
                 count(&mut self.regs.stats, stat::TX_CSUM, 1);
             }
@@ -100,22 +105,23 @@ impl Nic {
         true
     }
 
-    /// Writes the completion for `HEAD` of queue `dir` in one burst and
-    /// advances `HEAD`. A refused write halts the queue and leaves `HEAD`.
+    /// Writes the completion for `HEAD` of queue `qnum` of `dir` in one burst
+    /// and advances `HEAD`. A refused write halts the queue and leaves `HEAD`.
     pub(super) fn write_completion(
         &mut self,
         mem: &mut dyn DmaMemory,
         dir: Dir,
+        qnum: usize,
         len: u32,
         errors: u32,
         (rx, rss): (RxCsum, RssResult),
     ) -> bool {
-        let q = self.queue_mut(dir);
+        let q = self.queue_mut(dir, qnum);
         let index = q.head;
-        let rec = q.completion(0, len, errors, rx, rss);
+        let rec = q.completion(qnum as u8, len, errors, rx, rss);
         if mem.dma_write(q.cpl_addr(), &rec).is_err() {
             q.halted = true;
-            self.error_event(err::DMA_WRITE, dir, index);
+            self.error_event(err::DMA_WRITE, dir, qnum, index);
             return false;
         }
         q.advance();

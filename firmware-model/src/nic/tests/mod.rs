@@ -5,6 +5,7 @@ mod csum;
 mod errors;
 mod faults;
 mod fuzz;
+mod queues;
 mod regs;
 mod rx;
 mod tx;
@@ -29,14 +30,20 @@ struct Rig {
 #[derive(Debug, Clone, Copy)]
 struct Ring {
     dir: Dir,
+    /// The queue number.
+    q: u32,
     ring: u64,
     cpl: u64,
 }
 
 fn qoff(dir: Dir, r: u32) -> u32 {
+    qoff_n(dir, 0, r)
+}
+
+fn qoff_n(dir: Dir, q: u32, r: u32) -> u32 {
     match dir {
-        Dir::Tx => txq(0, r),
-        Dir::Rx => rxq(0, r),
+        Dir::Tx => txq(q, r),
+        Dir::Rx => rxq(q, r),
     }
 }
 
@@ -162,7 +169,39 @@ impl Rig {
             qctrl::ENABLE,
             "queue did not enable"
         );
-        Ring { dir, ring, cpl }
+        Ring {
+            dir,
+            q: 0,
+            ring,
+            cpl,
+        }
+    }
+
+    /// As [`Rig::setup`] for queue `q` of `dir`.
+    fn setup_queue(&mut self, dir: Dir, q: u32, size: u32) -> Ring {
+        let ring = self
+            .mem
+            .alloc(desc_size(dir) * size as usize, 64)
+            .unwrap()
+            .0;
+        let cpl = self.mem.alloc(cpl::SIZE * size as usize, 64).unwrap().0;
+        let w = |t: &mut Rig, r, v| t.nic.mmio_write(qoff_n(dir, q, r), v);
+        w(self, qreg::RING_LO, ring as u32);
+        w(self, qreg::RING_HI, (ring >> 32) as u32);
+        w(self, qreg::CPL_LO, cpl as u32);
+        w(self, qreg::CPL_HI, (cpl >> 32) as u32);
+        w(self, qreg::SIZE, size);
+        w(self, qreg::CTRL, qctrl::ENABLE);
+        assert_eq!(
+            self.nic.mmio_read(qoff_n(dir, q, qreg::CTRL)),
+            qctrl::ENABLE
+        );
+        Ring { dir, q, ring, cpl }
+    }
+
+    /// Register `r` of the queue of `ring`.
+    fn rr(&mut self, ring: Ring, r: u32) -> u32 {
+        self.nic.mmio_read(qoff_n(ring.dir, ring.q, r))
     }
 
     /// Copies `data` into a fresh 8-aligned buffer.
@@ -202,7 +241,7 @@ impl Rig {
     }
 
     fn doorbell(&mut self, r: Ring, tail: u32) {
-        self.qw(r.dir, qreg::TAIL, tail);
+        self.nic.mmio_write(qoff_n(r.dir, r.q, qreg::TAIL), tail);
     }
 
     fn cpl(&self, r: Ring, slot: u32) -> [u8; cpl::SIZE] {
