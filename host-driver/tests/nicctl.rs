@@ -144,7 +144,7 @@ fn unknown_device_gets_one_line_error_listing_valid_forms() {
 fn stats_and_regs_print_every_counter_and_register() {
     let out = nicctl(&["stats", "--device", "sim", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_object().unwrap().len(), 11, "{v}");
+    assert_eq!(v.as_object().unwrap().len(), 12, "{v}");
     assert_eq!(v["tx_frames"], 0);
     let out = nicctl(&["regs", "--device", "model"]);
     let s = text(&out.stdout);
