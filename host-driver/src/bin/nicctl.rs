@@ -365,7 +365,13 @@ fn bench_modules(a: &BenchModulesArgs, json: bool) -> Result<ExitCode> {
             .collect();
         say!("{}", serde_json::to_string_pretty(&list)?);
     } else {
-        say!("{:<21} {:<78} {:<22} {:>10}", "module", "config", "metric", "value");
+        say!(
+            "{:<21} {:<78} {:<22} {:>10}",
+            "module",
+            "config",
+            "metric",
+            "value"
+        );
         for r in &rows {
             say!(
                 "{:<21} {:<78} {:<22} {:>10}",

@@ -22,7 +22,11 @@ fn seed(default: u64) -> u64 {
 }
 
 fn random_icx(rng: &mut ChaCha8Rng, nports: usize, seed: u64) -> IcxConfig {
-    let most = |rng: &mut ChaCha8Rng| *[1u16, 2, 4, 16, 16, 64, 256].get(rng.gen_range(0..7)).unwrap();
+    let most = |rng: &mut ChaCha8Rng| {
+        *[1u16, 2, 4, 16, 16, 64, 256]
+            .get(rng.gen_range(0..7))
+            .unwrap()
+    };
     IcxConfig {
         nports,
         read_beats: (0..nports).map(|_| most(rng)).collect(),
@@ -33,7 +37,7 @@ fn random_icx(rng: &mut ChaCha8Rng, nports: usize, seed: u64) -> IcxConfig {
         stall: [0.0, 0.2, 0.5][rng.gen_range(0..3)],
         reorder: rng.gen_bool(0.7),
         error_resp: true,
-        issue_cycles: 4000,
+        issue_cycles: 10_000,
         warmup: 0,
         seed,
         fault: None,
@@ -44,11 +48,15 @@ fn random_icx(rng: &mut ChaCha8Rng, nports: usize, seed: u64) -> IcxConfig {
 fn interconnect_routes_every_beat_under_stalls_and_reordering() {
     let s = seed(11);
     let mut rng = ChaCha8Rng::seed_from_u64(s);
-    for round in 0..12 {
+    for round in 0..24 {
         let nports = if round % 2 == 0 { 2 } else { 4 };
         let cfg = random_icx(&mut rng, nports, s + round);
         let st = interconnect::run(&cfg);
-        assert!(st.errors.is_empty(), "seed {s} round {round} {cfg:?}: {:#?}", st.errors);
+        assert!(
+            st.errors.is_empty(),
+            "seed {s} round {round} {cfg:?}: {:#?}",
+            st.errors
+        );
         assert!(
             st.reads_done > 20 && st.writes_done > 20,
             "seed {s} round {round}: only {} reads, {} writes",
@@ -65,7 +73,10 @@ fn interconnect_checks_fire_on_a_corrupted_beat_and_a_misrouted_id() {
             let mut cfg = IcxConfig::bench(nports, &vec![4; nports], 2, 500);
             cfg.fault = Some(fault);
             let st = interconnect::run(&cfg);
-            assert!(!st.errors.is_empty(), "{fault:?} at {nports} ports went unnoticed");
+            assert!(
+                !st.errors.is_empty(),
+                "{fault:?} at {nports} ports went unnoticed"
+            );
             eprintln!("{fault:?}, {nports} ports: {}", st.errors[0]);
         }
     }
@@ -73,7 +84,7 @@ fn interconnect_checks_fire_on_a_corrupted_beat_and_a_misrouted_id() {
 
 #[test]
 fn interconnect_w_channel_never_idles_with_data_ready_and_shares_fairly() {
-    let rows = bench_interconnect(600).expect("bench runs clean");
+    let rows = bench_interconnect(2000).expect("bench runs clean");
     for r in &rows {
         if r.metric == "w_idle_cycles" {
             assert_eq!(r.value, 0.0, "{r:?}");
@@ -81,7 +92,11 @@ fn interconnect_w_channel_never_idles_with_data_ready_and_shares_fairly() {
         // Round-robin: every port is granted the same number of bursts
         // (to one burst) when all of them always request.
         if r.metric.starts_with("ar_share.") || r.metric.starts_with("aw_share.") {
-            let n: f64 = if r.config.starts_with("nports=2") { 2.0 } else { 4.0 };
+            let n: f64 = if r.config.starts_with("nports=2") {
+                2.0
+            } else {
+                4.0
+            };
             assert!((r.value - 1.0 / n).abs() < 0.02, "{r:?}");
         }
         if r.metric == "r_added_cycles" || r.metric == "w_added_cycles" {
@@ -94,7 +109,7 @@ fn interconnect_w_channel_never_idles_with_data_ready_and_shares_fairly() {
 fn cpl_writer_puts_every_record_in_its_slot_under_stalls() {
     let s = seed(12);
     let mut rng = ChaCha8Rng::seed_from_u64(s);
-    for round in 0..10 {
+    for round in 0..20 {
         let size = 1u16 << rng.gen_range(1..=12);
         let cfg = CplConfig {
             latency: rng.gen_range(1..=300),
@@ -111,7 +126,11 @@ fn cpl_writer_puts_every_record_in_its_slot_under_stalls() {
             flip_record_bit: false,
         };
         let st = cpl_writer::run(&cfg);
-        assert!(st.errors.is_empty(), "seed {s} round {round} {cfg:?}: {:#?}", st.errors);
+        assert!(
+            st.errors.is_empty(),
+            "seed {s} round {round} {cfg:?}: {:#?}",
+            st.errors
+        );
         assert_eq!(st.records_checked, cfg.records, "seed {s} round {round}");
     }
 }
@@ -134,8 +153,16 @@ fn cpl_writer_bench_batches_under_latency() {
             .unwrap_or_else(|| panic!("no {m} for {cfg}"))
             .value
     };
-    // 1 us memory, saturated: the writer forms full 4-record bursts.
-    assert!(get("latency_cycles=250,in_every=1,", "records_per_burst") > 3.9);
+    // Saturated: the writer forms mostly full 4-record bursts.
+    for lat in [2, 250] {
+        let c = format!("latency_cycles={lat},in_every=1,");
+        assert!(get(&c, "bursts_of_4") > 0.8, "{c}");
+        assert!(get(&c, "records_per_burst") > 3.5, "{c}");
+        assert_eq!(get(&c, "max_bursts_outstanding"), 16.0, "{c}");
+    }
+    // One entry alone: at HEAD within 10 cycles plus the memory's latency.
+    assert!(get("latency_cycles=2,in_every=208,", "latency_max_cycles") <= 12.0);
+    assert!(get("latency_cycles=250,in_every=1200,", "latency_max_cycles") <= 260.0);
     // Four beats per record on a 64-bit bus: never more than 1/4 per cycle.
     for r in rows.iter().filter(|r| r.metric == "completions_per_cycle") {
         assert!(r.value > 0.0 && r.value <= 0.25 + 1e-9, "{r:?}");
@@ -159,7 +186,11 @@ fn random_ops(rng: &mut ChaCha8Rng, n: usize) -> Vec<Op> {
                 Op::Write {
                     addr,
                     data: rng.gen(),
-                    strb: if rng.gen_bool(0.1) { rng.gen_range(0..15) } else { 0xf },
+                    strb: if rng.gen_bool(0.1) {
+                        rng.gen_range(0..15)
+                    } else {
+                        0xf
+                    },
                 }
             } else {
                 Op::Read { addr }
@@ -172,8 +203,8 @@ fn random_ops(rng: &mut ChaCha8Rng, n: usize) -> Vec<Op> {
 fn csr_reads_back_what_was_written_under_stalls() {
     let s = seed(13);
     let mut rng = ChaCha8Rng::seed_from_u64(s);
-    for round in 0..8 {
-        let ops = random_ops(&mut rng, 3000);
+    for round in 0..12 {
+        let ops = random_ops(&mut rng, 5000);
         let mode = if round % 2 == 0 {
             WriteMode::Overlapped
         } else {
@@ -181,8 +212,16 @@ fn csr_reads_back_what_was_written_under_stalls() {
         };
         let stall = [0.0, 0.3, 0.6][round as usize % 3];
         let st = csr::run(&ops, mode, stall, s + round);
-        assert!(st.errors.is_empty(), "seed {s} round {round}: {:#?}", st.errors);
-        assert_eq!(st.writes + st.reads, ops.len() as u64, "seed {s} round {round}");
+        assert!(
+            st.errors.is_empty(),
+            "seed {s} round {round}: {:#?}",
+            st.errors
+        );
+        assert_eq!(
+            st.writes + st.reads,
+            ops.len() as u64,
+            "seed {s} round {round}"
+        );
     }
 }
 
@@ -198,7 +237,9 @@ fn csr_check_fires_on_a_write_the_model_did_not_make() {
         },
         Op::Read { addr: reg },
     ];
-    assert!(csr::run(&ops, WriteMode::Overlapped, 0.0, s).errors.is_empty());
+    assert!(csr::run(&ops, WriteMode::Overlapped, 0.0, s)
+        .errors
+        .is_empty());
     let st = csr::run_with_fault(&ops, WriteMode::Overlapped, 0.0, s, Some(0));
     assert!(!st.errors.is_empty(), "a wrong read-back went unnoticed");
     eprintln!("{}", st.errors[0]);

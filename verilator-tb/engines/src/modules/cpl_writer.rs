@@ -97,7 +97,12 @@ impl CplStats {
     }
     pub fn mean_burst(&self) -> f64 {
         let n: u64 = self.bursts.iter().sum();
-        let recs: u64 = self.bursts.iter().enumerate().map(|(k, b)| (k as u64 + 1) * b).sum();
+        let recs: u64 = self
+            .bursts
+            .iter()
+            .enumerate()
+            .map(|(k, b)| (k as u64 + 1) * b)
+            .sum();
         recs as f64 / n.max(1) as f64
     }
 }
@@ -242,8 +247,10 @@ pub fn run(cfg: &CplConfig) -> CplStats {
             ));
         }
         if o.ev_fail != 0 {
-            st.errors
-                .push(format!("cycle {cycle}: ev_fail (index {}) without a refused B", o.ev_fail_index));
+            st.errors.push(format!(
+                "cycle {cycle}: ev_fail (index {}) without a refused B",
+                o.ev_fail_index
+            ));
         }
         if holding && o.in_ready != 0 {
             holding = false;
@@ -296,8 +303,10 @@ pub fn run(cfg: &CplConfig) -> CplStats {
             if o.m_wlast != 0 {
                 w_bursts.push_back(std::mem::take(&mut w_cur));
             } else if w_cur.len() > 4 * BATCH {
-                st.errors
-                    .push(format!("cycle {cycle}: W burst longer than {} beats", 4 * BATCH));
+                st.errors.push(format!(
+                    "cycle {cycle}: W burst longer than {} beats",
+                    4 * BATCH
+                ));
                 w_cur.clear();
             }
         }

@@ -46,8 +46,7 @@ pub struct RwReg {
 /// IRQ_ITR, the ten RSS_KEY words, and both queues' RING_LO/HI, CPL_LO/HI
 /// and SIZE (writable while the queue is disabled, which it stays).
 pub fn rw_registers() -> Vec<RwReg> {
-    let caps =
-        cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH | cap::LOOPBACK;
+    let caps = cap::RX_CSUM | cap::TX_CSUM | cap::RXHASH | cap::LOOPBACK;
     let mut v = vec![
         RwReg {
             addr: reg::FEATURES as u16,
@@ -85,7 +84,13 @@ pub fn rw_registers() -> Vec<RwReg> {
         });
     }
     for q in [txq(0, 0), rxq(0, 0)] {
-        for r in [qreg::RING_LO, qreg::RING_HI, qreg::CPL_LO, qreg::CPL_HI, qreg::SIZE] {
+        for r in [
+            qreg::RING_LO,
+            qreg::RING_HI,
+            qreg::CPL_LO,
+            qreg::CPL_HI,
+            qreg::SIZE,
+        ] {
             v.push(RwReg {
                 addr: (q + r) as u16,
                 mask: u32::MAX,

@@ -97,9 +97,10 @@ pub struct IcxStats {
     pub w_beats_port: Vec<u64>,
     pub ar_grants_port: Vec<u64>,
     pub aw_grants_port: Vec<u64>,
-    /// Whole run, (least, most): cycles from a port's handshake to the
-    /// master's (AR, AW), from the master's to the port's (R, B), from the
-    /// port's W beat to the master's.
+    /// Whole run, (least, most): cycles from a port's AR / AW handshake to
+    /// the first cycle the request is valid on the master (time the memory
+    /// then takes to raise ready is its own, not counted), from the master's
+    /// R / B handshake to the port's, from a port's W beat to the master's.
     pub ar_added: (u64, u64),
     pub aw_added: (u64, u64),
     pub r_added: (u64, u64),
@@ -236,7 +237,10 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
         .map(|p| {
             let base = (p as u64 + 1) << 40;
             Port {
-                coin: Coin::new(cfg.seed.wrapping_mul(1000).wrapping_add(p as u64), cfg.stall),
+                coin: Coin::new(
+                    cfg.seed.wrapping_mul(1000).wrapping_add(p as u64),
+                    cfg.stall,
+                ),
                 next_r: base,
                 next_w: base + WRITE_OFF,
                 ar: None,
@@ -272,6 +276,9 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
     let mut last_aw: Vec<u64> = vec![0; n];
     let mut r_hold: Option<RBeat> = None;
     let mut r_sent = 0u64;
+    // first cycle the AR / AW now on the master was valid
+    let mut ar_shown: Option<u64> = None;
+    let mut aw_shown: Option<u64> = None;
     let mut b_hold: Option<(usize, u8)> = None;
     let mut prev: Option<(IcxInputs, IcxOutputs)> = None;
     // Ports in the order the interconnect took their AWs, while their W burst
@@ -446,7 +453,8 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
                 bit(i.s_rready, i.m_rid as usize)
             ));
         }
-        if (o.s_arready & i.s_arvalid).count_ones() > 1 || (o.s_awready & i.s_awvalid).count_ones() > 1
+        if (o.s_arready & i.s_arvalid).count_ones() > 1
+            || (o.s_awready & i.s_awvalid).count_ones() > 1
         {
             st.errors.push(format!(
                 "cycle {cycle}: more than one port's AR or AW taken in one cycle"
@@ -458,24 +466,27 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
                 && (o.m_arvalid == 0
                     || (o.m_araddr, o.m_arlen, o.m_arid) != (po.m_araddr, po.m_arlen, po.m_arid))
             {
-                st.errors
-                    .push(format!("cycle {cycle}: m_axi_ar changed or dropped before arready"));
+                st.errors.push(format!(
+                    "cycle {cycle}: m_axi_ar changed or dropped before arready"
+                ));
             }
             if po.m_awvalid != 0
                 && pi.m_awready == 0
                 && (o.m_awvalid == 0
                     || (o.m_awaddr, o.m_awlen, o.m_awid) != (po.m_awaddr, po.m_awlen, po.m_awid))
             {
-                st.errors
-                    .push(format!("cycle {cycle}: m_axi_aw changed or dropped before awready"));
+                st.errors.push(format!(
+                    "cycle {cycle}: m_axi_aw changed or dropped before awready"
+                ));
             }
             if po.m_wvalid != 0
                 && pi.m_wready == 0
                 && (o.m_wvalid == 0
                     || (o.m_wdata, o.m_wstrb, o.m_wlast) != (po.m_wdata, po.m_wstrb, po.m_wlast))
             {
-                st.errors
-                    .push(format!("cycle {cycle}: m_axi_w changed or dropped before wready"));
+                st.errors.push(format!(
+                    "cycle {cycle}: m_axi_w changed or dropped before wready"
+                ));
             }
         }
 
@@ -598,7 +609,14 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
         }
 
         // ---- master-side handshakes
+        if o.m_arvalid != 0 {
+            ar_shown.get_or_insert(cycle);
+        }
+        if o.m_awvalid != 0 {
+            aw_shown.get_or_insert(cycle);
+        }
         if o.m_arvalid != 0 && i.m_arready != 0 {
+            let shown = ar_shown.take().unwrap_or(cycle);
             let id = o.m_arid as usize;
             let (a, beats) = (o.m_araddr, o.m_arlen as u16 + 1);
             if id >= n || port_of(a) != id || a & WRITE_OFF != 0 {
@@ -613,7 +631,7 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
                 }
                 last_ar[id] = a;
                 match ports[id].ar_in.pop_front() {
-                    Some((pa, t)) if pa == a => lohi(&mut st.ar_added, cycle - t),
+                    Some((pa, t)) if pa == a && t < shown => lohi(&mut st.ar_added, shown - t),
                     other => st.errors.push(format!(
                         "cycle {cycle}: AR {a:#x} of id {id}, but the port's next AR is {other:?}"
                     )),
@@ -648,6 +666,7 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
             }
         }
         if o.m_awvalid != 0 && i.m_awready != 0 {
+            let shown = aw_shown.take().unwrap_or(cycle);
             let id = o.m_awid as usize;
             let (a, beats) = (o.m_awaddr, o.m_awlen as u16 + 1);
             if id >= n || port_of(a) != id || a & WRITE_OFF == 0 {
@@ -662,7 +681,7 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
                 }
                 last_aw[id] = a;
                 match ports[id].aw_in.pop_front() {
-                    Some((pa, t)) if pa == a => lohi(&mut st.aw_added, cycle - t),
+                    Some((pa, t)) if pa == a && t < shown => lohi(&mut st.aw_added, shown - t),
                     other => st.errors.push(format!(
                         "cycle {cycle}: AW {a:#x} of id {id}, but the port's next AW is {other:?}"
                     )),

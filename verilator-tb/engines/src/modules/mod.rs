@@ -84,7 +84,9 @@ pub fn bench_interconnect(window: u64) -> Result<Vec<ModuleRow>, String> {
     const M: &str = "nic_axi_interconnect";
     let mut rows = Vec::new();
     for nports in [2usize, 4] {
-        let mixed: Vec<u16> = (0..nports).map(|p| if p % 2 == 0 { 16 } else { 1 }).collect();
+        let mixed: Vec<u16> = (0..nports)
+            .map(|p| if p % 2 == 0 { 16 } else { 1 })
+            .collect();
         for beats in [vec![16; nports], vec![1; nports], mixed] {
             for latency in LATENCIES {
                 let cfg = interconnect::IcxConfig::bench(nports, &beats, latency, window);
@@ -117,8 +119,18 @@ pub fn bench_interconnect(window: u64) -> Result<Vec<ModuleRow>, String> {
                     };
                     rows.push(row(M, &c, format!("r_share.p{p}"), share(&s.r_beats_port)));
                     rows.push(row(M, &c, format!("w_share.p{p}"), share(&s.w_beats_port)));
-                    rows.push(row(M, &c, format!("ar_share.p{p}"), share(&s.ar_grants_port)));
-                    rows.push(row(M, &c, format!("aw_share.p{p}"), share(&s.aw_grants_port)));
+                    rows.push(row(
+                        M,
+                        &c,
+                        format!("ar_share.p{p}"),
+                        share(&s.ar_grants_port),
+                    ));
+                    rows.push(row(
+                        M,
+                        &c,
+                        format!("aw_share.p{p}"),
+                        share(&s.aw_grants_port),
+                    ));
                 }
                 rows.push(row(M, &c, "ar_added_cycles", s.ar_added.1 as f64));
                 rows.push(row(M, &c, "aw_added_cycles", s.aw_added.1 as f64));
@@ -150,7 +162,12 @@ pub fn bench_cpl_writer(window: u64) -> Result<Vec<ModuleRow>, String> {
                 return Err(fail(M, &c, &s.errors));
             }
             let w = s.window.max(1) as f64;
-            rows.push(row(M, &c, "completions_per_cycle", s.completions_per_cycle()));
+            rows.push(row(
+                M,
+                &c,
+                "completions_per_cycle",
+                s.completions_per_cycle(),
+            ));
             rows.push(row(M, &c, "w_beats_per_cycle", s.w_beats as f64 / w));
             let n: u64 = s.bursts.iter().sum();
             for (k, b) in s.bursts.iter().enumerate() {
@@ -162,7 +179,12 @@ pub fn bench_cpl_writer(window: u64) -> Result<Vec<ModuleRow>, String> {
                 ));
             }
             rows.push(row(M, &c, "records_per_burst", s.mean_burst()));
-            rows.push(row(M, &c, "max_bursts_outstanding", s.max_outstanding as f64));
+            rows.push(row(
+                M,
+                &c,
+                "max_bursts_outstanding",
+                s.max_outstanding as f64,
+            ));
             rows.push(row(M, &c, "latency_min_cycles", s.lat_min as f64));
             rows.push(row(M, &c, "latency_mean_cycles", s.mean_latency()));
             rows.push(row(M, &c, "latency_max_cycles", s.lat_max as f64));
