@@ -202,10 +202,8 @@ pub fn run(cfg: &CplConfig) -> CplStats {
     loop {
         let issuing = cycle < cfg.issue_cycles && pushed < cfg.records;
         let in_window = cycle >= cfg.warmup && cycle < cfg.issue_cycles;
-        if !issuing && !holding && evs == pushed {
-            if idle_seen {
-                break;
-            }
+        if !issuing && !holding && evs == pushed && idle_seen {
+            break;
         }
         if cycle > last_progress + patience || st.errors.len() > 20 {
             st.errors.push(format!(

@@ -157,7 +157,7 @@ struct Port {
     /// AWs taken by the interconnect and write bursts whose W is done.
     aw_taken: u64,
     w_done: u64,
-    /// Bursts awaiting B, in order, and whether their W is done.
+    /// Bursts awaiting B, in AW order.
     b_expect: VecDeque<Burst>,
     /// Cycles of the port-side handshakes not yet matched at the master.
     ar_in: VecDeque<(u64, u64)>,
@@ -623,7 +623,7 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
                 st.errors
                     .push(format!("cycle {cycle}: AR {a:#x} with id {id}"));
             } else {
-                if o.m_arsize != 3 || o.m_arburst != 1 || a <= last_ar[id] && last_ar[id] != 0 {
+                if o.m_arsize != 3 || o.m_arburst != 1 || (a <= last_ar[id] && last_ar[id] != 0) {
                     st.errors.push(format!(
                         "cycle {cycle}: AR {a:#x} size {} burst {} (previous of id {id}: {:#x})",
                         o.m_arsize, o.m_arburst, last_ar[id]
@@ -673,7 +673,7 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
                 st.errors
                     .push(format!("cycle {cycle}: AW {a:#x} with id {id}"));
             } else {
-                if o.m_awsize != 3 || o.m_awburst != 1 || a <= last_aw[id] && last_aw[id] != 0 {
+                if o.m_awsize != 3 || o.m_awburst != 1 || (a <= last_aw[id] && last_aw[id] != 0) {
                     st.errors.push(format!(
                         "cycle {cycle}: AW {a:#x} size {} burst {} (previous of id {id}: {:#x})",
                         o.m_awsize, o.m_awburst, last_aw[id]
