@@ -157,7 +157,7 @@ fn record(e: &Entry, index: u16, queue: u8, phase: bool) -> [u8; cpl::SIZE] {
 /// Runs the completion writer under `cfg`.
 pub fn run(cfg: &CplConfig) -> CplStats {
     let size = cfg.ring_size as u64;
-    assert!(size.is_power_of_two() && (2..=4096).contains(&size) && cfg.base % 64 == 0);
+    assert!(size.is_power_of_two() && (2..=4096).contains(&size) && cfg.base.is_multiple_of(64));
     let mut sim = ffi::cpl_writer();
     let mut st = CplStats {
         window: cfg.issue_cycles.saturating_sub(cfg.warmup),
@@ -263,8 +263,8 @@ pub fn run(cfg: &CplConfig) -> CplStats {
             let recs = beats / 4;
             let slot = a.wrapping_sub(cfg.base) / cpl::SIZE as u64;
             let page_ok = (a & 0xfff) + beats as u64 * 8 <= 0x1000;
-            if a % cpl::SIZE as u64 != 0
-                || beats % 4 != 0
+            if !a.is_multiple_of(cpl::SIZE as u64)
+                || !beats.is_multiple_of(4)
                 || !(1..=BATCH).contains(&recs)
                 || slot != next_slot % size
                 || slot + recs as u64 > size
@@ -348,7 +348,7 @@ pub fn run(cfg: &CplConfig) -> CplStats {
                 ));
             }
             let slot = (k % size) as usize;
-            let want = record(&e, slot as u16, cfg.queue_id, (k / size) % 2 == 0);
+            let want = record(&e, slot as u16, cfg.queue_id, (k / size).is_multiple_of(2));
             if ring[slot] != want {
                 st.errors.push(format!(
                     "cycle {cycle}: completion {k}: ring slot {slot} holds {:02x?}, want {:02x?}",

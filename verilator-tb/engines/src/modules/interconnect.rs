@@ -131,7 +131,7 @@ fn wstrb(a: u64) -> u8 {
     (mix(a ^ 0x1234) >> 17) as u8 | 1
 }
 fn resp(err: bool, a: u64) -> u8 {
-    if err && mix(a ^ 0x77) % 8 == 0 {
+    if err && mix(a ^ 0x77).is_multiple_of(8) {
         2
     } else {
         0
@@ -285,8 +285,10 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
     // is not done: the order W must follow.
     let mut w_order: VecDeque<usize> = VecDeque::new();
 
-    let mut i = IcxInputs::default();
-    i.rst = 1;
+    let mut i = IcxInputs {
+        rst: 1,
+        ..Default::default()
+    };
     for _ in 0..4 {
         sim.step(&i);
     }
