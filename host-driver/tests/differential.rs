@@ -634,8 +634,8 @@ fn run_mq(
                     t.rx_data[q].push(d);
                 }
             }
-            t.tx_cpls[q].extend(got_tx[q].drain(..));
-            t.rx_cpls[q].extend(got_rx[q].drain(..));
+            t.tx_cpls[q].append(&mut got_tx[q]);
+            t.rx_cpls[q].append(&mut got_rx[q]);
         }
     }
     for it in firmware_model::contract::STATS.items {
