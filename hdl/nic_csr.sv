@@ -28,6 +28,9 @@
 //   event in the cycle before the engines are reset is dropped, and takes no AXI-Lite request in
 //   that cycle. The AXI-Lite handshake state is only reset by rst, so the write that asked for the
 //   reset is answered normally.
+// - Queue vectors (QREG IRQ, IRQ_MOD_FRAMES, IRQ_MOD_NS): each queue's completions set its
+//   PENDING and count COUNT; irq_queue[q] (registered) is high while ENABLE and PENDING and
+//   (COUNT >= IRQ_MOD_FRAMES or now_ns - the time PENDING was set >= IRQ_MOD_NS).
 // - irq is registered. pending = (IRQ_CAUSE & IRQ_MASK) != 0; the line rises when pending and
 //   it never rose since reset or now_ns - last_rise >= IRQ_ITR; it falls when not pending.
 module nic_csr
@@ -64,6 +67,7 @@ module nic_csr
   output wire         soft_rst,
   output wire         loopback,
   output wire         irq,
+  output wire [2*N-1:0] irq_queue,      // queue vectors: TX queue q is bit q, RX queue q bit N + q
   output wire         feat_tx_csum,     // FEATURES.TX_CSUM
   output wire         feat_rx_csum,     // FEATURES.RX_CSUM
   output wire         feat_rxhash,      // FEATURES.RXHASH
@@ -231,6 +235,13 @@ module nic_csr
   logic [31:0] qs_errors [NQ];
   logic [31:0] qs_dropped [N];   // RX queues only
   logic [31:0] ind_w [IND_W];    // RSS_INDIR words, entries masked
+  logic        qi_en [NQ];       // queue vectors (QREG IRQ)
+  logic        qi_pend [NQ];
+  logic [15:0] qi_count [NQ];
+  logic [63:0] qi_first [NQ];
+  logic [31:0] mod_frames;       // IRQ_MOD_FRAMES
+  logic [31:0] mod_ns;           // IRQ_MOD_NS
+  logic [NQ-1:0] irq_queue_q;
   logic        tbl_busy;         // passing a word on to the RSS table
   logic [4:0]  tbl_word;
   logic [1:0]  tbl_k;
@@ -301,6 +312,7 @@ module nic_csr
   logic        q_start_c [NQ];  // successful ENABLE 0->1
   logic        q_disable_c [NQ];  // ENABLE written 0
   logic        q_tail_wr_c [NQ];  // accepted doorbell
+  logic        qi_wr_c [NQ];      // a write to the queue's IRQ register
   logic        reg_err;  // a register-detected error (at most one per cycle)
   logic [4:0]  reg_err_code;
   logic        reg_err_is_rx;
@@ -318,6 +330,7 @@ module nic_csr
       q_start_c[q] = 1'b0;
       q_disable_c[q] = 1'b0;
       q_tail_wr_c[q] = 1'b0;
+      qi_wr_c[q] = 1'b0;
     end
     // Only a write can start, stop or ring a queue: decode nothing in other cycles.
     if (wr_en) for (int q = 0; q < NQ; q++) begin
@@ -341,6 +354,7 @@ module nic_csr
           end
         end
       end
+      if (wr_addr == qaddr(q, QREG_IRQ)) qi_wr_c[q] = 1'b1;
       if (wr_addr == qaddr(q, QREG_TAIL) && q_enabled[q]) begin
         if (w_data >= q_size[q]) begin
           reg_err = 1'b1;
@@ -434,6 +448,8 @@ module nic_csr
       12'(REG_IRQ_CAUSE): rd_data = 32'(irq_cause);
       12'(REG_IRQ_MASK): rd_data = 32'(irq_mask);
       12'(REG_IRQ_ITR): rd_data = irq_itr;
+      12'(REG_IRQ_MOD_FRAMES): rd_data = mod_frames;
+      12'(REG_IRQ_MOD_NS): rd_data = mod_ns;
       12'(REG_TIME_LO): rd_data = now_ns[31:0];
       12'(REG_TIME_HI): rd_data = time_hi;
       default: rd_data = '0;
@@ -473,6 +489,10 @@ module nic_csr
       if (addr == qaddr(q, QREG_BYTES_LO)) rd_data = qs_bytes[q][31:0];
       if (addr == qaddr(q, QREG_BYTES_HI)) rd_data = qs_bytes_hi[q];
       if (addr == qaddr(q, QREG_ERRORS)) rd_data = qs_errors[q];
+      if (addr == qaddr(q, QREG_IRQ)) begin
+        rd_data = (32'(qi_en[q]) << QIRQ_ENABLE_BIT) | (32'(qi_pend[q]) << QIRQ_PENDING_BIT) |
+                  (32'(qi_count[q]) << QIRQ_COUNT_SHIFT);
+      end
       if (addr == qaddr(q, QREG_DROPPED) && q >= N) rd_data = qs_dropped[q-N];
     end
     return rd_data;
@@ -496,6 +516,18 @@ module nic_csr
   // ---------------------------------------------------------------------------------------------
   // Register file
   // ---------------------------------------------------------------------------------------------
+
+  // A completion of queue index q for its vector (called in the register file's always_ff, after
+  // the host's write of this cycle, whose PENDING clear it overrides).
+  task automatic vector_completion(input logic [QI-1:0] q);
+    if (!qi_pend[q] || (qi_wr_c[q] && w_data[QIRQ_PENDING_BIT])) begin
+      qi_first[q] <= now_ns;
+      qi_count[q] <= 16'd1;
+    end else if (32'(qi_count[q]) != QIRQ_COUNT_MAX) begin
+      qi_count[q] <= qi_count[q] + 16'd1;
+    end
+    qi_pend[q] <= 1'b1;
+  endtask
 
   wire        irq_pending = (irq_cause & irq_mask) != '0;
   // (The interrupt throttle, !irq_rose || now_ns - irq_last_rise >= IRQ_ITR, is tested in the
@@ -535,6 +567,15 @@ module nic_csr
       tbl_busy <= 1'b0;
       tbl_word <= '0;
       tbl_k <= '0;
+      mod_frames <= '0;
+      mod_ns <= '0;
+      irq_queue_q <= '0;
+      for (int q = 0; q < NQ; q++) begin
+        qi_en[q] <= 1'b0;
+        qi_pend[q] <= 1'b0;
+        qi_count[q] <= '0;
+        qi_first[q] <= '0;
+      end
       for (int q = 0; q < NQ; q++) begin
         qs_frames[q] <= '0;
         qs_bytes[q] <= '0;
@@ -563,6 +604,8 @@ module nic_csr
           12'(REG_CTRL): ctrl_loopback <= w_data[CTRL_LOOPBACK_BIT];
           12'(REG_IRQ_MASK): irq_mask <= w_data[IRQ_W-1:0];
           12'(REG_IRQ_ITR): irq_itr <= w_data;
+          12'(REG_IRQ_MOD_FRAMES): mod_frames <= w_data;
+          12'(REG_IRQ_MOD_NS): mod_ns <= w_data;
           default: ;
         endcase
         for (int w = 0; w < KEY_W; w++) begin
@@ -651,6 +694,23 @@ module nic_csr
                                  64'(rx_ev_err);
       end
 
+      // queue vectors: the host's write first, then this cycle's completions
+      for (int q = 0; q < NQ; q++) begin
+        if (qi_wr_c[q]) begin
+          qi_en[q] <= w_data[QIRQ_ENABLE_BIT];
+          if (w_data[QIRQ_PENDING_BIT]) begin
+            qi_pend[q] <= 1'b0;
+            qi_count[q] <= '0;
+          end
+        end
+      end
+      if (tx_ev_cpl) vector_completion(tx_cq);
+      if (rx_ev_cpl) vector_completion(rx_cq);
+      for (int q = 0; q < NQ; q++) begin
+        irq_queue_q[q] <= qi_en[q] && qi_pend[q] &&
+                          (32'(qi_count[q]) >= mod_frames || now_ns - qi_first[q] >= 64'(mod_ns));
+      end
+
       // queues
       if (tx_ev_halt) q_halted[tx_eq] <= 1'b1;
       if (rx_ev_halt) q_halted[rx_eq] <= 1'b1;
@@ -695,6 +755,7 @@ module nic_csr
   assign soft_rst = soft_rst_q;
   assign loopback = ctrl_loopback;
   assign irq = irq_q;
+  assign irq_queue = irq_queue_q;
   assign feat_tx_csum = features[CAP_TX_CSUM_BIT];
   assign feat_rx_csum = features[CAP_RX_CSUM_BIT];
   assign feat_rxhash = features[CAP_RXHASH_BIT];

@@ -45,6 +45,8 @@ package nic_pkg;
   localparam int unsigned REG_IRQ_ITR = 32'h038;
   localparam int unsigned REG_TIME_LO = 32'h040;
   localparam int unsigned REG_TIME_HI = 32'h044;
+  localparam int unsigned REG_IRQ_MOD_FRAMES = 32'h048;
+  localparam int unsigned REG_IRQ_MOD_NS = 32'h04C;
   localparam int unsigned REG_RSS_KEY = 32'h600;
   localparam int unsigned REG_RSS_INDIR = 32'h640;
 
@@ -58,6 +60,7 @@ package nic_pkg;
   localparam int unsigned QREG_TAIL = 32'h018;
   localparam int unsigned QREG_HEAD = 32'h01C;
   localparam int unsigned QREG_STATUS = 32'h020;
+  localparam int unsigned QREG_IRQ = 32'h024;
   localparam int unsigned QREG_FRAMES_LO = 32'h028;
   localparam int unsigned QREG_FRAMES_HI = 32'h02C;
   localparam int unsigned QREG_BYTES_LO = 32'h030;
@@ -221,6 +224,14 @@ package nic_pkg;
 
   // Completion FLAGS bits
   localparam int unsigned CPL_FLAG_PHASE_BIT = 0;
+
+  // Queue IRQ bits
+  localparam int unsigned QIRQ_ENABLE_BIT = 0;
+  localparam int unsigned QIRQ_PENDING_BIT = 1;
+
+  // Queue IRQ fields
+  localparam int unsigned QIRQ_COUNT_SHIFT = 32'h00000010;
+  localparam int unsigned QIRQ_COUNT_MAX = 32'h0000FFFF;
 
   // QUEUES fields
   localparam int unsigned QUEUES_TXQ_SHIFT = 32'h00000000;

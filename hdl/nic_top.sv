@@ -95,7 +95,8 @@ module nic_top #(
   input  wire         s_axis_rx_tlast,
   input  wire         s_axis_rx_tuser,
 
-  output wire         irq
+  output wire         irq,
+  output wire [2*NUM_QUEUES-1:0] irq_queue   // queue vectors: TX queue q bit q, RX queue q bit N + q
 );
 
   // ---------------------------------------------------------------------------------------------
@@ -323,6 +324,7 @@ module nic_top #(
     .soft_rst         (soft_rst),
     .loopback         (loopback),
     .irq              (irq),
+    .irq_queue        (irq_queue),
     .feat_tx_csum     (feat_tx_csum),
     .feat_rx_csum     (feat_rx_csum),
     .feat_rxhash      (feat_rxhash),

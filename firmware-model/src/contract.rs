@@ -221,6 +221,8 @@ registers!(reg, REGISTERS, "REG_", "Global registers (BAR0)",
     IRQ_ITR = 0x038, Rw, "Interrupt moderation: least time between two interrupts, in ns (0: none).";
     TIME_LO = 0x040, Ro, "The NIC's time input, ns, bits 31:0; reading it latches TIME_HI.";
     TIME_HI = 0x044, Ro, "Bits 63:32 of the time latched by the last TIME_LO read.";
+    IRQ_MOD_FRAMES = 0x048, Rw, "Queue interrupt moderation by count: a queue's vector fires once this many of its completions are pending (0 and 1: at the first).";
+    IRQ_MOD_NS = 0x04C, Rw, "Queue interrupt moderation by time: ... or once its oldest pending completion has waited this many ns of the TIME input (0: at once).";
     RSS_KEY = 0x600, Rw, "RSS key, RSS_KEY_WORDS words: key byte 4i+j in bits 8j+7:8j of RSS_KEY + 4i. Reset: the RSS specification's verification key.";
     RSS_INDIR = 0x640, Rw, "RSS indirection table, RSS_INDIR_WORDS words: entry 4i+j (an RX queue number) in bits 8j+7:8j of RSS_INDIR + 4i. Bits of an entry at or above log2(NUM_RXQ) read 0. Reset: every entry 0.";
 });
@@ -238,6 +240,7 @@ registers!(qreg, QUEUE_REGISTERS, "QREG_", "Per-queue registers",
     TAIL = 0x18, Rw, "Doorbell: the host's producer index. Values >= SIZE are refused (ERR_DOORBELL).";
     HEAD = 0x1C, Ro, "The NIC's consumer index: the next descriptor it will process.";
     STATUS = 0x20, Ro, "QSTATUS_* bits.";
+    IRQ = 0x24, Rw, "The queue's interrupt vector (QIRQ_* bits, COUNT in bits 31:16): TX queue n is vector n, RX queue n vector NUM_TXQ + n.";
     FRAMES_LO = 0x28, Ro, "This queue's frames: TX sent whole, RX delivered without error; bits 31:0 (reading it latches FRAMES_HI). Only RESET zeroes the per-queue counters.";
     FRAMES_HI = 0x2C, Ro, "Bits 63:32 of FRAMES as latched by the last FRAMES_LO read.";
     BYTES_LO = 0x30, Ro, "Bytes of those frames, bits 31:0 (reading it latches BYTES_HI).";
@@ -302,6 +305,23 @@ bits!(qstatus, QSTATUS, "QSTATUS_", "Queue STATUS bits",
 {
     ENABLED = 0, "The queue is enabled.";
     HALTED = 1, "The queue stopped after a DMA error on a ring; disable and re-enable it.";
+});
+
+bits!(qirq, QIRQ, "QIRQ_", "Queue IRQ bits",
+    "Per-queue interrupt vector control. The vector's line is high while ENABLE and PENDING and \
+     (COUNT >= IRQ_MOD_FRAMES or the TIME input has moved IRQ_MOD_NS ns past the completion that \
+     set PENDING). COUNT (bits 31:16, read-only) counts the queue's completions since PENDING was \
+     last cleared, saturating at 0xFFFF.",
+{
+    ENABLE = 0, "The queue's completions raise its vector.";
+    PENDING = 1, "Write 1 to clear (and zero COUNT): a completion was written since it was last cleared.";
+});
+
+constants!(qirq_field, QIRQ_FIELDS, "QIRQ_", "Queue IRQ fields",
+    "Fields of a queue's IRQ register besides its bits.",
+{
+    COUNT_SHIFT = 16, "COUNT: the queue's completions since PENDING was last cleared, bits 31:16.";
+    COUNT_MAX = 0xFFFF, "COUNT saturates here.";
 });
 
 bits!(err, ERRORS, "ERR_", "Error bits (ERR_CAUSE, completion `errors`)",
@@ -482,6 +502,8 @@ pub const TABLES: &[Table] = &[
     RSS_TYPE,
     RSS_KEY_RESET,
     CPL_FLAGS,
+    QIRQ,
+    QIRQ_FIELDS,
     QUEUES_FIELDS,
     VERSION_FIELDS,
 ];

@@ -84,6 +84,9 @@ struct Regs {
     irq_itr: u32,
     /// TIME_HI as latched by the last TIME_LO read.
     time_hi: u32,
+    /// Queue interrupt moderation (IRQ_MOD_FRAMES, IRQ_MOD_NS).
+    irq_mod_frames: u32,
+    irq_mod_ns: u32,
     /// The counters, indexed as `(offset - STATS_BASE) / 8`.
     stats: [u64; limits::NUM_STATS as usize],
     /// Each counter's high word as latched by the last read of its low word.
@@ -224,6 +227,18 @@ impl Nic {
         self.regs.irq_line
     }
 
+    /// The queues' interrupt vectors now: bit n for TX queue n, bit
+    /// `queues() + n` for RX queue n (QREG IRQ, IRQ_MOD_FRAMES, IRQ_MOD_NS).
+    pub fn queue_irq_lines(&self) -> u32 {
+        let (frames, ns) = (self.regs.irq_mod_frames, self.regs.irq_mod_ns);
+        self.txq
+            .iter()
+            .chain(&self.rxq)
+            .enumerate()
+            .filter(|(_, q)| q.irq.line(self.now_ns, frames, ns))
+            .fold(0, |m, (i, _)| m | 1 << i)
+    }
+
     /// CTRL.RESET: registers, queues, counters and the loopback path return
     /// to their reset values. Time and what sits outside the NIC (frames
     /// already sent, frames the wire offers) stay.
@@ -273,7 +288,10 @@ impl Nic {
     /// Counts a written completion of queue `queue`: frames and bytes when
     /// clean, else errors; in the NIC's counters and the queue's.
     fn count_completion(&mut self, dir: Dir, queue: usize, len: u32, errors: u32) {
-        self.queue_mut(dir, queue).stats.completion(len, errors);
+        let now = self.now_ns;
+        let q = self.queue_mut(dir, queue);
+        q.stats.completion(len, errors);
+        q.irq.completion(now);
         let (frames, bytes, errs, cause) = match dir {
             Dir::Tx => (
                 stat::TX_FRAMES,

@@ -37,6 +37,16 @@ pub trait Device {
     /// Lets the device run until its interrupt line is high (true) or
     /// `timeout_ns` of device time have passed (false).
     fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError>;
+    /// Lets the device run until one of the queue interrupt vectors in `vectors`
+    /// (bit n: TX queue n, bit NUM_TXQ + n: RX queue n; QREG IRQ) is high or
+    /// `timeout_ns` of device time have passed. Returns the vectors of `vectors`
+    /// that are high (0 on timeout).
+    fn wait_queue_irq(&mut self, _vectors: u32, _timeout_ns: u64) -> Result<u32, DeviceError> {
+        Err(DeviceError::Unsupported(format!(
+            "{} has no queue interrupt vectors to wait on",
+            self.describe()
+        )))
+    }
     /// The device's time, ns (simulated for sim and model).
     fn now_ns(&self) -> u64;
     /// Width of the NIC's datapath in bits, where the backend knows it (the

@@ -59,6 +59,9 @@ impl<D: Device + ?Sized> Device for Box<D> {
     fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError> {
         (**self).wait_irq(timeout_ns)
     }
+    fn wait_queue_irq(&mut self, vectors: u32, timeout_ns: u64) -> Result<u32, DeviceError> {
+        (**self).wait_queue_irq(vectors, timeout_ns)
+    }
     fn now_ns(&self) -> u64 {
         (**self).now_ns()
     }

@@ -145,6 +145,7 @@ struct NicOutputs {
     uint8_t m_axis_tx_tuser;
     uint8_t s_axis_rx_tready;
     uint8_t irq;
+    uint32_t irq_queue;
 };
 
 struct NicSim {
@@ -273,6 +274,7 @@ static void collect(const Vnic_top* t, NicOutputs* o) {
     o->m_axis_tx_tuser = t->m_axis_tx_tuser;
     o->s_axis_rx_tready = t->s_axis_rx_tready;
     o->irq = t->irq;
+    o->irq_queue = t->irq_queue;
 }
 
 // One clock cycle. `out` receives the outputs as they stand just before the

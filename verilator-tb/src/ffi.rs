@@ -70,6 +70,8 @@ pub struct Outputs {
     pub m_axis_tx_tuser: u8,
     pub s_axis_rx_tready: u8,
     pub irq: u8,
+    /// The queue interrupt vectors (bit n TX queue n, bit NUM_QUEUES + n RX queue n).
+    pub irq_queue: u32,
 }
 
 /// Opaque handle to the C++ simulation object.

@@ -139,6 +139,7 @@ pub struct SimNic {
     rx_pos: usize,
     mmio: Mmio,
     irq: bool,
+    irq_queue: u32,
     held_ar: Held<(u8, u64, u8, u8, u8)>,
     held_aw: Held<(u8, u64, u8, u8, u8)>,
     held_w: Held<(u64, u8, u8)>,
@@ -170,6 +171,7 @@ impl SimNic {
             rx_pos: 0,
             mmio: Mmio::default(),
             irq: false,
+            irq_queue: 0,
             held_ar: Held(None),
             held_aw: Held(None),
             held_w: Held(None),
@@ -212,6 +214,12 @@ impl SimNic {
     /// The interrupt line as of the last cycle.
     pub fn irq(&self) -> bool {
         self.irq
+    }
+
+    /// The queue interrupt vectors as of the last cycle: bit n for TX queue n,
+    /// bit `NUM_TXQ + n` for RX queue n.
+    pub fn irq_queue(&self) -> u32 {
+        self.irq_queue
     }
 
     /// True when no DMA, stream or register traffic is in flight on the harness side.
@@ -386,6 +394,7 @@ impl SimNic {
     fn settle(&mut self, o: &Outputs) {
         let cycle = self.cycle;
         self.irq = o.irq != 0;
+        self.irq_queue = o.irq_queue;
         let i = self.inp;
 
         // AXI4-Lite.

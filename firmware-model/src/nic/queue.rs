@@ -2,7 +2,7 @@
 //! and phase, and the completion record (docs/nic.md, "Rings").
 
 use super::aligned;
-use crate::contract::{cpl, err, limits, qctrl, qreg, qstatus, CPL_FLAG_PHASE};
+use crate::contract::{cpl, err, limits, qctrl, qirq, qirq_field, qreg, qstatus, CPL_FLAG_PHASE};
 use crate::csum::RxCsum;
 use crate::mem::DmaAddr;
 use crate::rss::RssResult;
@@ -28,6 +28,52 @@ pub(super) struct Queue {
     pub phase: bool,
     /// The queue's own counters (QREG FRAMES, BYTES, ERRORS, DROPPED).
     pub stats: QueueStats,
+    /// The queue's interrupt vector (QREG IRQ).
+    pub irq: QueueIrq,
+}
+
+/// A queue's interrupt vector state. Only RESET clears it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct QueueIrq {
+    pub enable: bool,
+    pub pending: bool,
+    /// Completions since PENDING was last cleared (saturating).
+    pub count: u16,
+    /// When the completion that set PENDING was written (the TIME input).
+    pub first_ns: u64,
+}
+
+impl QueueIrq {
+    /// A completion of the queue was written at `now_ns`.
+    pub fn completion(&mut self, now_ns: u64) {
+        if !self.pending {
+            self.pending = true;
+            self.first_ns = now_ns;
+        }
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// The vector's line at `now_ns` under moderation `frames`, `ns`.
+    pub fn line(&self, now_ns: u64, frames: u32, ns: u32) -> bool {
+        self.enable
+            && self.pending
+            && (u32::from(self.count) >= frames
+                || now_ns.saturating_sub(self.first_ns) >= u64::from(ns))
+    }
+
+    fn read(&self) -> u32 {
+        (u32::from(self.enable) * qirq::ENABLE)
+            | (u32::from(self.pending) * qirq::PENDING)
+            | (u32::from(self.count) << qirq_field::COUNT_SHIFT)
+    }
+
+    fn write(&mut self, v: u32) {
+        self.enable = v & qirq::ENABLE != 0;
+        if v & qirq::PENDING != 0 {
+            self.pending = false;
+            self.count = 0;
+        }
+    }
 }
 
 /// A queue's counters. Only RESET zeroes them.
@@ -77,6 +123,7 @@ impl Queue {
             tail: 0,
             phase: false,
             stats: QueueStats::default(),
+            irq: QueueIrq::default(),
         }
     }
 
@@ -106,6 +153,7 @@ impl Queue {
             qreg::BYTES_HI => return st.bytes_hi,
             qreg::ERRORS => return st.errors,
             qreg::DROPPED => return st.dropped,
+            qreg::IRQ => return self.irq.read(),
             _ => {}
         }
         match r {
@@ -138,6 +186,7 @@ impl Queue {
             qreg::SIZE if setup => self.size = v,
             qreg::CTRL => return self.write_ctrl(v),
             qreg::TAIL => return self.doorbell(v),
+            qreg::IRQ => self.irq.write(v),
             _ => {}
         }
         WriteOutcome::Done

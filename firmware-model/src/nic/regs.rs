@@ -106,6 +106,8 @@ impl Nic {
             reg::IRQ_CAUSE => r.irq_cause,
             reg::IRQ_MASK => r.irq_mask,
             reg::IRQ_ITR => r.irq_itr,
+            reg::IRQ_MOD_FRAMES => r.irq_mod_frames,
+            reg::IRQ_MOD_NS => r.irq_mod_ns,
             reg::TIME_LO => {
                 r.time_hi = (self.now_ns >> 32) as u32;
                 self.now_ns as u32
@@ -146,6 +148,8 @@ impl Nic {
             reg::IRQ_CAUSE => r.irq_cause &= !v,
             reg::IRQ_MASK => r.irq_mask = v & IRQ_BITS,
             reg::IRQ_ITR => r.irq_itr = v,
+            reg::IRQ_MOD_FRAMES => r.irq_mod_frames = v,
+            reg::IRQ_MOD_NS => r.irq_mod_ns = v,
             _ => {}
         }
     }

@@ -107,6 +107,19 @@ impl Device for ModelDevice {
         }
     }
 
+    fn wait_queue_irq(&mut self, vectors: u32, timeout_ns: u64) -> Result<u32, DeviceError> {
+        let deadline = self.now.saturating_add(timeout_ns);
+        loop {
+            self.settle();
+            let up = self.nic.queue_irq_lines() & vectors;
+            if up != 0 || self.now >= deadline {
+                return Ok(up);
+            }
+            // A vector held back by moderation needs time to pass; steps of 1 us, as wait_irq.
+            self.now = (self.now + 1_000).min(deadline);
+        }
+    }
+
     fn now_ns(&self) -> u64 {
         self.now
     }

@@ -100,6 +100,17 @@ impl Device for SimDevice {
         Ok(self.sim.irq())
     }
 
+    fn wait_queue_irq(&mut self, vectors: u32, timeout_ns: u64) -> Result<u32, DeviceError> {
+        let cycles = timeout_ns.div_ceil(NS_PER_CYCLE);
+        for _ in 0..cycles {
+            if self.sim.irq_queue() & vectors != 0 {
+                break;
+            }
+            self.tick();
+        }
+        Ok(self.sim.irq_queue() & vectors)
+    }
+
     fn now_ns(&self) -> u64 {
         self.sim.now_ns()
     }

@@ -231,3 +231,62 @@ fn an_error_names_its_queue_and_halts_only_that_queue() {
     assert_eq!(t.rr(r6, qreg::ERRORS), 0);
     assert_eq!(t.tx_all().len(), 1);
 }
+
+#[test]
+fn a_queue_vector_fires_after_frames_or_time_and_falls_when_pending_is_cleared() {
+    use crate::contract::{qirq, qirq_field};
+    let mut t = Rig::new();
+    let table = [2u8; rss::INDIRECTION_LEN];
+    write_indir(&mut t, &table);
+    let r2 = t.setup_queue(Dir::Rx, 2, 16);
+    for slot in 0..15 {
+        let a = t.mem.alloc(256, 8).unwrap().0;
+        t.post(r2, slot, a, 256);
+    }
+    t.doorbell(r2, 15);
+    t.nic.mmio_write(reg::IRQ_MOD_FRAMES, 4);
+    t.nic.mmio_write(reg::IRQ_MOD_NS, 10_000);
+    t.nic.mmio_write(rxq(2, qreg::IRQ), qirq::ENABLE);
+    let vector = 1 << (t.nic.queues() + 2);
+    let mut frame = |t: &mut Rig, i: u32| {
+        t.nic.wire_rx_push(Frame {
+            data: tcp_ipv4_flow_frame(80, u64::from(i), flow(i)),
+            bad: false,
+        });
+        t.run();
+    };
+    t.nic.set_time(1_000);
+    for i in 0..3 {
+        frame(&mut t, i);
+        assert_eq!(t.nic.queue_irq_lines(), 0, "{} of 4 frames", i + 1);
+    }
+    let v = t.rr(r2, qreg::IRQ);
+    assert_eq!(
+        v,
+        qirq::ENABLE | qirq::PENDING | 3 << qirq_field::COUNT_SHIFT
+    );
+    frame(&mut t, 3);
+    assert_eq!(t.nic.queue_irq_lines(), vector, "the fourth frame fires it");
+    t.nic
+        .mmio_write(rxq(2, qreg::IRQ), qirq::ENABLE | qirq::PENDING);
+    assert_eq!(
+        t.nic.queue_irq_lines(),
+        0,
+        "clearing PENDING drops the line"
+    );
+    assert_eq!(t.rr(r2, qreg::IRQ), qirq::ENABLE);
+    // One frame, then time: the line rises IRQ_MOD_NS after it.
+    t.nic.set_time(50_000);
+    frame(&mut t, 4);
+    t.nic.set_time(59_999);
+    assert_eq!(t.nic.queue_irq_lines(), 0);
+    t.nic.set_time(60_000);
+    assert_eq!(t.nic.queue_irq_lines(), vector);
+    // ENABLE 0 masks it; PENDING stays.
+    t.nic.mmio_write(rxq(2, qreg::IRQ), 0);
+    assert_eq!(t.nic.queue_irq_lines(), 0);
+    assert_eq!(
+        t.rr(r2, qreg::IRQ),
+        qirq::PENDING | 1 << qirq_field::COUNT_SHIFT
+    );
+}
