@@ -248,7 +248,7 @@ fn a_queue_vector_fires_after_frames_or_time_and_falls_when_pending_is_cleared()
     t.nic.mmio_write(reg::IRQ_MOD_NS, 10_000);
     t.nic.mmio_write(rxq(2, qreg::IRQ), qirq::ENABLE);
     let vector = 1 << (t.nic.queues() + 2);
-    let mut frame = |t: &mut Rig, i: u32| {
+    let frame = |t: &mut Rig, i: u32| {
         t.nic.wire_rx_push(Frame {
             data: tcp_ipv4_flow_frame(80, u64::from(i), flow(i)),
             bad: false,
