@@ -314,7 +314,7 @@ pub fn run(cfg: &CplConfig) -> CplStats {
         ..Default::default()
     };
     let mut coin = Coin::new(cfg.seed, cfg.stall);
-    let mut pick = Coin::new(cfg.seed ^ 0x5eed_0f_9e7e, 0.0);
+    let mut pick = Coin::new(cfg.seed ^ 0x5eed_0f9e, 0.0);
     let mut qs: Vec<QState> = (0..NQ)
         .map(|q| QState {
             ring: vec![[0u8; cpl::SIZE]; size(q) as usize],
@@ -464,12 +464,12 @@ pub fn run(cfg: &CplConfig) -> CplStats {
         let o: CplOutputs = sim.step(&i);
 
         idle_seen = o.idle != 0 && !issuing && holding.is_none() && ents.is_empty();
-        for q in 0..NQ {
-            if o.head[q] as u64 != qs[q].acked % size(q) {
+        for (q, s) in qs.iter().enumerate() {
+            if o.head[q] as u64 != s.acked % size(q) {
                 st.errors.push(format!(
                     "cycle {cycle}: queue {q}: HEAD {} after {} completions (ring of {})",
                     o.head[q],
-                    qs[q].acked,
+                    s.acked,
                     size(q)
                 ));
             }
