@@ -14,7 +14,9 @@
 // that queue's ring and never across a 4 KiB boundary, and writes their 32-byte records (four
 // beats each, FLAGS with the phase in each record's last byte) in one INCR burst. It does not wait
 // for a B before the next burst, so under load entries pile up behind the bursts in flight and
-// batches form by themselves; at low latency each completion goes out alone, at once.
+// batches form by themselves; at low latency each completion goes out alone, at once. W does not
+// idle between bursts: the next burst's first beat follows the current one's last beat (a null
+// burst still costs one W cycle).
 //
 // B responses come back in order (one AXI ID). For a good B the batch's entries are acknowledged;
 // acknowledged entries leave the FIFO one per cycle as ev_cpl pulses (with the entry's queue and
@@ -206,7 +208,11 @@ module nic_cpl_writer #(
   wire w_hs       = w_valid && m_axi_wready;
   wire w_last_rec = (w_left == 3'd1);
   wire w_rec_end  = (w_beat == 2'd3);
-  wire w_next     = !w_valid && wq_any;            // take the next burst on the W side
+  wire w_rec_done = w_hs && w_rec_end;             // a record's last beat goes out
+  wire w_end      = w_rec_done && w_last_rec;      // the burst's last beat goes out
+  // Take the next burst on the W side when W is free, or in the cycle of the current burst's last
+  // beat, so that W does not idle between bursts.
+  wire w_next     = wq_any && (!w_valid || w_end);
   wire w_skip     = w_next && wq_null[wq_rd];      // a null burst: nothing to send
 
   // B side: a null burst at the head finishes at once; a real one with its B.
@@ -265,20 +271,18 @@ module nic_cpl_writer #(
       wq_wr          <= wq_wr + 1'b1;
     end
 
-    // W: records of the oldest issued burst, four beats each; a null burst is skipped.
+    // W: records of the oldest issued burst, four beats each; a null burst is skipped. The next
+    // burst is loaded in the cycle of the current burst's last beat (w_beat wraps to 0 there).
+    if (w_hs) begin
+      w_beat <= w_beat + 2'd1;
+      if (w_rec_end) w_left <= w_left - 3'd1;
+    end
+    p_w <= p_w + (AW_+1)'(w_rec_done) + (w_skip ? (AW_+1)'(wq_n[wq_rd]) : '0);
     if (w_next) begin
       wq_rd <= wq_rd + 1'b1;
       w_beat <= 2'd0;
       w_ph <= wq_ph[wq_rd];
-      if (w_skip) p_w <= p_w + (AW_+1)'(wq_n[wq_rd]);
-      else w_left <= wq_n[wq_rd];
-    end
-    if (w_hs) begin
-      w_beat <= w_beat + 2'd1;
-      if (w_rec_end) begin
-        p_w    <= p_w + 1'b1;
-        w_left <= w_left - 3'd1;
-      end
+      if (!w_skip) w_left <= wq_n[wq_rd];
     end
 
     out_n  <= out_n + OW'(aw_issue) - OW'(b_hs);

@@ -57,8 +57,8 @@ const VARIANTS: &[(&str, &str, &str, u32, &str)] = &[
 /// Modules benched alone: (symbol prefix, top module, sources, `-G` parameters,
 /// shim kind: the `MOD_*` define that selects the module's ports in
 /// `module_shim.cpp`). Each parameter `K=V` is also passed to the shim as the
-/// define `P_K=V`. The cpl writer's sizing is the queue engines' (DEPTH 64,
-/// BATCH 4, MAX_OUT 16).
+/// define `P_K=V`. The cpl writer's sizing is the queue engines' (NQ 8 as in
+/// `nic_top`, DEPTH 64, BATCH 4, MAX_OUT 16).
 type Module = (
     &'static str,
     &'static str,
@@ -85,7 +85,7 @@ const MODULES: &[Module] = &[
         "cpl_writer",
         "nic_cpl_writer",
         &["hdl/nic.vlt", "hdl/nic_pkg.sv", "hdl/nic_cpl_writer.sv"],
-        &["DEPTH=64", "BATCH=4", "MAX_OUT=16"],
+        &["NQ=8", "DEPTH=64", "BATCH=4", "MAX_OUT=16"],
         "MOD_CPL",
     ),
     (

@@ -1,7 +1,7 @@
 // extern "C" shim for one verilated module benched alone. Compiled once per
 // variant with VTOP (the verilated class), VHDR (its header), FN(x) (the C
 // symbol prefix), one of MOD_ICX (nic_axi_interconnect, with P_NPORTS),
-// MOD_CPL (nic_cpl_writer) or MOD_CSR (nic_csr), and a P_K define per
+// MOD_CPL (nic_cpl_writer, with P_NQ) or MOD_CSR (nic_csr), and a P_K define per
 // Verilator parameter. Layouts match src/modules/ffi.rs.
 //
 // Each step applies the inputs, evaluates with clk low (the outputs of this
@@ -44,6 +44,29 @@ void put8(T& d, const uint8_t* v, int n) {
     uint32_t w[2] = {0, 0};
     for (int k = 0; k < n; k++) w[0] |= (uint32_t)v[k] << (8 * k);
     put(d, w);
+}
+
+
+template <std::size_t N>
+void get(const VlWide<N>& d, uint32_t* w) { for (std::size_t i = 0; i < N; i++) w[i] = d[i]; }
+void get(QData d, uint32_t* w) { w[0] = (uint32_t)d; w[1] = (uint32_t)(d >> 32); }
+void get(IData d, uint32_t* w) { w[0] = d; }
+void get(SData d, uint32_t* w) { w[0] = d; }
+void get(CData d, uint32_t* w) { w[0] = d; }
+
+// n fields of `width` bits (at most 64) packed from bit 0 up into w (nw words, zeroed first).
+void pack(uint32_t* w, int nw, const uint64_t* v, int n, int width) {
+    for (int i = 0; i < nw; i++) w[i] = 0;
+    for (int k = 0; k < n; k++)
+        for (int b = 0; b < width; b++)
+            if ((v[k] >> b) & 1) w[(k * width + b) / 32] |= 1u << ((k * width + b) % 32);
+}
+
+uint64_t field(const uint32_t* w, int k, int width) {
+    uint64_t v = 0;
+    for (int b = 0; b < width; b++)
+        v |= (uint64_t)((w[(k * width + b) / 32] >> ((k * width + b) % 32)) & 1) << b;
+    return v;
 }
 
 }  // namespace
@@ -112,17 +135,21 @@ struct FN(outputs) {
     uint8_t m_rready;
 };
 #elif defined(MOD_CPL)
+// Per-queue fields in arrays of CPL_NQ (the first P_NQ used); start is a mask.
+#define CPL_NQ 8
+static_assert(P_NQ >= 1 && P_NQ <= CPL_NQ, "nic_cpl_writer: NQ up to 8 in this shim");
 struct FN(inputs) {
-    uint64_t cfg_cpl_base;
+    uint64_t cfg_cpl_base[CPL_NQ];
     uint32_t in_len;
     uint32_t in_rss_hash;
-    uint16_t cfg_size;
+    uint16_t cfg_size[CPL_NQ];
+    uint16_t in_index;
     uint16_t in_csum;
     uint16_t in_errors;
     uint8_t rst;
-    uint8_t queue_id;
     uint8_t start;
     uint8_t in_valid;
+    uint8_t in_queue;
     uint8_t in_verdict;
     uint8_t in_rss_type;
     uint8_t in_tag;
@@ -138,12 +165,15 @@ struct FN(outputs) {
     uint32_t ev_len;
     uint16_t ev_errors;
     uint16_t ev_fail_index;
-    uint16_t head;
+    uint16_t head[CPL_NQ];
     uint8_t in_ready;
     uint8_t ev_cpl;
+    uint8_t ev_drop;
+    uint8_t ev_queue;
     uint8_t ev_verdict;
     uint8_t ev_tag;
     uint8_t ev_fail;
+    uint8_t ev_fail_queue;
     uint8_t idle;
     uint8_t m_awlen;
     uint8_t m_awvalid;
@@ -238,10 +268,20 @@ void FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
     t->m_axi_rlast = in->m_rlast;
     t->m_axi_rvalid = in->m_rvalid;
 #elif defined(MOD_CPL)
-    t->cfg_cpl_base = in->cfg_cpl_base;
-    t->cfg_size = in->cfg_size;
-    t->start = in->start;
+    {
+        uint32_t w[2 * CPL_NQ];
+        uint64_t v[CPL_NQ];
+        for (int q = 0; q < P_NQ; q++) v[q] = in->cfg_cpl_base[q];
+        pack(w, 2 * CPL_NQ, v, P_NQ, 64);
+        put(t->cfg_cpl_base, w);
+        for (int q = 0; q < P_NQ; q++) v[q] = in->cfg_size[q];
+        pack(w, 2 * CPL_NQ, v, P_NQ, 13);
+        put(t->cfg_size, w);
+    }
+    t->start = in->start & ((1u << P_NQ) - 1);
     t->in_valid = in->in_valid;
+    t->in_queue = in->in_queue;
+    t->in_index = in->in_index;
     t->in_len = in->in_len;
     t->in_csum = in->in_csum;
     t->in_verdict = in->in_verdict;
@@ -297,13 +337,20 @@ void FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
 #elif defined(MOD_CPL)
     out->in_ready = t->in_ready;
     out->ev_cpl = t->ev_cpl;
+    out->ev_drop = t->ev_drop;
+    out->ev_queue = t->ev_queue;
     out->ev_len = t->ev_len;
     out->ev_errors = t->ev_errors;
     out->ev_verdict = t->ev_verdict;
     out->ev_tag = t->ev_tag;
     out->ev_fail = t->ev_fail;
+    out->ev_fail_queue = t->ev_fail_queue;
     out->ev_fail_index = t->ev_fail_index;
-    out->head = t->head;
+    {
+        uint32_t w[(12 * CPL_NQ + 31) / 32 + 1] = {0};
+        get(t->head, w);
+        for (int q = 0; q < P_NQ; q++) out->head[q] = (uint16_t)field(w, q, 12);
+    }
     out->idle = t->idle;
     out->m_awaddr = t->m_axi_awaddr;
     out->m_awlen = t->m_axi_awlen;

@@ -366,7 +366,7 @@ fn bench_modules(a: &BenchModulesArgs, json: bool) -> Result<ExitCode> {
         say!("{}", serde_json::to_string_pretty(&list)?);
     } else {
         say!(
-            "{:<21} {:<78} {:<22} {:>10}",
+            "{:<21} {:<86} {:<22} {:>10}",
             "module",
             "config",
             "metric",
@@ -374,7 +374,7 @@ fn bench_modules(a: &BenchModulesArgs, json: bool) -> Result<ExitCode> {
         );
         for r in &rows {
             say!(
-                "{:<21} {:<78} {:<22} {:>10}",
+                "{:<21} {:<86} {:<22} {:>10}",
                 r.module,
                 r.config,
                 r.metric,

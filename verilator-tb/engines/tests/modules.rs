@@ -5,7 +5,7 @@
 //! replay with `NIC_TEST_SEED=<printed seed>`. Each harness also runs once
 //! with a fault injected, so a check that could never fire fails the test.
 
-use engine_tb::modules::cpl_writer::{self, CplConfig};
+use engine_tb::modules::cpl_writer::{self, CplConfig, Fault, Refusal, Ring};
 use engine_tb::modules::csr::{self, Op, WriteMode};
 use engine_tb::modules::interconnect::{self, IcxConfig, IcxFault};
 use engine_tb::modules::{bench_cpl_writer, bench_csr, bench_interconnect};
@@ -105,26 +105,61 @@ fn interconnect_w_channel_never_idles_with_data_ready_and_shares_fairly() {
     }
 }
 
+/// Rings for every queue: random sizes (2..=4096 entries) at bases 1 MiB
+/// apart, each any multiple of 64 so that bursts meet 4 KiB boundaries
+/// mid-ring.
+fn random_rings(rng: &mut ChaCha8Rng) -> [Ring; cpl_writer::NQ] {
+    std::array::from_fn(|q| Ring {
+        base: 0x2_0000_0000 + 0x10_0000 * q as u64 + 64 * rng.gen_range(0..256u64),
+        size: 1u16 << rng.gen_range(1..=12),
+    })
+}
+
+/// A random non-empty set of queues (all eight half of the time).
+fn random_queues(rng: &mut ChaCha8Rng, at_least: usize) -> Vec<u8> {
+    loop {
+        let q: Vec<u8> = if rng.gen_bool(0.5) {
+            (0..cpl_writer::NQ as u8).collect()
+        } else {
+            (0..cpl_writer::NQ as u8)
+                .filter(|_| rng.gen_bool(0.4))
+                .collect()
+        };
+        if q.len() >= at_least {
+            return q;
+        }
+    }
+}
+
+fn random_cpl(rng: &mut ChaCha8Rng, seed: u64) -> CplConfig {
+    let queues = random_queues(rng, 1);
+    CplConfig {
+        latency: rng.gen_range(1..=300),
+        rings: random_rings(rng),
+        records: 800 * queues.len().min(3) as u64 + rng.gen_range(0..1000),
+        queues,
+        run_len: [1, 1, 2, 4, 8][rng.gen_range(0..5)],
+        issue_cycles: u64::MAX,
+        warmup: 0,
+        in_every: [1, 1, 3, 40][rng.gen_range(0..4)],
+        stall: [0.0, 0.2, 0.5][rng.gen_range(0..3)],
+        seed,
+        refusals: Vec::new(),
+        fault: Fault::None,
+    }
+}
+
+/// Entries of several queues, interleaved: each at its queue's ring slot
+/// (base + 32 * index) with QUEUE_NUM and the phase of its ring pass, every
+/// queue's HEAD equal to its acknowledged count in every cycle, every burst
+/// of one queue's consecutive entries, within the ring and a 4 KiB page; and
+/// W never idle while a burst accepted on AW has beats to send.
 #[test]
 fn cpl_writer_puts_every_record_in_its_slot_under_stalls() {
     let s = seed(12);
     let mut rng = ChaCha8Rng::seed_from_u64(s);
-    for round in 0..20 {
-        let size = 1u16 << rng.gen_range(1..=12);
-        let cfg = CplConfig {
-            latency: rng.gen_range(1..=300),
-            ring_size: size,
-            // any multiple of 64, so bursts meet 4 KiB boundaries mid-ring
-            base: 0x2_0000_0000 + 64 * rng.gen_range(0..256u64),
-            queue_id: rng.gen(),
-            records: 1500 + rng.gen_range(0..1000),
-            issue_cycles: u64::MAX,
-            warmup: 0,
-            in_every: [1, 1, 3, 40][rng.gen_range(0..4)],
-            stall: [0.0, 0.2, 0.5][rng.gen_range(0..3)],
-            seed: s + round,
-            flip_record_bit: false,
-        };
+    for round in 0..24 {
+        let cfg = random_cpl(&mut rng, s + round);
         let st = cpl_writer::run(&cfg);
         assert!(
             st.errors.is_empty(),
@@ -132,16 +167,90 @@ fn cpl_writer_puts_every_record_in_its_slot_under_stalls() {
             st.errors
         );
         assert_eq!(st.records_checked, cfg.records, "seed {s} round {round}");
+        for &q in &cfg.queues {
+            assert!(
+                st.cpl_per_queue[q as usize] > 0,
+                "seed {s} round {round}: queue {q} never completed"
+            );
+        }
+        assert_eq!(
+            st.w_idle_run, 0,
+            "seed {s} round {round} {cfg:?}: W idle between bursts"
+        );
+    }
+}
+
+/// A refused B kills its queue only: one ev_fail naming the queue and the
+/// refused burst's first index; the queue's later entries leave as ev_drop
+/// and no burst for it reaches the bus; the other queues keep completing;
+/// `start` revives it (HEAD 0, phase 1), and it can fail again.
+#[test]
+fn cpl_writer_refused_b_kills_only_its_queue() {
+    let s = seed(15);
+    let mut rng = ChaCha8Rng::seed_from_u64(s);
+    for round in 0..16 {
+        let mut cfg = random_cpl(&mut rng, s + round);
+        cfg.queues = random_queues(&mut rng, 2);
+        cfg.records = 4000;
+        cfg.run_len = [1, 2, 4][rng.gen_range(0..3)];
+        cfg.latency = rng.gen_range(1..=120);
+        let nfail = rng.gen_range(1..cfg.queues.len().min(3));
+        let mut failing = cfg.queues.clone();
+        for k in 0..nfail {
+            let j = rng.gen_range(k..failing.len());
+            failing.swap(k, j);
+        }
+        failing.truncate(nfail);
+        let mut episodes = 0u64;
+        for &q in &failing {
+            // the first queue fails again after its restart
+            for e in 0..if q == failing[0] { 2 } else { 1 } {
+                cfg.refusals.push(Refusal {
+                    queue: q,
+                    from_burst: rng.gen_range(2..20),
+                    linger: rng.gen_range(0..400),
+                    restart: e == 1 || rng.gen_bool(0.8),
+                });
+                episodes += 1;
+                if !cfg.refusals.last().unwrap().restart {
+                    break;
+                }
+            }
+        }
+        let st = cpl_writer::run(&cfg);
+        let ctx = format!("seed {s} round {round} {cfg:?}");
+        assert!(st.errors.is_empty(), "{ctx}: {:#?}", st.errors);
+        assert_eq!(st.fails, episodes, "{ctx}: ev_fail pulses");
+        assert!(st.dropped > 0, "{ctx}: no entry dropped");
+        let restarts = cfg.refusals.iter().filter(|r| r.restart).count() as u64;
+        assert_eq!(st.restarts, restarts, "{ctx}: restarts");
+        if restarts > 0 {
+            assert!(st.revived_cpl > 0, "{ctx}: no completion after a restart");
+        }
+        for &q in cfg.queues.iter().filter(|q| !failing.contains(q)) {
+            assert!(
+                st.cpl_after_fail[q as usize] > 0,
+                "{ctx}: queue {q} stopped completing after the failure"
+            );
+        }
+        assert_eq!(
+            st.records_checked + st.dropped,
+            cfg.records,
+            "{ctx}: entries unaccounted"
+        );
     }
 }
 
 #[test]
-fn cpl_writer_check_fires_on_a_corrupted_record() {
-    let mut cfg = CplConfig::bench(2, 1, 500);
-    cfg.flip_record_bit = true;
-    let st = cpl_writer::run(&cfg);
-    assert!(!st.errors.is_empty(), "a flipped record bit went unnoticed");
-    eprintln!("{}", st.errors[0]);
+fn cpl_writer_checks_fire_on_faults() {
+    for fault in [Fault::FlipRecordBit, Fault::SilentRefusal, Fault::SwapRings] {
+        let mut cfg = CplConfig::bench(2, 1, &[0, 1, 2, 3], 500);
+        cfg.run_len = 4;
+        cfg.fault = fault;
+        let st = cpl_writer::run(&cfg);
+        assert!(!st.errors.is_empty(), "{fault:?} went unnoticed");
+        eprintln!("{fault:?}: {}", st.errors[0]);
+    }
 }
 
 #[test]
@@ -153,19 +262,42 @@ fn cpl_writer_bench_batches_under_latency() {
             .unwrap_or_else(|| panic!("no {m} for {cfg}"))
             .value
     };
-    // Saturated: the writer forms mostly full 4-record bursts.
+    // One queue, saturated: the writer forms mostly full 4-record bursts.
     for lat in [2, 250] {
-        let c = format!("latency_cycles={lat},in_every=1,");
+        let c = format!("queues=1,latency_cycles={lat},in_every=1,");
         assert!(get(&c, "bursts_of_4") > 0.8, "{c}");
         assert!(get(&c, "records_per_burst") > 3.5, "{c}");
         assert_eq!(get(&c, "max_bursts_outstanding"), 16.0, "{c}");
     }
+    // Saturated at 8 ns, one queue or eight interleaved: the W channel never
+    // idles between bursts, one record every 4 cycles.
+    for q in [1, 8] {
+        let c = format!("queues={q},latency_cycles=2,in_every=1,");
+        assert!(get(&c, "completions_per_cycle") > 0.249, "{c}");
+    }
     // One entry alone: at HEAD within 10 cycles plus the memory's latency.
-    assert!(get("latency_cycles=2,in_every=208,", "latency_max_cycles") <= 12.0);
-    assert!(get("latency_cycles=250,in_every=1200,", "latency_max_cycles") <= 260.0);
-    // Four beats per record on a 64-bit bus: never more than 1/4 per cycle.
-    for r in rows.iter().filter(|r| r.metric == "completions_per_cycle") {
-        assert!(r.value > 0.0 && r.value <= 0.25 + 1e-9, "{r:?}");
+    for q in [1, 8] {
+        assert!(
+            get(
+                &format!("queues={q},latency_cycles=2,in_every=208,"),
+                "latency_max_cycles"
+            ) <= 12.0
+        );
+        assert!(
+            get(
+                &format!("queues={q},latency_cycles=250,in_every=1200,"),
+                "latency_max_cycles"
+            ) <= 260.0
+        );
+    }
+    for r in &rows {
+        // Four beats per record on a 64-bit bus: never more than 1/4 per cycle.
+        if r.metric == "completions_per_cycle" {
+            assert!(r.value > 0.0 && r.value <= 0.25 + 1e-9, "{r:?}");
+        }
+        if r.metric == "w_idle_cycles" {
+            assert_eq!(r.value, 0.0, "{r:?}");
+        }
     }
 }
 

@@ -68,20 +68,26 @@ pub struct IcxOutputs {
     pub m_rready: u8,
 }
 
-/// `nic_cpl_writer` inputs (`MOD_CPL`).
+/// Queues of the completion writer as built (its NQ), and the length of the
+/// per-queue arrays below.
+pub const CPL_NQ: usize = 8;
+
+/// `nic_cpl_writer` inputs (`MOD_CPL`). Per-queue fields are indexed by
+/// queue; `start` is a mask, bit q = queue q.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CplInputs {
-    pub cfg_cpl_base: u64,
+    pub cfg_cpl_base: [u64; CPL_NQ],
     pub in_len: u32,
     pub in_rss_hash: u32,
-    pub cfg_size: u16,
+    pub cfg_size: [u16; CPL_NQ],
+    pub in_index: u16,
     pub in_csum: u16,
     pub in_errors: u16,
     pub rst: u8,
-    pub queue_id: u8,
     pub start: u8,
     pub in_valid: u8,
+    pub in_queue: u8,
     pub in_verdict: u8,
     pub in_rss_type: u8,
     pub in_tag: u8,
@@ -91,7 +97,7 @@ pub struct CplInputs {
     pub m_bvalid: u8,
 }
 
-/// `nic_cpl_writer` outputs.
+/// `nic_cpl_writer` outputs; `head[q]` is queue q's HEAD.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CplOutputs {
@@ -100,12 +106,15 @@ pub struct CplOutputs {
     pub ev_len: u32,
     pub ev_errors: u16,
     pub ev_fail_index: u16,
-    pub head: u16,
+    pub head: [u16; CPL_NQ],
     pub in_ready: u8,
     pub ev_cpl: u8,
+    pub ev_drop: u8,
+    pub ev_queue: u8,
     pub ev_verdict: u8,
     pub ev_tag: u8,
     pub ev_fail: u8,
+    pub ev_fail_queue: u8,
     pub idle: u8,
     pub m_awlen: u8,
     pub m_awvalid: u8,
@@ -226,7 +235,7 @@ pub fn interconnect(nports: usize) -> Model<IcxInputs, IcxOutputs> {
     }
 }
 
-/// The completion writer (DEPTH 64, BATCH 4, MAX_OUT 16).
+/// The completion writer (NQ 8, DEPTH 64, BATCH 4, MAX_OUT 16).
 pub fn cpl_writer() -> Model<CplInputs, CplOutputs> {
     Model::new(cpl_writer_new, cpl_writer_step, cpl_writer_free)
 }

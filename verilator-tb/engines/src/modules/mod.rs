@@ -145,49 +145,57 @@ pub fn bench_interconnect(window: u64) -> Result<Vec<ModuleRow>, String> {
     Ok(rows)
 }
 
-/// The completion writer at each memory latency, entries offered every
-/// cycle, every 16 cycles, and one at a time (every 4 latencies + 200 cycles).
+/// The completion writer at each memory latency, with entries for one queue
+/// (queue 3) or for all eight (each entry's queue drawn at random), offered
+/// every cycle, every 16 cycles, and one at a time (every 4 latencies + 200
+/// cycles).
 pub fn bench_cpl_writer(window: u64) -> Result<Vec<ModuleRow>, String> {
     const M: &str = "nic_cpl_writer";
+    let all: Vec<u8> = (0..cpl_writer::NQ as u8).collect();
     let mut rows = Vec::new();
     for latency in LATENCIES {
-        for in_every in [1, 16, 4 * latency + 200] {
-            let cfg = cpl_writer::CplConfig::bench(latency, in_every, window);
-            let c = format!(
-                "depth=64,batch=4,max_out=16,latency_cycles={latency},in_every={in_every},ring={}",
-                cfg.ring_size
-            );
-            let s = cpl_writer::run(&cfg);
-            if !s.errors.is_empty() {
-                return Err(fail(M, &c, &s.errors));
-            }
-            let w = s.window.max(1) as f64;
-            rows.push(row(
-                M,
-                &c,
-                "completions_per_cycle",
-                s.completions_per_cycle(),
-            ));
-            rows.push(row(M, &c, "w_beats_per_cycle", s.w_beats as f64 / w));
-            let n: u64 = s.bursts.iter().sum();
-            for (k, b) in s.bursts.iter().enumerate() {
+        for queues in [&[3u8][..], &all[..]] {
+            for in_every in [1, 16, 4 * latency + 200] {
+                let cfg = cpl_writer::CplConfig::bench(latency, in_every, queues, window);
+                let c = format!(
+                    "nq={},depth=64,batch=4,max_out=16,queues={},latency_cycles={latency},in_every={in_every},ring={}",
+                    cpl_writer::NQ,
+                    queues.len(),
+                    cfg.rings[0].size
+                );
+                let s = cpl_writer::run(&cfg);
+                if !s.errors.is_empty() {
+                    return Err(fail(M, &c, &s.errors));
+                }
+                let w = s.window.max(1) as f64;
                 rows.push(row(
                     M,
                     &c,
-                    format!("bursts_of_{}", k + 1),
-                    *b as f64 / n.max(1) as f64,
+                    "completions_per_cycle",
+                    s.completions_per_cycle(),
                 ));
+                rows.push(row(M, &c, "w_beats_per_cycle", s.w_beats as f64 / w));
+                rows.push(row(M, &c, "w_idle_cycles", s.w_idle as f64));
+                let n: u64 = s.bursts.iter().sum();
+                for (k, b) in s.bursts.iter().enumerate() {
+                    rows.push(row(
+                        M,
+                        &c,
+                        format!("bursts_of_{}", k + 1),
+                        *b as f64 / n.max(1) as f64,
+                    ));
+                }
+                rows.push(row(M, &c, "records_per_burst", s.mean_burst()));
+                rows.push(row(
+                    M,
+                    &c,
+                    "max_bursts_outstanding",
+                    s.max_outstanding as f64,
+                ));
+                rows.push(row(M, &c, "latency_min_cycles", s.lat_min as f64));
+                rows.push(row(M, &c, "latency_mean_cycles", s.mean_latency()));
+                rows.push(row(M, &c, "latency_max_cycles", s.lat_max as f64));
             }
-            rows.push(row(M, &c, "records_per_burst", s.mean_burst()));
-            rows.push(row(
-                M,
-                &c,
-                "max_bursts_outstanding",
-                s.max_outstanding as f64,
-            ));
-            rows.push(row(M, &c, "latency_min_cycles", s.lat_min as f64));
-            rows.push(row(M, &c, "latency_mean_cycles", s.mean_latency()));
-            rows.push(row(M, &c, "latency_max_cycles", s.lat_max as f64));
         }
     }
     Ok(rows)
