@@ -27,8 +27,11 @@ pub struct SelftestConfig {
     pub max_len: usize,
     pub seed: u64,
     pub loopback: Loopback,
-    /// Test-only fault: the wire connector corrupts this frame.
+    /// Test-only fault: the wire connector corrupts this frame (counted on
+    /// the wire: with one TX queue, the frame of that send index).
     pub corrupt_frame: Option<u64>,
+    /// Queue pairs to use (`RingConfig::queues`): `None` all the NIC has.
+    pub queues: Option<u32>,
 }
 
 impl Default for SelftestConfig {
@@ -40,6 +43,7 @@ impl Default for SelftestConfig {
             seed: 1,
             loopback: Loopback::Mac,
             corrupt_frame: None,
+            queues: None,
         }
     }
 }
@@ -185,7 +189,10 @@ pub fn run<D: Device>(
                 .set_wire_plug(Some(WirePlug::new(cfg.corrupt_frame)))?;
         }
     }
-    let rings = RingConfig::default();
+    let rings = RingConfig {
+        queues: cfg.queues,
+        ..RingConfig::default()
+    };
     drv.start(rings)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let rx_csum = drv.caps().features & cap::RX_CSUM != 0;

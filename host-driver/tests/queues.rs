@@ -559,3 +559,29 @@ fn the_driver_refuses_queue_counts_and_tables_the_nic_cannot_take() {
         );
     }
 }
+
+#[test]
+fn nicctl_selftest_queues_picks_how_many_queue_pairs() {
+    let state = std::env::temp_dir().join(format!("nicctl-st-queues-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    for (queues, used) in [("1", 1), ("2", 2)] {
+        let (ok, out, err) = common::nicctl(
+            &state,
+            &[
+                "selftest", "--device", "model", "--frames", "200", "--queues", queues, "--json",
+            ],
+        );
+        assert!(ok, "--queues {queues}: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let per = v["rx_queue_frames"].as_array().unwrap();
+        assert_eq!(per.len(), used, "{v}");
+        assert!(per.iter().all(|n| n.as_u64().unwrap() > 0), "{v}");
+    }
+    for bad in ["0", "9"] {
+        let (ok, _, err) =
+            common::nicctl(&state, &["selftest", "--device", "model", "--queues", bad]);
+        assert!(!ok && err.lines().count() == 1, "{err}");
+        assert!(err.contains(&format!("cannot use {bad} queue(s)")), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -151,7 +151,11 @@ struct SelftestArgs {
     /// Random backpressure on every channel of the sim device.
     #[arg(long)]
     stalls: bool,
-    /// Test-only fault: the wire loopback connector corrupts this frame (implies --loopback wire).
+    /// Queue pairs to use (default: all the NIC has; 1 is TX and RX queue 0 only).
+    #[arg(long, value_name = "N")]
+    queues: Option<u32>,
+    /// Test-only fault: the wire loopback connector corrupts this frame (implies --loopback wire,
+    /// and --queues 1 unless given, so that the frame counted on the wire is the frame sent).
     #[arg(long, hide = true)]
     fault_corrupt_frame: Option<u64>,
 }
@@ -739,6 +743,7 @@ fn selftest(
             (LoopbackArg::Mac, None) => Loopback::Mac,
         },
         corrupt_frame: a.fault_corrupt_frame,
+        queues: a.queues.or(a.fault_corrupt_frame.map(|_| 1)),
     };
     let mut drv = Driver::open(dev).with_context(|| format!("cannot bring up {spec}"))?;
     if let Some(st) = saved {
