@@ -9,4 +9,5 @@ hdl/nic_csr.sv
 hdl/nic_tx_csum.sv
 hdl/nic_rx_csum.sv
 hdl/nic_rx_rss.sv
+hdl/nic_rx_buffer.sv
 hdl/nic_top.sv

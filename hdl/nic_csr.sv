@@ -8,9 +8,13 @@
 //   the write is performed once both are held and no B response is outstanding. One read at a
 //   time. B and R responses are registered. A write with wstrb != 4'hF changes nothing and is
 //   answered SLVERR; unmapped (or unaligned) reads return 0 OKAY, unmapped writes are ignored OKAY.
-// - Queue registers for TX queue 0 (queue index 0 below) and RX queue 0 (index 1). Writes to the
-//   ring setup (RING_*, CPL_*, SIZE) are ignored while the queue is enabled, so the engine's
+// - Queue registers for TX queues 0..N-1 (queue index q below) and RX queues 0..N-1 (index N + q),
+//   N = NUM_QUEUES, each with its counters (FRAMES, BYTES, ERRORS, DROPPED). Writes to the ring
+//   setup (RING_*, CPL_*, SIZE) are ignored while the queue is enabled, so the engine's
 //   configuration is stable while it runs (as in the firmware model).
+// - RSS_INDIR: 32 words of four entries, each masked to a queue number; a word write is passed
+//   on to nic_rx_rss's table one entry per cycle (tbl_*), and no other write completes meanwhile.
+//   The RSS engine clears its table on reset, as this block clears its copy.
 // - IRQ_MASK and IRQ_CAUSE hold only the defined IRQ_* bits; FEATURES only the CAPS bits.
 // - CAPS = RX_CSUM | TX_CSUM | RXHASH | LOOPBACK. FEATURES resets (rst and CTRL.RESET) to
 //   RX_CSUM | TX_CSUM | RXHASH; feat_tx_csum / feat_rx_csum drive the checksum offloads,
@@ -28,7 +32,11 @@
 //   it never rose since reset or now_ns - last_rise >= IRQ_ITR; it falls when not pending.
 module nic_csr
   import nic_pkg::*;
-(
+#(
+  parameter int NUM_QUEUES = 1,      // queue pairs (power of two, 1..MAX_QUEUES)
+  localparam int N  = NUM_QUEUES,
+  localparam int QW = (N > 1) ? $clog2(N) : 1
+) (
   input  wire         clk,
   input  wire         rst,
   input  wire  [63:0] now_ns,
@@ -60,48 +68,57 @@ module nic_csr
   output wire         feat_rx_csum,     // FEATURES.RX_CSUM
   output wire         feat_rxhash,      // FEATURES.RXHASH
   output wire [319:0] rss_key,          // RSS_KEY, key byte 0 in bits 319:312
+  // RSS indirection table writes to nic_rx_rss: entry tbl_index <= tbl_queue
+  output wire         tbl_we,
+  output wire  [6:0]  tbl_index,
+  output wire [QW-1:0] tbl_queue,
 
-  // TX queue 0 engine
-  output wire  [63:0] tx_cfg_ring_base,
-  output wire  [63:0] tx_cfg_cpl_base,
-  output wire  [12:0] tx_cfg_size,
-  output wire         tx_q_enable,
-  output wire         tx_q_start,
-  output wire  [11:0] tx_q_tail,
-  input  wire  [11:0] tx_q_head,
-  input  wire         tx_ev_halt,
+  // TX queue engine; per queue q the field in [W*q +: W]
+  output wire [N*64-1:0] tx_cfg_ring_base,
+  output wire [N*64-1:0] tx_cfg_cpl_base,
+  output wire [N*13-1:0] tx_cfg_size,
+  output wire [N-1:0]    tx_q_enable,
+  output wire [N-1:0]    tx_q_start,
+  output wire [N*12-1:0] tx_q_tail,
+  input  wire [N*12-1:0] tx_q_head,
+  input  wire         tx_ev_halt,       // with tx_ev_err, of queue tx_ev_err_queue
   input  wire         tx_ev_cpl,
+  input  wire [QW-1:0] tx_ev_cpl_queue,
   input  wire  [31:0] tx_ev_cpl_len,
   input  wire  [15:0] tx_ev_cpl_errors,
   input  wire         tx_ev_cpl_csum,   // with tx_ev_cpl: the NIC filled in the L4 checksum
   input  wire         tx_ev_err,
+  input  wire [QW-1:0] tx_ev_err_queue,
   input  wire  [4:0]  tx_ev_err_code,
   input  wire  [15:0] tx_ev_err_index,
 
-  // RX queue 0 engine
-  output wire  [63:0] rx_cfg_ring_base,
-  output wire  [63:0] rx_cfg_cpl_base,
-  output wire  [12:0] rx_cfg_size,
-  output wire         rx_q_enable,
-  output wire         rx_q_start,
-  output wire  [11:0] rx_q_tail,
-  input  wire  [11:0] rx_q_head,
+  // RX queue engine
+  output wire [N*64-1:0] rx_cfg_ring_base,
+  output wire [N*64-1:0] rx_cfg_cpl_base,
+  output wire [N*13-1:0] rx_cfg_size,
+  output wire [N-1:0]    rx_q_enable,
+  output wire [N-1:0]    rx_q_start,
+  output wire [N*12-1:0] rx_q_tail,
+  input  wire [N*12-1:0] rx_q_head,
   input  wire         rx_ev_halt,
   input  wire         rx_ev_cpl,
+  input  wire [QW-1:0] rx_ev_cpl_queue,
   input  wire  [31:0] rx_ev_cpl_len,
   input  wire  [15:0] rx_ev_cpl_errors,
   input  wire  [1:0]  rx_ev_cpl_verdict, // with rx_ev_cpl: CSUM_VERDICT (0 none, 1 good, 2 bad)
   input  wire         rx_ev_err,
+  input  wire [QW-1:0] rx_ev_err_queue,  // also the queue of rx_ev_halt and rx_ev_drop
   input  wire  [4:0]  rx_ev_err_code,
   input  wire  [15:0] rx_ev_err_index,
-  input  wire         rx_ev_drop
+  input  wire         rx_ev_drop,
+  input  wire         rx_ev_oversize     // a frame over MAX_RX_FRAME was dropped
 );
 
   // ---------------------------------------------------------------------------------------------
   // Constants
   // ---------------------------------------------------------------------------------------------
 
-  localparam int NQ = 2;  // queue 0: TX queue 0, queue 1: RX queue 0
+  localparam int NQ = 2 * N;  // queue q < N: TX queue q; q >= N: RX queue q - N
   localparam logic [1:0] RESP_OKAY = 2'b00;
   localparam logic [1:0] RESP_SLVERR = 2'b10;
 
@@ -109,9 +126,9 @@ module nic_csr
                                      (32'(1) << CAP_RXHASH_BIT) | (32'(1) << CAP_LOOPBACK_BIT);
   localparam logic [31:0] FEATURES_RESET = (32'(1) << CAP_RX_CSUM_BIT) | (32'(1) << CAP_TX_CSUM_BIT) |
                                            (32'(1) << CAP_RXHASH_BIT);
-  // One TX and one RX queue so far (the default build's NUM_TXQ / NUM_RXQ come next).
-  localparam logic [31:0] QUEUES_VAL = (32'(1) << QUEUES_TXQ_SHIFT) |
-                                       (32'(1) << QUEUES_RXQ_SHIFT);
+  localparam logic [31:0] QUEUES_VAL = (32'(N) << QUEUES_TXQ_SHIFT) |
+                                       (32'(N) << QUEUES_RXQ_SHIFT);
+  localparam int IND_W = RSS_INDIR_WORDS;
   localparam int KEY_W = RSS_KEY_WORDS;
   localparam logic [31:0] KEY_RESET [KEY_W] = '{RSS_KEY_RESET_W0, RSS_KEY_RESET_W1,
     RSS_KEY_RESET_W2, RSS_KEY_RESET_W3, RSS_KEY_RESET_W4, RSS_KEY_RESET_W5, RSS_KEY_RESET_W6,
@@ -129,8 +146,15 @@ module nic_csr
   localparam int I_TX_CSUM = (STAT_TX_CSUM - STATS_BASE) / 8;
   localparam int I_RX_CSUM_GOOD = (STAT_RX_CSUM_GOOD - STATS_BASE) / 8;
   localparam int I_RX_CSUM_BAD = (STAT_RX_CSUM_BAD - STATS_BASE) / 8;
+  localparam int I_RX_OVERSIZE = (STAT_RX_OVERSIZE - STATS_BASE) / 8;
 
-  // This block implements exactly one TX and one RX queue, and 12-bit ring indices.
+  // 12-bit ring indices; at most MAX_QUEUES queue blocks per direction; four entries per word.
+  if (N < 1 || N > MAX_QUEUES || (N & (N - 1)) != 0) begin : g_check_queues
+    $fatal(1, "nic_csr: NUM_QUEUES must be a power of two, 1..MAX_QUEUES");
+  end
+  if (IND_W * 4 != RSS_INDIR_LEN || RSS_INDIR_LEN != 128) begin : g_check_indir
+    $fatal(1, "nic_csr: unexpected RSS_INDIR layout");
+  end
   if (MAX_RING_SIZE > 4096) begin : g_check_ring
     $fatal(1, "nic_csr: ring indices are 12 bits wide");
   end
@@ -143,7 +167,8 @@ module nic_csr
 
   // BAR0 offset of register `off` of queue q.
   function automatic logic [11:0] qaddr(input int q, input int unsigned off);
-    return 12'((q == 0 ? TXQ_BASE : RXQ_BASE) + off);
+    return 12'((q < N) ? TXQ_BASE + q * QUEUE_STRIDE + off
+                       : RXQ_BASE + (q - N) * QUEUE_STRIDE + off);
   endfunction
 
   // SIZE is a power of two in MIN_RING_SIZE..MAX_RING_SIZE.
@@ -162,37 +187,12 @@ module nic_csr
            (32'(index) << ERR_INFO_INDEX_SHIFT);
   endfunction
 
-  // ---------------------------------------------------------------------------------------------
-  // Engine signals as per-queue arrays
-  // ---------------------------------------------------------------------------------------------
-
-  logic [11:0] ev_head [NQ];
-  logic        ev_halt [NQ];
-  logic        ev_cpl [NQ];
-  logic [31:0] ev_cpl_len [NQ];
-  logic [15:0] ev_cpl_errors [NQ];
-  logic        ev_err [NQ];
-  logic [4:0]  ev_err_code [NQ];
-  logic [15:0] ev_err_index [NQ];
-
-  always_comb begin
-    ev_head[0] = tx_q_head;
-    ev_halt[0] = tx_ev_halt;
-    ev_cpl[0] = tx_ev_cpl;
-    ev_cpl_len[0] = tx_ev_cpl_len;
-    ev_cpl_errors[0] = tx_ev_cpl_errors;
-    ev_err[0] = tx_ev_err;
-    ev_err_code[0] = tx_ev_err_code;
-    ev_err_index[0] = tx_ev_err_index;
-    ev_head[1] = rx_q_head;
-    ev_halt[1] = rx_ev_halt;
-    ev_cpl[1] = rx_ev_cpl;
-    ev_cpl_len[1] = rx_ev_cpl_len;
-    ev_cpl_errors[1] = rx_ev_cpl_errors;
-    ev_err[1] = rx_ev_err;
-    ev_err_code[1] = rx_ev_err_code;
-    ev_err_index[1] = rx_ev_err_index;
-  end
+  // The engines' events, by queue index: TX queue q is q, RX queue q is N + q.
+  localparam int QI = $clog2(2 * N);
+  wire [QI-1:0] tx_cq = QI'(tx_ev_cpl_queue);
+  wire [QI-1:0] tx_eq = QI'(tx_ev_err_queue);
+  wire [QI-1:0] rx_cq = QI'(N) + QI'(rx_ev_cpl_queue);
+  wire [QI-1:0] rx_eq = QI'(N) + QI'(rx_ev_err_queue);
 
   // ---------------------------------------------------------------------------------------------
   // Registers
@@ -224,6 +224,16 @@ module nic_csr
   logic [63:0] irq_last_rise;
   logic [63:0] stat_cnt [NUM_STATS];
   logic [31:0] stat_hi [NUM_STATS];
+  logic [63:0] qs_frames [NQ];   // per-queue counters
+  logic [63:0] qs_bytes [NQ];
+  logic [31:0] qs_frames_hi [NQ];
+  logic [31:0] qs_bytes_hi [NQ];
+  logic [31:0] qs_errors [NQ];
+  logic [31:0] qs_dropped [N];   // RX queues only
+  logic [31:0] ind_w [IND_W];    // RSS_INDIR words, entries masked
+  logic        tbl_busy;         // passing a word on to the RSS table
+  logic [4:0]  tbl_word;
+  logic [1:0]  tbl_k;
 
   logic [31:0] key_w [KEY_W];   // RSS_KEY words
   logic [31:0] q_ring_lo [NQ];
@@ -241,7 +251,7 @@ module nic_csr
 
   wire         aw_fire = s_axil_awvalid && s_axil_awready;
   wire         w_fire = s_axil_wvalid && s_axil_wready;
-  wire         wr_fire = aw_have && w_have && !bvalid && !soft_rst_q;
+  wire         wr_fire = aw_have && w_have && !bvalid && !soft_rst_q && !tbl_busy;
   wire         wr_en = wr_fire && (w_strb == 4'hF);
   wire  [11:0] wr_addr = aw_addr;
 
@@ -296,38 +306,47 @@ module nic_csr
   logic        reg_err_is_rx;
   logic [15:0] reg_err_index;
 
+  logic [3:0]  reg_err_queue;
+
   always_comb begin
     reg_err = 1'b0;
     reg_err_code = '0;
     reg_err_is_rx = 1'b0;
+    reg_err_queue = '0;
     reg_err_index = '0;
     for (int q = 0; q < NQ; q++) begin
       q_start_c[q] = 1'b0;
       q_disable_c[q] = 1'b0;
       q_tail_wr_c[q] = 1'b0;
-      if (wr_en && wr_addr == qaddr(q, QREG_CTRL)) begin
+    end
+    // Only a write can start, stop or ring a queue: decode nothing in other cycles.
+    if (wr_en) for (int q = 0; q < NQ; q++) begin
+      if (wr_addr == qaddr(q, QREG_CTRL)) begin
         if (!w_data[QCTRL_ENABLE_BIT]) begin
           q_disable_c[q] = 1'b1;
         end else if (!q_enabled[q]) begin
           if (!size_ok(q_size[q])) begin
             reg_err = 1'b1;
             reg_err_code = 5'(ERR_RING_SIZE_BIT);
-            reg_err_is_rx = (q == 1);
+            reg_err_is_rx = (q >= N);
+            reg_err_queue = 4'((q >= N) ? q - N : q);
           end else if (!base_aligned({q_ring_hi[q], q_ring_lo[q]}) ||
                        !base_aligned({q_cpl_hi[q], q_cpl_lo[q]})) begin
             reg_err = 1'b1;
             reg_err_code = 5'(ERR_RING_ALIGN_BIT);
-            reg_err_is_rx = (q == 1);
+            reg_err_is_rx = (q >= N);
+            reg_err_queue = 4'((q >= N) ? q - N : q);
           end else begin
             q_start_c[q] = 1'b1;
           end
         end
       end
-      if (wr_en && wr_addr == qaddr(q, QREG_TAIL) && q_enabled[q]) begin
+      if (wr_addr == qaddr(q, QREG_TAIL) && q_enabled[q]) begin
         if (w_data >= q_size[q]) begin
           reg_err = 1'b1;
           reg_err_code = 5'(ERR_DOORBELL_BIT);
-          reg_err_is_rx = (q == 1);
+          reg_err_is_rx = (q >= N);
+          reg_err_queue = 4'((q >= N) ? q - N : q);
           reg_err_index = w_data[15:0];
         end else begin
           q_tail_wr_c[q] = 1'b1;
@@ -358,13 +377,13 @@ module nic_csr
 
     err_set = '0;
     if (reg_err) err_set = err_set | (32'(1) << reg_err_code);
-    if (ev_err[0]) err_set = err_set | (32'(1) << ev_err_code[0]);
-    if (ev_err[1]) err_set = err_set | (32'(1) << ev_err_code[1]);
-    any_err = reg_err || ev_err[0] || ev_err[1];
+    if (tx_ev_err) err_set = err_set | (32'(1) << tx_ev_err_code);
+    if (rx_ev_err) err_set = err_set | (32'(1) << rx_ev_err_code);
+    any_err = reg_err || tx_ev_err || rx_ev_err;
 
     irq_set = '0;
-    irq_set[IRQ_TX_DONE_BIT] = ev_cpl[0];
-    irq_set[IRQ_RX_DONE_BIT] = ev_cpl[1];
+    irq_set[IRQ_TX_DONE_BIT] = tx_ev_cpl;
+    irq_set[IRQ_RX_DONE_BIT] = rx_ev_cpl;
     irq_set[IRQ_ERROR_BIT] = any_err;
   end
 
@@ -373,11 +392,11 @@ module nic_csr
   // word every cycle.
   function automatic logic [31:0] err_info_first();
     if (reg_err) begin
-      return err_info_word(reg_err_code, reg_err_is_rx, 4'd0, reg_err_index);
-    end else if (ev_err[0]) begin
-      return err_info_word(ev_err_code[0], 1'b0, 4'd0, ev_err_index[0]);
+      return err_info_word(reg_err_code, reg_err_is_rx, reg_err_queue, reg_err_index);
+    end else if (tx_ev_err) begin
+      return err_info_word(tx_ev_err_code, 1'b0, 4'(tx_ev_err_queue), tx_ev_err_index);
     end else begin
-      return err_info_word(ev_err_code[1], 1'b1, 4'd0, ev_err_index[1]);
+      return err_info_word(rx_ev_err_code, 1'b1, 4'(rx_ev_err_queue), rx_ev_err_index);
     end
   endfunction
 
@@ -422,6 +441,9 @@ module nic_csr
     for (int w = 0; w < KEY_W; w++) begin
       if (addr == 12'(REG_RSS_KEY + 4 * w)) rd_data = key_w[w];
     end
+    for (int w = 0; w < IND_W; w++) begin
+      if (addr == 12'(REG_RSS_INDIR + 4 * w)) rd_data = ind_w[w];
+    end
     for (int n = 0; n < NUM_STATS; n++) begin
       if (addr == 12'(STATS_BASE + 8 * n)) begin
         rd_data = stat_cnt[n][31:0];
@@ -438,11 +460,20 @@ module nic_csr
       if (addr == qaddr(q, QREG_SIZE)) rd_data = q_size[q];
       if (addr == qaddr(q, QREG_CTRL)) rd_data = 32'(q_enabled[q]) << QCTRL_ENABLE_BIT;
       if (addr == qaddr(q, QREG_TAIL)) rd_data = 32'(q_tail[q]);
-      if (addr == qaddr(q, QREG_HEAD)) rd_data = 32'(ev_head[q]);
+      if (addr == qaddr(q, QREG_HEAD)) begin
+        if (q < N) rd_data = 32'(tx_q_head[12*q +: 12]);
+        else rd_data = 32'(rx_q_head[12*(q-N) +: 12]);
+      end
       if (addr == qaddr(q, QREG_STATUS)) begin
         rd_data = (32'(q_enabled[q]) << QSTATUS_ENABLED_BIT) |
                   (32'(q_halted[q]) << QSTATUS_HALTED_BIT);
       end
+      if (addr == qaddr(q, QREG_FRAMES_LO)) rd_data = qs_frames[q][31:0];
+      if (addr == qaddr(q, QREG_FRAMES_HI)) rd_data = qs_frames_hi[q];
+      if (addr == qaddr(q, QREG_BYTES_LO)) rd_data = qs_bytes[q][31:0];
+      if (addr == qaddr(q, QREG_BYTES_HI)) rd_data = qs_bytes_hi[q];
+      if (addr == qaddr(q, QREG_ERRORS)) rd_data = qs_errors[q];
+      if (addr == qaddr(q, QREG_DROPPED) && q >= N) rd_data = qs_dropped[q-N];
     end
     return rd_data;
   endfunction
@@ -498,6 +529,22 @@ module nic_csr
       for (int w = 0; w < KEY_W; w++) begin
         key_w[w] <= KEY_RESET[w];
       end
+      for (int w = 0; w < IND_W; w++) begin
+        ind_w[w] <= '0;
+      end
+      tbl_busy <= 1'b0;
+      tbl_word <= '0;
+      tbl_k <= '0;
+      for (int q = 0; q < NQ; q++) begin
+        qs_frames[q] <= '0;
+        qs_bytes[q] <= '0;
+        qs_frames_hi[q] <= '0;
+        qs_bytes_hi[q] <= '0;
+        qs_errors[q] <= '0;
+      end
+      for (int q = 0; q < N; q++) begin
+        qs_dropped[q] <= '0;
+      end
       for (int q = 0; q < NQ; q++) begin
         q_ring_lo[q] <= '0;
         q_ring_hi[q] <= '0;
@@ -521,6 +568,14 @@ module nic_csr
         for (int w = 0; w < KEY_W; w++) begin
           if (wr_addr == 12'(REG_RSS_KEY + 4 * w)) key_w[w] <= w_data;
         end
+        for (int w = 0; w < IND_W; w++) begin
+          if (wr_addr == 12'(REG_RSS_INDIR + 4 * w)) begin
+            ind_w[w] <= w_data & ({4{8'(N - 1)}});
+            tbl_busy <= 1'b1;
+            tbl_word <= 5'(w);
+            tbl_k <= 2'd0;
+          end
+        end
         for (int q = 0; q < NQ; q++) begin
           if (!q_enabled[q]) begin  // the ring setup is frozen while the queue is enabled
             if (wr_addr == qaddr(q, QREG_RING_LO)) q_ring_lo[q] <= w_data;
@@ -542,24 +597,40 @@ module nic_csr
             stat_hi[n] <= stat_cnt[n][63:32];
           end
         end
+        for (int q = 0; q < NQ; q++) begin
+          if (rd_addr == qaddr(q, QREG_FRAMES_LO)) qs_frames_hi[q] <= qs_frames[q][63:32];
+          if (rd_addr == qaddr(q, QREG_BYTES_LO)) qs_bytes_hi[q] <= qs_bytes[q][63:32];
+        end
+      end
+
+      // the RSS table: one entry per cycle
+      if (tbl_busy) begin
+        tbl_k <= tbl_k + 2'd1;
+        if (tbl_k == 2'd3) tbl_busy <= 1'b0;
       end
 
       // statistics, counted only in a cycle with an event
-      if (ev_cpl[0]) begin
-        if (ev_cpl_errors[0] == 16'd0) begin
+      if (tx_ev_cpl) begin
+        if (tx_ev_cpl_errors == 16'd0) begin
           stat_cnt[I_TX_FRAMES] <= stat_cnt[I_TX_FRAMES] + 64'd1;
-          stat_cnt[I_TX_BYTES] <= stat_cnt[I_TX_BYTES] + 64'(ev_cpl_len[0]);
+          stat_cnt[I_TX_BYTES] <= stat_cnt[I_TX_BYTES] + 64'(tx_ev_cpl_len);
           if (tx_ev_cpl_csum) stat_cnt[I_TX_CSUM] <= stat_cnt[I_TX_CSUM] + 64'd1;
+          qs_frames[tx_cq] <= qs_frames[tx_cq] + 64'd1;
+          qs_bytes[tx_cq] <= qs_bytes[tx_cq] + 64'(tx_ev_cpl_len);
         end else begin
           stat_cnt[I_TX_ERRORS] <= stat_cnt[I_TX_ERRORS] + 64'd1;
+          qs_errors[tx_cq] <= qs_errors[tx_cq] + 32'd1;
         end
       end
-      if (ev_cpl[1]) begin
-        if (ev_cpl_errors[1] == 16'd0) begin
+      if (rx_ev_cpl) begin
+        if (rx_ev_cpl_errors == 16'd0) begin
           stat_cnt[I_RX_FRAMES] <= stat_cnt[I_RX_FRAMES] + 64'd1;
-          stat_cnt[I_RX_BYTES] <= stat_cnt[I_RX_BYTES] + 64'(ev_cpl_len[1]);
+          stat_cnt[I_RX_BYTES] <= stat_cnt[I_RX_BYTES] + 64'(rx_ev_cpl_len);
+          qs_frames[rx_cq] <= qs_frames[rx_cq] + 64'd1;
+          qs_bytes[rx_cq] <= qs_bytes[rx_cq] + 64'(rx_ev_cpl_len);
         end else begin
           stat_cnt[I_RX_ERRORS] <= stat_cnt[I_RX_ERRORS] + 64'd1;
+          qs_errors[rx_cq] <= qs_errors[rx_cq] + 32'd1;
         end
         if (rx_ev_cpl_verdict == 2'(VERDICT_GOOD)) begin
           stat_cnt[I_RX_CSUM_GOOD] <= stat_cnt[I_RX_CSUM_GOOD] + 64'd1;
@@ -570,17 +641,20 @@ module nic_csr
       end
       if (rx_ev_drop) begin
         stat_cnt[I_RX_DROPPED] <= stat_cnt[I_RX_DROPPED] + 64'd1;
+        qs_dropped[rx_ev_err_queue] <= qs_dropped[rx_ev_err_queue] + 32'd1;
+      end
+      if (rx_ev_oversize) begin
+        stat_cnt[I_RX_OVERSIZE] <= stat_cnt[I_RX_OVERSIZE] + 64'd1;
       end
       if (any_err) begin
-        stat_cnt[I_MALFORMED] <= stat_cnt[I_MALFORMED] + 64'(reg_err) + 64'(ev_err[0]) +
-                                 64'(ev_err[1]);
+        stat_cnt[I_MALFORMED] <= stat_cnt[I_MALFORMED] + 64'(reg_err) + 64'(tx_ev_err) +
+                                 64'(rx_ev_err);
       end
 
       // queues
+      if (tx_ev_halt) q_halted[tx_eq] <= 1'b1;
+      if (rx_ev_halt) q_halted[rx_eq] <= 1'b1;
       for (int q = 0; q < NQ; q++) begin
-        if (ev_halt[q]) begin
-          q_halted[q] <= 1'b1;
-        end
         if (q_disable_c[q]) begin
           q_enabled[q] <= 1'b0;
         end
@@ -631,19 +705,25 @@ module nic_csr
     end
   end
 
-  assign tx_cfg_ring_base = {q_ring_hi[0], q_ring_lo[0]};
-  assign tx_cfg_cpl_base = {q_cpl_hi[0], q_cpl_lo[0]};
-  assign tx_cfg_size = q_size[0][12:0];
-  assign tx_q_enable = q_enabled[0] && !q_halted[0];
-  assign tx_q_start = q_start_c[0];
-  assign tx_q_tail = q_tail[0];
+  for (genvar q = 0; q < N; q++) begin : g_queue
+    assign tx_cfg_ring_base[64*q +: 64] = {q_ring_hi[q], q_ring_lo[q]};
+    assign tx_cfg_cpl_base[64*q +: 64] = {q_cpl_hi[q], q_cpl_lo[q]};
+    assign tx_cfg_size[13*q +: 13] = q_size[q][12:0];
+    assign tx_q_enable[q] = q_enabled[q] && !q_halted[q];
+    assign tx_q_start[q] = q_start_c[q];
+    assign tx_q_tail[12*q +: 12] = q_tail[q];
 
-  assign rx_cfg_ring_base = {q_ring_hi[1], q_ring_lo[1]};
-  assign rx_cfg_cpl_base = {q_cpl_hi[1], q_cpl_lo[1]};
-  assign rx_cfg_size = q_size[1][12:0];
-  assign rx_q_enable = q_enabled[1] && !q_halted[1];
-  assign rx_q_start = q_start_c[1];
-  assign rx_q_tail = q_tail[1];
+    assign rx_cfg_ring_base[64*q +: 64] = {q_ring_hi[N+q], q_ring_lo[N+q]};
+    assign rx_cfg_cpl_base[64*q +: 64] = {q_cpl_hi[N+q], q_cpl_lo[N+q]};
+    assign rx_cfg_size[13*q +: 13] = q_size[N+q][12:0];
+    assign rx_q_enable[q] = q_enabled[N+q] && !q_halted[N+q];
+    assign rx_q_start[q] = q_start_c[N+q];
+    assign rx_q_tail[12*q +: 12] = q_tail[N+q];
+  end
+
+  assign tbl_we = tbl_busy;
+  assign tbl_index = {tbl_word, tbl_k};
+  assign tbl_queue = QW'(ind_w[tbl_word][8*tbl_k +: 8]);
 
 endmodule
 

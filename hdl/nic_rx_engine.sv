@@ -2,17 +2,23 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// RX queue engine: implements "Receive" in docs/nic.md, pipelined so that no frame waits for a
-// memory round trip of another ("Pipelining" there).
+// RX queue engine for NQ RX queues: implements "Receive" in docs/nic.md, pipelined so that no frame
+// waits for a memory round trip of another ("Pipelining" there).
 //
 // Stages:
-//   fetch    As soon as the host posts descriptors (HEAD .. TAIL), reads them ahead of any frame in
-//            blocks of up to DESC_BLOCK (one burst, never past the ring's end or across 4 KiB) into
-//            a DESC_DEPTH-entry FIFO whose space is reserved when the block is issued; a
-//            descriptor with a refused beat is marked.
-//   receive  Frames on s_axis_* in arrival order, one after another with one idle cycle between:
-//            queue disabled or halted -> the frame is consumed and dropped. No descriptor in the
-//            FIFO (HEAD == TAIL, or its fetch still in flight) -> the frame waits at the port. A
+//   fetch    As soon as the host posts descriptors (HEAD .. TAIL) on a queue, reads them ahead of
+//            any frame in blocks of up to DESC_BLOCK (one burst, never past the ring's end or across
+//            4 KiB) into that queue's DQD-entry descriptor FIFO, whose space is reserved when the
+//            block is issued; a descriptor with a refused beat is marked. A scheduler visits one
+//            queue per cycle, round robin, and fetches a block for it when it has posted
+//            descriptors and room.
+//   receive  Frames on s_axis_* in arrival order, one after another with one idle cycle between,
+//            each with its metadata on s_axis_meta_* (valid from before its first beat: the RX
+//            buffer in front holds whole frames): the queue RSS chose (queue 0 with feat_rxhash
+//            off), the RSS hash and type, the checksum verdict and sum. For the frame's queue:
+//            disabled or halted -> the frame is consumed and dropped. No descriptor in its
+//            FIFO (HEAD == TAIL, or its fetch still in flight) -> the frame waits at the port (and
+//            every frame behind it, whatever its queue). A
 //            marked descriptor -> the queue halts here and the frame is dropped. Otherwise the
 //            descriptor is checked (LEN 0 -> DESC_LEN, ADDR % 8 -> DESC_ALIGN: the frame is
 //            consumed, nothing written) and the frame is written cut-through: each beat holding
@@ -24,9 +30,8 @@
 //            bursts awaiting B. The last burst of each frame is marked, so the B side knows where
 //            each frame's writes end and whether any was refused.
 //   retire   Pops the order FIFO in frame order, one entry per cycle, once the frame's writes are
-//            acknowledged and its checksum result is in (one result per frame from nic_rx_csum, in
-//            frame order, also for dropped frames) and its RSS result (likewise, from nic_rx_rss;
-//            reported only with FEATURES.RXHASH on). It raises the frame's ev_err (DESC_LEN,
+//            acknowledged (the checksum and RSS results were taken with the frame's metadata; RSS
+//            is reported only with FEATURES.RXHASH on). It raises the frame's ev_err (DESC_LEN,
 //            DESC_ALIGN, DMA_WRITE of a refused data write, or DMA_READ with ev_halt for a marked
 //            descriptor), ev_drop for a dropped frame, and hands the completion to nic_cpl_writer,
 //            which writes completions in batches and reports each (ev_cpl) once acknowledged;
@@ -37,29 +42,36 @@
 // one of them at a time (held until accepted), W beats follow the order of accepted AWs, and B
 // responses are routed back by a FIFO of what each AW was.
 //
-// After a halt the engine drops every new frame until q_start and raises no more errors for frames
-// already in flight; a refused completion write (reported by the writer) halts the queue too.
-// q_start (ENABLE 0->1) is held until nothing is in flight — no frame being received, order FIFO
-// empty, no write or descriptor read outstanding, writer idle — and then resets HEAD, the fetch
-// pointer and the descriptor FIFO; a frame arriving meanwhile waits at the port.
+// After a halt of queue q the engine drops every new frame of q until q's q_start and raises no
+// more errors for q's frames already in flight; a refused completion write (reported by the writer)
+// halts the queue too. q_start (ENABLE 0->1) is held until nothing of queue q is in flight — no
+// frame of q being received or between receive and its completion, no descriptor read of q
+// outstanding — and then resets q's HEAD, fetch pointer and descriptor FIFO; a frame of q arriving
+// meanwhile waits at the port. Other queues run on throughout.
 
-module nic_rx_engine (
+module nic_rx_engine #(
+  parameter int NQ = 1,                // RX queues (power of two, 1..16)
+  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1
+) (
   input  wire        clk,
   input  wire        rst,              // synchronous, active high
-  input  wire [63:0] cfg_ring_base,    // RX descriptor ring base (64-byte aligned)
-  input  wire [63:0] cfg_cpl_base,     // completion ring base (64-byte aligned)
-  input  wire [12:0] cfg_size,         // ring entries, power of two 2..4096
-  input  wire        q_enable,         // queue enabled and not halted
-  input  wire        q_start,          // pulse: head <= 0, phase <= 1
-  input  wire [11:0] q_tail,
-  output wire [11:0] q_head,
-  output wire        q_busy,
-  output wire        ev_halt,
+  // per queue q: the field in [W*q +: W]
+  input  wire [NQ*64-1:0] cfg_ring_base,  // RX descriptor ring base (64-byte aligned)
+  input  wire [NQ*64-1:0] cfg_cpl_base,   // completion ring base (64-byte aligned)
+  input  wire [NQ*13-1:0] cfg_size,       // ring entries, power of two 2..4096
+  input  wire [NQ-1:0]    q_enable,       // queue enabled and not halted
+  input  wire [NQ-1:0]    q_start,        // pulse: head <= 0, phase <= 1
+  input  wire [NQ*12-1:0] q_tail,
+  output wire [NQ*12-1:0] q_head,
+  output wire [NQ-1:0]    q_busy,
+  output wire        ev_halt,          // with ev_err: queue ev_err_queue halted
   output wire        ev_cpl,
+  output wire [QW-1:0] ev_cpl_queue,
   output wire [31:0] ev_cpl_len,
   output wire [15:0] ev_cpl_errors,
   output wire [1:0]  ev_cpl_verdict,   // with ev_cpl: the completion's CSUM_VERDICT
   output wire        ev_err,
+  output wire [QW-1:0] ev_err_queue,   // the queue of ev_err, ev_halt and ev_drop
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
   output wire        ev_drop,
@@ -72,17 +84,15 @@ module nic_rx_engine (
   // MAC RX AXI-Stream (from the wire or the MAC loopback)
   input  wire [63:0] s_axis_tdata, input wire [7:0] s_axis_tkeep, input wire s_axis_tvalid, output wire s_axis_tready,
   input  wire        s_axis_tlast, input wire s_axis_tuser,
-  // per-frame checksum result from nic_rx_csum (one per frame on s_axis, in order)
-  input  wire        s_axis_res_valid,
-  output wire        s_axis_res_ready,
-  input  wire [1:0]  s_axis_res_verdict,
-  input  wire [15:0] s_axis_res_csum,
-  // per-frame RSS result from nic_rx_rss (one per frame on s_axis, in order)
+  // per-frame metadata (one per frame on s_axis, in order; taken at the frame's start)
   input  wire        feat_rxhash,      // FEATURES.RXHASH (changed only while idle)
-  input  wire        s_axis_rss_valid,
-  output wire        s_axis_rss_ready,
-  input  wire [31:0] s_axis_rss_hash,
-  input  wire [3:0]  s_axis_rss_type
+  input  wire        s_axis_meta_valid,
+  output wire        s_axis_meta_ready,
+  input  wire [QW-1:0] s_axis_meta_queue,  // the queue RSS chose
+  input  wire [31:0] s_axis_meta_hash,
+  input  wire [3:0]  s_axis_meta_type,
+  input  wire [1:0]  s_axis_meta_verdict,
+  input  wire [15:0] s_axis_meta_csum
 );
 
   localparam int unsigned RXD_SIZE           = nic_pkg::RXD_SIZE;
@@ -97,8 +107,10 @@ module nic_rx_engine (
 
   // Sizing
   localparam int DESC_BLOCK = 8;               // descriptors per fetch burst (8 x 16 B = 16 beats)
-  localparam int DESC_DEPTH = 64;              // descriptor FIFO (power of two): >= rate x latency
+  // Descriptor FIFO per queue (power of two): >= rate x latency for one busy queue.
+  localparam int DESC_DEPTH = (NQ == 1) ? 64 : 32;
   localparam int DESC_AW    = $clog2(DESC_DEPTH);
+  localparam int OUT_W      = 8;               // frames of a queue past receive: <= 64 + 64
   localparam int MAX_RD     = 7;               // descriptor fetches in flight
   localparam int DQ_DEPTH   = 64;              // staged data beats (power of two)
   localparam int DQ_AW      = $clog2(DQ_DEPTH);
@@ -114,7 +126,8 @@ module nic_rx_engine (
   localparam int DONE_AW    = $clog2(DONE_DEPTH);
   localparam int RES_DEPTH  = 128;             // checksum results held (power of two)
   localparam int RES_AW     = $clog2(RES_DEPTH);
-  localparam int ORD_W      = 2 + 12 + 32 + 4;  // {kind, index, len, {desc_len, desc_align, too_big, bad}}
+  // {queue, kind, index, len, {desc_len, desc_align, too_big, bad}}
+  localparam int ORD_W      = QW + 2 + 12 + 32 + 4;
 
   localparam logic [1:0] K_FRAME = 2'd0, K_DROP = 2'd1, K_HALT = 2'd2;
 
@@ -124,6 +137,16 @@ module nic_rx_engine (
   if (BT_DEPTH < B_MAX + 8 || DONE_DEPTH < ORD_DEPTH) begin : g_sizing
     $fatal(1, "nic_rx_engine: inconsistent sizing");
   end
+  if (NQ < 1 || NQ > 16 || (NQ & (NQ - 1)) != 0) begin : g_nq
+    $fatal(1, "nic_rx_engine: NQ must be a power of two, 1..16");
+  end
+
+  // Slot of queue q's descriptor FIFO entry at pointer p.
+  localparam int DI_W = (NQ > 1) ? QW + DESC_AW : DESC_AW;
+  function automatic logic [DI_W-1:0] dslot(input logic [QW-1:0] q,
+                                            input logic [DESC_AW-1:0] p);
+    return (NQ > 1) ? DI_W'({q, p}) : DI_W'(p);
+  endfunction
 
   function automatic logic [3:0] popcount8(input logic [7:0] v);
     logic [3:0] n;
@@ -137,25 +160,31 @@ module nic_rx_engine (
   // ---------------------------------------------------------------------------------------------
   typedef enum logic [1:0] { S_IDLE, S_RECV, S_DROP } state_t;
   state_t      state;
-  logic        halt_rx;         // new frames are dropped (halted) until q_start
-  logic        halted_ev;       // a halt was reported: no more errors until q_start
-  logic        start_pending;
+  // per queue
+  logic        halt_rx [NQ];        // new frames are dropped (halted) until q_start
+  logic        halted_ev [NQ];      // a halt was reported: no more errors until q_start
+  logic        start_pending [NQ];
+  logic [11:0] fetch_idx [NQ];
+  logic [DESC_AW:0] desc_inflight [NQ];  // descriptors requested, not yet in the FIFO
+  logic [DESC_AW:0] desc_wr [NQ], desc_rd [NQ];
+  logic [11:0] recv_idx [NQ];         // ring index of the next descriptor taken
+  logic [OUT_W-1:0] outstanding [NQ]; // frames past receive, not yet completed or dropped
 
   // fetch
-  logic [11:0]      fetch_idx;
-  logic [DESC_AW:0] desc_inflight;
+  logic [QW-1:0]    sched_q;    // the queue the fetch scheduler looks at
   logic [2:0]       rd_out;     // descriptor bursts in flight
   logic             ar_valid;
   logic [63:0]      ar_addr;
   logic [7:0]       ar_len;
+  logic [QW-1:0]    rq_mem [8]; // the queue of each descriptor burst in flight, in order
+  logic [2:0]       rq_wr, rq_rd;
   logic             r_beat;     // second beat of the descriptor being assembled
   logic             r_ref;
   logic [63:0]      r_addr;
-  logic [64+32:0]   desc_mem [DESC_DEPTH];   // {refused, addr, len}
-  logic [DESC_AW:0] desc_wr, desc_rd;
+  logic [64+32:0]   desc_mem [NQ*DESC_DEPTH];   // {refused, addr, len}, queue q's at q*DESC_DEPTH
 
   // receive
-  logic [11:0] recv_idx;        // ring index of the next descriptor taken
+  logic [QW-1:0] cur_q;         // the queue of the frame being received
   logic [11:0] cur_idx;
   logic [1:0]  kind_cur;        // K_DROP or K_HALT while in S_DROP
   logic [31:0] desc_len;
@@ -190,27 +219,28 @@ module nic_rx_engine (
   logic [ORD_AW:0]  ord_wr, ord_rd;
   logic             done_mem [DONE_DEPTH];
   logic [DONE_AW:0] done_wr, done_rd;
-  logic [17:0]      res_mem [RES_DEPTH];
+  logic [17+36:0]   res_mem [RES_DEPTH];   // {verdict, csum, rss type, rss hash}
   logic [RES_AW:0]  res_wr, res_rd;
-  logic [35:0]      rss_mem [RES_DEPTH];   // {type, hash}
-  logic [RES_AW:0]  rss_wr, rss_rd;
 
   // events
   logic        ev_halt_q, ev_err_q, ev_drop_q;
+  logic [QW-1:0] ev_err_queue_q;
   logic [4:0]  ev_err_code_q;
   logic [15:0] ev_err_index_q;
 
   // ---------------------------------------------------------------------------------------------
-  // Fetch
+  // Fetch: a block of queue sched_q's posted descriptors into its reserved FIFO space
   // ---------------------------------------------------------------------------------------------
-  wire [11:0] size_mask  = 12'(cfg_size - 13'd1);
-  wire [11:0] posted     = (q_tail - fetch_idx) & size_mask;
-  wire [12:0] to_end     = cfg_size - {1'b0, fetch_idx};
-  wire [63:0] fetch_addr = cfg_ring_base + {48'd0, fetch_idx, 4'd0};
+  wire [12:0] f_size     = cfg_size[13*sched_q +: 13];
+  wire [11:0] f_idx      = fetch_idx[sched_q];
+  wire [11:0] size_mask  = 12'(f_size - 13'd1);
+  wire [11:0] posted     = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
+  wire [12:0] to_end     = f_size - {1'b0, f_idx};
+  wire [63:0] fetch_addr = cfg_ring_base[64*sched_q +: 64] + {48'd0, f_idx, 4'd0};
   wire [8:0]  to_page    = 9'd256 - {1'b0, fetch_addr[11:4]};
-  wire [DESC_AW:0]   desc_count = desc_wr - desc_rd;
-  wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, desc_count}
-                                - {1'b0, desc_inflight};
+  wire [DESC_AW:0]   f_count = desc_wr[sched_q] - desc_rd[sched_q];
+  wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, f_count}
+                                - {1'b0, desc_inflight[sched_q]};
   logic [3:0] fetch_n;
   always_comb begin
     fetch_n = 4'(DESC_BLOCK);
@@ -218,18 +248,21 @@ module nic_rx_engine (
     if (to_end < 13'(fetch_n)) fetch_n = to_end[3:0];
     if (to_page < 9'(fetch_n)) fetch_n = to_page[3:0];
   end
-  wire fetch_run = q_enable && !halt_rx && !start_pending;
-  wire ar_issue  = fetch_run && (!ar_valid || m_axi_arready) && (fetch_n != 4'd0) &&
-                   (desc_space >= (DESC_AW+2)'(fetch_n)) && (rd_out < 3'(MAX_RD));
+  wire fetch_run = q_enable[sched_q] && !halt_rx[sched_q] && !start_pending[sched_q];
+  wire want_desc = fetch_run && (fetch_n != 4'd0) && (desc_space >= (DESC_AW+2)'(fetch_n));
+  wire ar_issue  = want_desc && (!ar_valid || m_axi_arready) && (rd_out < 3'(MAX_RD));
   wire r_hs      = m_axi_rvalid;   // rready = 1: FIFO space was reserved
   wire r_err     = (m_axi_rresp != 2'b00);
   wire desc_push = r_hs && r_beat;
+  wire [QW-1:0] r_q = rq_mem[rq_rd];
 
-  wire [64+32:0] dh = desc_mem[desc_rd[DESC_AW-1:0]];
+  // The frame's queue and the head of its descriptor FIFO.
+  wire [QW-1:0] mq = feat_rxhash ? s_axis_meta_queue : QW'(0);
+  wire [64+32:0] dh = desc_mem[dslot(mq, desc_rd[mq][DESC_AW-1:0])];
   wire        dh_ref  = dh[96];
   wire [63:0] dh_addr = dh[95:32];
   wire [31:0] dh_len  = dh[31:0];
-  wire        desc_avail = (desc_count != '0);
+  wire        desc_avail = (desc_wr[mq] != desc_rd[mq]);
 
   // ---------------------------------------------------------------------------------------------
   // Receive
@@ -239,8 +272,10 @@ module nic_rx_engine (
   wire [CQ_AW:0] cq_count = cq_wr - cq_w;
 
   // Frame start decision in S_IDLE (no beat is taken in S_IDLE).
-  wire can_start  = (state == S_IDLE) && s_axis_tvalid && !start_pending && !ord_full;
-  wire start_drop = can_start && (!q_enable || halt_rx);
+  wire res_full   = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
+  wire can_start  = (state == S_IDLE) && s_axis_tvalid && s_axis_meta_valid && !start_pending[mq] &&
+                    !ord_full && !res_full;
+  wire start_drop = can_start && (!q_enable[mq] || halt_rx[mq]);
   wire start_halt = can_start && !start_drop && desc_avail && dh_ref;
   wire start_recv = can_start && !start_drop && desc_avail && !dh_ref;
 
@@ -271,11 +306,13 @@ module nic_rx_engine (
   wire        cw_awvalid, cw_wvalid, cw_wlast, cw_bready, cw_in_ready, cw_idle;
   wire [63:0] cw_awaddr, cw_wdata;
   wire [7:0]  cw_awlen, cw_wstrb;
-  wire        cw_ev_cpl, cw_ev_fail, cw_ev_tag;
+  wire        cw_ev_cpl, cw_ev_drop, cw_ev_fail, cw_ev_tag;
+  wire [QW-1:0] cw_ev_queue, cw_ev_fail_queue;
   wire [31:0] cw_ev_len;
   wire [15:0] cw_ev_errors;
   wire [1:0]  cw_ev_verdict;
-  wire [11:0] cw_ev_fail_index, cw_head;
+  wire [11:0] cw_ev_fail_index;
+  wire [NQ*12-1:0] cw_head;
 
   wire [CQ_AW-1:0] cq_aw_i = cq_aw[CQ_AW-1:0];
   wire [CQ_AW-1:0] cq_w_i  = cq_w[CQ_AW-1:0];
@@ -311,8 +348,9 @@ module nic_rx_engine (
   // Retire
   // ---------------------------------------------------------------------------------------------
   wire [ORD_W-1:0] oh = ord_mem[ord_rd[ORD_AW-1:0]];
-  wire [1:0]  o_kind  = oh[ORD_W-1 -: 2];
-  wire [11:0] o_index = oh[ORD_W-3 -: 12];
+  wire [QW-1:0] o_q   = oh[ORD_W-1 -: QW];
+  wire [1:0]  o_kind  = oh[ORD_W-QW-1 -: 2];
+  wire [11:0] o_index = oh[ORD_W-QW-3 -: 12];
   wire [31:0] o_len   = oh[35:4];
   wire        o_dlen  = oh[3];
   wire        o_dalign = oh[2];
@@ -320,18 +358,12 @@ module nic_rx_engine (
   wire        o_bad   = oh[0];
   wire        o_data  = (o_kind == K_FRAME) && !o_dlen && !o_dalign;
   wire ord_empty  = (ord_wr == ord_rd);
-  wire res_empty  = (res_wr == res_rd);
   wire done_empty = (done_wr == done_rd);
-  wire res_full   = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
-  wire res_push   = s_axis_res_valid && !res_full;
-  wire [17:0] res_h = res_mem[res_rd[RES_AW-1:0]];
-  wire rss_empty  = (rss_wr == rss_rd);
-  wire rss_full   = (rss_wr - rss_rd) == (RES_AW+1)'(RES_DEPTH);
-  wire rss_push   = s_axis_rss_valid && !rss_full;
-  wire [35:0] rss_h = rss_mem[rss_rd[RES_AW-1:0]];
+  wire res_push   = can_start && (start_drop || start_halt || start_recv);   // the metadata taken
+  wire [53:0] res_h = res_mem[res_rd[RES_AW-1:0]];
   wire done_err   = done_mem[done_rd[DONE_AW-1:0]];
 
-  wire ready_ent = !ord_empty && !res_empty && !rss_empty && (!o_data || !done_empty);
+  wire ready_ent = !ord_empty && (!o_data || !done_empty);
   wire retire    = ready_ent && !cw_ev_fail && ((o_kind != K_FRAME) || cw_in_ready);
   logic [15:0] r_errors;
   always_comb begin
@@ -342,34 +374,44 @@ module nic_rx_engine (
     if (o_big)   r_errors[ERR_RX_TOO_BIG_BIT] = 1'b1;
     if (o_bad)   r_errors[ERR_RX_FRAME_BIT] = 1'b1;
   end
-  wire cw_push = retire && (o_kind == K_FRAME) && !halted_ev;
+  wire o_halted = halted_ev[o_q];
+  wire cw_push = retire && (o_kind == K_FRAME) && !o_halted;
 
-  wire quiet = (state == S_IDLE) && ord_empty && (rd_out == 3'd0) && !ar_valid &&
-               (desc_inflight == '0) && (cq_wr == cq_w) && (bt_b == bt_wr) && cw_idle &&
-               !aw_busy && (open_cnt == 5'd0);
+  // Queue q restarts once nothing of it is left in the engine; the writer restarts it likewise.
+  logic [NQ-1:0] restart;
+  always_comb begin
+    for (int q = 0; q < NQ; q++) begin
+      restart[q] = start_pending[q] && (outstanding[q] == '0) && (desc_inflight[q] == '0) &&
+                   !((state != S_IDLE) && (cur_q == QW'(q)));
+    end
+  end
 
-  nic_cpl_writer #(.DEPTH(64), .BATCH(4), .MAX_OUT(16)) u_cpl (
+  nic_cpl_writer #(.NQ(NQ), .DEPTH(64), .BATCH(4), .MAX_OUT(16)) u_cpl (
     .clk           (clk),
     .rst           (rst),
     .cfg_cpl_base  (cfg_cpl_base),
     .cfg_size      (cfg_size),
-    .queue_id      (8'd0),
-    .start         (start_pending && quiet),
+    .start         (restart),
     .in_valid      (cw_push),
     .in_ready      (cw_in_ready),
+    .in_queue      (o_q),
+    .in_index      (o_index),
     .in_len        (o_len),
-    .in_csum       (res_h[15:0]),
-    .in_verdict    (res_h[17:16]),
+    .in_csum       (res_h[51:36]),
+    .in_verdict    (res_h[53:52]),
     .in_errors     (r_errors),
-    .in_rss_hash   (feat_rxhash ? rss_h[31:0] : 32'd0),
-    .in_rss_type   (feat_rxhash ? {4'd0, rss_h[35:32]} : 8'd0),
+    .in_rss_hash   (feat_rxhash ? res_h[31:0] : 32'd0),
+    .in_rss_type   (feat_rxhash ? {4'd0, res_h[35:32]} : 8'd0),
     .in_tag        (1'b0),
     .ev_cpl        (cw_ev_cpl),
+    .ev_drop       (cw_ev_drop),
+    .ev_queue      (cw_ev_queue),
     .ev_len        (cw_ev_len),
     .ev_errors     (cw_ev_errors),
     .ev_verdict    (cw_ev_verdict),
     .ev_tag        (cw_ev_tag),
     .ev_fail       (cw_ev_fail),
+    .ev_fail_queue (cw_ev_fail_queue),
     .ev_fail_index (cw_ev_fail_index),
     .head          (cw_head),
     .idle          (cw_idle),
@@ -391,7 +433,8 @@ module nic_rx_engine (
   // Memories (no reset)
   // ---------------------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
-    if (desc_push) desc_mem[desc_wr[DESC_AW-1:0]] <= {r_ref || r_err, r_addr, m_axi_rdata[31:0]};
+    if (desc_push) desc_mem[dslot(r_q, desc_wr[r_q][DESC_AW-1:0])] <=
+      {r_ref || r_err, r_addr, m_axi_rdata[31:0]};
     if (wr_beat) dq_mem[dq_wr[DQ_AW-1:0]] <= s_axis_tdata;
     if (wr_beat && close_burst) begin
       cq_addr[cq_wr[CQ_AW-1:0]] <= (open_cnt == 5'd0) ? cur_addr : open_addr;
@@ -401,12 +444,12 @@ module nic_rx_engine (
     end
     if (aw_hs) bt_mem[bt_wr[BT_AW-1:0]] <= {sel_cpl, sel_cpl ? 1'b0 : cq_last[cq_aw_i]};
     if (ord_push) ord_mem[ord_wr[ORD_AW-1:0]] <=
-      {(state == S_DROP) ? kind_cur : K_FRAME, cur_idx, len_total,
+      {cur_q, (state == S_DROP) ? kind_cur : K_FRAME, cur_idx, len_total,
        (state == S_RECV) && desc_err[0], (state == S_RECV) && desc_err[1],
        (state == S_RECV) && (desc_err == 2'b00) && (len_total > desc_len), s_axis_tuser};
     if (d_b_last) done_mem[done_wr[DONE_AW-1:0]] <= b_err_acc || d_b_err;
-    if (res_push) res_mem[res_wr[RES_AW-1:0]] <= {s_axis_res_verdict, s_axis_res_csum};
-    if (rss_push) rss_mem[rss_wr[RES_AW-1:0]] <= {s_axis_rss_type, s_axis_rss_hash};
+    if (res_push) res_mem[res_wr[RES_AW-1:0]] <=
+      {s_axis_meta_verdict, s_axis_meta_csum, s_axis_meta_type, s_axis_meta_hash};
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -423,37 +466,49 @@ module nic_rx_engine (
       ar_valid  <= 1'b1;
       ar_addr   <= fetch_addr;
       ar_len    <= {3'd0, fetch_n, 1'b0} - 8'd1;
-      fetch_idx <= ({1'b0, fetch_idx} + 13'(fetch_n) == cfg_size) ? 12'd0 : fetch_idx + 12'(fetch_n);
+      fetch_idx[sched_q] <= ({1'b0, f_idx} + 13'(fetch_n) == f_size) ? 12'd0
+                                                                      : f_idx + 12'(fetch_n);
+      rq_mem[rq_wr] <= sched_q;
+      rq_wr <= rq_wr + 3'd1;
     end
+    if (NQ > 1 && (ar_issue || !want_desc)) sched_q <= sched_q + 1'b1;
+    if (r_hs && m_axi_rlast) rq_rd <= rq_rd + 3'd1;
     rd_out <= rd_out + 3'(ar_issue) - 3'(r_hs && m_axi_rlast);
-    desc_inflight <= desc_inflight + (ar_issue ? (DESC_AW+1)'(fetch_n) : '0)
-                   - (DESC_AW+1)'(desc_push);
+    if (ar_issue || desc_push) begin
+      for (int q = 0; q < NQ; q++) begin
+        desc_inflight[q] <= desc_inflight[q]
+          + ((ar_issue && sched_q == QW'(q)) ? (DESC_AW+1)'(fetch_n) : '0)
+          - (DESC_AW+1)'(desc_push && r_q == QW'(q));
+      end
+    end
     if (r_hs) begin
       r_beat <= !r_beat;
       if (!r_beat) begin
         r_addr <= m_axi_rdata;
         r_ref  <= r_err;
       end else begin
-        desc_wr <= desc_wr + 1'b1;
+        desc_wr[r_q] <= desc_wr[r_q] + 1'b1;
       end
     end
 
     // Receive
     case (state)
       S_IDLE: begin
+        if (start_drop || start_halt || start_recv) cur_q <= mq;
         if (start_drop || start_halt) begin
           kind_cur <= start_halt ? K_HALT : K_DROP;
-          cur_idx  <= recv_idx;
+          cur_idx  <= recv_idx[mq];
           frame_len <= 32'd0;
           state    <= S_DROP;
           if (start_halt) begin
-            halt_rx <= 1'b1;
-            desc_rd <= desc_rd + 1'b1;
+            halt_rx[mq] <= 1'b1;
+            desc_rd[mq] <= desc_rd[mq] + 1'b1;
           end
         end else if (start_recv) begin
-          desc_rd   <= desc_rd + 1'b1;
-          recv_idx  <= ({1'b0, recv_idx} + 13'd1 == cfg_size) ? 12'd0 : recv_idx + 12'd1;
-          cur_idx   <= recv_idx;
+          desc_rd[mq]  <= desc_rd[mq] + 1'b1;
+          recv_idx[mq] <= ({1'b0, recv_idx[mq]} + 13'd1 == cfg_size[13*mq +: 13]) ? 12'd0
+                                                                              : recv_idx[mq] + 12'd1;
+          cur_idx   <= recv_idx[mq];
           desc_len  <= dh_len;
           cur_addr  <= dh_addr;
           rem       <= dh_len;
@@ -517,22 +572,21 @@ module nic_rx_engine (
 
     // Results
     if (res_push) res_wr <= res_wr + 1'b1;
-    if (rss_push) rss_wr <= rss_wr + 1'b1;
 
     // Retire
     if (retire) begin
       ord_rd <= ord_rd + 1'b1;
       res_rd <= res_rd + 1'b1;
-      rss_rd <= rss_rd + 1'b1;
       if (o_data) done_rd <= done_rd + 1'b1;
       if (o_kind != K_FRAME) ev_drop_q <= 1'b1;
-      if (!halted_ev) begin
+      ev_err_queue_q <= o_q;
+      if (!o_halted) begin
         if (o_kind == K_HALT) begin
           ev_err_q       <= 1'b1;
           ev_err_code_q  <= 5'(ERR_DMA_READ_BIT);
           ev_err_index_q <= {4'd0, o_index};
           ev_halt_q      <= 1'b1;
-          halted_ev      <= 1'b1;
+          halted_ev[o_q] <= 1'b1;
         end else if (o_kind == K_FRAME && (o_dlen || o_dalign || (o_data && done_err))) begin
           ev_err_q       <= 1'b1;
           ev_err_code_q  <= o_dlen ? 5'(ERR_DESC_LEN_BIT)
@@ -541,41 +595,58 @@ module nic_rx_engine (
         end
       end
     end
-    if (cw_ev_fail && !halted_ev) begin
+    if (cw_ev_fail && !halted_ev[cw_ev_fail_queue]) begin
       ev_err_q       <= 1'b1;
+      ev_err_queue_q <= cw_ev_fail_queue;
       ev_err_code_q  <= 5'(ERR_DMA_WRITE_BIT);
       ev_err_index_q <= {4'd0, cw_ev_fail_index};
       ev_halt_q      <= 1'b1;
-      halted_ev      <= 1'b1;
-      halt_rx        <= 1'b1;
+      halted_ev[cw_ev_fail_queue] <= 1'b1;
+      halt_rx[cw_ev_fail_queue]   <= 1'b1;
     end
 
-    // (Re)start once quiet; the writer resets with the same condition.
-    if (start_pending && quiet) begin
-      start_pending <= 1'b0;
-      halt_rx       <= 1'b0;
-      halted_ev     <= 1'b0;
-      fetch_idx     <= 12'd0;
-      recv_idx      <= 12'd0;
-      desc_wr       <= '0;
-      desc_rd       <= '0;
-      r_beat        <= 1'b0;
+    // Per queue: frames past receive, and the (re)start once nothing of the queue is left.
+    if (ord_push || (retire && !cw_push) || cw_ev_cpl || cw_ev_drop) begin
+      for (int q = 0; q < NQ; q++) begin
+        outstanding[q] <= outstanding[q]
+          + OUT_W'(ord_push && cur_q == QW'(q))
+          - OUT_W'(retire && !cw_push && o_q == QW'(q))
+          - OUT_W'((cw_ev_cpl || cw_ev_drop) && cw_ev_queue == QW'(q));
+      end
     end
-    if (q_start) start_pending <= 1'b1;
+    for (int q = 0; q < NQ; q++) begin
+      if (restart[q]) begin
+        start_pending[q] <= 1'b0;
+        halt_rx[q]       <= 1'b0;
+        halted_ev[q]     <= 1'b0;
+        fetch_idx[q]     <= 12'd0;
+        recv_idx[q]      <= 12'd0;
+        desc_wr[q]       <= '0;
+        desc_rd[q]       <= '0;
+      end
+      if (q_start[q]) start_pending[q] <= 1'b1;
+    end
 
     if (rst) begin
       state         <= S_IDLE;
-      halt_rx       <= 1'b0;
-      halted_ev     <= 1'b0;
-      start_pending <= 1'b0;
-      fetch_idx     <= 12'd0;
-      desc_inflight <= '0;
+      for (int q = 0; q < NQ; q++) begin
+        halt_rx[q]       <= 1'b0;
+        halted_ev[q]     <= 1'b0;
+        start_pending[q] <= 1'b0;
+        fetch_idx[q]     <= 12'd0;
+        desc_inflight[q] <= '0;
+        desc_wr[q]       <= '0;
+        desc_rd[q]       <= '0;
+        recv_idx[q]      <= 12'd0;
+        outstanding[q]   <= '0;
+      end
+      sched_q       <= '0;
+      rq_wr         <= 3'd0;
+      rq_rd         <= 3'd0;
+      cur_q         <= '0;
       rd_out        <= 3'd0;
       ar_valid      <= 1'b0;
       r_beat        <= 1'b0;
-      desc_wr       <= '0;
-      desc_rd       <= '0;
-      recv_idx      <= 12'd0;
       desc_err      <= 2'b00;
       frame_len     <= 32'd0;
       rem           <= 32'd0;
@@ -600,8 +671,6 @@ module nic_rx_engine (
       done_rd       <= '0;
       res_wr        <= '0;
       res_rd        <= '0;
-      rss_wr        <= '0;
-      rss_rd        <= '0;
       ev_halt_q     <= 1'b0;
       ev_err_q      <= 1'b0;
       ev_drop_q     <= 1'b0;
@@ -611,11 +680,13 @@ module nic_rx_engine (
   // ---------------------------------------------------------------------------------------------
   // Outputs
   // ---------------------------------------------------------------------------------------------
-  assign s_axis_tready    = tready;
-  assign s_axis_res_ready = !res_full;
-  assign s_axis_rss_ready = !rss_full;
-  assign q_head           = cw_head;
-  assign q_busy           = !quiet || start_pending;
+  assign s_axis_tready     = tready;
+  assign s_axis_meta_ready = res_push;
+  assign q_head            = cw_head;
+  for (genvar q = 0; q < NQ; q++) begin : g_busy
+    assign q_busy[q] = (outstanding[q] != '0) || (desc_inflight[q] != '0) || start_pending[q] ||
+                       ((state != S_IDLE) && (cur_q == QW'(q)));
+  end
 
   assign m_axi_araddr  = ar_addr;
   assign m_axi_arlen   = ar_len;
@@ -633,6 +704,8 @@ module nic_rx_engine (
 
   assign ev_halt        = ev_halt_q;
   assign ev_cpl         = cw_ev_cpl;
+  assign ev_cpl_queue   = cw_ev_queue;
+  assign ev_err_queue   = ev_err_queue_q;
   assign ev_cpl_len     = cw_ev_len;
   assign ev_cpl_errors  = cw_ev_errors;
   assign ev_cpl_verdict = cw_ev_verdict;
@@ -641,7 +714,7 @@ module nic_rx_engine (
   assign ev_err_index   = ev_err_index_q;
   assign ev_drop        = ev_drop_q;
 
-  wire unused = cw_ev_tag ^ bt_wh[0];
+  wire unused = cw_ev_tag ^ bt_wh[0] ^ cw_idle;
 
 endmodule
 

@@ -34,7 +34,7 @@
 //
 // Configuration: `key` and the indirection table are read by the frames in the pipeline, so change
 // them only while no frame is in flight (between frames, with the input idle for 5 cycles) if every
-// frame must see one configuration. The table is not reset: write all 128 entries before use.
+// frame must see one configuration. The table resets to all 0.
 
 module nic_rx_rss #(
   parameter int DATA_W  = 64,    // stream width in bits: 64 or 512
@@ -320,10 +320,15 @@ module nic_rx_rss #(
   logic [3:0]            a_type, q_type;
   logic [8*HALF-1:0]     a_rest;       // input bytes HALF.. (byte HALF at the top)
   logic [31:0]           a_hash, q_hash;
-  logic [QUEUE_W-1:0]    tbl [128];
+  logic [128*QUEUE_W-1:0] tbl;        // entry i in [QUEUE_W*i +: QUEUE_W]
 
+  // The table resets to all 0 (every frame to queue 0), as the RSS_INDIR registers do.
   always_ff @(posedge clk) begin
-    if (tbl_we) tbl[tbl_index] <= tbl_queue;
+    if (rst) begin
+      tbl <= '0;
+    end else if (tbl_we) begin
+      tbl[QUEUE_W*tbl_index +: QUEUE_W] <= tbl_queue;
+    end
   end
 
   always_ff @(posedge clk) begin
@@ -360,7 +365,7 @@ module nic_rx_rss #(
   always_ff @(posedge clk) begin
     if (q_v) begin
       res_mem[res_wr[RES_AW-1:0]] <= {q_hash, q_type,
-                                      (q_type == T_NONE) ? QUEUE_W'(0) : tbl[q_hash[6:0]]};
+                                      (q_type == T_NONE) ? QUEUE_W'(0) : tbl[QUEUE_W*q_hash[6:0] +: QUEUE_W]};
       res_wr <= res_wr + 1'b1;
     end
     if (res_pop) res_rd <= res_rd + 1'b1;

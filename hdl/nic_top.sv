@@ -5,9 +5,13 @@
 // The NIC: BAR0 registers (nic_csr), the TX and RX queue engines, the checksum engines, the DMA
 // interconnect joining the queue engines' AXI4 masters (ID 0: TX, 1: RX), and the MAC loopback mux.
 //
+// NUM_QUEUES TX and RX queues (the contract's NUM_TXQ in the default build): one TX engine and one
+// RX engine serve all of them.
+//
 // Streams:
 //   TX engine -> nic_tx_csum (command from the TX engine, patches when csum_en) -> loopback mux
-//   loopback mux -> nic_rx_csum (enable = FEATURES.RX_CSUM) -> RX engine (+ one result per frame)
+//   loopback mux -> nic_rx_csum (enable = FEATURES.RX_CSUM) -> nic_rx_rss (hash, queue) ->
+//   nic_rx_buffer (whole frames, with both results as metadata) -> RX engine
 //
 // MAC loopback (CTRL.LOOPBACK): the TX checksum engine's output feeds the RX checksum engine's
 // input directly; m_axis_tx_tvalid is held 0 and s_axis_rx_tready is held 0. Otherwise the TX side
@@ -16,7 +20,11 @@
 //
 // CTRL.RESET: nic_csr resets its registers and pulses soft_rst, which resets the queue engines, the
 // checksum engines and the interconnect together with rst.
-module nic_top (
+module nic_top #(
+  parameter int NUM_QUEUES = int'(nic_pkg::NUM_TXQ),
+  localparam int N  = NUM_QUEUES,
+  localparam int QW = (N > 1) ? $clog2(N) : 1
+) (
   input  wire         clk,
   input  wire         rst,
   input  wire  [63:0] now_ns,
@@ -102,43 +110,52 @@ module nic_top (
   wire [319:0] rss_key;
   wire        eng_rst = rst || soft_rst;
 
-  // CSR <-> TX engine
-  wire [63:0] tx_cfg_ring_base;
-  wire [63:0] tx_cfg_cpl_base;
-  wire [12:0] tx_cfg_size;
-  wire        tx_q_enable;
-  wire        tx_q_start;
-  wire [11:0] tx_q_tail;
-  wire [11:0] tx_q_head;
-  wire        tx_q_busy;
+  // CSR <-> TX engine (per queue q: the field in [W*q +: W])
+  wire [N*64-1:0] tx_cfg_ring_base;
+  wire [N*64-1:0] tx_cfg_cpl_base;
+  wire [N*13-1:0] tx_cfg_size;
+  wire [N-1:0]    tx_q_enable;
+  wire [N-1:0]    tx_q_start;
+  wire [N*12-1:0] tx_q_tail;
+  wire [N*12-1:0] tx_q_head;
+  wire [N-1:0]    tx_q_busy;
   wire        tx_ev_halt;
   wire        tx_ev_cpl;
+  wire [QW-1:0] tx_ev_cpl_queue;
   wire [31:0] tx_ev_cpl_len;
   wire [15:0] tx_ev_cpl_errors;
   wire        tx_ev_cpl_csum;
   wire        tx_ev_err;
+  wire [QW-1:0] tx_ev_err_queue;
   wire [4:0]  tx_ev_err_code;
   wire [15:0] tx_ev_err_index;
 
   // CSR <-> RX engine
-  wire [63:0] rx_cfg_ring_base;
-  wire [63:0] rx_cfg_cpl_base;
-  wire [12:0] rx_cfg_size;
-  wire        rx_q_enable;
-  wire        rx_q_start;
-  wire [11:0] rx_q_tail;
-  wire [11:0] rx_q_head;
-  wire        rx_q_busy;
+  wire [N*64-1:0] rx_cfg_ring_base;
+  wire [N*64-1:0] rx_cfg_cpl_base;
+  wire [N*13-1:0] rx_cfg_size;
+  wire [N-1:0]    rx_q_enable;
+  wire [N-1:0]    rx_q_start;
+  wire [N*12-1:0] rx_q_tail;
+  wire [N*12-1:0] rx_q_head;
+  wire [N-1:0]    rx_q_busy;
   wire        rx_ev_halt;
   wire        rx_ev_cpl;
+  wire [QW-1:0] rx_ev_cpl_queue;
   wire [31:0] rx_ev_cpl_len;
   wire [15:0] rx_ev_cpl_errors;
   wire [1:0]  rx_ev_cpl_verdict;
   wire        rx_ev_err;
+  wire [QW-1:0] rx_ev_err_queue;
   wire [4:0]  rx_ev_err_code;
   wire [15:0] rx_ev_err_index;
   wire        rx_ev_drop;
+  wire        rx_ev_oversize;
 
+  // CSR -> nic_rx_rss indirection table
+  wire          tbl_we;
+  wire [6:0]    tbl_index;
+  wire [QW-1:0] tbl_queue;
 
   // TX engine <-> interconnect port 0
   wire [63:0] tx_axi_araddr;
@@ -220,30 +237,45 @@ module nic_top (
   wire        rsi_axis_tready;
   wire        rsi_axis_tlast;
   wire        rsi_axis_tuser;
-  // nic_rx_rss result -> RX engine
+  // nic_rx_rss result -> nic_rx_buffer
   wire        rss_res_valid;
   wire        rss_res_ready;
   wire [31:0] rss_res_hash;
   wire [3:0]  rss_res_type;
-  wire [2:0]  rss_res_queue;   // the indirection table's choice; one RX queue so far
+  wire [QW-1:0] rss_res_queue;
 
-  // nic_rx_rss out -> RX engine stream in; nic_rx_csum result channel
+  // nic_rx_rss out -> nic_rx_buffer; nic_rx_csum result channel -> nic_rx_buffer
+  wire [63:0] rsb_axis_tdata;
+  wire [7:0]  rsb_axis_tkeep;
+  wire        rsb_axis_tvalid;
+  wire        rsb_axis_tready;
+  wire        rsb_axis_tlast;
+  wire        rsb_axis_tuser;
+  wire        rxe_res_valid;
+  wire        rxe_res_ready;
+  wire [1:0]  rxe_res_verdict;
+  wire [15:0] rxe_res_csum;
+
+  // nic_rx_buffer -> RX engine: whole frames and their metadata
   wire [63:0] rxe_axis_tdata;
   wire [7:0]  rxe_axis_tkeep;
   wire        rxe_axis_tvalid;
   wire        rxe_axis_tready;
   wire        rxe_axis_tlast;
   wire        rxe_axis_tuser;
-  wire        rxe_res_valid;
-  wire        rxe_res_ready;
-  wire [1:0]  rxe_res_verdict;
-  wire [15:0] rxe_res_csum;
+  wire        meta_valid;
+  wire        meta_ready;
+  wire [QW-1:0] meta_queue;
+  wire [31:0] meta_hash;
+  wire [3:0]  meta_type;
+  wire [1:0]  meta_verdict;
+  wire [15:0] meta_csum;
 
   // stat_csum_ready is for latency measurement in the engine's own tests; unused here.
   wire        tx_csum_stat_ready;
 
   // q_busy is part of the engine interface; nothing in the CSR needs it yet.
-  wire        unused_busy = tx_q_busy ^ rx_q_busy ^ tx_csum_stat_ready ^ ^rss_res_queue;
+  wire        unused_busy = ^tx_q_busy ^ ^rx_q_busy ^ tx_csum_stat_ready;
 
   // ---------------------------------------------------------------------------------------------
   // MAC loopback mux
@@ -267,7 +299,7 @@ module nic_top (
   // Instances
   // ---------------------------------------------------------------------------------------------
 
-  nic_csr u_csr (
+  nic_csr #(.NUM_QUEUES(N)) u_csr (
     .clk              (clk),
     .rst              (rst),
     .now_ns           (now_ns),
@@ -295,6 +327,9 @@ module nic_top (
     .feat_rx_csum     (feat_rx_csum),
     .feat_rxhash      (feat_rxhash),
     .rss_key          (rss_key),
+    .tbl_we           (tbl_we),
+    .tbl_index        (tbl_index),
+    .tbl_queue        (tbl_queue),
     .tx_cfg_ring_base (tx_cfg_ring_base),
     .tx_cfg_cpl_base  (tx_cfg_cpl_base),
     .tx_cfg_size      (tx_cfg_size),
@@ -304,10 +339,12 @@ module nic_top (
     .tx_q_head        (tx_q_head),
     .tx_ev_halt       (tx_ev_halt),
     .tx_ev_cpl        (tx_ev_cpl),
+    .tx_ev_cpl_queue  (tx_ev_cpl_queue),
     .tx_ev_cpl_len    (tx_ev_cpl_len),
     .tx_ev_cpl_errors (tx_ev_cpl_errors),
     .tx_ev_cpl_csum   (tx_ev_cpl_csum),
     .tx_ev_err        (tx_ev_err),
+    .tx_ev_err_queue  (tx_ev_err_queue),
     .tx_ev_err_code   (tx_ev_err_code),
     .tx_ev_err_index  (tx_ev_err_index),
     .rx_cfg_ring_base (rx_cfg_ring_base),
@@ -319,16 +356,19 @@ module nic_top (
     .rx_q_head        (rx_q_head),
     .rx_ev_halt       (rx_ev_halt),
     .rx_ev_cpl        (rx_ev_cpl),
+    .rx_ev_cpl_queue  (rx_ev_cpl_queue),
     .rx_ev_cpl_len    (rx_ev_cpl_len),
     .rx_ev_cpl_errors (rx_ev_cpl_errors),
     .rx_ev_cpl_verdict(rx_ev_cpl_verdict),
     .rx_ev_err        (rx_ev_err),
+    .rx_ev_err_queue  (rx_ev_err_queue),
     .rx_ev_err_code   (rx_ev_err_code),
     .rx_ev_err_index  (rx_ev_err_index),
-    .rx_ev_drop       (rx_ev_drop)
+    .rx_ev_drop       (rx_ev_drop),
+    .rx_ev_oversize   (rx_ev_oversize)
   );
 
-  nic_tx_engine u_tx (
+  nic_tx_engine #(.NQ(N)) u_tx (
     .clk            (clk),
     .rst            (eng_rst),
     .cfg_ring_base  (tx_cfg_ring_base),
@@ -342,10 +382,12 @@ module nic_top (
     .q_busy         (tx_q_busy),
     .ev_halt        (tx_ev_halt),
     .ev_cpl         (tx_ev_cpl),
+    .ev_cpl_queue   (tx_ev_cpl_queue),
     .ev_cpl_len     (tx_ev_cpl_len),
     .ev_cpl_errors  (tx_ev_cpl_errors),
     .ev_cpl_csum    (tx_ev_cpl_csum),
     .ev_err         (tx_ev_err),
+    .ev_err_queue   (tx_ev_err_queue),
     .ev_err_code    (tx_ev_err_code),
     .ev_err_index   (tx_ev_err_index),
     .m_axi_araddr   (tx_axi_araddr),
@@ -431,30 +473,29 @@ module nic_top (
     .m_axis_res_csum    (rxe_res_csum)
   );
 
-  // RSS: the Toeplitz hash of every frame's flow under RSS_KEY. The indirection table is not
-  // used yet (one RX queue): its write port is idle and the queue output unused.
+  // RSS: the Toeplitz hash of every frame's flow under RSS_KEY, and its queue from RSS_INDIR.
   nic_rx_rss #(
     .DATA_W  (64),
-    .QUEUE_W (3)
+    .QUEUE_W (QW)
   ) u_rx_rss (
     .clk              (clk),
     .rst              (eng_rst),
     .key              (rss_key),
-    .tbl_we           (1'b0),
-    .tbl_index        (7'd0),
-    .tbl_queue        (3'd0),
+    .tbl_we           (tbl_we),
+    .tbl_index        (tbl_index),
+    .tbl_queue        (tbl_queue),
     .s_axis_tdata     (rsi_axis_tdata),
     .s_axis_tkeep     (rsi_axis_tkeep),
     .s_axis_tvalid    (rsi_axis_tvalid),
     .s_axis_tready    (rsi_axis_tready),
     .s_axis_tlast     (rsi_axis_tlast),
     .s_axis_tuser     (rsi_axis_tuser),
-    .m_axis_tdata     (rxe_axis_tdata),
-    .m_axis_tkeep     (rxe_axis_tkeep),
-    .m_axis_tvalid    (rxe_axis_tvalid),
-    .m_axis_tready    (rxe_axis_tready),
-    .m_axis_tlast     (rxe_axis_tlast),
-    .m_axis_tuser     (rxe_axis_tuser),
+    .m_axis_tdata     (rsb_axis_tdata),
+    .m_axis_tkeep     (rsb_axis_tkeep),
+    .m_axis_tvalid    (rsb_axis_tvalid),
+    .m_axis_tready    (rsb_axis_tready),
+    .m_axis_tlast     (rsb_axis_tlast),
+    .m_axis_tuser     (rsb_axis_tuser),
     .m_axis_res_valid (rss_res_valid),
     .m_axis_res_ready (rss_res_ready),
     .m_axis_res_hash  (rss_res_hash),
@@ -462,7 +503,45 @@ module nic_top (
     .m_axis_res_queue (rss_res_queue)
   );
 
-  nic_rx_engine u_rx (
+  // Whole frames: the RX engine learns each frame's queue before its first beat.
+  nic_rx_buffer #(
+    .DATA_W  (64),
+    .QUEUE_W (QW)
+  ) u_rx_buf (
+    .clk            (clk),
+    .rst            (eng_rst),
+    .s_axis_tdata   (rsb_axis_tdata),
+    .s_axis_tkeep   (rsb_axis_tkeep),
+    .s_axis_tvalid  (rsb_axis_tvalid),
+    .s_axis_tready  (rsb_axis_tready),
+    .s_axis_tlast   (rsb_axis_tlast),
+    .s_axis_tuser   (rsb_axis_tuser),
+    .s_csum_valid   (rxe_res_valid),
+    .s_csum_ready   (rxe_res_ready),
+    .s_csum_verdict (rxe_res_verdict),
+    .s_csum_sum     (rxe_res_csum),
+    .s_rss_valid    (rss_res_valid),
+    .s_rss_ready    (rss_res_ready),
+    .s_rss_hash     (rss_res_hash),
+    .s_rss_type     (rss_res_type),
+    .s_rss_queue    (rss_res_queue),
+    .m_axis_tdata   (rxe_axis_tdata),
+    .m_axis_tkeep   (rxe_axis_tkeep),
+    .m_axis_tvalid  (rxe_axis_tvalid),
+    .m_axis_tready  (rxe_axis_tready),
+    .m_axis_tlast   (rxe_axis_tlast),
+    .m_axis_tuser   (rxe_axis_tuser),
+    .m_meta_valid   (meta_valid),
+    .m_meta_ready   (meta_ready),
+    .m_meta_queue   (meta_queue),
+    .m_meta_hash    (meta_hash),
+    .m_meta_type    (meta_type),
+    .m_meta_verdict (meta_verdict),
+    .m_meta_csum    (meta_csum),
+    .ev_oversize    (rx_ev_oversize)
+  );
+
+  nic_rx_engine #(.NQ(N)) u_rx (
     .clk            (clk),
     .rst            (eng_rst),
     .cfg_ring_base  (rx_cfg_ring_base),
@@ -475,10 +554,12 @@ module nic_top (
     .q_busy         (rx_q_busy),
     .ev_halt        (rx_ev_halt),
     .ev_cpl         (rx_ev_cpl),
+    .ev_cpl_queue   (rx_ev_cpl_queue),
     .ev_cpl_len     (rx_ev_cpl_len),
     .ev_cpl_errors  (rx_ev_cpl_errors),
     .ev_cpl_verdict (rx_ev_cpl_verdict),
     .ev_err         (rx_ev_err),
+    .ev_err_queue   (rx_ev_err_queue),
     .ev_err_code    (rx_ev_err_code),
     .ev_err_index   (rx_ev_err_index),
     .ev_drop        (rx_ev_drop),
@@ -509,15 +590,14 @@ module nic_top (
     .s_axis_tready  (rxe_axis_tready),
     .s_axis_tlast   (rxe_axis_tlast),
     .s_axis_tuser   (rxe_axis_tuser),
-    .s_axis_res_valid   (rxe_res_valid),
-    .s_axis_res_ready   (rxe_res_ready),
-    .s_axis_res_verdict (rxe_res_verdict),
-    .s_axis_res_csum    (rxe_res_csum),
-    .feat_rxhash        (feat_rxhash),
-    .s_axis_rss_valid   (rss_res_valid),
-    .s_axis_rss_ready   (rss_res_ready),
-    .s_axis_rss_hash    (rss_res_hash),
-    .s_axis_rss_type    (rss_res_type)
+    .feat_rxhash         (feat_rxhash),
+    .s_axis_meta_valid   (meta_valid),
+    .s_axis_meta_ready   (meta_ready),
+    .s_axis_meta_queue   (meta_queue),
+    .s_axis_meta_hash    (meta_hash),
+    .s_axis_meta_type    (meta_type),
+    .s_axis_meta_verdict (meta_verdict),
+    .s_axis_meta_csum    (meta_csum)
   );
 
   // DMA clients -> interconnect: port 0 the TX queue engine, port 1 the RX queue engine.

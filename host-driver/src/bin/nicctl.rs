@@ -108,6 +108,17 @@ enum BenchWhat {
     /// per frame size and DMA latency, in simulated time (Gb/s of frame bytes, Mpps,
     /// fraction of the datapath's line rate).
     Nic(BenchNicArgs),
+    /// Single modules alone (AXI interconnect at 2 and 4 ports, completion writer, CSR),
+    /// memory at 8 ns and 1 us: throughput, fairness and latency in cycles, one row per
+    /// figure; every transfer is checked while it runs.
+    Modules(BenchModulesArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchModulesArgs {
+    /// Cycles measured per run (after a warm-up); small values make a quick smoke run.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..))]
+    cycles: u64,
 }
 
 #[derive(clap::Args)]
@@ -262,6 +273,7 @@ fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
         return match what {
             BenchWhat::Engines => bench_engines(cli.json),
             BenchWhat::Nic(a) => bench_nic(spec, a, cli.json),
+            BenchWhat::Modules(a) => bench_modules(a, cli.json),
         };
     }
     if let Cmd::Demo(a) = &cli.cmd {
@@ -349,6 +361,47 @@ fn bench_engines(json: bool) -> Result<ExitCode> {
 #[cfg(not(feature = "sim"))]
 fn bench_engines(_json: bool) -> Result<ExitCode> {
     anyhow::bail!("bench engines needs the RTL: build nicctl with the `sim` feature")
+}
+
+/// `nicctl bench modules`: rows of `{module, config, metric, value}`.
+#[cfg(feature = "sim")]
+fn bench_modules(a: &BenchModulesArgs, json: bool) -> Result<ExitCode> {
+    let rows = engine_tb::modules::bench_modules(a.cycles)
+        .map_err(|e| anyhow::anyhow!("bench modules: {e}"))?;
+    let round = |v: f64| (v * 1e4).round() / 1e4;
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                json!({"module": r.module, "config": r.config, "metric": r.metric,
+                       "value": round(r.value)})
+            })
+            .collect();
+        say!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        say!(
+            "{:<21} {:<78} {:<22} {:>10}",
+            "module",
+            "config",
+            "metric",
+            "value"
+        );
+        for r in &rows {
+            say!(
+                "{:<21} {:<78} {:<22} {:>10}",
+                r.module,
+                r.config,
+                r.metric,
+                round(r.value)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "sim"))]
+fn bench_modules(_a: &BenchModulesArgs, _json: bool) -> Result<ExitCode> {
+    anyhow::bail!("bench modules needs the RTL: build nicctl with the `sim` feature")
 }
 
 /// `nicctl bench nic`: streams table rows as runs finish, or prints one JSON array.

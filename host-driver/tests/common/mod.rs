@@ -40,6 +40,8 @@ pub const MEM_END: u64 = HostMemory::DEFAULT_BASE + HostMemory::DEFAULT_SIZE as 
 #[derive(Debug, Clone, Copy)]
 pub struct Queue {
     pub is_rx: bool,
+    /// The queue's number.
+    pub num: u32,
     pub entries: u32,
     pub ring: DmaAddr,
     pub cpls: DmaAddr,
@@ -53,9 +55,9 @@ pub struct Queue {
 impl Queue {
     pub fn reg(&self, r: u32) -> u32 {
         if self.is_rx {
-            rxq(0, r)
+            rxq(self.num, r)
         } else {
-            txq(0, r)
+            txq(self.num, r)
         }
     }
     pub fn desc_size(&self) -> usize {
@@ -76,6 +78,11 @@ impl Queue {
 /// Allocates both rings of a queue and enables it. Returns the queue even
 /// when the NIC refused to enable it (the test checks).
 pub fn setup_queue(dev: &mut dyn Device, is_rx: bool, entries: u32) -> Queue {
+    setup_queue_n(dev, is_rx, 0, entries)
+}
+
+/// As [`setup_queue`] for queue number `num`.
+pub fn setup_queue_n(dev: &mut dyn Device, is_rx: bool, num: u32, entries: u32) -> Queue {
     let dsz = if is_rx { rxd::SIZE } else { txd::SIZE };
     let n = entries.clamp(1, limits::MAX_RING_SIZE) as usize;
     let ring = dev.dma_alloc(n * dsz, limits::RING_ALIGN as u64).unwrap();
@@ -84,6 +91,7 @@ pub fn setup_queue(dev: &mut dyn Device, is_rx: bool, entries: u32) -> Queue {
         .unwrap();
     let q = Queue {
         is_rx,
+        num,
         entries,
         ring,
         cpls,

@@ -1,6 +1,8 @@
 //! The offload engines alone in Verilator, at 64 and 512 bits: stream
 //! harnesses with seeded random backpressure, for the engine differential
-//! tests and for `nicctl bench engines`.
+//! tests and for `nicctl bench engines`; and single NIC modules alone
+//! ([`modules`]: interconnect, completion writer, CSR) for `nicctl bench
+//! modules`.
 
 use firmware_model::nic::Frame;
 use firmware_model::rss::{self, Indirection, Key, RssResult};
@@ -10,6 +12,7 @@ use verilator_tb::Dice;
 
 mod ffi;
 use ffi::{EngineInputs, EngineOutputs};
+pub mod modules;
 
 /// Which engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
