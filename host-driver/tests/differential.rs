@@ -9,10 +9,13 @@
 mod common;
 
 use common::*;
-use firmware_model::contract::{cpl, err, limits, reg, stat, txd, vnet};
+use firmware_model::contract::{
+    cpl, err, limits, qreg, queues_reg, reg, rxq, stat, txd, txq, vnet,
+};
 use firmware_model::mem::DmaAddr;
 use firmware_model::nic::Frame;
 use firmware_model::packets::{as_partial, random_packet, Mix};
+use firmware_model::rss;
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::{Backpressure, MemTiming, SimDevice};
 use host_driver::device::Device;
@@ -424,5 +427,357 @@ fn model_and_rtl_agree_with_a_2_us_memory_and_stalls() {
             ..MemTiming::with_latency_ns(2_000)
         }),
         0x5eed_0005,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several queues with RSS: the same script spread over every TX queue, RX frames steered by a
+// seeded indirection table (one RX queue left disabled, so RSS drops too). TX frames of
+// different queues may leave in a different order on the two implementations (the RTL's queues
+// take turns per fetched block), so the wire is checked per queue: each implementation's wire must
+// be an interleaving of the per-queue sequences the script implies, and those per-queue sequences,
+// every completion of every ring, the RX buffers and every counter (global and per queue) must be
+// identical.
+// ---------------------------------------------------------------------------------------------
+
+/// The RX queue the multi-queue run leaves disabled.
+const MQ_DISABLED_RX: u32 = 7;
+
+/// What the script puts on the wire for one TX item: (length, aborted, bytes unless aborted).
+type WireFrame = (usize, bool, Option<Vec<u8>>);
+
+fn expected_wire(it: &TxItem) -> Option<WireFrame> {
+    if it.len == 0 || it.len > limits::MAX_FRAME {
+        return None;
+    }
+    let (flags, start, off) = it.csum;
+    let csum = flags & vnet::F_NEEDS_CSUM as u8 != 0;
+    if csum && start as u32 + off as u32 + 2 > it.len {
+        return None;
+    }
+    let whole = match it.buf {
+        TxBuf::Slot => true,
+        TxBuf::Misaligned => return None,
+        TxBuf::Unmapped(a) => a + it.len as u64 <= MEM_END,
+    };
+    if !whole {
+        return Some((it.len as usize, true, None));
+    }
+    let mut data = it.data.clone();
+    if csum {
+        firmware_model::csum::tx_checksum(&mut data, start as usize, off as usize).ok()?;
+    }
+    Some((data.len(), false, Some(data)))
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct MqTrace {
+    /// Wire frames per TX queue, in the order that queue sent them.
+    wire: Vec<Vec<WireFrame>>,
+    tx_cpls: Vec<Vec<[u8; cpl::SIZE]>>,
+    rx_cpls: Vec<Vec<[u8; cpl::SIZE]>>,
+    rx_data: Vec<Vec<Vec<u8>>>,
+    counters: Vec<u64>,
+    queue_counters: Vec<u32>,
+    err_cause: u32,
+}
+
+/// The RX queue of each frame, as RSS picks it under `table` and the reset key.
+fn rx_queue_of(frame: &[u8], table: &rss::Indirection) -> u32 {
+    u32::from(rss::rx_rss(frame, &rss::VERIFICATION_KEY, table).queue)
+}
+
+fn run_mq(
+    dev: &mut dyn Device,
+    batches: &[Batch],
+    tx_q: &[u32],
+    table: &rss::Indirection,
+) -> Result<MqTrace, String> {
+    let n = (dev.read32(reg::QUEUES).unwrap() & queues_reg::COUNT_MASK) as usize;
+    if n != limits::NUM_TXQ as usize {
+        return Err(format!(
+            "QUEUES says {n} TX queues, the contract {}",
+            limits::NUM_TXQ
+        ));
+    }
+    let mut txs: Vec<Queue> = (0..n as u32)
+        .map(|q| setup_queue_n(dev, false, q, RING))
+        .collect();
+    let mut rxs: Vec<Queue> = (0..n as u32)
+        .map(|q| setup_queue_n(dev, true, q, RING))
+        .collect();
+    dev.write32(rxq(MQ_DISABLED_RX, qreg::CTRL), 0).unwrap();
+    for (w, e) in table.chunks(4).enumerate() {
+        let v = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+        dev.write32(reg::RSS_INDIR + 4 * w as u32, v).unwrap();
+    }
+    dev.write32(reg::IRQ_MASK, 0x7).unwrap();
+    let tx_pool = dev.dma_alloc(SLOTS * SLOT_BYTES as usize, 64).unwrap();
+    let rx_pool = dev.dma_alloc(SLOTS * SLOT_BYTES as usize, 64).unwrap();
+    let addr = |pool: DmaAddr, i: usize, b: &TxBuf| match b {
+        TxBuf::Slot => pool.0 + i as u64 * SLOT_BYTES,
+        TxBuf::Misaligned => pool.0 + i as u64 * SLOT_BYTES + 4,
+        TxBuf::Unmapped(a) => *a,
+    };
+    let mut t = MqTrace {
+        wire: vec![Vec::new(); n],
+        tx_cpls: vec![Vec::new(); n],
+        rx_cpls: vec![Vec::new(); n],
+        rx_data: vec![Vec::new(); n],
+        ..MqTrace::default()
+    };
+    let mut k = 0; // index into tx_q over the whole script
+    for (bn, b) in batches.iter().enumerate() {
+        let mut want_tx = vec![0usize; n];
+        let mut expect: Vec<std::collections::VecDeque<WireFrame>> = vec![Default::default(); n];
+        for (i, it) in b.tx.iter().enumerate() {
+            let q = tx_q[k] as usize;
+            k += 1;
+            let a = addr(tx_pool, i, &it.buf);
+            let inside = MEM_END.saturating_sub(a).min(it.data.len() as u64) as usize;
+            if inside > 0 {
+                dev.mem_write(DmaAddr(a), &it.data[..inside]).unwrap();
+            }
+            let mut d = tx_desc(a, it.len);
+            d[txd::VNET_FLAGS.start] = it.csum.0;
+            d[txd::CSUM_START].copy_from_slice(&it.csum.1.to_le_bytes());
+            d[txd::CSUM_OFFSET].copy_from_slice(&it.csum.2.to_le_bytes());
+            post(dev, &mut txs[q], &d);
+            want_tx[q] += 1;
+            expect[q].extend(expected_wire(it));
+        }
+        let mut want_rx = vec![0usize; n];
+        // (queue, slot) of each RX frame that gets a buffer, in frame order per queue.
+        let mut rx_slots: Vec<Vec<(usize, u32)>> = vec![Vec::new(); n];
+        for (i, it) in b.rx.iter().enumerate() {
+            let q = rx_queue_of(&it.frame.data, table);
+            if q != MQ_DISABLED_RX {
+                post(
+                    dev,
+                    &mut rxs[q as usize],
+                    &rx_desc(addr(rx_pool, i, &it.buf), it.cap),
+                );
+                want_rx[q as usize] += 1;
+                rx_slots[q as usize].push((i, it.cap));
+            }
+            dev.wire_send(it.frame.clone()).unwrap();
+        }
+        for q in 0..n {
+            if want_tx[q] > 0 {
+                doorbell(dev, &txs[q]);
+            }
+            if want_rx[q] > 0 {
+                doorbell(dev, &rxs[q]);
+            }
+        }
+        let mut got_tx: Vec<Vec<[u8; cpl::SIZE]>> = vec![Vec::new(); n];
+        let mut got_rx: Vec<Vec<[u8; cpl::SIZE]>> = vec![Vec::new(); n];
+        let done =
+            |g: &[Vec<[u8; cpl::SIZE]>], w: &[usize]| g.iter().zip(w).all(|(g, w)| g.len() >= *w);
+        let deadline = dev.now_ns() + 50_000_000;
+        while !done(&got_tx, &want_tx) || !done(&got_rx, &want_rx) {
+            if dev.now_ns() > deadline {
+                let c = |g: &[Vec<[u8; cpl::SIZE]>]| g.iter().map(Vec::len).collect::<Vec<_>>();
+                return Err(format!(
+                    "batch {bn}: TX completions {:?} of {want_tx:?}, RX {:?} of {want_rx:?} after 50 ms of device time",
+                    c(&got_tx),
+                    c(&got_rx)
+                ));
+            }
+            let cause = dev.read32(reg::IRQ_CAUSE).unwrap();
+            dev.write32(reg::IRQ_CAUSE, cause).unwrap();
+            for q in 0..n {
+                while let Some(c) = take_cpl(dev, &mut txs[q]) {
+                    got_tx[q].push(c);
+                }
+                while let Some(c) = take_cpl(dev, &mut rxs[q]) {
+                    got_rx[q].push(c);
+                }
+            }
+            if !done(&got_tx, &want_tx) || !done(&got_rx, &want_rx) {
+                dev.wait_irq(20_000).unwrap();
+            }
+        }
+        // Let the last TX frames leave, as in `run`.
+        dev.write32(reg::IRQ_MASK, 0).unwrap();
+        dev.read32(reg::IRQ_MASK).unwrap();
+        dev.wait_irq(50_000).unwrap();
+        dev.write32(reg::IRQ_MASK, 0x7).unwrap();
+        // Each wire frame must be the next one some queue owes.
+        let mut wn = 0;
+        while let Some(f) = dev.wire_recv() {
+            let got: WireFrame = (f.data.len(), f.bad, (!f.bad).then(|| f.data.clone()));
+            let Some(q) = (0..n).find(|&q| expect[q].front() == Some(&got)) else {
+                return Err(format!(
+                    "batch {bn}: wire frame {wn} ({} bytes, aborted {}) is no queue's next frame",
+                    got.0, got.1
+                ));
+            };
+            expect[q].pop_front();
+            t.wire[q].push(got);
+            wn += 1;
+        }
+        if let Some(q) = (0..n).find(|&q| !expect[q].is_empty()) {
+            return Err(format!(
+                "batch {bn}: TX queue {q} still owes {} wire frames",
+                expect[q].len()
+            ));
+        }
+        for q in 0..n {
+            for (c, &(i, cap)) in got_rx[q].iter().zip(&rx_slots[q]) {
+                let errors = u32_at(c, cpl::ERRORS);
+                let len = u32_at(c, cpl::LEN) as usize;
+                if errors & !(err::RX_TOO_BIG | err::RX_FRAME) == 0 {
+                    let mut d = vec![0u8; len.min(cap as usize)];
+                    dev.mem_read(DmaAddr(addr(rx_pool, i, &b.rx[i].buf)), &mut d)
+                        .unwrap();
+                    t.rx_data[q].push(d);
+                }
+            }
+            t.tx_cpls[q].append(&mut got_tx[q]);
+            t.rx_cpls[q].append(&mut got_rx[q]);
+        }
+    }
+    for it in firmware_model::contract::STATS.items {
+        t.counters.push(stat(dev, it.value as u32));
+    }
+    for q in 0..n as u32 {
+        for off in [txq(q, 0), rxq(q, 0)] {
+            for r in [
+                qreg::FRAMES_LO,
+                qreg::FRAMES_HI,
+                qreg::BYTES_LO,
+                qreg::BYTES_HI,
+                qreg::ERRORS,
+                qreg::DROPPED,
+            ] {
+                t.queue_counters.push(dev.read32(off + r).unwrap());
+            }
+        }
+    }
+    t.err_cause = dev.read32(reg::ERR_CAUSE).unwrap();
+    Ok(t)
+}
+
+fn mq_first_difference(m: &MqTrace, s: &MqTrace) -> Option<String> {
+    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, a: &[T], b: &[T]) -> Option<String> {
+        if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
+            let show = |v: &T| format!("{v:?}").chars().take(300).collect::<String>();
+            return Some(format!(
+                "{what} {i}: model {} / sim {}",
+                show(&a[i]),
+                show(&b[i])
+            ));
+        }
+        (a.len() != b.len()).then(|| format!("{what}: model has {}, sim has {}", a.len(), b.len()))
+    }
+    for q in 0..m.wire.len() {
+        let d = diff(&format!("TX queue {q} wire frame"), &m.wire[q], &s.wire[q])
+            .or_else(|| {
+                diff(
+                    &format!("TX queue {q} completion"),
+                    &m.tx_cpls[q],
+                    &s.tx_cpls[q],
+                )
+            })
+            .or_else(|| {
+                diff(
+                    &format!("RX queue {q} completion"),
+                    &m.rx_cpls[q],
+                    &s.rx_cpls[q],
+                )
+            })
+            .or_else(|| {
+                diff(
+                    &format!("RX queue {q} buffer"),
+                    &m.rx_data[q],
+                    &s.rx_data[q],
+                )
+            });
+        if d.is_some() {
+            return d;
+        }
+    }
+    diff("counter", &m.counters, &s.counters)
+        .or_else(|| diff("queue counter", &m.queue_counters, &s.queue_counters))
+        .or_else(|| {
+            (m.err_cause != s.err_cause)
+                .then(|| format!("ERR_CAUSE model {:#x} sim {:#x}", m.err_cause, s.err_cause))
+        })
+}
+
+fn mq_model_and_rtl_agree(profile: &str, bp: Backpressure, default_seed: u64) {
+    let seed = seed(default_seed);
+    let batches = script(seed, 10_000, 10_000);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0051_7e55);
+    let n = limits::NUM_TXQ;
+    let tx_q: Vec<u32> = batches
+        .iter()
+        .flat_map(|b| &b.tx)
+        .map(|_| rng.gen_range(0..n))
+        .collect();
+    let mut table = [0u8; rss::INDIRECTION_LEN];
+    table
+        .iter_mut()
+        .for_each(|e| *e = rng.gen_range(0..n) as u8);
+    let mut model = ModelDevice::new();
+    let m = run_mq(&mut model, &batches, &tx_q, &table).expect("model run");
+    let mut sim = SimDevice::with_backpressure(seed, bp);
+    let s = run_mq(&mut sim, &batches, &tx_q, &table)
+        .unwrap_or_else(|e| panic!("sim run ({profile}, several queues, seed {seed}): {e}"));
+    assert!(
+        sim.sim.protocol_errors.is_empty(),
+        "RTL protocol breaches ({profile}): {:?}",
+        &sim.sim.protocol_errors[..sim.sim.protocol_errors.len().min(5)]
+    );
+    if let Some(d) = mq_first_difference(&m, &s) {
+        panic!("model and RTL differ ({profile}, several queues, seed {seed}): {d}");
+    }
+    // Every queue carried traffic both ways (the disabled RX queue only drops).
+    for q in 0..n as usize {
+        assert!(!m.wire[q].is_empty(), "TX queue {q} sent nothing");
+        if q as u32 != MQ_DISABLED_RX {
+            assert!(!m.rx_cpls[q].is_empty(), "RX queue {q} received nothing");
+        }
+    }
+    let dropped = m.queue_counters[(MQ_DISABLED_RX as usize * 2 + 1) * 6 + 5];
+    assert!(dropped > 0, "RSS dropped frames for the disabled queue");
+    eprintln!(
+        "{profile}, {n} queues: TX per queue {:?}, RX per queue {:?}, {dropped} dropped for disabled RX queue {MQ_DISABLED_RX}",
+        m.wire.iter().map(Vec::len).collect::<Vec<_>>(),
+        m.rx_cpls.iter().map(Vec::len).collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn several_queues_with_rss_agree_under_coin_stalls() {
+    mq_model_and_rtl_agree("coin", Backpressure::random(), 0x5eed_0101);
+}
+
+#[test]
+fn several_queues_with_rss_agree_with_no_stalls() {
+    mq_model_and_rtl_agree("none", Backpressure::none(), 0x5eed_0102);
+}
+
+#[test]
+fn several_queues_with_rss_agree_under_bursty_stalls() {
+    mq_model_and_rtl_agree("bursty", Backpressure::bursty(), 0x5eed_0103);
+}
+
+#[test]
+fn several_queues_with_rss_agree_under_per_channel_stalls() {
+    mq_model_and_rtl_agree("per-channel", Backpressure::per_channel(), 0x5eed_0104);
+}
+
+#[test]
+fn several_queues_with_rss_agree_with_a_2_us_memory_and_stalls() {
+    mq_model_and_rtl_agree(
+        "coin, 2 us",
+        Backpressure::random().with_mem(MemTiming {
+            jitter_ns: 500,
+            reorder: true,
+            ..MemTiming::with_latency_ns(2_000)
+        }),
+        0x5eed_0105,
     );
 }

@@ -240,7 +240,6 @@ void FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
 #elif defined(MOD_CPL)
     t->cfg_cpl_base = in->cfg_cpl_base;
     t->cfg_size = in->cfg_size;
-    t->queue_id = in->queue_id;
     t->start = in->start;
     t->in_valid = in->in_valid;
     t->in_len = in->in_len;
