@@ -5,9 +5,9 @@
 //! steers traffic where it says; the per-queue counters add up to the
 //! globals; bad `--indir` input is one clear error line.
 //!
-//! The model has eight queue pairs. The RTL on main still has one (and no
-//! RSS_INDIR or per-queue counters): its variants check whatever QUEUES
-//! says, and the multi-queue checks switch on with [`SIM_MULTIQUEUE`].
+//! The model and the RTL have eight queue pairs. The sim variants check
+//! whatever QUEUES says; [`SIM_MULTIQUEUE`] holds the RTL to eight queues,
+//! RSS_INDIR and per-queue counters as well (off: an RTL of one queue).
 //!
 //! Replay with `NIC_TEST_SEED=<seed printed>`.
 
@@ -23,10 +23,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 
-/// The RTL has eight queue pairs, RSS_INDIR and per-queue counters: sim
-/// variants then hold it to all the model is held to. Off until the
-/// multi-queue RTL is on main.
-const SIM_MULTIQUEUE: bool = false;
+/// The RTL has eight queue pairs, RSS_INDIR and per-queue counters (since
+/// f9d1474): the sim variants hold it to all the model is held to. Switch it
+/// off to run the tests against a one-queue RTL.
+const SIM_MULTIQUEUE: bool = true;
 
 /// Queue pairs the model has (the contract's default build).
 const MODEL_QUEUES: u32 = 8;
@@ -345,18 +345,26 @@ fn a_dropping_queue_counts_its_drops_and_the_sums_still_hold() {
             .collect();
         let dropped = want_drop.iter().filter(|&&d| d).count();
         assert!(dropped > 200 && dropped < 400, "{name}: {dropped}");
-        for f in &frames {
-            drv.transmit(f, &driver::TxMeta::default()).unwrap();
-            drv.poll(10_000).unwrap();
-        }
-        for _ in 0..20 {
-            drv.poll(10_000).unwrap();
-        }
         let mut got = 0;
-        while let Some(rx) = drv.receive() {
-            assert!(rx.queue < 2, "{name}");
-            got += 1;
+        let mut next = 0;
+        let mut idle = 0;
+        // Until every frame went out and came back or was dropped.
+        while next < frames.len() || got + dropped < frames.len() {
+            while next < frames.len() && drv.tx_space() > 0 {
+                drv.transmit(&frames[next], &driver::TxMeta::default())
+                    .unwrap();
+                next += 1;
+            }
+            let before = got;
+            let fired = drv.poll(20_000).unwrap();
+            while let Some(rx) = drv.receive() {
+                assert!(rx.queue < 2, "{name}");
+                got += 1;
+            }
+            idle = if got > before || fired { 0 } else { idle + 1 };
+            assert!(idle < 20, "{name}: stuck at {got} received, {next} sent");
         }
+        assert_eq!(drv.tx_in_flight(), 0, "{name}");
         assert_eq!(got, frames.len() - dropped, "{name}");
         let qs = drv.queue_stats().unwrap();
         let per: Vec<u32> = qs.rx.iter().map(|c| c.dropped).collect();
