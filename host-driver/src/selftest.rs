@@ -1,14 +1,15 @@
 //! `nicctl selftest`: random frames through a loopback, checked byte for byte.
 
 use crate::device::{Device, WirePlug};
-use crate::driver::{Driver, DriverError, RingConfig, RxFrame};
+use crate::driver::{read_rss_key, Driver, DriverError, RingConfig, RxFrame};
 use crate::offload::{complete_sum, CsumRequest};
 use firmware_model::contract::{cap, verdict};
 use firmware_model::packets::{as_partial, random_packet, Mix};
+use firmware_model::rss;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stack::checksum;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Where the frames turn around.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +27,11 @@ pub struct SelftestConfig {
     pub max_len: usize,
     pub seed: u64,
     pub loopback: Loopback,
-    /// Test-only fault: the wire connector corrupts this frame.
+    /// Test-only fault: the wire connector corrupts this frame (counted on
+    /// the wire: with one TX queue, the frame of that send index).
     pub corrupt_frame: Option<u64>,
+    /// Queue pairs to use (`RingConfig::queues`): `None` all the NIC has.
+    pub queues: Option<u32>,
 }
 
 impl Default for SelftestConfig {
@@ -39,6 +43,7 @@ impl Default for SelftestConfig {
             seed: 1,
             loopback: Loopback::Mac,
             corrupt_frame: None,
+            queues: None,
         }
     }
 }
@@ -58,6 +63,8 @@ pub struct SelftestReport {
     /// Received packets whose checksum the NIC verified / the host verified.
     pub rx_csum_hw: u64,
     pub rx_csum_sw: u64,
+    /// Frames received on each RX queue in use, by queue number.
+    pub rx_queue_frames: Vec<u64>,
 }
 
 impl SelftestReport {
@@ -111,7 +118,64 @@ pub fn test_frame(rng: &mut ChaCha8Rng, index: u64, min: usize, max: usize) -> T
     }
 }
 
-/// Sends `cfg.frames` frames through the chosen loopback and checks each.
+/// The frames in flight, by lane: the TX queue the driver put a frame on
+/// and the RX queue RSS will steer it to. A TX queue sends in order and an RX
+/// queue delivers in port order, so within a lane frames come back in the
+/// order they were sent; across lanes they interleave as the NIC's TX round
+/// robin and the driver's RX round robin make them.
+#[derive(Default)]
+struct InFlight {
+    lanes: BTreeMap<(u32, u32), VecDeque<(u64, TestFrame)>>,
+    len: usize,
+}
+
+impl InFlight {
+    fn push(&mut self, lane: (u32, u32), i: u64, f: TestFrame) {
+        self.lanes.entry(lane).or_default().push_back((i, f));
+        self.len += 1;
+    }
+
+    /// The oldest frame still out.
+    fn oldest(&self) -> Option<u64> {
+        self.lanes
+            .values()
+            .filter_map(|l| l.front())
+            .map(|(i, _)| *i)
+            .min()
+    }
+
+    /// The frame `got` (received on RX queue `queue`) is: the lane front it
+    /// equals, preferably of its own RX queue; failing that, the front most
+    /// like it (same length, fewest differing bytes), so that a damaged frame
+    /// is named. With the lane's RX queue.
+    fn take(&mut self, queue: u32, got: &[u8]) -> Option<(u64, TestFrame, u32)> {
+        let score = |lane: (u32, u32), i: u64, f: &TestFrame| {
+            let diff = if f.wire.len() == got.len() {
+                f.wire.iter().zip(got).filter(|(a, b)| a != b).count()
+            } else {
+                usize::MAX
+            };
+            (diff, lane.1 != queue, i)
+        };
+        let lane = self
+            .lanes
+            .iter()
+            .filter_map(|(lane, l)| l.front().map(|(i, f)| (*lane, score(*lane, *i, f))))
+            .min_by_key(|(_, s)| *s)?
+            .0;
+        let l = self.lanes.get_mut(&lane)?;
+        let (i, f) = l.pop_front()?;
+        if l.is_empty() {
+            self.lanes.remove(&lane);
+        }
+        self.len -= 1;
+        Some((i, f, lane.1))
+    }
+}
+
+/// Sends `cfg.frames` frames through the chosen loopback, over every queue
+/// the NIC has, and checks each: bytes, checksum offload results, and that
+/// it came back on the RX queue RSS names for it.
 pub fn run<D: Device>(
     drv: &mut Driver<D>,
     cfg: &SelftestConfig,
@@ -125,11 +189,24 @@ pub fn run<D: Device>(
                 .set_wire_plug(Some(WirePlug::new(cfg.corrupt_frame)))?;
         }
     }
-    let rings = RingConfig::default();
+    let rings = RingConfig {
+        queues: cfg.queues,
+        ..RingConfig::default()
+    };
     drv.start(rings)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let rx_csum = drv.caps().features & cap::RX_CSUM != 0;
-    let mut expected: VecDeque<(u64, TestFrame)> = VecDeque::new();
+    let rx_hash = drv.caps().features & cap::RXHASH != 0;
+    let key = read_rss_key(drv.device())?;
+    let table = drv.rss_indir()?;
+    let rx_queue_of = |wire: &[u8]| {
+        if rx_hash {
+            u32::from(rss::rx_rss(wire, &key, &table).queue)
+        } else {
+            0
+        }
+    };
+    let mut expected = InFlight::default();
     let mut report = SelftestReport {
         rx_csum_hw: 0,
         rx_csum_sw: 0,
@@ -141,15 +218,17 @@ pub fn run<D: Device>(
         device_ns: 0,
         first_failure: None,
         failures: 0,
+        rx_queue_frames: vec![0; drv.rx_queues() as usize],
     };
     let mut next = 0u64;
     let mut idle_polls = 0;
     let in_flight_max = rings.rx_entries.min(rings.tx_entries) as usize - 1;
-    while next < cfg.frames || !expected.is_empty() {
-        while next < cfg.frames && expected.len() < in_flight_max && drv.tx_space() > 0 {
+    while next < cfg.frames || expected.len > 0 {
+        while next < cfg.frames && expected.len < in_flight_max && drv.tx_space() > 0 {
             let f = test_frame(&mut rng, next, cfg.min_len, cfg.max_len);
+            let lane = (drv.tx_queue_of(&f.send), rx_queue_of(&f.wire));
             drv.send(&f.send, f.csum)?;
-            expected.push_back((next, f));
+            expected.push(lane, next, f);
             next += 1;
             report.frames_sent += 1;
         }
@@ -157,11 +236,18 @@ pub fn run<D: Device>(
         let mut got_any = false;
         while let Some(rx) = drv.receive() {
             got_any = true;
-            let Some((i, want)) = expected.pop_front() else {
+            let q = u32::from(rx.queue);
+            if let Some(n) = report.rx_queue_frames.get_mut(q as usize) {
+                *n += 1;
+            }
+            let Some((i, want, want_q)) = expected.take(q, &rx.data) else {
                 fail(&mut report, "a frame arrived that was never sent".into());
                 continue;
             };
             let why = compare(&want.wire, &rx.data, rx.cpl.len, rx.cpl.errors)
+                .or_else(|| {
+                    (q != want_q).then(|| format!("arrived on RX queue {q}, RSS names {want_q}"))
+                })
                 .or_else(|| check_csum(&want, &rx, rx_csum, &mut report));
             match why {
                 None => {
@@ -176,7 +262,8 @@ pub fn run<D: Device>(
         }
         if let Some(f) = drv.tx_failures.first() {
             let msg = format!(
-                "TX descriptor {} completed with {}",
+                "TX queue {} descriptor {} completed with {}",
+                f.queue,
                 f.index,
                 firmware_model::contract::err::names(f.errors as u32).join("|")
             );
@@ -185,7 +272,7 @@ pub fn run<D: Device>(
         }
         idle_polls = if got_any || fired { 0 } else { idle_polls + 1 };
         if idle_polls >= 3 {
-            let i = expected.front().map_or(next, |(i, _)| *i);
+            let i = expected.oldest().unwrap_or(next);
             fail(
                 &mut report,
                 format!("frame {i} never came back (no progress for 3 ms of device time)"),

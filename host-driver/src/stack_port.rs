@@ -60,7 +60,7 @@ impl<D: Device> NicPort<D> {
                 Ok(()) => {
                     self.backlog.pop_front();
                 }
-                Err(DriverError::TxRingFull(_)) => break,
+                Err(DriverError::TxRingFull { .. }) => break,
                 Err(e) => {
                     // A frame the NIC refuses would block the queue forever.
                     self.backlog.pop_front();
@@ -76,7 +76,7 @@ impl<D: Device> NicPort<D> {
         if self.backlog.is_empty() {
             match self.drv.transmit(&frame, &meta) {
                 Ok(()) => return Ok(()),
-                Err(DriverError::TxRingFull(_)) => {}
+                Err(DriverError::TxRingFull { .. }) => {}
                 Err(e) => return Err(DeviceError::Io(e.to_string())),
             }
         } else if let Err(e) = self.flush_backlog() {

@@ -3,7 +3,8 @@
 //! A real NIC keeps its feature switches in its registers between commands.
 //! A `sim` or `model` device is created anew by every `nicctl` invocation, so
 //! `nicctl features` records the switches here and every later command
-//! applies them after bringing the device up. The file lives in
+//! applies them after bringing the device up. The same goes for the RSS key
+//! and indirection table `nicctl rss` sets. The file lives in
 //! `$NICCTL_STATE_DIR`, else `$XDG_RUNTIME_DIR/nicctl`, else `/tmp/nicctl-<uid>`.
 
 use crate::device::DeviceSpec;
@@ -19,6 +20,28 @@ pub struct DeviceState {
     /// The RSS key set by `nicctl rss --key`, as ethtool prints it; absent: the reset key.
     #[serde(default)]
     pub rss_key: Option<String>,
+    /// The RSS indirection table set by `nicctl rss --indir` (128 RX queue
+    /// numbers); absent: the driver's default, round robin over every RX queue.
+    #[serde(default)]
+    pub rss_indir: Option<Vec<u8>>,
+}
+
+impl DeviceState {
+    /// The recorded indirection table, if one was set and is whole.
+    pub fn indir(&self) -> anyhow::Result<Option<crate::driver::Indirection>> {
+        let Some(t) = &self.rss_indir else {
+            return Ok(None);
+        };
+        let table: crate::driver::Indirection = t.as_slice().try_into().map_err(|_| {
+            anyhow::anyhow!(
+                "saved device state: the RSS indirection table has {} entries, not {} \
+                 (delete the file to reset)",
+                t.len(),
+                crate::driver::INDIRECTION_LEN
+            )
+        })?;
+        Ok(Some(table))
+    }
 }
 
 fn dir() -> PathBuf {

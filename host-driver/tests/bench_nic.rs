@@ -135,6 +135,7 @@ fn loop_frames(seed: u64, bp: Backpressure, frames: usize) -> (MemStats, Backpre
         tx_entries: 64,
         rx_entries: 64,
         rx_buf_bytes: limits::MAX_FRAME,
+        ..RingConfig::default()
     })
     .expect("queues start");
     let sent: Vec<Vec<u8>> = (0..frames)

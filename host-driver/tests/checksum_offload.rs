@@ -8,13 +8,14 @@ use firmware_model::contract::cap;
 use firmware_model::nic::Frame;
 use firmware_model::packets::{random_packet, Mix};
 use host_driver::device::Device;
-use host_driver::driver::{Driver, RingConfig};
+use host_driver::driver::{tx_queue_for, Driver, RingConfig};
 use host_driver::selftest::test_frame;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// Sends `n` test frames with tx-checksum-ip-generic on or off and returns
-/// what reached the wire, plus how many checksums the NIC filled in.
+/// what reached the wire and what should have, both in the order the frames
+/// were sent, plus how many checksums the NIC filled in.
 fn wire_bytes(
     dev: Box<dyn Device>,
     tx_csum: bool,
@@ -50,7 +51,24 @@ fn wire_bytes(
         idle = if wire.len() == before { idle + 1 } else { 0 };
         assert!(idle < 20, "no progress after {} frames", wire.len());
     }
-    let expected = frames.into_iter().map(|f| f.wire).collect();
+    let expected: Vec<Vec<u8>> = frames.into_iter().map(|f| f.wire).collect();
+    // Each TX queue sends in order; the NIC's round robin interleaves them.
+    // The addresses and ports that pick a frame's queue are on the wire as
+    // they were sent, so the wire frames can be put back in send order.
+    let queues = drv.tx_queues();
+    let mut by_queue: Vec<std::collections::VecDeque<Vec<u8>>> =
+        vec![Default::default(); queues as usize];
+    for f in wire {
+        by_queue[tx_queue_for(&f, queues) as usize].push_back(f);
+    }
+    let wire = expected
+        .iter()
+        .map(|e| {
+            by_queue[tx_queue_for(e, queues) as usize]
+                .pop_front()
+                .unwrap_or_default()
+        })
+        .collect();
     (wire, expected, drv.tx_csum_offloaded)
 }
 
@@ -120,6 +138,7 @@ fn rx_verdict_and_complete_sum_match_the_model_through_the_whole_nic() {
             idle = if got.len() == before { idle + 1 } else { 0 };
         }
         assert_eq!(got.len(), frames.len(), "{name}: frames received");
+        let got = common::in_send_order(name, got, &frames);
         let mut good = 0;
         for (i, (rx, f)) in got.iter().zip(&frames).enumerate() {
             let want = firmware_model::csum::rx_checksum(f);

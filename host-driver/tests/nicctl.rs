@@ -142,10 +142,38 @@ fn unknown_device_gets_one_line_error_listing_valid_forms() {
 
 #[test]
 fn stats_and_regs_print_every_counter_and_register() {
-    let out = nicctl(&["stats", "--device", "sim", "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_object().unwrap().len(), 12, "{v}");
-    assert_eq!(v["tx_frames"], 0);
+    for (device, queues) in [("sim", None), ("model", Some(8))] {
+        let out = nicctl(&["caps", "--device", device, "--json"]);
+        let caps: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (txq, rxq) = (
+            caps["tx_queues"].as_u64().unwrap(),
+            caps["rx_queues"].as_u64().unwrap(),
+        );
+        if let Some(n) = queues {
+            assert_eq!((txq, rxq), (n, n), "{device}: {caps}");
+        }
+        let out = nicctl(&["stats", "--device", device, "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // Twelve globals, four counters per queue.
+        let want = 12 + 4 * (txq + rxq) as usize;
+        assert_eq!(v.as_object().unwrap().len(), want, "{device}: {v}");
+        assert_eq!(v["tx_frames"], 0);
+        assert_eq!(v["rx_oversize"], 0);
+        let last = rxq - 1;
+        assert_eq!(v[format!("rx_queue_{last}_dropped")], 0, "{device}: {v}");
+        assert_eq!(
+            v[format!("tx_queue_{}_frames", txq - 1)],
+            0,
+            "{device}: {v}"
+        );
+        let shown = text(&nicctl(&["stats", "--device", device]).stdout);
+        assert!(shown.contains("     rx_queue_0_frames: 0\n"), "{shown}");
+        let caps = text(&nicctl(&["caps", "--device", device]).stdout);
+        assert!(
+            caps.contains(&format!("\nqueues: {txq} TX, {rxq} RX\n")),
+            "{caps}"
+        );
+    }
     let out = nicctl(&["regs", "--device", "model"]);
     let s = text(&out.stdout);
     assert!(s.contains("0x000  ID               0x4e494331"), "{s}");

@@ -27,6 +27,7 @@ fn port(dev: Box<dyn Device>, offloads: bool) -> NicPort<Box<dyn Device>> {
         tx_entries: 64,
         rx_entries: 64,
         rx_buf_bytes: 2048,
+        ..RingConfig::default()
     })
     .unwrap();
     NicPort::new(drv)

@@ -75,11 +75,21 @@ enum Cmd {
     /// Run the stack on a TAP device (real clock) serving echo, discard or HTTP, for
     /// ping, nc and curl from the kernel side. Runs until SIGINT/SIGTERM or --for.
     Serve(ServeArgs),
-    /// Show the RSS hash function and key (like `ethtool -x`); `--key` sets the key (like
-    /// `ethtool -X hkey`): 40 bytes as hex, colons optional.
+    /// Show the RSS indirection table, hash function and key (like `ethtool -x`). `--key` sets
+    /// the key (like `ethtool -X hkey`): 40 bytes as hex, colons optional. `--indir` sets the
+    /// table (like `ethtool -X`): `equal N` spreads flows over RX queues 0..N-1, `weight W0 W1
+    /// ...` over queues 0, 1, ... in proportion to the weights, `default` round robin over
+    /// every RX queue.
     Rss {
         #[arg(long, value_name = "KEY", value_parser = driver::parse_rss_key)]
         key: Option<[u8; driver::RSS_KEY_LEN]>,
+        #[arg(
+            long,
+            value_name = "equal N | weight W0 W1 ... | default",
+            num_args = 0..,
+            allow_negative_numbers = true
+        )]
+        indir: Option<Vec<String>>,
     },
     /// Measure the RTL in Verilator, in cycles.
     Bench {
@@ -152,7 +162,11 @@ struct SelftestArgs {
     /// Random backpressure on every channel of the sim device.
     #[arg(long)]
     stalls: bool,
-    /// Test-only fault: the wire loopback connector corrupts this frame (implies --loopback wire).
+    /// Queue pairs to use (default: all the NIC has; 1 is TX and RX queue 0 only).
+    #[arg(long, value_name = "N")]
+    queues: Option<u32>,
+    /// Test-only fault: the wire loopback connector corrupts this frame (implies --loopback wire,
+    /// and --queues 1 unless given, so that the frame counted on the wire is the frame sent).
     #[arg(long, hide = true)]
     fault_corrupt_frame: Option<u64>,
 }
@@ -282,7 +296,7 @@ fn run(cli: &Cli, spec: &DeviceSpec) -> Result<ExitCode> {
         apply_state(dev.as_mut(), st)?;
     }
     match &cli.cmd {
-        Cmd::Rss { key } => rss(&mut dev, spec, key.as_ref(), cli.json),
+        Cmd::Rss { key, indir } => rss(&mut dev, spec, key.as_ref(), indir.as_deref(), cli.json),
         Cmd::Features { settings } if !settings.is_empty() => {
             features(&mut dev, spec, settings)?;
             caps(&mut dev, cli.json)
@@ -448,21 +462,32 @@ fn bench_nic(spec: &DeviceSpec, a: &BenchNicArgs, json: bool) -> Result<ExitCode
 }
 
 /// The device's switches as its registers hold them now, with the RSS key
-/// recorded for it (a key never set is the reset key and is not recorded).
+/// and indirection table recorded for it (a key never set is the reset key,
+/// a table never set the driver's default; neither is recorded).
 fn current_state(dev: &mut dyn Device, spec: &DeviceSpec) -> Result<DeviceState> {
+    let saved = state::load(spec)?;
     Ok(DeviceState {
         features: dev.read32(contract::reg::FEATURES)?,
         loopback: dev.read32(contract::reg::CTRL)? & contract::ctrl::LOOPBACK != 0,
-        rss_key: state::load(spec)?.and_then(|s| s.rss_key),
+        rss_key: saved.as_ref().and_then(|s| s.rss_key.clone()),
+        rss_indir: saved.and_then(|s| s.rss_indir),
     })
 }
 
-/// `nicctl rss [--key K]` (like `ethtool -x` / `-X hkey`): shows the hash
-/// function and key; with `--key`, sets the key and records it.
+/// A device `nicctl` creates anew in every run (its registers start at reset).
+fn simulated(spec: &DeviceSpec) -> bool {
+    matches!(spec, DeviceSpec::Sim | DeviceSpec::Model)
+}
+
+/// `nicctl rss [--key K] [--indir ...]` (like `ethtool -x` / `-X`): shows
+/// the indirection table, hash function and key; `--key` sets the key,
+/// `--indir` the table, and both are recorded. Every argument is checked
+/// before anything changes.
 fn rss(
     dev: &mut Box<dyn Device>,
     spec: &DeviceSpec,
     key: Option<&[u8; driver::RSS_KEY_LEN]>,
+    indir: Option<&[String]>,
     json: bool,
 ) -> Result<ExitCode> {
     let caps = dev.read32(contract::reg::CAPS)?;
@@ -471,32 +496,62 @@ fn rss(
         "{} has no RSS (receive-hashing is not in its capabilities)",
         dev.describe()
     );
+    let (_, queues) = driver::queue_counts(dev.as_mut())?;
+    let indir = match indir {
+        None => None,
+        Some(words) => {
+            let how = driver::parse_indir(words).map_err(anyhow::Error::msg)?;
+            let table = how.table(queues).map_err(anyhow::Error::msg)?;
+            Some((how, table))
+        }
+    };
+    let mut st = current_state(dev.as_mut(), spec)?;
     if let Some(k) = key {
         driver::write_rss_key(dev.as_mut(), k)?;
-        let mut st = current_state(dev.as_mut(), spec)?;
         st.rss_key = Some(driver::format_rss_key(k));
+    }
+    if let Some((how, table)) = &indir {
+        driver::write_rss_indir(dev.as_mut(), table)?;
+        st.rss_indir = (*how != driver::IndirSpec::Default).then(|| table.to_vec());
+    }
+    if key.is_some() || indir.is_some() {
         state::save(spec, &st)?;
     }
+    if st.rss_indir.is_none() && simulated(spec) {
+        // Fresh from reset (all 0): show the table the driver programs when
+        // it starts the queues.
+        driver::write_rss_indir(dev.as_mut(), &driver::default_indir(queues))?;
+    }
+    let table = driver::read_rss_indir(dev.as_mut())?;
     let k = driver::read_rss_key(dev.as_mut())?;
     let on = dev.read32(contract::reg::FEATURES)? & contract::cap::RXHASH != 0;
-    let queues = (dev.read32(contract::reg::QUEUES)? >> contract::queues_reg::RXQ_SHIFT)
-        & contract::queues_reg::COUNT_MASK;
     if json {
-        println!(
+        say!(
             "{}",
             json!({"hash_function": "toeplitz", "key": driver::format_rss_key(&k),
-                   "receive_hashing": on, "rx_queues": queues})
+                   "receive_hashing": on, "rx_queues": queues,
+                   "indir": table.to_vec(), "indir_default": st.rss_indir.is_none()})
         );
     } else {
+        say!(
+            "RX flow hash indirection table for {} with {queues} RX ring(s):",
+            dev.describe()
+        );
+        for row in driver::format_indir(&table) {
+            say!("{row}");
+        }
         say!("RSS hash key:");
         say!("{}", driver::format_rss_key(&k));
         say!("RSS hash function:");
         say!("    toeplitz: on");
         say!(
-            "receive-hashing: {} (the hash and its type in every RX completion)",
-            if on { "on" } else { "off" }
+            "receive-hashing: {}",
+            if on {
+                "on (the hash and its type in every RX completion; the table picks the RX queue)"
+            } else {
+                "off (no hash; every frame to RX queue 0)"
+            }
         );
-        say!("RX flow hash indirection table: {queues} RX queue(s); every flow to queue 0");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -507,6 +562,10 @@ fn apply_state(dev: &mut dyn Device, st: &DeviceState) -> Result<()> {
         let key = driver::parse_rss_key(k)
             .map_err(|e| anyhow::anyhow!("saved device state: {e} (delete the file to reset)"))?;
         driver::write_rss_key(dev, &key)?;
+    }
+    if let Some(t) = st.indir()? {
+        driver::write_rss_indir(dev, &t)
+            .map_err(|e| anyhow::anyhow!("saved device state: {e} (delete the file to reset)"))?;
     }
     dev.write32(contract::reg::FEATURES, st.features)?;
     let ctrl = dev.read32(contract::reg::CTRL)? & !contract::ctrl::RESET;
@@ -604,22 +663,26 @@ fn caps(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
             let fixed = if caps & f.bit == 0 { " [fixed]" } else { "" };
             say!("{}: {state}{fixed}", f.name);
         }
+        say!("queues: {} TX, {} RX", queues & 0xff, (queues >> 8) & 0xff);
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// `nicctl stats` (like `ethtool -S`): the global counters, then every
+/// queue's (`tx_queue_N_frames`, ..., `rx_queue_N_dropped`).
 fn stats(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
-    let s = read_stats(dev.as_mut())?;
+    let mut rows: Vec<(String, u64)> = read_stats(dev.as_mut())?
+        .into_iter()
+        .map(|(k, v)| (k.to_lowercase(), v))
+        .collect();
+    rows.extend(driver::read_queue_stats(dev.as_mut())?.named());
     if json {
-        let m: serde_json::Map<_, _> = s
-            .iter()
-            .map(|(k, v)| (k.to_lowercase(), json!(v)))
-            .collect();
+        let m: serde_json::Map<_, _> = rows.into_iter().map(|(k, v)| (k, json!(v))).collect();
         say!("{}", serde_json::to_string_pretty(&m)?);
     } else {
         say!("NIC statistics:");
-        for (k, v) in s {
-            say!("     {}: {v}", k.to_lowercase());
+        for (k, v) in rows {
+            say!("     {k}: {v}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -632,12 +695,19 @@ fn regs(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
             rows.push((it.name.to_string(), it.value as u32, it.doc));
         }
     }
-    for (dir, base) in [
-        ("TXQ0", contract::limits::TXQ_BASE),
-        ("RXQ0", contract::limits::RXQ_BASE),
+    let (txqs, rxqs) = driver::queue_counts(dev.as_mut())?;
+    for (dir, count, at) in [
+        ("TXQ", txqs, contract::txq as fn(u32, u32) -> u32),
+        ("RXQ", rxqs, contract::rxq),
     ] {
-        for it in contract::QUEUE_REGISTERS.items {
-            rows.push((format!("{dir}_{}", it.name), base + it.value as u32, it.doc));
+        for n in 0..count.min(contract::limits::MAX_QUEUES) {
+            for it in contract::QUEUE_REGISTERS.items {
+                rows.push((
+                    format!("{dir}{n}_{}", it.name),
+                    at(n, it.value as u32),
+                    it.doc,
+                ));
+            }
         }
     }
     let mut out = Vec::new();
@@ -665,6 +735,14 @@ fn regs(dev: &mut Box<dyn Device>, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `off` is register `r` of some TX or RX queue.
+fn is_queue_reg(off: u32, r: u32) -> bool {
+    use contract::limits::{MAX_QUEUES, QUEUE_STRIDE, TXQ_BASE};
+    // The TX blocks, then the RX blocks right after them.
+    (TXQ_BASE..TXQ_BASE + 2 * MAX_QUEUES * QUEUE_STRIDE).contains(&off)
+        && (off - TXQ_BASE) % QUEUE_STRIDE == r
+}
+
 /// Names the set bits of registers that hold bit fields.
 fn decode(off: u32, v: u32) -> String {
     use contract::*;
@@ -674,8 +752,8 @@ fn decode(off: u32, v: u32) -> String {
         o if o == reg::STATUS => Some(STATUS),
         o if o == reg::ERR_CAUSE => Some(ERRORS),
         o if o == reg::IRQ_CAUSE || o == reg::IRQ_MASK => Some(IRQ),
-        o if o == txq(0, qreg::STATUS) || o == rxq(0, qreg::STATUS) => Some(QSTATUS),
-        o if o == txq(0, qreg::CTRL) || o == rxq(0, qreg::CTRL) => Some(QCTRL),
+        o if is_queue_reg(o, qreg::STATUS) => Some(QSTATUS),
+        o if is_queue_reg(o, qreg::CTRL) => Some(QCTRL),
         _ => None,
     };
     if off == reg::ERR_INFO {
@@ -718,11 +796,19 @@ fn selftest(
             (LoopbackArg::Mac, None) => Loopback::Mac,
         },
         corrupt_frame: a.fault_corrupt_frame,
+        queues: a.queues.or(a.fault_corrupt_frame.map(|_| 1)),
     };
     let mut drv = Driver::open(dev).with_context(|| format!("cannot bring up {spec}"))?;
     if let Some(st) = saved {
         // Bringing the NIC up reset it: put the recorded switches back.
         drv.set_features(st.features, !st.features)?;
+        if let Some(k) = &st.rss_key {
+            let key = driver::parse_rss_key(k).map_err(anyhow::Error::msg)?;
+            driver::write_rss_key(drv.device().as_mut(), &key)?;
+        }
+        if let Some(t) = st.indir()? {
+            drv.set_rss_indir(&t)?;
+        }
     }
     let r = selftest::run(&mut drv, &cfg).with_context(|| format!("selftest on {spec} stopped"))?;
     let loopback = match cfg.loopback {
@@ -737,6 +823,7 @@ fn selftest(
             "failures": r.failures, "first_failure": r.first_failure,
             "tx_csum_offloaded": r.tx_csum_hw, "tx_csum_software": r.tx_csum_sw,
             "rx_csum_verified_by_nic": r.rx_csum_hw, "rx_csum_verified_in_software": r.rx_csum_sw,
+            "rx_queue_frames": r.rx_queue_frames,
         });
         say!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -762,6 +849,13 @@ fn selftest(
             r.rx_csum_hw,
             r.rx_csum_sw
         );
+        let per_queue: Vec<String> = r
+            .rx_queue_frames
+            .iter()
+            .enumerate()
+            .map(|(q, n)| format!("{q}: {n}"))
+            .collect();
+        say!("frames per rx queue  {}", per_queue.join(", "));
         if let Some(f) = &r.first_failure {
             say!("failures             {}", r.failures);
             eprintln!("nicctl: selftest failed: {f}");

@@ -10,6 +10,7 @@ use firmware_model::mem::{DmaAddr, HostMemory};
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::SimDevice;
 use host_driver::device::Device;
+use host_driver::driver::RxFrame;
 
 /// Both backends, for tests that run on each.
 pub fn devices(seed: u64, stalls: bool) -> Vec<(&'static str, Box<dyn Device>)> {
@@ -240,4 +241,34 @@ pub fn nicctl(state: &std::path::Path, args: &[&str]) -> (bool, String, String) 
         String::from_utf8_lossy(&out.stdout).into(),
         String::from_utf8_lossy(&out.stderr).into(),
     )
+}
+
+/// Puts frames received from the wire (one port, fed in order) back in the
+/// order they were sent: frames of different RX queues interleave as the
+/// driver's round robin takes them. Panics on a frame that was never sent,
+/// or if one RX queue's frames came in another order than they were sent.
+pub fn in_send_order(name: &str, got: Vec<RxFrame>, sent: &[Vec<u8>]) -> Vec<RxFrame> {
+    let mut by_bytes: std::collections::HashMap<&[u8], std::collections::VecDeque<usize>> =
+        Default::default();
+    for (i, f) in sent.iter().enumerate() {
+        by_bytes.entry(f.as_slice()).or_default().push_back(i);
+    }
+    let mut last_of_queue = std::collections::HashMap::new();
+    let mut placed: Vec<(usize, RxFrame)> = Vec::new();
+    for rx in got {
+        let i = by_bytes
+            .get_mut(rx.data.as_slice())
+            .and_then(|v| v.pop_front())
+            .unwrap_or_else(|| panic!("{name}: received a frame never sent: {:02x?}", rx.data));
+        if let Some(prev) = last_of_queue.insert(rx.queue, i) {
+            assert!(
+                prev < i,
+                "{name}: RX queue {} delivered frame {i} after frame {prev}",
+                rx.queue
+            );
+        }
+        placed.push((i, rx));
+    }
+    placed.sort_by_key(|(i, _)| *i);
+    placed.into_iter().map(|(_, rx)| rx).collect()
 }
