@@ -173,6 +173,61 @@ fn script(seed: u64, tx_frames: usize, rx_frames: usize) -> Vec<Batch> {
     out
 }
 
+/// Writes item `it`'s frame at `a` (whatever part of the buffer lies in host
+/// memory) and returns its TX descriptor.
+fn stage_tx(dev: &mut dyn Device, a: u64, it: &TxItem) -> [u8; txd::SIZE] {
+    let inside = MEM_END.saturating_sub(a).min(it.data.len() as u64) as usize;
+    if inside > 0 {
+        dev.mem_write(DmaAddr(a), &it.data[..inside]).unwrap();
+    }
+    let mut d = tx_desc(a, it.len);
+    d[txd::VNET_FLAGS.start] = it.csum.0;
+    d[txd::CSUM_START].copy_from_slice(&it.csum.1.to_le_bytes());
+    d[txd::CSUM_OFFSET].copy_from_slice(&it.csum.2.to_le_bytes());
+    d
+}
+
+/// Lets the last TX frames leave the stream FIFOs: runs 50 us with the
+/// interrupt masked, so the wait cannot end early.
+fn let_tx_drain(dev: &mut dyn Device) {
+    dev.write32(reg::IRQ_MASK, 0).unwrap();
+    // A register read takes a few cycles, by which the line has dropped.
+    dev.read32(reg::IRQ_MASK).unwrap();
+    dev.wait_irq(50_000).unwrap();
+    dev.write32(reg::IRQ_MASK, 0x7).unwrap();
+}
+
+/// The first index where `a` and `b` differ, in words.
+fn diff<T: PartialEq + std::fmt::Debug>(what: &str, a: &[T], b: &[T]) -> Option<String> {
+    if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
+        let show = |v: &T| format!("{v:?}").chars().take(300).collect::<String>();
+        return Some(format!(
+            "{what} {i}: model {} / sim {}",
+            show(&a[i]),
+            show(&b[i])
+        ));
+    }
+    (a.len() != b.len()).then(|| format!("{what}: model has {}, sim has {}", a.len(), b.len()))
+}
+
+/// The harness profiles the differential tests run under, by name.
+fn profile(name: &str) -> Backpressure {
+    match name {
+        "coin" => Backpressure::random(),
+        "none" => Backpressure::none(),
+        "bursty" => Backpressure::bursty(),
+        "per-channel" => Backpressure::per_channel(),
+        // The pipelined engines at their deepest: a PCIe-like latency with coin stalls and
+        // reordering on top.
+        "coin, 2 us" => Backpressure::random().with_mem(MemTiming {
+            jitter_ns: 500,
+            reorder: true,
+            ..MemTiming::with_latency_ns(2_000)
+        }),
+        other => panic!("no profile {other}"),
+    }
+}
+
 /// Everything observable a run produced.
 #[derive(Debug, Default, PartialEq)]
 struct Trace {
@@ -198,16 +253,7 @@ fn run(dev: &mut dyn Device, batches: &[Batch]) -> Result<Trace, String> {
     let mut t = Trace::default();
     for (bn, b) in batches.iter().enumerate() {
         for (i, it) in b.tx.iter().enumerate() {
-            let a = addr(tx_pool, i, &it.buf);
-            // Whatever part of the buffer lies in host memory holds the frame.
-            let inside = MEM_END.saturating_sub(a).min(it.data.len() as u64) as usize;
-            if inside > 0 {
-                dev.mem_write(DmaAddr(a), &it.data[..inside]).unwrap();
-            }
-            let mut d = tx_desc(a, it.len);
-            d[txd::VNET_FLAGS.start] = it.csum.0;
-            d[txd::CSUM_START].copy_from_slice(&it.csum.1.to_le_bytes());
-            d[txd::CSUM_OFFSET].copy_from_slice(&it.csum.2.to_le_bytes());
+            let d = stage_tx(dev, addr(tx_pool, i, &it.buf), it);
             post(dev, &mut tx, &d);
         }
         for (i, it) in b.rx.iter().enumerate() {
@@ -244,13 +290,7 @@ fn run(dev: &mut dyn Device, batches: &[Batch]) -> Result<Trace, String> {
                 dev.wait_irq(20_000).unwrap();
             }
         }
-        // Let the last TX frames leave the stream FIFOs: run 50 us with the
-        // interrupt masked, so the wait cannot end early.
-        dev.write32(reg::IRQ_MASK, 0).unwrap();
-        // A register read takes a few cycles, by which the line has dropped.
-        dev.read32(reg::IRQ_MASK).unwrap();
-        dev.wait_irq(50_000).unwrap();
-        dev.write32(reg::IRQ_MASK, 0x7).unwrap();
+        let_tx_drain(dev);
         while let Some(f) = dev.wire_recv() {
             let data = (!f.bad).then(|| f.data.clone());
             t.wire.push((f.data.len(), f.bad, data));
@@ -278,20 +318,6 @@ fn run(dev: &mut dyn Device, batches: &[Batch]) -> Result<Trace, String> {
 
 /// The first place two traces differ, in words.
 fn first_difference(m: &Trace, s: &Trace) -> Option<String> {
-    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, a: &[T], b: &[T]) -> Option<String> {
-        if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
-            let show = |v: &T| {
-                let s = format!("{v:?}");
-                s.chars().take(300).collect::<String>()
-            };
-            return Some(format!(
-                "{what} {i}: model {} / sim {}",
-                show(&a[i]),
-                show(&b[i])
-            ));
-        }
-        (a.len() != b.len()).then(|| format!("{what}: model has {}, sim has {}", a.len(), b.len()))
-    }
     diff("wire frame", &m.wire, &s.wire)
         .or_else(|| diff("TX completion", &m.tx_cpls, &s.tx_cpls))
         .or_else(|| diff("RX completion", &m.rx_cpls, &s.rx_cpls))
@@ -361,7 +387,8 @@ fn check_against_script(t: &Trace, batches: &[Batch]) {
 
 /// The script through the model and through the RTL under `bp`: identical wire frames,
 /// completions, RX buffers, counters and ERR_CAUSE, and the model's result matches the script.
-fn model_and_rtl_agree(profile: &str, bp: Backpressure, default_seed: u64) {
+fn model_and_rtl_agree(profile: &str, default_seed: u64) {
+    let bp = self::profile(profile);
     let seed = seed(default_seed);
     let batches = script(seed, 10_000, 10_000);
     let mut model = ModelDevice::new();
@@ -397,37 +424,27 @@ fn model_and_rtl_agree(profile: &str, bp: Backpressure, default_seed: u64) {
 fn model_and_rtl_agree_on_10000_frames_each_way_under_backpressure() {
     // "coin": frequent random stalls on every channel, 4-96 ns memory, read data and B
     // responses reordered across IDs.
-    model_and_rtl_agree("coin", Backpressure::random(), 0x5eed_0001);
+    model_and_rtl_agree("coin", 0x5eed_0001);
 }
 
 #[test]
 fn model_and_rtl_agree_with_no_stalls() {
-    model_and_rtl_agree("none", Backpressure::none(), 0x5eed_0002);
+    model_and_rtl_agree("none", 0x5eed_0002);
 }
 
 #[test]
 fn model_and_rtl_agree_under_bursty_stalls() {
-    model_and_rtl_agree("bursty", Backpressure::bursty(), 0x5eed_0003);
+    model_and_rtl_agree("bursty", 0x5eed_0003);
 }
 
 #[test]
 fn model_and_rtl_agree_under_per_channel_stalls() {
-    model_and_rtl_agree("per-channel", Backpressure::per_channel(), 0x5eed_0004);
+    model_and_rtl_agree("per-channel", 0x5eed_0004);
 }
 
 #[test]
 fn model_and_rtl_agree_with_a_2_us_memory_and_stalls() {
-    // The pipelined engines at their deepest: a PCIe-like latency with coin stalls and
-    // reordering on top.
-    model_and_rtl_agree(
-        "coin, 2 us",
-        Backpressure::random().with_mem(MemTiming {
-            jitter_ns: 500,
-            reorder: true,
-            ..MemTiming::with_latency_ns(2_000)
-        }),
-        0x5eed_0005,
-    );
+    model_and_rtl_agree("coin, 2 us", 0x5eed_0005);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,15 +550,7 @@ fn run_mq(
         for (i, it) in b.tx.iter().enumerate() {
             let q = tx_q[k] as usize;
             k += 1;
-            let a = addr(tx_pool, i, &it.buf);
-            let inside = MEM_END.saturating_sub(a).min(it.data.len() as u64) as usize;
-            if inside > 0 {
-                dev.mem_write(DmaAddr(a), &it.data[..inside]).unwrap();
-            }
-            let mut d = tx_desc(a, it.len);
-            d[txd::VNET_FLAGS.start] = it.csum.0;
-            d[txd::CSUM_START].copy_from_slice(&it.csum.1.to_le_bytes());
-            d[txd::CSUM_OFFSET].copy_from_slice(&it.csum.2.to_le_bytes());
+            let d = stage_tx(dev, addr(tx_pool, i, &it.buf), it);
             post(dev, &mut txs[q], &d);
             want_tx[q] += 1;
             expect[q].extend(expected_wire(it));
@@ -598,11 +607,7 @@ fn run_mq(
                 dev.wait_irq(20_000).unwrap();
             }
         }
-        // Let the last TX frames leave, as in `run`.
-        dev.write32(reg::IRQ_MASK, 0).unwrap();
-        dev.read32(reg::IRQ_MASK).unwrap();
-        dev.wait_irq(50_000).unwrap();
-        dev.write32(reg::IRQ_MASK, 0x7).unwrap();
+        let_tx_drain(dev);
         // Each wire frame must be the next one some queue owes.
         let mut wn = 0;
         while let Some(f) = dev.wire_recv() {
@@ -660,17 +665,6 @@ fn run_mq(
 }
 
 fn mq_first_difference(m: &MqTrace, s: &MqTrace) -> Option<String> {
-    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, a: &[T], b: &[T]) -> Option<String> {
-        if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
-            let show = |v: &T| format!("{v:?}").chars().take(300).collect::<String>();
-            return Some(format!(
-                "{what} {i}: model {} / sim {}",
-                show(&a[i]),
-                show(&b[i])
-            ));
-        }
-        (a.len() != b.len()).then(|| format!("{what}: model has {}, sim has {}", a.len(), b.len()))
-    }
     for q in 0..m.wire.len() {
         let d = diff(&format!("TX queue {q} wire frame"), &m.wire[q], &s.wire[q])
             .or_else(|| {
@@ -706,7 +700,8 @@ fn mq_first_difference(m: &MqTrace, s: &MqTrace) -> Option<String> {
         })
 }
 
-fn mq_model_and_rtl_agree(profile: &str, bp: Backpressure, default_seed: u64) {
+fn mq_model_and_rtl_agree(profile: &str, default_seed: u64) {
+    let bp = self::profile(profile);
     let seed = seed(default_seed);
     let batches = script(seed, 10_000, 10_000);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0051_7e55);
@@ -751,33 +746,25 @@ fn mq_model_and_rtl_agree(profile: &str, bp: Backpressure, default_seed: u64) {
 
 #[test]
 fn several_queues_with_rss_agree_under_coin_stalls() {
-    mq_model_and_rtl_agree("coin", Backpressure::random(), 0x5eed_0101);
+    mq_model_and_rtl_agree("coin", 0x5eed_0101);
 }
 
 #[test]
 fn several_queues_with_rss_agree_with_no_stalls() {
-    mq_model_and_rtl_agree("none", Backpressure::none(), 0x5eed_0102);
+    mq_model_and_rtl_agree("none", 0x5eed_0102);
 }
 
 #[test]
 fn several_queues_with_rss_agree_under_bursty_stalls() {
-    mq_model_and_rtl_agree("bursty", Backpressure::bursty(), 0x5eed_0103);
+    mq_model_and_rtl_agree("bursty", 0x5eed_0103);
 }
 
 #[test]
 fn several_queues_with_rss_agree_under_per_channel_stalls() {
-    mq_model_and_rtl_agree("per-channel", Backpressure::per_channel(), 0x5eed_0104);
+    mq_model_and_rtl_agree("per-channel", 0x5eed_0104);
 }
 
 #[test]
 fn several_queues_with_rss_agree_with_a_2_us_memory_and_stalls() {
-    mq_model_and_rtl_agree(
-        "coin, 2 us",
-        Backpressure::random().with_mem(MemTiming {
-            jitter_ns: 500,
-            reorder: true,
-            ..MemTiming::with_latency_ns(2_000)
-        }),
-        0x5eed_0105,
-    );
+    mq_model_and_rtl_agree("coin, 2 us", 0x5eed_0105);
 }
