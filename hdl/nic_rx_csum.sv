@@ -193,17 +193,22 @@ module nic_rx_csum #(
       // IPend = L3 + IPv4 total length, or L3 + 40 + IPv6 payload length (L3 only otherwise).
       // Only used to mask bytes from 34 on, which come in later beats than bytes 12..23 (or, at
       // 512 bits, in the same first beat, merged here).
-      for (int j = 12; j < 24; j++) begin
-        hn[j] = (pos == LEN_W'(j / BYTES * BYTES)) ? d[8*(j % BYTES) +: 8] : hb(7'(j));
+      // A beat from offset 24 on finds bytes 12..23 in the header buffer, as the beat that
+      // carried byte 23 (the last of them to arrive) did, merged: the same IPend, which ipend_r
+      // already holds. Only the beats below offset 24 recompute it.
+      if (pos < LEN_W'(24)) begin
+        for (int j = 12; j < 24; j++) begin
+          hn[j] = (pos == LEN_W'(j / BYTES * BYTES)) ? d[8*(j % BYTES) +: 8] : hb(7'(j));
+        end
+        vlan = {hn[12], hn[13]} == ET_VLAN;
+        et   = vlan ? {hn[16], hn[17]} : {hn[12], hn[13]};
+        f4   = vlan ? {hn[20], hn[21]} : {hn[16], hn[17]};
+        f6   = vlan ? {hn[22], hn[23]} : {hn[18], hn[19]};
+        e    = vlan ? LEN_W'(18) : LEN_W'(14);
+        if (et == ET_IPV4) e = e + LEN_W'(f4);
+        else if (et == ET_IPV6) e = e + LEN_W'(40) + LEN_W'(f6);
+        ipend_r <= e;
       end
-      vlan = {hn[12], hn[13]} == ET_VLAN;
-      et   = vlan ? {hn[16], hn[17]} : {hn[12], hn[13]};
-      f4   = vlan ? {hn[20], hn[21]} : {hn[16], hn[17]};
-      f6   = vlan ? {hn[22], hn[23]} : {hn[18], hn[19]};
-      e    = vlan ? LEN_W'(18) : LEN_W'(14);
-      if (et == ET_IPV4) e = e + LEN_W'(f4);
-      else if (et == ET_IPV6) e = e + LEN_W'(40) + LEN_W'(f6);
-      ipend_r  <= e;
       r1_data  <= d;
       r1_first <= !in_frame;
       r1_last  <= s_axis_tlast;
@@ -232,7 +237,7 @@ module nic_rx_csum #(
 
   always_ff @(posedge clk) begin
     if (r1_v) begin : stage1
-      logic [LEN_W-1:0] p, d;
+      logic [LEN_W-1:0] p, d, lim;
       logic [NW-1:0]    mt_hi, mt_lo, mi_hi, mi_lo;
       logic [15:0]      w_tot [NW];    // the beat's words over [14, ...)
       logic [15:0]      w_ip  [NW];    // ... and below max(34, IPend)
@@ -242,28 +247,40 @@ module nic_rx_csum #(
       logic [31:0]      base_tot, base_ip; // the sums before this beat (0 at a first beat)
       logic [32:0]      tot_sum;
       logic [LG_NW-1:0] psel;
-      for (int j = 0; j < NW; j++) begin
-        p = r1_off + LEN_W'(2 * j);
-        mt_hi[j] = p >= LEN_W'(14);
-        mi_hi[j] = mt_hi[j] && (p < LEN_W'(34) || p < ipend_r);
-        p = r1_off + LEN_W'(2 * j + 1);
-        mt_lo[j] = p >= LEN_W'(14);
-        mi_lo[j] = mt_lo[j] && (p < LEN_W'(34) || p < ipend_r);
-        w_tot[j] = {mt_hi[j] ? r1_data[16*j +: 8] : 8'd0, mt_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
-        w_ip[j]  = {mi_hi[j] ? r1_data[16*j +: 8] : 8'd0, mi_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
+      lim = (ipend_r > LEN_W'(34)) ? ipend_r : LEN_W'(34);   // IP bytes: offsets below max(34, IPend)
+      if (r1_off >= LEN_W'(18 + 4 * (NP - 1)) &&
+          (r1_off + LEN_W'(BYTES) <= lim || r1_off >= lim)) begin
+        // A beat past the prefix sums' reach, wholly inside or wholly past the IP packet (most
+        // beats): every word counts for CSUM, all or none for the IP sum. The same sums as the
+        // general case below, without its per-byte masks and prefix sums.
+        t[0] = '0;
+        for (int j = 0; j < NW; j++) t[0] = t[0] + BS_W'({r1_data[16*j +: 8], r1_data[16*j+8 +: 8]});
+        incl[NW-1] = t[0];
+        beat_ip    = (r1_off >= lim) ? '0 : t[0];
+      end else begin
+        for (int j = 0; j < NW; j++) begin
+          p = r1_off + LEN_W'(2 * j);
+          mt_hi[j] = p >= LEN_W'(14);
+          mi_hi[j] = mt_hi[j] && (p < LEN_W'(34) || p < ipend_r);
+          p = r1_off + LEN_W'(2 * j + 1);
+          mt_lo[j] = p >= LEN_W'(14);
+          mi_lo[j] = mt_lo[j] && (p < LEN_W'(34) || p < ipend_r);
+          w_tot[j] = {mt_hi[j] ? r1_data[16*j +: 8] : 8'd0, mt_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
+          w_ip[j]  = {mi_hi[j] ? r1_data[16*j +: 8] : 8'd0, mi_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
+        end
+        // Inclusive prefix sums of w_tot (Hillis-Steele, LG_NW levels).
+        for (int j = 0; j < NW; j++) t[j] = BS_W'(w_tot[j]);
+        for (int l = 0; l < LG_NW; l++) begin
+          for (int j = NW - 1; j >= (1 << l); j--) t[j] = t[j] + t[j - (1 << l)];
+        end
+        for (int j = 0; j < NW; j++) incl[j] = t[j];
+        // Tree sum of w_ip.
+        for (int j = 0; j < NW; j++) t[j] = BS_W'(w_ip[j]);
+        for (int s = 1; s < NW; s = s * 2) begin
+          for (int j = 0; j + s < NW; j = j + 2 * s) t[j] = t[j] + t[j + s];
+        end
+        beat_ip = t[0];
       end
-      // Inclusive prefix sums of w_tot (Hillis-Steele, LG_NW levels).
-      for (int j = 0; j < NW; j++) t[j] = BS_W'(w_tot[j]);
-      for (int l = 0; l < LG_NW; l++) begin
-        for (int j = NW - 1; j >= (1 << l); j--) t[j] = t[j] + t[j - (1 << l)];
-      end
-      for (int j = 0; j < NW; j++) incl[j] = t[j];
-      // Tree sum of w_ip.
-      for (int j = 0; j < NW; j++) t[j] = BS_W'(w_ip[j]);
-      for (int s = 1; s < NW; s = s * 2) begin
-        for (int j = 0; j + s < NW; j = j + 2 * s) t[j] = t[j] + t[j + s];
-      end
-      beat_ip = t[0];
 
       base_tot = r1_first ? 32'd0 : acc_tot;
       base_ip  = r1_first ? 32'd0 : acc_ip;
