@@ -302,10 +302,39 @@ impl SimNic {
     pub fn tick(&mut self) {
         self.drive();
         self.rtl.step_into(&self.inp, &mut self.out);
-        let out = self.out;
-        self.settle(&out);
+        if self.quiet() {
+            self.irq = self.out.irq != 0;
+        } else {
+            let out = self.out;
+            self.settle(&out);
+        }
         self.cycle += 1;
         self.inp.now_ns = self.cycle * NS_PER_CYCLE;
+    }
+
+    /// True when `settle` would do nothing but note the interrupt line: no
+    /// valid high on any channel in either direction, no BAR0 access under way
+    /// and no beat held from an earlier cycle (whose valid must stay up). (A
+    /// write burst's address and data never both wait past a cycle: they are
+    /// paired as soon as both are in.)
+    fn quiet(&self) -> bool {
+        let (i, o) = (&self.inp, &self.out);
+        (o.m_axi_arvalid
+            | o.m_axi_awvalid
+            | o.m_axi_wvalid
+            | o.m_axis_tx_tvalid
+            | o.s_axil_bvalid
+            | o.s_axil_rvalid
+            | i.m_axi_rvalid
+            | i.m_axi_bvalid
+            | i.s_axis_rx_tvalid)
+            == 0
+            && self.mmio.write.is_none()
+            && self.mmio.read.is_none()
+            && self.held_ar.0.is_none()
+            && self.held_aw.0.is_none()
+            && self.held_w.0.is_none()
+            && self.held_tx.0.is_none()
     }
 
     fn drive(&mut self) {

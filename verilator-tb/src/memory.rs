@@ -82,6 +82,7 @@ impl<T> Responses<T> {
     /// already on the bus (it stays until its handshake). In order: the
     /// oldest burst, once due. Reordering: any ID's oldest burst that is
     /// due, chosen by `dice`.
+    #[inline]
     pub fn offer(&mut self, now: u64, dice: &mut Dice) -> Option<&Pending<T>> {
         if self.sel.is_none() {
             self.sel = if self.reorder {
