@@ -158,34 +158,20 @@ module nic_rx_csum #(
   // ---------------------------------------------------------------------------------------------
   // Accept: frame position, header buffer, IPend, R1
   // ---------------------------------------------------------------------------------------------
-  logic [DATA_W-1:0] in_data;          // s_axis_tdata with bytes outside tkeep zeroed
-  logic [8*HDR-1:0]  hb_q;             // header window of the current frame, byte j at [8j +: 8]
-  logic [7:0]        hb [HDR];         // the same as an array of bytes
-  logic [7:0]        hn [12:23];       // bytes 12..23 including the beat being accepted
-  logic [LEN_W-1:0]  ipend_next, ipend_r;
+  // Everything below the pass-through is computed in clocked blocks, under the valid bit of the
+  // stage that registers it (a beat accepted, R1 holding a beat, R1 holding a frame's last beat,
+  // S2 valid): the same values in the same cycles as combinational logic feeding those registers,
+  // but a simulator does none of the work in the cycles that would discard it.
+  localparam int HB_N     = HDR / BYTES;       // header buffer entries (beats)
+  localparam int LG_BYTES = $clog2(BYTES);
 
-  always_comb begin
-    for (int j = 0; j < HDR; j++) hb[j] = hb_q[8*j +: 8];
-    for (int i = 0; i < BYTES; i++) in_data[8*i +: 8] = s_axis_tkeep[i] ? s_axis_tdata[8*i +: 8] : 8'd0;
-    for (int j = 12; j < 24; j++) begin
-      hn[j] = (pos == LEN_W'(j / BYTES * BYTES)) ? in_data[8*(j % BYTES) +: 8] : hb[j];
-    end
-  end
+  logic [DATA_W-1:0] hbw [HB_N];       // header window of the current frame: beat k at hbw[k]
+  logic [LEN_W-1:0]  ipend_r;
 
-  // IPend = L3 + IPv4 total length, or L3 + 40 + IPv6 payload length (L3 only otherwise). Only used
-  // to mask bytes from 34 on, which come in later beats than bytes 12..23 (or, at 512 bits, in the
-  // same first beat, merged above).
-  always_comb begin
-    logic        vlan;
-    logic [15:0] et, f4, f6;
-    vlan = {hn[12], hn[13]} == ET_VLAN;
-    et   = vlan ? {hn[16], hn[17]} : {hn[12], hn[13]};
-    f4   = vlan ? {hn[20], hn[21]} : {hn[16], hn[17]};
-    f6   = vlan ? {hn[22], hn[23]} : {hn[18], hn[19]};
-    ipend_next = vlan ? LEN_W'(18) : LEN_W'(14);
-    if (et == ET_IPV4) ipend_next = ipend_next + LEN_W'(f4);
-    else if (et == ET_IPV6) ipend_next = ipend_next + LEN_W'(40) + LEN_W'(f6);
-  end
+  // Byte j of the header buffer (as registered).
+  function automatic logic [7:0] hb(input logic [6:0] j);
+    return hbw[j[6:LG_BYTES]][{j[LG_BYTES-1:0], 3'b000} +: 8];
+  endfunction
 
   logic              r1_v, r1_first, r1_last, r1_en;
   logic [DATA_W-1:0] r1_data;
@@ -194,21 +180,47 @@ module nic_rx_csum #(
 
   always_ff @(posedge clk) begin
     r1_v <= s_fire;
-    if (s_fire) begin
-      r1_data  <= in_data;
+    if (s_fire) begin : accept
+      // Simulation note: block variables, not function locals, hold the temporaries of the
+      // clocked blocks (Verilator zeroes a function's locals on every evaluation of the block
+      // that calls it, taken or not).
+      logic [DATA_W-1:0] d;            // s_axis_tdata with the bytes outside tkeep zeroed
+      logic [7:0]        hn [12:23];   // bytes 12..23 including this beat
+      logic              vlan;
+      logic [15:0]       et, f4, f6;
+      logic [LEN_W-1:0]  e;
+      for (int i = 0; i < BYTES; i++) d[8*i +: 8] = s_axis_tkeep[i] ? s_axis_tdata[8*i +: 8] : 8'd0;
+      // IPend = L3 + IPv4 total length, or L3 + 40 + IPv6 payload length (L3 only otherwise).
+      // Only used to mask bytes from 34 on, which come in later beats than bytes 12..23 (or, at
+      // 512 bits, in the same first beat, merged here).
+      // A beat from offset 24 on finds bytes 12..23 in the header buffer, as the beat that
+      // carried byte 23 (the last of them to arrive) did, merged: the same IPend, which ipend_r
+      // already holds. Only the beats below offset 24 recompute it.
+      if (pos < LEN_W'(24)) begin
+        for (int j = 12; j < 24; j++) begin
+          hn[j] = (pos == LEN_W'(j / BYTES * BYTES)) ? d[8*(j % BYTES) +: 8] : hb(7'(j));
+        end
+        vlan = {hn[12], hn[13]} == ET_VLAN;
+        et   = vlan ? {hn[16], hn[17]} : {hn[12], hn[13]};
+        f4   = vlan ? {hn[20], hn[21]} : {hn[16], hn[17]};
+        f6   = vlan ? {hn[22], hn[23]} : {hn[18], hn[19]};
+        e    = vlan ? LEN_W'(18) : LEN_W'(14);
+        if (et == ET_IPV4) e = e + LEN_W'(f4);
+        else if (et == ET_IPV6) e = e + LEN_W'(40) + LEN_W'(f6);
+        ipend_r <= e;
+      end
+      r1_data  <= d;
       r1_first <= !in_frame;
       r1_last  <= s_axis_tlast;
       r1_en    <= in_frame ? en_q : enable;
       r1_off   <= pos;
       r1_end   <= pos + popcount(s_axis_tkeep);
-      ipend_r  <= ipend_next;
       if (!in_frame) en_q <= enable;
       in_frame <= !s_axis_tlast;
       if (s_axis_tlast)      pos <= '0;
       else if (!pos[LEN_W-1]) pos <= pos + LEN_W'(BYTES);
-      for (int j = 0; j < HDR; j++) begin
-        if (pos == LEN_W'(j / BYTES * BYTES)) hb_q[8*j +: 8] <= in_data[8*(j % BYTES) +: 8];
-      end
+      // pos is a multiple of BYTES: below HDR it is the offset of header beat pos / BYTES.
+      if (pos < LEN_W'(HDR)) hbw[pos[6:LG_BYTES]] <= d;
     end
     if (rst) begin
       r1_v     <= 1'b0;
@@ -220,203 +232,181 @@ module nic_rx_csum #(
   // ---------------------------------------------------------------------------------------------
   // Stage 1: beat sums, accumulators, prefix sums
   // ---------------------------------------------------------------------------------------------
-  logic [15:0]      w_tot [NW];        // the beat's words over [14, ...)
-  logic [15:0]      w_ip  [NW];        // ... and below max(34, IPend)
-  logic [BS_W-1:0]  incl  [NW];        // incl[j] = w_tot[0] + ... + w_tot[j]
-  logic [BS_W-1:0]  beat_ip;
-  logic [31:0]      acc_tot, acc_ip;   // sums over the frame so far
-  logic [31:0]      base_tot, base_ip; // the same before this beat (0 at a first beat)
-  logic [32:0]      tot_sum;
-  logic [NP*PS_W-1:0] psum_q;       // P[k] at [PS_W*k +: PS_W]
-  logic [PS_W-1:0]  psum [NP];
-  logic [LG_NW-1:0] psel [NP];
-  logic [NP-1:0]    pupd;
-
-  always_comb begin
-    logic [LEN_W-1:0] p;
-    logic [NW-1:0]    mt_hi, mt_lo, mi_hi, mi_lo;
-    logic [BS_W-1:0]  t [NW];
-    for (int j = 0; j < NW; j++) begin
-      p = r1_off + LEN_W'(2 * j);
-      mt_hi[j] = p >= LEN_W'(14);
-      mi_hi[j] = mt_hi[j] && (p < LEN_W'(34) || p < ipend_r);
-      p = r1_off + LEN_W'(2 * j + 1);
-      mt_lo[j] = p >= LEN_W'(14);
-      mi_lo[j] = mt_lo[j] && (p < LEN_W'(34) || p < ipend_r);
-      w_tot[j] = {mt_hi[j] ? r1_data[16*j +: 8] : 8'd0, mt_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
-      w_ip[j]  = {mi_hi[j] ? r1_data[16*j +: 8] : 8'd0, mi_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
-    end
-    // Inclusive prefix sums of w_tot (Hillis-Steele, LG_NW levels).
-    for (int j = 0; j < NW; j++) t[j] = BS_W'(w_tot[j]);
-    for (int l = 0; l < LG_NW; l++) begin
-      for (int j = NW - 1; j >= (1 << l); j--) t[j] = t[j] + t[j - (1 << l)];
-    end
-    for (int j = 0; j < NW; j++) incl[j] = t[j];
-    // Tree sum of w_ip.
-    for (int j = 0; j < NW; j++) t[j] = BS_W'(w_ip[j]);
-    for (int s = 1; s < NW; s = s * 2) begin
-      for (int j = 0; j + s < NW; j = j + 2 * s) t[j] = t[j] + t[j + s];
-    end
-    beat_ip = t[0];
-  end
-
-  assign base_tot = r1_first ? 32'd0 : acc_tot;
-  assign base_ip  = r1_first ? 32'd0 : acc_ip;
-  assign tot_sum  = {1'b0, base_tot} + 33'(incl[NW-1]);
-
-  // P[k] covers [14, Q) with Q = 18 + 4k: updated by every beat that starts below Q, with the
-  // words of the beat below Q.
-  always_comb begin
-    logic [LEN_W-1:0] d;
-    for (int k = 0; k < NP; k++) begin
-      d       = LEN_W'(18 + 4 * k) - r1_off;
-      pupd[k] = r1_off < LEN_W'(18 + 4 * k);
-      psel[k] = (d >= LEN_W'(2 * NW)) ? LG_NW'(NW - 1) : LG_NW'(d[LEN_W-1:1] - LEN_W'(1));
-    end
-  end
-
-  always_comb for (int k = 0; k < NP; k++) psum[k] = psum_q[PS_W*k +: PS_W];
+  logic [31:0]        acc_tot, acc_ip; // sums over the frame so far
+  logic [NP*PS_W-1:0] psum_q;          // P[k] at [PS_W*k +: PS_W]
 
   always_ff @(posedge clk) begin
-    if (r1_v) begin
+    if (r1_v) begin : stage1
+      logic [LEN_W-1:0] p, d, lim;
+      logic [NW-1:0]    mt_hi, mt_lo, mi_hi, mi_lo;
+      logic [15:0]      w_tot [NW];    // the beat's words over [14, ...)
+      logic [15:0]      w_ip  [NW];    // ... and below max(34, IPend)
+      logic [BS_W-1:0]  t [NW];
+      logic [BS_W-1:0]  incl [NW];     // incl[j] = w_tot[0] + ... + w_tot[j]
+      logic [BS_W-1:0]  beat_ip;
+      logic [31:0]      base_tot, base_ip; // the sums before this beat (0 at a first beat)
+      logic [32:0]      tot_sum;
+      logic [LG_NW-1:0] psel;
+      lim = (ipend_r > LEN_W'(34)) ? ipend_r : LEN_W'(34);   // IP bytes: offsets below max(34, IPend)
+      if (r1_off >= LEN_W'(18 + 4 * (NP - 1)) &&
+          (r1_off + LEN_W'(BYTES) <= lim || r1_off >= lim)) begin
+        // A beat past the prefix sums' reach, wholly inside or wholly past the IP packet (most
+        // beats): every word counts for CSUM, all or none for the IP sum. The same sums as the
+        // general case below, without its per-byte masks and prefix sums.
+        t[0] = '0;
+        for (int j = 0; j < NW; j++) t[0] = t[0] + BS_W'({r1_data[16*j +: 8], r1_data[16*j+8 +: 8]});
+        incl[NW-1] = t[0];
+        beat_ip    = (r1_off >= lim) ? '0 : t[0];
+      end else begin
+        for (int j = 0; j < NW; j++) begin
+          p = r1_off + LEN_W'(2 * j);
+          mt_hi[j] = p >= LEN_W'(14);
+          mi_hi[j] = mt_hi[j] && (p < LEN_W'(34) || p < ipend_r);
+          p = r1_off + LEN_W'(2 * j + 1);
+          mt_lo[j] = p >= LEN_W'(14);
+          mi_lo[j] = mt_lo[j] && (p < LEN_W'(34) || p < ipend_r);
+          w_tot[j] = {mt_hi[j] ? r1_data[16*j +: 8] : 8'd0, mt_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
+          w_ip[j]  = {mi_hi[j] ? r1_data[16*j +: 8] : 8'd0, mi_lo[j] ? r1_data[16*j+8 +: 8] : 8'd0};
+        end
+        // Inclusive prefix sums of w_tot (Hillis-Steele, LG_NW levels).
+        for (int j = 0; j < NW; j++) t[j] = BS_W'(w_tot[j]);
+        for (int l = 0; l < LG_NW; l++) begin
+          for (int j = NW - 1; j >= (1 << l); j--) t[j] = t[j] + t[j - (1 << l)];
+        end
+        for (int j = 0; j < NW; j++) incl[j] = t[j];
+        // Tree sum of w_ip.
+        for (int j = 0; j < NW; j++) t[j] = BS_W'(w_ip[j]);
+        for (int s = 1; s < NW; s = s * 2) begin
+          for (int j = 0; j + s < NW; j = j + 2 * s) t[j] = t[j] + t[j + s];
+        end
+        beat_ip = t[0];
+      end
+
+      base_tot = r1_first ? 32'd0 : acc_tot;
+      base_ip  = r1_first ? 32'd0 : acc_ip;
+      tot_sum  = {1'b0, base_tot} + 33'(incl[NW-1]);
       // End-around carry keeps the CSUM sum right for any frame length.
       acc_tot <= tot_sum[31:0] + {31'd0, tot_sum[32]};
       acc_ip  <= base_ip + 32'(beat_ip);
-      for (int k = 0; k < NP; k++) begin
-        if (pupd[k]) psum_q[PS_W*k +: PS_W] <= base_tot[PS_W-1:0] + PS_W'(incl[psel[k]]);
+      // P[k] covers [14, Q) with Q = 18 + 4k: updated by every beat that starts below Q, with the
+      // words of the beat below Q. No beat from offset 18 + 4 (NP - 1) on updates any.
+      if (r1_off < LEN_W'(18 + 4 * (NP - 1))) begin
+        for (int k = 0; k < NP; k++) begin
+          d    = LEN_W'(18 + 4 * k) - r1_off;
+          psel = (d >= LEN_W'(2 * NW)) ? LG_NW'(NW - 1) : LG_NW'(d[LEN_W-1:1] - LEN_W'(1));
+          if (r1_off < LEN_W'(18 + 4 * k)) begin
+            psum_q[PS_W*k +: PS_W] <= base_tot[PS_W-1:0] + PS_W'(incl[psel]);
+          end
+        end
       end
     end
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Stage 1: parser (reads the complete header window in the cycle after the last beat)
+  // Stage 1: parser (reads the complete header window in the cycle after the last beat), whose
+  // decision S2 registers; stage 2: verdict, pushed into the result FIFO
   // ---------------------------------------------------------------------------------------------
-  logic             pr_chk_hdr;        // IPv4 structurally sound: a wrong header sum is BAD
-  logic             pr_l4_ok;          // every structural check passed: verify the L4 sum
-  logic             pr_vlan;
-  logic [4:0]       pr_k;              // L4 = 18 + 4 * pr_k
-  logic [21:0]      pr_pseudo;         // pseudo-header sum
+  typedef struct packed {
+    logic        chk_hdr;              // IPv4 structurally sound: a wrong header sum is BAD
+    logic        l4_ok;                // every structural check passed: verify the L4 sum
+    logic        vlan;
+    logic [4:0]  k;                    // L4 = 18 + 4 * k
+    logic [21:0] pseudo;               // pseudo-header sum
+  } parsed_t;
 
-  always_comb begin
-    logic [LEN_W-1:0] flen, l3, ipend4, ipend6, l4len;
-    logic [7:0]       l3b [40];        // bytes from L3
-    logic [15:0]      et, tot, plen, udplen, udpck;
-    logic [5:0]       hl;
-    logic             is4, is6, v4_ok, v6_ok, frag, tcp, udp, win_ok, len_ok, ext_ok;
-    logic             ext0, ext1, ext1_ok, ext2_ok;
-    logic [7:0]       proto, nh1, hl1, sl1, nh2, hl2, sl2;
-    logic [11:0]      e1, e2, e3, l4, e2c, l4c;
-    logic [19:0]      sd4, sd6;
-
-    flen    = r1_end;
-    pr_vlan = {hb[12], hb[13]} == ET_VLAN;
-    et      = pr_vlan ? {hb[16], hb[17]} : {hb[12], hb[13]};
-    l3      = pr_vlan ? LEN_W'(18) : LEN_W'(14);
-    for (int i = 0; i < 40; i++) l3b[i] = pr_vlan ? hb[18 + i] : hb[14 + i];
-    is4 = (et == ET_IPV4);
-    is6 = (et == ET_IPV6);
-
-    // IPv4
-    hl     = {l3b[0][3:0], 2'b00};
-    tot    = {l3b[2], l3b[3]};
-    ipend4 = l3 + LEN_W'(tot);
-    v4_ok  = is4 && l3b[0][7:4] == 4'd4 && l3b[0][3:0] >= 4'd5 && l3 + LEN_W'(hl) <= flen &&
-             16'(hl) <= tot && ipend4 <= flen;
-    frag   = l3b[6][5] || {l3b[6][4:0], l3b[7]} != 13'd0;
-    sd4    = 20'd0;
-    for (int i = 0; i < 4; i++) sd4 = sd4 + 20'({l3b[12 + 2*i], l3b[13 + 2*i]});
-
-    // IPv6, up to two extension headers
-    plen   = {l3b[4], l3b[5]};
-    ipend6 = l3 + LEN_W'(40) + LEN_W'(plen);
-    v6_ok  = is6 && l3b[0][7:4] == 4'd6 && ipend6 <= flen;
-    sd6    = 20'd0;
-    for (int i = 0; i < 16; i++) sd6 = sd6 + 20'({l3b[8 + 2*i], l3b[9 + 2*i]});
-    e1   = 12'(l3) + 12'd40;
-    nh1  = pr_vlan ? hb[58] : hb[54];
-    hl1  = pr_vlan ? hb[59] : hb[55];
-    sl1  = pr_vlan ? hb[61] : hb[57];
-    e2   = e1 + {1'b0, hl1, 3'b000} + 12'd8;
-    e2c  = (e2 > 12'd120) ? 12'd120 : e2;
-    nh2  = hb[e2c[6:0]];
-    hl2  = hb[7'(e2c + 12'd1)];
-    sl2  = hb[7'(e2c + 12'd3)];
-    e3   = e2 + {1'b0, hl2, 3'b000} + 12'd8;
-    ext0 = (l3b[6] == IP_HBH) || (l3b[6] == IP_RT) || (l3b[6] == IP_DST);
-    ext1 = (nh1 == IP_HBH) || (nh1 == IP_RT) || (nh1 == IP_DST);
-    ext1_ok = LEN_W'(e2) <= ipend6 && e2 <= 12'(HDR) && !(l3b[6] == IP_RT && sl1 != 8'd0);
-    ext2_ok = LEN_W'(e3) <= ipend6 && e3 <= 12'(HDR) && !(nh1 == IP_RT && sl2 != 8'd0);
-
-    // L4
-    if (is4) begin
-      l4     = 12'(l3) + 12'(hl);
-      proto  = l3b[9];
-      ext_ok = 1'b1;
-    end else if (!ext0) begin
-      l4     = e1;
-      proto  = l3b[6];
-      ext_ok = 1'b1;
-    end else if (!ext1) begin
-      l4     = e2;
-      proto  = nh1;
-      ext_ok = ext1_ok;
-    end else begin
-      l4     = e3;
-      proto  = nh2;                    // a third extension header is not TCP/UDP
-      ext_ok = ext1_ok && ext2_ok;
-    end
-    l4len  = (is4 ? ipend4 : ipend6) - LEN_W'(l4);
-    tcp    = (proto == IP_TCP);
-    udp    = (proto == IP_UDP);
-    l4c    = (l4 > 12'd120) ? 12'd120 : l4;
-    udplen = {hb[7'(l4c + 12'd4)], hb[7'(l4c + 12'd5)]};
-    udpck  = {hb[7'(l4c + 12'd6)], hb[7'(l4c + 12'd7)]};
-    win_ok = tcp ? (l4 <= 12'(HDR - 20)) : (l4 <= 12'(HDR - 8));
-    len_ok = tcp ? (l4len >= LEN_W'(20)) : (l4len >= LEN_W'(8) && LEN_W'(udplen) == l4len);
-
-    pr_chk_hdr = v4_ok;
-    pr_l4_ok   = (tcp || udp) && win_ok && len_ok &&
-                 (is4 ? (v4_ok && !frag && !(udp && udpck == 16'd0)) : (v6_ok && ext_ok));
-    // L4 = 18 + 4k; anything else is not used (pr_l4_ok / pr_chk_hdr low).
-    pr_k       = (l4 < 12'd18 || l4 > 12'd118) ? 5'd0 : 5'((l4 - 12'd18) >> 2);
-    pr_pseudo  = (is4 ? 22'(sd4) : 22'(sd6)) + 22'(proto) + 22'(l4len[15:0]);
-  end
-
-  // ---------------------------------------------------------------------------------------------
-  // Stage 2: verdict
-  // ---------------------------------------------------------------------------------------------
-  logic        s2_v, s2_en, s2_chk_hdr, s2_l4_ok, s2_vlan;
-  logic [4:0]  s2_k;
-  logic [21:0] s2_pseudo;
+  logic    s2_v, s2_en;
+  parsed_t s2_p;
 
   always_ff @(posedge clk) begin
     s2_v <= r1_v && r1_last;
-    if (r1_v && r1_last) begin
-      s2_en      <= r1_en;
-      s2_chk_hdr <= pr_chk_hdr;
-      s2_l4_ok   <= pr_l4_ok;
-      s2_vlan    <= pr_vlan;
-      s2_k       <= pr_k;
-      s2_pseudo  <= pr_pseudo;
+    if (r1_v && r1_last) begin : parser
+      logic [LEN_W-1:0] flen, l3, ipend4, ipend6, l4len;
+      logic [7:0]       l3b [40];        // bytes from L3
+      logic [15:0]      et, tot, plen, udplen, udpck;
+      logic [5:0]       hl;
+      logic             is4, is6, v4_ok, v6_ok, frag, tcp, udp, win_ok, len_ok, ext_ok;
+      logic             ext0, ext1, ext1_ok, ext2_ok;
+      logic [7:0]       proto, nh1, hl1, sl1, nh2, hl2, sl2;
+      logic [11:0]      e1, e2, e3, l4, e2c, l4c;
+      logic [19:0]      sd4, sd6;
+      parsed_t          r;
+
+      flen   = r1_end;
+      r.vlan = {hb(7'd12), hb(7'd13)} == ET_VLAN;
+      et     = r.vlan ? {hb(7'd16), hb(7'd17)} : {hb(7'd12), hb(7'd13)};
+      l3     = r.vlan ? LEN_W'(18) : LEN_W'(14);
+      for (int i = 0; i < 40; i++) l3b[i] = r.vlan ? hb(7'(18 + i)) : hb(7'(14 + i));
+      is4 = (et == ET_IPV4);
+      is6 = (et == ET_IPV6);
+
+      // IPv4
+      hl     = {l3b[0][3:0], 2'b00};
+      tot    = {l3b[2], l3b[3]};
+      ipend4 = l3 + LEN_W'(tot);
+      v4_ok  = is4 && l3b[0][7:4] == 4'd4 && l3b[0][3:0] >= 4'd5 && l3 + LEN_W'(hl) <= flen &&
+               16'(hl) <= tot && ipend4 <= flen;
+      frag   = l3b[6][5] || {l3b[6][4:0], l3b[7]} != 13'd0;
+      sd4    = 20'd0;
+      for (int i = 0; i < 4; i++) sd4 = sd4 + 20'({l3b[12 + 2*i], l3b[13 + 2*i]});
+
+      // IPv6, up to two extension headers
+      plen   = {l3b[4], l3b[5]};
+      ipend6 = l3 + LEN_W'(40) + LEN_W'(plen);
+      v6_ok  = is6 && l3b[0][7:4] == 4'd6 && ipend6 <= flen;
+      sd6    = 20'd0;
+      for (int i = 0; i < 16; i++) sd6 = sd6 + 20'({l3b[8 + 2*i], l3b[9 + 2*i]});
+      e1   = 12'(l3) + 12'd40;
+      nh1  = r.vlan ? hb(7'd58) : hb(7'd54);
+      hl1  = r.vlan ? hb(7'd59) : hb(7'd55);
+      sl1  = r.vlan ? hb(7'd61) : hb(7'd57);
+      e2   = e1 + {1'b0, hl1, 3'b000} + 12'd8;
+      e2c  = (e2 > 12'd120) ? 12'd120 : e2;
+      nh2  = hb(e2c[6:0]);
+      hl2  = hb(7'(e2c + 12'd1));
+      sl2  = hb(7'(e2c + 12'd3));
+      e3   = e2 + {1'b0, hl2, 3'b000} + 12'd8;
+      ext0 = (l3b[6] == IP_HBH) || (l3b[6] == IP_RT) || (l3b[6] == IP_DST);
+      ext1 = (nh1 == IP_HBH) || (nh1 == IP_RT) || (nh1 == IP_DST);
+      ext1_ok = LEN_W'(e2) <= ipend6 && e2 <= 12'(HDR) && !(l3b[6] == IP_RT && sl1 != 8'd0);
+      ext2_ok = LEN_W'(e3) <= ipend6 && e3 <= 12'(HDR) && !(nh1 == IP_RT && sl2 != 8'd0);
+
+      // L4
+      if (is4) begin
+        l4     = 12'(l3) + 12'(hl);
+        proto  = l3b[9];
+        ext_ok = 1'b1;
+      end else if (!ext0) begin
+        l4     = e1;
+        proto  = l3b[6];
+        ext_ok = 1'b1;
+      end else if (!ext1) begin
+        l4     = e2;
+        proto  = nh1;
+        ext_ok = ext1_ok;
+      end else begin
+        l4     = e3;
+        proto  = nh2;                    // a third extension header is not TCP/UDP
+        ext_ok = ext1_ok && ext2_ok;
+      end
+      l4len  = (is4 ? ipend4 : ipend6) - LEN_W'(l4);
+      tcp    = (proto == IP_TCP);
+      udp    = (proto == IP_UDP);
+      l4c    = (l4 > 12'd120) ? 12'd120 : l4;
+      udplen = {hb(7'(l4c + 12'd4)), hb(7'(l4c + 12'd5))};
+      udpck  = {hb(7'(l4c + 12'd6)), hb(7'(l4c + 12'd7))};
+      win_ok = tcp ? (l4 <= 12'(HDR - 20)) : (l4 <= 12'(HDR - 8));
+      len_ok = tcp ? (l4len >= LEN_W'(20)) : (l4len >= LEN_W'(8) && LEN_W'(udplen) == l4len);
+
+      r.chk_hdr = v4_ok;
+      r.l4_ok   = (tcp || udp) && win_ok && len_ok &&
+                  (is4 ? (v4_ok && !frag && !(udp && udpck == 16'd0)) : (v6_ok && ext_ok));
+      // L4 = 18 + 4k; anything else is not used (l4_ok / chk_hdr low).
+      r.k       = (l4 < 12'd18 || l4 > 12'd118) ? 5'd0 : 5'((l4 - 12'd18) >> 2);
+      r.pseudo  = (is4 ? 22'(sd4) : 22'(sd6)) + 22'(proto) + 22'(l4len[15:0]);
+      s2_en <= r1_en;
+      s2_p  <= r;
     end
     if (rst) s2_v <= 1'b0;
-  end
-
-  logic [PS_W-1:0] h_l4, h_ip;
-  logic [31:0]     l4_sum;
-  logic [1:0]      verdict;
-  logic [15:0]     csum;
-
-  always_comb begin
-    h_l4   = (s2_k < 5'(NP)) ? psum[s2_k] : '0;                   // [14, L4)
-    h_ip   = h_l4 - (s2_vlan ? psum[0] : '0);                     // [L3, L4): IPv4 header
-    l4_sum = acc_ip - 32'(h_l4) + 32'(s2_pseudo);                 // [L4, IPend) + pseudo
-    if (!s2_en)                                   verdict = V_NOT_CHECKED;
-    else if (s2_chk_hdr && fold32(32'(h_ip)) != 16'hFFFF) verdict = V_BAD;
-    else if (!s2_l4_ok)                           verdict = V_NOT_CHECKED;
-    else if (fold32(l4_sum) == 16'hFFFF)          verdict = V_GOOD;
-    else                                          verdict = V_BAD;
-    csum = s2_en ? fold32(acc_tot) : 16'd0;
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -430,7 +420,20 @@ module nic_rx_csum #(
   assign res_pop = m_axis_res_valid && m_axis_res_ready;
 
   always_ff @(posedge clk) begin
-    if (s2_v) begin
+    if (s2_v) begin : verdict_blk
+      logic [PS_W-1:0] h_l4, h_ip;
+      logic [31:0]     l4_sum;
+      logic [1:0]      verdict;
+      logic [15:0]     csum;
+      h_l4   = (s2_p.k < 5'(NP)) ? psum_q[PS_W*s2_p.k +: PS_W] : '0;   // [14, L4)
+      h_ip   = h_l4 - (s2_p.vlan ? psum_q[0 +: PS_W] : '0);            // [L3, L4): IPv4 header
+      l4_sum = acc_ip - 32'(h_l4) + 32'(s2_p.pseudo);                  // [L4, IPend) + pseudo
+      if (!s2_en)                                        verdict = V_NOT_CHECKED;
+      else if (s2_p.chk_hdr && fold32(32'(h_ip)) != 16'hFFFF) verdict = V_BAD;
+      else if (!s2_p.l4_ok)                              verdict = V_NOT_CHECKED;
+      else if (fold32(l4_sum) == 16'hFFFF)               verdict = V_GOOD;
+      else                                               verdict = V_BAD;
+      csum = s2_en ? fold32(acc_tot) : 16'd0;
       res_mem[res_wr[RES_AW-1:0]] <= {verdict, csum};
       res_wr <= res_wr + 1'b1;
     end

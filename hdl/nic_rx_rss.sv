@@ -121,118 +121,10 @@ module nic_rx_rss #(
   endfunction
 
   // The header walk (docs/offloads.md, "The parser"; csum::rx_headers) and the RSS input choice
-  // (rss::rss_input) over the header window `h` (byte j at [8j +: 8]) of a frame of `flen` bytes.
-  function automatic parsed_t parse(input logic [8*HDR-1:0] h, input logic [LEN_W-1:0] flen);
-    logic [7:0]       b [HDR];
-    logic [7:0]       l3b [40];        // bytes from L3
-    logic [LEN_W-1:0] l3, ipend4, ipend6, l4len;
-    logic [15:0]      et, tot, plen, udplen;
-    logic [5:0]       hl;
-    logic             vlan, is4, is6, v4_ok, v6_ok, frag, tcp, udp, win_ok, len_ok, ext_ok, l4_ok;
-    logic             ext0, ext1, ext1_ok, ext2_ok;
-    logic [7:0]       proto, nh1, hl1, sl1, nh2, hl2, sl2;
-    logic [12:0]      e1, e2, e3, l4, e2c, l4c;
-    parsed_t          r;
-
-    for (int j = 0; j < HDR; j++) b[j] = h[8*j +: 8];
-    vlan = {b[12], b[13]} == ET_VLAN;
-    et   = vlan ? {b[16], b[17]} : {b[12], b[13]};
-    l3   = vlan ? LEN_W'(18) : LEN_W'(14);
-    for (int i = 0; i < 40; i++) l3b[i] = vlan ? b[18 + i] : b[14 + i];
-    is4 = (et == ET_IPV4);
-    is6 = (et == ET_IPV6);
-
-    // IPv4: the IP header is sound; a fragment has no L4 header.
-    hl     = {l3b[0][3:0], 2'b00};
-    tot    = {l3b[2], l3b[3]};
-    ipend4 = l3 + LEN_W'(tot);
-    v4_ok  = is4 && l3b[0][7:4] == 4'd4 && l3b[0][3:0] >= 4'd5 && l3 + LEN_W'(hl) <= flen &&
-             16'(hl) <= tot && ipend4 <= flen;
-    frag   = l3b[6][5] || {l3b[6][4:0], l3b[7]} != 13'd0;
-
-    // IPv6, up to two Hop-by-Hop / Routing / Destination Options headers
-    plen   = {l3b[4], l3b[5]};
-    ipend6 = l3 + LEN_W'(40) + LEN_W'(plen);
-    v6_ok  = is6 && l3b[0][7:4] == 4'd6 && ipend6 <= flen;
-    e1   = 13'(l3) + 13'd40;
-    nh1  = vlan ? b[58] : b[54];
-    hl1  = vlan ? b[59] : b[55];
-    sl1  = vlan ? b[61] : b[57];
-    e2   = e1 + {2'b00, hl1, 3'b000} + 13'd8;
-    e2c  = (e2 > 13'd120) ? 13'd120 : e2;
-    nh2  = b[e2c[6:0]];
-    hl2  = b[7'(e2c + 13'd1)];
-    sl2  = b[7'(e2c + 13'd3)];
-    e3   = e2 + {2'b00, hl2, 3'b000} + 13'd8;
-    ext0 = (l3b[6] == IP_HBH) || (l3b[6] == IP_RT) || (l3b[6] == IP_DST);
-    ext1 = (nh1 == IP_HBH) || (nh1 == IP_RT) || (nh1 == IP_DST);
-    ext1_ok = LEN_W'(e2) <= ipend6 && e2 <= 13'(HDR) && !(l3b[6] == IP_RT && sl1 != 8'd0);
-    ext2_ok = LEN_W'(e3) <= ipend6 && e3 <= 13'(HDR) && !(nh1 == IP_RT && sl2 != 8'd0);
-
-    // L4
-    if (is4) begin
-      l4     = 13'(l3) + 13'(hl);
-      proto  = l3b[9];
-      ext_ok = !frag;
-    end else if (!ext0) begin
-      l4     = e1;
-      proto  = l3b[6];
-      ext_ok = 1'b1;
-    end else if (!ext1) begin
-      l4     = e2;
-      proto  = nh1;
-      ext_ok = ext1_ok;
-    end else begin
-      l4     = e3;
-      proto  = nh2;                    // a third extension header is not TCP/UDP
-      ext_ok = ext1_ok && ext2_ok;
-    end
-    l4len  = (is4 ? ipend4 : ipend6) - LEN_W'(l4);
-    tcp    = (proto == IP_TCP);
-    udp    = (proto == IP_UDP);
-    l4c    = (l4 > 13'd120) ? 13'd120 : l4;
-    udplen = {b[7'(l4c + 13'd4)], b[7'(l4c + 13'd5)]};
-    win_ok = tcp ? (l4 <= 13'(HDR - 20)) : (l4 <= 13'(HDR - 8));
-    len_ok = tcp ? (l4len >= LEN_W'(20)) : (l4len >= LEN_W'(8) && LEN_W'(udplen) == l4len);
-    l4_ok  = (tcp || udp) && win_ok && len_ok && ext_ok;
-
-    // The input: addresses, then the ports of an accepted L4 header.
-    r.tuple = '0;
-    r.htype = T_NONE;
-    if (v4_ok) begin
-      for (int i = 0; i < 8; i++) r.tuple[8*(IN_BYTES-1-i) +: 8] = l3b[12 + i];
-      if (l4_ok) begin
-        for (int i = 0; i < 4; i++) r.tuple[8*(IN_BYTES-9-i) +: 8] = b[7'(l4c + 13'(i))];
-      end
-      r.htype = !l4_ok ? T_IPV4 : tcp ? T_TCPV4 : T_UDPV4;
-    end else if (v6_ok) begin
-      for (int i = 0; i < 32; i++) r.tuple[8*(IN_BYTES-1-i) +: 8] = l3b[8 + i];
-      if (l4_ok) begin
-        for (int i = 0; i < 4; i++) r.tuple[8*(IN_BYTES-33-i) +: 8] = b[7'(l4c + 13'(i))];
-      end
-      r.htype = !l4_ok ? T_IPV6 : tcp ? T_TCPV6 : T_UDPV6;
-    end
-    return r;
-  endfunction
-
-  // Toeplitz over input bytes [first, first + HALF) of `t` (byte 0 at the top): byte j, bit b
-  // (b = 0 its most significant) XORs key bits [8j + b, 8j + b + 32) from the left, i.e. the
-  // 32 bits of the window w = key[319 - 8j -: 39] starting b bits from its top.
-  function automatic logic [31:0] toeplitz_half(input logic [8*IN_BYTES-1:0] t,
-                                                input logic [319:0] k, input int first);
-    logic [31:0] hsh;
-    logic [38:0] w;
-    logic [7:0]  v;
-    hsh = '0;
-    for (int j = first; j < first + HALF; j++) begin
-      v = t[8*(IN_BYTES-1-j) +: 8];
-      w = k[319 - 8*j -: 39];
-      for (int bit_i = 0; bit_i < 8; bit_i++) begin
-        if (v[7 - bit_i]) hsh = hsh ^ w[38 - bit_i -: 32];
-      end
-    end
-    return hsh;
-  endfunction
+  // (rss::rss_input) over the header window of a frame of r1_len bytes, and the Toeplitz hash, are
+  // written out in the clocked blocks of the stages that register them, under those stages' valid
+  // bits, with block variables for their temporaries: a simulator does none of that work in the
+  // other cycles (Verilator zeroes a function's locals on every evaluation of the calling block).
 
   // ---------------------------------------------------------------------------------------------
   // Pass-through: output register plus skid register
@@ -290,16 +182,21 @@ module nic_rx_rss #(
   // ---------------------------------------------------------------------------------------------
   // Accept: frame position, header buffer, frame length
   // ---------------------------------------------------------------------------------------------
-  logic [8*HDR-1:0]  hb_q;             // header window of the current frame, byte j at [8j +: 8]
+  localparam int LG_BYTES = $clog2(BYTES);
+  logic [DATA_W-1:0] hbw [HDR_BEATS];  // header window of the current frame: beat k at hbw[k]
   logic              r1_v;             // the frame's last beat was accepted in the previous cycle
   logic [LEN_W-1:0]  r1_len;           // its length
+
+  // Byte j of the header buffer (as registered).
+  function automatic logic [7:0] hb(input logic [6:0] j);
+    return hbw[j[6:LG_BYTES]][{j[LG_BYTES-1:0], 3'b000} +: 8];
+  endfunction
 
   always_ff @(posedge clk) begin
     r1_v <= s_fire && s_axis_tlast;
     if (s_fire) begin
-      for (int k = 0; k < HDR_BEATS; k++) begin
-        if (pos == LEN_W'(k * BYTES)) hb_q[DATA_W*k +: DATA_W] <= s_axis_tdata;
-      end
+      // pos is a multiple of BYTES: below HDR it is the offset of header beat pos / BYTES.
+      if (pos < LEN_W'(HDR)) hbw[pos[6:LG_BYTES]] <= s_axis_tdata;
       if (s_axis_tlast) r1_len <= pos + popcount(s_axis_tkeep);
       in_frame <= !s_axis_tlast;
       if (s_axis_tlast)      pos <= '0;
@@ -335,15 +232,121 @@ module nic_rx_rss #(
     p_v <= r1_v;
     a_v <= p_v;
     q_v <= a_v;
-    if (r1_v) p_q <= parse(hb_q, r1_len);
-    if (p_v) begin
+    if (r1_v) begin : parse
+      logic [7:0]       l3b [40];        // bytes from L3
+      logic [LEN_W-1:0] flen, l3, ipend4, ipend6, l4len;
+      logic [15:0]      et, tot, plen, udplen;
+      logic [5:0]       hl;
+      logic             vlan, is4, is6, v4_ok, v6_ok, frag, tcp, udp, win_ok, len_ok, ext_ok, l4_ok;
+      logic             ext0, ext1, ext1_ok, ext2_ok;
+      logic [7:0]       proto, nh1, hl1, sl1, nh2, hl2, sl2;
+      logic [12:0]      e1, e2, e3, l4, e2c, l4c;
+      parsed_t          r;
+
+      flen = r1_len;
+      vlan = {hb(7'd12), hb(7'd13)} == ET_VLAN;
+      et   = vlan ? {hb(7'd16), hb(7'd17)} : {hb(7'd12), hb(7'd13)};
+      l3   = vlan ? LEN_W'(18) : LEN_W'(14);
+      for (int i = 0; i < 40; i++) l3b[i] = vlan ? hb(7'(18 + i)) : hb(7'(14 + i));
+      is4 = (et == ET_IPV4);
+      is6 = (et == ET_IPV6);
+
+      // IPv4: the IP header is sound; a fragment has no L4 header.
+      hl     = {l3b[0][3:0], 2'b00};
+      tot    = {l3b[2], l3b[3]};
+      ipend4 = l3 + LEN_W'(tot);
+      v4_ok  = is4 && l3b[0][7:4] == 4'd4 && l3b[0][3:0] >= 4'd5 && l3 + LEN_W'(hl) <= flen &&
+               16'(hl) <= tot && ipend4 <= flen;
+      frag   = l3b[6][5] || {l3b[6][4:0], l3b[7]} != 13'd0;
+
+      // IPv6, up to two Hop-by-Hop / Routing / Destination Options headers
+      plen   = {l3b[4], l3b[5]};
+      ipend6 = l3 + LEN_W'(40) + LEN_W'(plen);
+      v6_ok  = is6 && l3b[0][7:4] == 4'd6 && ipend6 <= flen;
+      e1   = 13'(l3) + 13'd40;
+      nh1  = vlan ? hb(7'd58) : hb(7'd54);
+      hl1  = vlan ? hb(7'd59) : hb(7'd55);
+      sl1  = vlan ? hb(7'd61) : hb(7'd57);
+      e2   = e1 + {2'b00, hl1, 3'b000} + 13'd8;
+      e2c  = (e2 > 13'd120) ? 13'd120 : e2;
+      nh2  = hb(e2c[6:0]);
+      hl2  = hb(7'(e2c + 13'd1));
+      sl2  = hb(7'(e2c + 13'd3));
+      e3   = e2 + {2'b00, hl2, 3'b000} + 13'd8;
+      ext0 = (l3b[6] == IP_HBH) || (l3b[6] == IP_RT) || (l3b[6] == IP_DST);
+      ext1 = (nh1 == IP_HBH) || (nh1 == IP_RT) || (nh1 == IP_DST);
+      ext1_ok = LEN_W'(e2) <= ipend6 && e2 <= 13'(HDR) && !(l3b[6] == IP_RT && sl1 != 8'd0);
+      ext2_ok = LEN_W'(e3) <= ipend6 && e3 <= 13'(HDR) && !(nh1 == IP_RT && sl2 != 8'd0);
+
+      // L4
+      if (is4) begin
+        l4     = 13'(l3) + 13'(hl);
+        proto  = l3b[9];
+        ext_ok = !frag;
+      end else if (!ext0) begin
+        l4     = e1;
+        proto  = l3b[6];
+        ext_ok = 1'b1;
+      end else if (!ext1) begin
+        l4     = e2;
+        proto  = nh1;
+        ext_ok = ext1_ok;
+      end else begin
+        l4     = e3;
+        proto  = nh2;                    // a third extension header is not TCP/UDP
+        ext_ok = ext1_ok && ext2_ok;
+      end
+      l4len  = (is4 ? ipend4 : ipend6) - LEN_W'(l4);
+      tcp    = (proto == IP_TCP);
+      udp    = (proto == IP_UDP);
+      l4c    = (l4 > 13'd120) ? 13'd120 : l4;
+      udplen = {hb(7'(l4c + 13'd4)), hb(7'(l4c + 13'd5))};
+      win_ok = tcp ? (l4 <= 13'(HDR - 20)) : (l4 <= 13'(HDR - 8));
+      len_ok = tcp ? (l4len >= LEN_W'(20)) : (l4len >= LEN_W'(8) && LEN_W'(udplen) == l4len);
+      l4_ok  = (tcp || udp) && win_ok && len_ok && ext_ok;
+
+      // The input: addresses, then the ports of an accepted L4 header.
+      r.tuple = '0;
+      r.htype = T_NONE;
+      if (v4_ok) begin
+        for (int i = 0; i < 8; i++) r.tuple[8*(IN_BYTES-1-i) +: 8] = l3b[12 + i];
+        if (l4_ok) begin
+          for (int i = 0; i < 4; i++) r.tuple[8*(IN_BYTES-9-i) +: 8] = hb(7'(l4c + 13'(i)));
+        end
+        r.htype = !l4_ok ? T_IPV4 : tcp ? T_TCPV4 : T_UDPV4;
+      end else if (v6_ok) begin
+        for (int i = 0; i < 32; i++) r.tuple[8*(IN_BYTES-1-i) +: 8] = l3b[8 + i];
+        if (l4_ok) begin
+          for (int i = 0; i < 4; i++) r.tuple[8*(IN_BYTES-33-i) +: 8] = hb(7'(l4c + 13'(i)));
+        end
+        r.htype = !l4_ok ? T_IPV6 : tcp ? T_TCPV6 : T_UDPV6;
+      end
+      p_q <= r;
+    end
+    // Toeplitz: input byte j, bit b (b = 0 its most significant) XORs key bits [8j + b, 8j + b + 32)
+    // from the left, i.e. key[319 - 8j - b -: 32]. Hash A takes bytes 0..HALF-1, hash B the rest.
+    if (p_v) begin : hash_a
+      logic [31:0] h;
+      h = '0;
+      for (int j = 0; j < HALF; j++) begin
+        for (int bit_i = 0; bit_i < 8; bit_i++) begin
+          if (p_q.tuple[8*(IN_BYTES-1-j) + 7 - bit_i]) h = h ^ key[319 - 8*j - bit_i -: 32];
+        end
+      end
       a_type <= p_q.htype;
       a_rest <= p_q.tuple[8*HALF-1:0];
-      a_hash <= toeplitz_half(p_q.tuple, key, 0);
+      a_hash <= h;
     end
-    if (a_v) begin
+    if (a_v) begin : hash_b
+      logic [31:0] h;
+      h = a_hash;
+      for (int j = HALF; j < IN_BYTES; j++) begin
+        for (int bit_i = 0; bit_i < 8; bit_i++) begin
+          if (a_rest[8*(IN_BYTES-1-j) + 7 - bit_i]) h = h ^ key[319 - 8*j - bit_i -: 32];
+        end
+      end
       q_type <= a_type;
-      q_hash <= a_hash ^ toeplitz_half({{(8*HALF){1'b0}}, a_rest}, key, HALF);
+      q_hash <= h;
     end
     if (rst) begin
       p_v <= 1'b0;

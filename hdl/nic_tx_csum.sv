@@ -200,15 +200,26 @@ module nic_tx_csum #(
   // ---------------------------------------------------------------------------------------------
   // Data FIFO (synchronous read)
   // ---------------------------------------------------------------------------------------------
-  logic [ENTRY_W-1:0] mem [DEPTH];
+  // An entry is {tuser, tlast, tkeep, tdata}, kept as two arrays: tdata, and the rest (`meta`),
+  // so that at 64 bits no entry is wider than a machine word in simulation.
+  localparam int META_W = ENTRY_W - DATA_W;
+  logic [DATA_W-1:0]  mem_d [DEPTH];
+  logic [META_W-1:0]  mem_m [DEPTH];
   logic [AW-1:0]      wr_ptr;
   logic [AW-1:0]      rd_ptr;
-  logic [ENTRY_W-1:0] mem_q;        // read data, the cycle after the read
+  logic [DATA_W-1:0]  mem_qd;       // read data, the cycle after the read
+  logic [META_W-1:0]  mem_qm;
   logic               rd_issue;     // read one beat this cycle
 
   always_ff @(posedge clk) begin
-    if (in_hs) mem[wr_ptr] <= {s_axis_tuser, s_axis_tlast, s_axis_tkeep, s_axis_tdata};
-    if (rd_issue) mem_q <= mem[rd_ptr];
+    if (in_hs) begin
+      mem_d[wr_ptr] <= s_axis_tdata;
+      mem_m[wr_ptr] <= {s_axis_tuser, s_axis_tlast, s_axis_tkeep};
+    end
+    if (rd_issue) begin
+      mem_qd <= mem_d[rd_ptr];
+      mem_qm <= mem_m[rd_ptr];
+    end
   end
 
   always_ff @(posedge clk) begin
@@ -262,82 +273,11 @@ module nic_tx_csum #(
     if (rst) s1_valid <= 1'b0;
   end
 
-  // The s1 -> s2 logic is written as functions that the s2 always_ff calls only when their result
-  // is registered (s1 holds a beat; s1 holds a frame's last beat): the same values and timing as
-  // always_comb blocks, but simulation no longer evaluates them in the cycles that discard them.
-
-  // L4: mask bytes before csum_start and outside tkeep; frame-aligned big-endian words; groups.
-  // Group g's partial sum is at [PART_W*g +: PART_W].
-  function automatic logic [NGRP*PART_W-1:0] l4_parts();
-    logic [16:0]       l4_rel;
-    logic [BYTES-1:0]  l4_mask;
-    logic [15:0]       l4_word [WORDS];
-    logic [PART_W-1:0] part;
-    logic [NGRP*PART_W-1:0] parts;
-    l4_rel = {1'b0, s1_start} - {1'b0, s1_pos};
-    if (l4_rel[16])                       l4_mask = '1;   // csum_start before this beat
-    else if (l4_rel[15:0] >= 16'(BYTES))  l4_mask = '0;   // at or after the next beat
-    else                                  l4_mask = {BYTES{1'b1}} << l4_rel[LANE_W-1:0];
-    l4_mask = l4_mask & s1_keep;
-    for (int w = 0; w < WORDS; w++) begin
-      l4_word[w] = {s1_data[16*w +: 8] & {8{l4_mask[2*w]}},
-                    s1_data[16*w+8 +: 8] & {8{l4_mask[2*w+1]}}};
-    end
-    for (int g = 0; g < NGRP; g++) begin
-      part = '0;
-      for (int w = 0; w < GRP; w++) part = part + PART_W'(l4_word[g*GRP + w]);
-      parts[PART_W*g +: PART_W] = part;
-    end
-    return parts;
-  endfunction
-
-  // Frame length, if s1 holds the last beat. tkeep is low-contiguous: the count is the highest
-  // kept lane + 1.
-  function automatic logic [15:0] s1_len();
-    logic [15:0] len;
-    len = s1_pos;
-    for (int i = 0; i < BYTES; i++) if (s1_keep[i]) len = s1_pos + 16'(i + 1);
-    return len;
-  endfunction
-
-  // IPv4 header, parsed from `cap` (valid once the frame's last beat is in s1).
-  typedef struct packed {
-    logic [IP_NGRP*IP_PART_W-1:0] part;  // group g's header word sum at [IP_PART_W*g +: IP_PART_W]
-    logic                         is4;
-    logic [6:0]                   l3;
-    logic [6:0]                   hend;  // L3 + IHL * 4
-  } ip_hdr_t;
-
-  function automatic ip_hdr_t ip_parse();
-    logic [15:0]          et12;
-    logic [15:0]          et16;
-    logic                 ip_tagged;
-    logic [7:0]           ip_vihl;
-    logic [15:0]          ip_word [IP_WORDS];
-    logic [IP_PART_W-1:0] part;
-    ip_hdr_t              h;
-    et12      = {cap[8*12 +: 8], cap[8*13 +: 8]};
-    et16      = {cap[8*16 +: 8], cap[8*17 +: 8]};
-    ip_tagged = (et12 == 16'h8100) && (et16 == 16'h0800);
-    ip_vihl   = ip_tagged ? cap[8*18 +: 8] : cap[8*14 +: 8];
-    h.l3      = ip_tagged ? 7'd18 : 7'd14;
-    h.hend    = h.l3 + {1'b0, ip_vihl[3:0], 2'b00};
-    h.is4     = (ip_tagged || et12 == 16'h0800) && ip_vihl[7:4] == 4'd4 && ip_vihl[3:0] >= 4'd5;
-    for (int j = 0; j < IP_WORDS; j++) begin
-      // byte IP_W0 + 2j is in the header, and is not the checksum field at L3 + 10
-      if (7'(IP_W0 + 2*j) >= h.l3 && 7'(IP_W0 + 2*j) < h.hend
-          && 7'(IP_W0 + 2*j) != h.l3 + 7'd10)
-        ip_word[j] = {cap[8*(IP_W0 + 2*j) +: 8], cap[8*(IP_W0 + 2*j + 1) +: 8]};
-      else
-        ip_word[j] = 16'd0;
-    end
-    for (int g = 0; g < IP_NGRP; g++) begin
-      part = '0;
-      for (int w = 0; w < IP_GRP; w++) part = part + IP_PART_W'(ip_word[g*IP_GRP + w]);
-      h.part[IP_PART_W*g +: IP_PART_W] = part;
-    end
-    return h;
-  endfunction
+  // The s1 -> s2 and s2 logic is written out in the clocked blocks that register its results,
+  // under the valid bits of those registers (s1 holds a beat; s1 holds a frame's last beat; s2
+  // holds a beat, a frame's last beat), with block variables for the temporaries: the same values
+  // and timing as always_comb blocks, but simulation no longer evaluates them in the cycles that
+  // discard them (and Verilator zeroes a function's locals on every evaluation of its caller).
 
   // ---------------------------------------------------------------------------------------------
   // Stage s2: accumulate; at the last beat, the frame's result
@@ -361,68 +301,77 @@ module nic_tx_csum #(
   always_ff @(posedge clk) begin
     s2_valid <= s1_valid;
     if (s1_valid) begin : s2_load
-      logic [NGRP*PART_W-1:0] parts;
-      parts = l4_parts();
+      // L4: mask bytes before csum_start and outside tkeep; frame-aligned big-endian words;
+      // groups of GRP words.
+      logic [16:0]       l4_rel;
+      logic [BYTES-1:0]  l4_mask;
+      logic [15:0]       l4_word [WORDS];
+      logic [PART_W-1:0] part;
+      logic [15:0]       len;
+      l4_rel = {1'b0, s1_start} - {1'b0, s1_pos};
+      if (l4_rel[16])                       l4_mask = '1;   // csum_start before this beat
+      else if (l4_rel[15:0] >= 16'(BYTES))  l4_mask = '0;   // at or after the next beat
+      else                                  l4_mask = {BYTES{1'b1}} << l4_rel[LANE_W-1:0];
+      l4_mask = l4_mask & s1_keep;
+      for (int w = 0; w < WORDS; w++) begin
+        l4_word[w] = {s1_data[16*w +: 8] & {8{l4_mask[2*w]}},
+                      s1_data[16*w+8 +: 8] & {8{l4_mask[2*w+1]}}};
+      end
+      for (int g = 0; g < NGRP; g++) begin
+        part = '0;
+        for (int w = 0; w < GRP; w++) part = part + PART_W'(l4_word[g*GRP + w]);
+        s2_part[g] <= part;
+      end
+      // Frame length, if s1 holds the last beat. tkeep is low-contiguous: the count is the
+      // highest kept lane + 1.
+      len = s1_pos;
+      for (int i = 0; i < BYTES; i++) if (s1_keep[i]) len = s1_pos + 16'(i + 1);
       s2_first  <= s1_first;
       s2_last   <= s1_last;
-      for (int g = 0; g < NGRP; g++) s2_part[g] <= parts[PART_W*g +: PART_W];
-      s2_len    <= s1_len();
+      s2_len    <= len;
       s2_beats  <= s1_beat + (AW+1)'(1);
       s2_en     <= s1_en;
       s2_user   <= s1_user;
       s2_start  <= s1_start;
       s2_offset <= s1_offset;
     end
-    // The header fields are used only with the frame's last beat in s2 (res_push); they are
-    // registered from `cap` as it stands when that beat is in s1, the only cycle that matters.
+    // The IPv4 header, parsed from `cap`. Its fields are used only with the frame's last beat in
+    // s2 (res_push); they are registered from `cap` as it stands when that beat is in s1, the
+    // only cycle that matters.
     if (s1_valid && s1_last) begin : s2_ip_load
-      ip_hdr_t h;
-      h = ip_parse();
-      for (int g = 0; g < IP_NGRP; g++) s2_ip_part[g] <= h.part[IP_PART_W*g +: IP_PART_W];
-      s2_ip_is4  <= h.is4;
-      s2_ip_l3   <= h.l3;
-      s2_ip_hend <= h.hend;
+      logic [15:0]          et12;
+      logic [15:0]          et16;
+      logic                 ip_tagged;
+      logic [7:0]           ip_vihl;
+      logic [6:0]           l3, hend;
+      logic [15:0]          ip_word [IP_WORDS];
+      logic [IP_PART_W-1:0] part;
+      et12      = {cap[8*12 +: 8], cap[8*13 +: 8]};
+      et16      = {cap[8*16 +: 8], cap[8*17 +: 8]};
+      ip_tagged = (et12 == 16'h8100) && (et16 == 16'h0800);
+      ip_vihl   = ip_tagged ? cap[8*18 +: 8] : cap[8*14 +: 8];
+      l3        = ip_tagged ? 7'd18 : 7'd14;
+      hend      = l3 + {1'b0, ip_vihl[3:0], 2'b00};   // L3 + IHL * 4
+      for (int j = 0; j < IP_WORDS; j++) begin
+        // byte IP_W0 + 2j is in the header, and is not the checksum field at L3 + 10
+        if (7'(IP_W0 + 2*j) >= l3 && 7'(IP_W0 + 2*j) < hend && 7'(IP_W0 + 2*j) != l3 + 7'd10)
+          ip_word[j] = {cap[8*(IP_W0 + 2*j) +: 8], cap[8*(IP_W0 + 2*j + 1) +: 8]};
+        else
+          ip_word[j] = 16'd0;
+      end
+      for (int g = 0; g < IP_NGRP; g++) begin
+        part = '0;
+        for (int w = 0; w < IP_GRP; w++) part = part + IP_PART_W'(ip_word[g*IP_GRP + w]);
+        s2_ip_part[g] <= part;
+      end
+      s2_ip_is4  <= (ip_tagged || et12 == 16'h0800) && ip_vihl[7:4] == 4'd4 && ip_vihl[3:0] >= 4'd5;
+      s2_ip_l3   <= l3;
+      s2_ip_hend <= hend;
     end
     if (rst) s2_valid <= 1'b0;
   end
 
-  logic [ACC_W-1:0] acc_next;
-  logic [15:0]      l4_fold;
-  logic [15:0]      l4_val;
-  logic [ACC_W-1:0] ip_sum;
-  logic [15:0]      ip_val;
-  logic [17:0]      l4_end;        // csum_start + csum_offset + 2
-  logic             fits;
-  logic             do_l4;
-  logic             do_ip;
-  always_comb begin
-    acc_next = s2_first ? '0 : acc;
-    for (int g = 0; g < NGRP; g++) acc_next = acc_next + ACC_W'(s2_part[g]);
-    l4_fold = fold32(acc_next);
-    if (s2_start[0]) l4_fold = {l4_fold[7:0], l4_fold[15:8]};
-    l4_val = ~l4_fold;
-    if (l4_val == 16'h0000) l4_val = 16'hFFFF;   // UDP: 0 would mean "no checksum"
-
-    ip_sum = '0;
-    for (int g = 0; g < IP_NGRP; g++) ip_sum = ip_sum + ACC_W'(s2_ip_part[g]);
-    ip_val = ~fold32(ip_sum);
-
-    l4_end = {2'b00, s2_start} + {2'b00, s2_offset} + 18'd2;
-    fits   = l4_end <= {2'b00, s2_len};
-    // A frame whose sender aborted it (tuser on the last beat: some of its bytes were never
-    // read) is passed on as it came, unpatched; the MAC drops it anyway.
-    do_l4  = s2_en && fits && !s2_user;
-    do_ip  = s2_en && fits && !s2_user && s2_ip_is4 && {9'd0, s2_ip_hend} <= s2_len;
-  end
-
   wire res_push = s2_valid && s2_last;
-
-  logic stat_q;
-  always_ff @(posedge clk) begin
-    if (s2_valid) acc <= acc_next;
-    stat_q <= res_push;
-    if (rst) stat_q <= 1'b0;
-  end
 
   // ---------------------------------------------------------------------------------------------
   // Result FIFO: one entry per frame, pushed at its last beat's s2, popped at its last read
@@ -439,16 +388,42 @@ module nic_tx_csum #(
   logic [RES_AW:0]   res_count;
   logic              res_pop;
 
+  logic stat_q;
   always_ff @(posedge clk) begin
-    if (res_push) begin
-      res_beats[res_wr]  <= s2_beats;
-      res_do_l4[res_wr]  <= do_l4;
-      res_l4_pos[res_wr] <= s2_start + s2_offset;
-      res_l4_val[res_wr] <= l4_val;
-      res_do_ip[res_wr]  <= do_ip;
-      res_ip_pos[res_wr] <= s2_ip_l3 + 7'd10;
-      res_ip_val[res_wr] <= ip_val;
+    if (s2_valid) begin : s2_sum
+      logic [ACC_W-1:0] acc_next;
+      logic [15:0]      l4_fold;
+      logic [15:0]      l4_val;
+      logic [ACC_W-1:0] ip_sum;
+      logic [17:0]      l4_end;        // csum_start + csum_offset + 2
+      logic             fits;
+      acc_next = s2_first ? '0 : acc;
+      for (int g = 0; g < NGRP; g++) acc_next = acc_next + ACC_W'(s2_part[g]);
+      acc <= acc_next;
+      if (s2_last) begin
+        l4_fold = fold32(acc_next);
+        if (s2_start[0]) l4_fold = {l4_fold[7:0], l4_fold[15:8]};
+        l4_val = ~l4_fold;
+        if (l4_val == 16'h0000) l4_val = 16'hFFFF;   // UDP: 0 would mean "no checksum"
+
+        ip_sum = '0;
+        for (int g = 0; g < IP_NGRP; g++) ip_sum = ip_sum + ACC_W'(s2_ip_part[g]);
+
+        l4_end = {2'b00, s2_start} + {2'b00, s2_offset} + 18'd2;
+        fits   = l4_end <= {2'b00, s2_len};
+        // A frame whose sender aborted it (tuser on the last beat: some of its bytes were never
+        // read) is passed on as it came, unpatched; the MAC drops it anyway.
+        res_beats[res_wr]  <= s2_beats;
+        res_do_l4[res_wr]  <= s2_en && fits && !s2_user;
+        res_l4_pos[res_wr] <= s2_start + s2_offset;
+        res_l4_val[res_wr] <= l4_val;
+        res_do_ip[res_wr]  <= s2_en && fits && !s2_user && s2_ip_is4 && {9'd0, s2_ip_hend} <= s2_len;
+        res_ip_pos[res_wr] <= s2_ip_l3 + 7'd10;
+        res_ip_val[res_wr] <= ~fold32(ip_sum);
+      end
     end
+    stat_q <= res_push;
+    if (rst) stat_q <= 1'b0;
   end
 
   always_ff @(posedge clk) begin
@@ -470,7 +445,7 @@ module nic_tx_csum #(
   logic [AW:0]   rd_beat;        // index of the next beat to read within the head frame
   logic [15:0]   rd_pos;         // its byte position
   logic [Q_W-1:0] q_count;
-  logic          p1_valid;       // mem_q holds a beat to patch
+  logic          p1_valid;       // mem_qd, mem_qm hold a beat to patch
 
   assign rd_issue = (res_count != '0) && ({1'b0, q_count} + (Q_W+1)'(p1_valid) < (Q_W+1)'(Q_DEPTH));
   assign res_pop  = rd_issue && (rd_beat + (AW+1)'(1) == res_beats[res_rd]);
@@ -514,33 +489,37 @@ module nic_tx_csum #(
     end
   end
 
-  // Patch: the IPv4 field first, the L4 field over it.
-  logic [ENTRY_W-1:0] p1_entry;
-  always_comb begin
-    p1_entry = mem_q;
-    // (The outer test only spares simulation the per-lane loop in beats without a patch.)
-    if (p1_ip_hi_hit || p1_ip_lo_hit || p1_l4_hi_hit || p1_l4_lo_hit) begin
-      for (int i = 0; i < BYTES; i++) begin
-        if (p1_ip_hi_hit && p1_ip_hi_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_ip_val[15:8];
-        if (p1_ip_lo_hit && p1_ip_lo_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_ip_val[7:0];
-        if (p1_l4_hi_hit && p1_l4_hi_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_l4_val[15:8];
-        if (p1_l4_lo_hit && p1_l4_lo_lane == LANE_W'(i)) p1_entry[8*i +: 8] = p1_l4_val[7:0];
-      end
-    end
-  end
-
   // Output queue: q[0] is the output register; pop shifts, a patched beat joins at the tail.
-  logic [ENTRY_W-1:0] q [Q_DEPTH];
+  // Entries as in the data FIFO: tdata in q_d, the rest in q_m.
+  logic [DATA_W-1:0]  q_d [Q_DEPTH];
+  logic [META_W-1:0]  q_m [Q_DEPTH];
   logic               out_valid;
   wire                q_pop = out_valid && m_axis_tready;
 
   logic [Q_W-1:0]     q_left;       // entries after the pop
   always_comb q_left = q_count - Q_W'(q_pop);
 
-  always_ff @(posedge clk) begin
+  always_ff @(posedge clk) begin : q_shift
+    // The beat read last cycle, patched: the IPv4 field first, the L4 field over it.
+    logic [DATA_W-1:0] pd;
+    pd = mem_qd;
+    // (The test only spares simulation the per-lane loop in beats without a patch.)
+    if (p1_valid && (p1_ip_hi_hit || p1_ip_lo_hit || p1_l4_hi_hit || p1_l4_lo_hit)) begin
+      for (int i = 0; i < BYTES; i++) begin
+        if (p1_ip_hi_hit && p1_ip_hi_lane == LANE_W'(i)) pd[8*i +: 8] = p1_ip_val[15:8];
+        if (p1_ip_lo_hit && p1_ip_lo_lane == LANE_W'(i)) pd[8*i +: 8] = p1_ip_val[7:0];
+        if (p1_l4_hi_hit && p1_l4_hi_lane == LANE_W'(i)) pd[8*i +: 8] = p1_l4_val[15:8];
+        if (p1_l4_lo_hit && p1_l4_lo_lane == LANE_W'(i)) pd[8*i +: 8] = p1_l4_val[7:0];
+      end
+    end
     for (int i = 0; i < Q_DEPTH; i++) begin
-      if (p1_valid && q_left == Q_W'(i)) q[i] <= p1_entry;
-      else if (q_pop && i + 1 < Q_DEPTH)  q[i] <= q[(i + 1) % Q_DEPTH];
+      if (p1_valid && q_left == Q_W'(i)) begin
+        q_d[i] <= pd;
+        q_m[i] <= mem_qm;
+      end else if (q_pop && i + 1 < Q_DEPTH) begin
+        q_d[i] <= q_d[(i + 1) % Q_DEPTH];
+        q_m[i] <= q_m[(i + 1) % Q_DEPTH];
+      end
     end
     q_count   <= q_left + Q_W'(p1_valid);
     out_valid <= (q_left != '0) || p1_valid;
@@ -556,7 +535,8 @@ module nic_tx_csum #(
   assign s_axis_cmd_ready = !slot_valid;
   assign s_axis_tready    = in_ready;
 
-  assign {m_axis_tuser, m_axis_tlast, m_axis_tkeep, m_axis_tdata} = q[0];
+  assign {m_axis_tuser, m_axis_tlast, m_axis_tkeep} = q_m[0];
+  assign m_axis_tdata     = q_d[0];
   assign m_axis_tvalid    = out_valid;
 
   assign stat_csum_ready  = stat_q;

@@ -44,9 +44,15 @@ fn main() {
     let mut model = build_support::cc_build(&vroot);
     // The shim's rising edge skips the input-combinational (ico) pass, which is
     // right only while no ico logic reads the clock: check the generated code.
-    if ico_reads_clock(&files) {
+    if ico_reads(&files, "clk") {
         println!("cargo:warning=nic_top: ico logic reads clk; the shim uses plain eval()");
         model.define("NIC_ICO_READS_CLK", "1");
+    }
+    // It also skips ico when only now_ns changed, which is right only while no ico logic
+    // reads now_ns.
+    if ico_reads(&files, "now_ns") {
+        println!("cargo:warning=nic_top: ico logic reads now_ns; the shim runs ico every cycle");
+        model.define("NIC_ICO_READS_NOW", "1");
     }
     // -O3 for the model's own C++ (plain -O3, no -march: CI machines differ): the same
     // instructions per cycle as -O2 but about 5 % more cycles per second on the build machine.
@@ -57,15 +63,15 @@ fn main() {
 }
 
 /// True if any generated input-combinational function (`*ico_sequent*`) mentions
-/// `clk` (a false positive, e.g. a signal named `clk_en`, only costs speed).
-fn ico_reads_clock(files: &[PathBuf]) -> bool {
+/// `name` (a false positive, e.g. a signal named `clk_en` for `clk`, only costs speed).
+fn ico_reads(files: &[PathBuf], name: &str) -> bool {
     files.iter().any(|f| {
         let text = std::fs::read_to_string(f).expect("generated C++ is readable");
         let mut rest = text.as_str();
         while let Some(at) = rest.find("ico_sequent") {
             let body = &rest[at..];
             let end = body.find("\n}\n").unwrap_or(body.len());
-            if body[..end].contains("clk") {
+            if body[..end].contains(name) {
                 return true;
             }
             rest = &body[end..];

@@ -20,6 +20,16 @@
 //! [`poll_at`](stack::iface::Interface::poll_at) and the wire's
 //! [`next_event_ns`](Wire::next_event_ns). An RTO or a delayed ACK
 //! therefore costs no simulated clock cycles of the RTL.
+//!
+//! # Two NICs, two threads
+//!
+//! While both NICs have work, bringing them up to `now` runs NIC B (its host:
+//! driver, device, RTL) on a helper thread while this thread runs NIC A. Until
+//! both reach `now` the two share nothing: what one sends waits in its own MAC
+//! TX queue for [`cable`], and the stacks, the wire and the applications run
+//! only between those steps, on this thread. So every cycle of each NIC, and
+//! the whole run, is exactly what running them one after the other gives
+//! ([`DemoConfig::nic_threads`] 1); only the wall time differs.
 
 use crate::device::{Device, DeviceSpec};
 use crate::driver::{read_stats, Driver, RingConfig};
@@ -36,6 +46,8 @@ use stack::socket::{SocketError, TcpHandle};
 use stack::tcp::{ConnStats, State};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread;
 use std::time::Instant;
 
 /// Which offloads the NICs use for the run.
@@ -78,6 +90,9 @@ pub struct DemoConfig {
     /// DMA latency of the sim NICs' host memory, ns (AR accepted to first R
     /// beat, write burst to B; whole 4 ns cycles). The model has no memory timing.
     pub dma_latency_ns: u64,
+    /// OS threads that run the NICs: 2 (each NIC on its own while both have
+    /// work) or 1 (one after the other). The same results either way.
+    pub nic_threads: usize,
 }
 
 /// The sim NICs' DMA latency unless `--dma-latency` says otherwise, ns.
@@ -105,6 +120,7 @@ impl DemoConfig {
             pcap: None,
             sim_deadline_ns: None,
             dma_latency_ns: DEFAULT_DMA_LATENCY_NS,
+            nic_threads: 2,
         }
     }
 
@@ -138,6 +154,11 @@ pub struct DemoReport {
     /// Simulated time from the connect to both ends closed.
     pub total_ns: u64,
     pub wall_seconds: f64,
+    /// NIC clock cycles simulated, both NICs together (bring-up, transfer and
+    /// settling), where the NICs are simulated cycle by cycle (`sim`).
+    pub nic_cycles: Option<u64>,
+    /// How many NICs ran.
+    pub nics: u32,
     /// Offloads the NICs had on (FEATURES bits).
     pub features: u32,
     /// NIC counters of the sender's and the receiver's NIC.
@@ -161,6 +182,13 @@ impl DemoReport {
 
     pub fn sim_seconds(&self) -> f64 {
         self.total_ns as f64 / 1e9
+    }
+
+    /// Simulation speed: NIC clock cycles per wall second per NIC (each NIC's
+    /// clock advanced this fast on average over the whole run).
+    pub fn nic_cycles_per_s(&self) -> Option<f64> {
+        let c = self.nic_cycles?;
+        (self.wall_seconds > 0.0).then(|| c as f64 / self.nics.max(1) as f64 / self.wall_seconds)
     }
 
     /// Application bits per simulated second, connect to last byte read.
@@ -207,6 +235,8 @@ impl DemoReport {
             "transfer_sim_seconds": self.transfer_ns as f64 / 1e9,
             "throughput_bps": self.throughput_bps(),
             "wall_seconds": self.wall_seconds,
+            "nic_cycles": self.nic_cycles,
+            "nic_cycles_per_s": self.nic_cycles_per_s(),
             "features": features,
             "offloads": {
                 "nic": { "sender": map(&self.nic_sender), "receiver": map(&self.nic_receiver) },
@@ -262,6 +292,9 @@ const GIVE_UP_NS: u64 = 50_000;
 /// The TCP port B listens on.
 const PORT: u16 = 5001;
 
+/// A NIC as the demo holds it: any device, movable to the helper thread.
+type Dev = Box<dyn Device + Send>;
+
 /// One host: a stack on a NIC, plugged into one port of the wire.
 struct Host {
     iface: Interface,
@@ -279,7 +312,7 @@ struct Host {
 
 /// The NIC port, counting the frames it took from and handed to the stack.
 struct Counting {
-    inner: NicPort<Box<dyn Device>>,
+    inner: NicPort<Dev>,
     received: u64,
     transmitted: u64,
 }
@@ -307,7 +340,7 @@ impl stack::phy::Device for Counting {
 }
 
 impl Host {
-    fn dev(&mut self) -> &mut Box<dyn Device> {
+    fn dev(&mut self) -> &mut Dev {
         self.port.inner.driver().device()
     }
 
@@ -335,6 +368,13 @@ impl Host {
 
     fn progress(&mut self) {
         self.progress_at = self.device_now();
+    }
+
+    /// Whether [`Host::run_nic_until`] would run the NIC to reach `now`.
+    /// (Calling [`Host::busy`] an extra time is harmless: its give-up is
+    /// decided the same way on every call.)
+    fn wants_run(&mut self, now: u64) -> bool {
+        self.device_now() + self.offset < now && self.busy()
     }
 
     /// Brings the NIC's clock up to global time `now`: runs it if it has
@@ -379,8 +419,8 @@ impl Host {
 }
 
 /// Opens one NIC, applies the offload switches and starts its queues.
-fn open_nic(cfg: &DemoConfig, seed: u64) -> Result<NicPort<Box<dyn Device>>> {
-    let dev: Box<dyn Device> = match cfg.device {
+fn open_nic(cfg: &DemoConfig, seed: u64) -> Result<NicPort<Dev>> {
+    let dev: Dev = match cfg.device {
         DeviceSpec::Model => Box::new(crate::backend::model::ModelDevice::new()),
         #[cfg(feature = "sim")]
         DeviceSpec::Sim => Box::new(crate::backend::sim::SimDevice::with_dma_latency(
@@ -436,7 +476,7 @@ fn host(cfg: &DemoConfig, n: u8, wire: PortId) -> Result<Host> {
 }
 
 /// Moves frames between the NICs' MAC ports and the wire at `now`.
-fn cable(hosts: &mut [Host; 2], wire: &mut Wire, now: u64) -> Result<()> {
+fn cable(hosts: &mut [Host], wire: &mut Wire, now: u64) -> Result<()> {
     for h in hosts.iter_mut() {
         while let Some(f) = h.dev().wire_recv() {
             h.tx_out += 1;
@@ -457,6 +497,70 @@ fn cable(hosts: &mut [Host; 2], wire: &mut Wire, now: u64) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs the second host's NIC on its own OS thread: [`NicThread::run_until`]
+/// hands the host over, runs the first host's NIC here, and takes it back.
+struct NicThread {
+    jobs: Option<mpsc::Sender<(Host, u64)>>,
+    done: mpsc::Receiver<(Host, Result<()>)>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl NicThread {
+    fn new() -> Result<Self> {
+        let (jobs, rx) = mpsc::channel::<(Host, u64)>();
+        let (tx, done) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("nic-b".into())
+            .spawn(move || {
+                for (mut h, now) in rx {
+                    let r = h.run_nic_until(now);
+                    if tx.send((h, r)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .context("cannot start the second NIC's thread")?;
+        Ok(NicThread {
+            jobs: Some(jobs),
+            done,
+            thread: Some(thread),
+        })
+    }
+
+    /// Brings both NICs up to global time `now` ([`Host::run_nic_until`]): at
+    /// once on two threads when both have work, else here. `hosts` is
+    /// `[A, B]`; B is moved to the helper and back, and is gone (with an
+    /// error) only if the helper died.
+    fn run_until(&mut self, hosts: &mut Vec<Host>, now: u64) -> Result<()> {
+        if !(hosts[0].wants_run(now) && hosts[1].wants_run(now)) {
+            for h in hosts.iter_mut() {
+                h.run_nic_until(now)?;
+            }
+            return Ok(());
+        }
+        let b = hosts.pop().expect("two hosts");
+        let jobs = self.jobs.as_ref().expect("open until drop");
+        jobs.send((b, now))
+            .map_err(|_| anyhow!("the second NIC's thread is gone"))?;
+        let ra = hosts[0].run_nic_until(now);
+        let (b, rb) = self
+            .done
+            .recv()
+            .map_err(|_| anyhow!("the second NIC's thread stopped (panicked)"))?;
+        hosts.push(b);
+        ra.and(rb)
+    }
+}
+
+impl Drop for NicThread {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// The data A sends: a ChaCha8 stream from the seed, produced in blocks.
@@ -530,7 +634,12 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
         wire.capture_to(std::io::BufWriter::new(f))?;
     }
-    let mut hosts = [host(cfg, 1, pa)?, host(cfg, 2, pb)?];
+    let mut hosts = vec![host(cfg, 1, pa)?, host(cfg, 2, pb)?];
+    let mut nic_thread = match cfg.nic_threads {
+        1 => None,
+        2 => Some(NicThread::new()?),
+        n => bail!("--nic-threads must be 1 or 2, not {n}"),
+    };
     let features = hosts[0].port.inner.driver().caps().features;
     let deadline = cfg.deadline_ns();
 
@@ -567,8 +676,13 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
     let finished = loop {
         // The NICs catch up with `now`, frames cross the cable, and both
         // stacks handle what arrived and send what they have.
-        for h in hosts.iter_mut() {
-            h.run_nic_until(now)?;
+        match nic_thread.as_mut() {
+            Some(t) => t.run_until(&mut hosts, now)?,
+            None => {
+                for h in hosts.iter_mut() {
+                    h.run_nic_until(now)?;
+                }
+            }
         }
         cable(&mut hosts, &mut wire, now)?;
         for h in hosts.iter_mut() {
@@ -762,6 +876,11 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
     };
     let nic_sender = nic(&mut hosts[0])?;
     let nic_receiver = nic(&mut hosts[1])?;
+    let nic_cycles = hosts
+        .iter_mut()
+        .map(|h| h.dev().clock_cycles())
+        .sum::<Option<u64>>();
+    let wall_seconds = wall.elapsed().as_secs_f64();
     let (wa, wb) = (wire.stats(pa)?, wire.stats(pb)?);
     Ok(DemoReport {
         device: cfg.device.to_string(),
@@ -773,7 +892,9 @@ pub fn run(cfg: &DemoConfig, progress: &mut dyn FnMut(Progress)) -> Result<DemoR
         sha256_received: hex(&rx_hash.finalize()),
         transfer_ns: if transfer_ns == 0 { now } else { transfer_ns },
         total_ns: now,
-        wall_seconds: wall.elapsed().as_secs_f64(),
+        wall_seconds,
+        nic_cycles,
+        nics: hosts.len() as u32,
         features,
         nic_sender,
         nic_receiver,

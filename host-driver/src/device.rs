@@ -54,6 +54,11 @@ pub trait Device {
     fn datapath_bits(&self) -> Option<u32> {
         None
     }
+    /// NIC clock cycles simulated so far, where the backend evaluates the NIC
+    /// cycle by cycle (the RTL); `None` for the model and real hardware.
+    fn clock_cycles(&self) -> Option<u64> {
+        None
+    }
     /// Sends a frame into the NIC's MAC RX port from the wire (simulated devices).
     fn wire_send(&mut self, _frame: Frame) -> Result<(), DeviceError> {
         Err(DeviceError::Unsupported(format!(

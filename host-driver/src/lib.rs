@@ -68,6 +68,9 @@ impl<D: Device + ?Sized> Device for Box<D> {
     fn datapath_bits(&self) -> Option<u32> {
         (**self).datapath_bits()
     }
+    fn clock_cycles(&self) -> Option<u64> {
+        (**self).clock_cycles()
+    }
     fn wire_send(&mut self, frame: firmware_model::nic::Frame) -> Result<(), DeviceError> {
         (**self).wire_send(frame)
     }

@@ -234,6 +234,43 @@ fn a_one_microsecond_dma_latency_is_used_and_reported_in_text_and_json() {
 }
 
 #[test]
+fn two_nic_threads_give_the_run_of_one_and_report_the_sim_speed() {
+    let args = ["--device", "sim", "--bytes", "256K"];
+    let mut one = demo_json("thr1", &[&args[..], &["--nic-threads", "1"]].concat());
+    let mut two = demo_json("thr2", &args);
+    let cycles = two["nic_cycles"].as_u64().expect("nic_cycles on sim");
+    assert!(cycles > 0, "{two}");
+    let per_s = two["nic_cycles_per_s"]
+        .as_f64()
+        .expect("nic_cycles_per_s on sim");
+    let wall = two["wall_seconds"].as_f64().unwrap();
+    assert!(
+        (per_s - cycles as f64 / 2.0 / wall).abs() <= 1e-6 * per_s,
+        "{two}"
+    );
+    // Everything but the wall-clock figures is the same, NIC counters and cycles included.
+    for v in [&mut one, &mut two] {
+        let o = v.as_object_mut().unwrap();
+        o.remove("wall_seconds");
+        o.remove("nic_cycles_per_s");
+    }
+    assert_eq!(one, two);
+    // The model has no clock cycles to count.
+    let m = demo_json("thr-model", &["--device", "model", "--bytes", "64K"]);
+    assert!(
+        m["nic_cycles"].is_null() && m["nic_cycles_per_s"].is_null(),
+        "{m}"
+    );
+    let out = nicctl_in(&state_dir("thr-text"), &["demo", "--bytes", "64K"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("sim speed") && s.contains("M NIC cycles/s per NIC"),
+        "{s}"
+    );
+}
+
+#[test]
 fn a_stalled_transfer_fails_with_a_clear_error() {
     // Nearly every frame lost: the connection cannot finish in 50 ms.
     let out = nicctl_in(
@@ -269,6 +306,7 @@ fn bad_flags_and_devices_are_refused_without_a_panic() {
         (vec!["demo", "--delay", "3 parsecs"], "unit must be"),
         (vec!["demo", "--offloads", "maybe"], "invalid value"),
         (vec!["demo", "--dma-latency", "abc"], "unit must be"),
+        (vec!["demo", "--nic-threads", "3"], "not in 1..=2"),
         (
             vec!["demo", "--dma-latency", "2s"],
             "--dma-latency must be from 1 ns",

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -17,63 +18,92 @@
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
-// The rising edge without the input-combinational (ico) pass.
+// The two half cycles without eval()'s generic loops.
 //
 // Verilator 5.006's eval() always runs the ico region on its first iteration,
 // whether or not an input changed. nic_sim_step calls eval() twice per cycle:
 // with clk low after the new inputs are applied (that pass is needed: it
 // settles the logic that depends on inputs, which decides this cycle's
 // outputs), then with clk high, where ico would recompute exactly the same
-// values, since no input and no state changed in between. rise() is the
-// second half of the generated Vnic_top___024root___eval (the active/NBA
-// loop) and skips the ico loop; everything else, including the convergence
-// checks, is the same. It calls generated functions that are internal to
-// Verilator's output, so it is compiled only for the version it was written
-// against (VERILATOR_VERSION_INTEGER is from verilated_config.h); any other
-// version uses the plain eval(). NIC_SIM_PLAIN_EVAL=1 forces eval() at run
-// time, to check the two give the same outputs (examples/sim_replay.rs).
+// values, since no input and no state changed in between.
 //
-// It is right only while no ico logic reads the clock; build.rs checks the
+// fall() is eval() with clk low, written out: the ico region once (its only
+// trigger is "first iteration", so eval() runs it exactly once), then the
+// active/NBA loop, which with clk falling finds no trigger. rise() is the
+// active/NBA loop alone (the second half of the generated
+// Vnic_top___024root___eval), skipping the ico loop; everything else,
+// including the convergence checks, is the same. Neither goes through
+// Vnic_top::eval_step (its init test, thread bookkeeping and message-queue
+// drain; the drain, Verilated::endOfEval, runs once per cycle at the end of
+// rise()). They call generated functions that are internal to Verilator's
+// output, so they are compiled only for the version they were written against
+// (VERILATOR_VERSION_INTEGER is from verilated_config.h); any other version
+// uses the plain eval(). NIC_SIM_PLAIN_EVAL=1 forces eval() at run time, to
+// check the two give the same outputs (examples/sim_replay.rs).
+//
+// rise() is right only while no ico logic reads the clock; build.rs checks the
 // generated code and defines NIC_ICO_READS_CLK when some does.
+//
+// fall() also skips the ico region when no input but now_ns changed since the
+// last cycle. The ico region is the combinational logic that reads inputs;
+// Verilator replicates each such block into the NBA region too when it also
+// reads state, so after a rising edge every combinational value already
+// stands as the current inputs and the new state make it. With the same
+// inputs, ico would recompute exactly those values. now_ns is read only by
+// clocked logic (nic_csr's time registers and interrupt throttle): build.rs
+// defines NIC_ICO_READS_NOW, which turns the skip off, if generated ico code
+// ever reads it.
 #if VERILATOR_VERSION_INTEGER == 5006000 && !defined(NIC_ICO_READS_CLK)
 #define NIC_FAST_RISE 1
+void Vnic_top___024root___eval_triggers__ico(Vnic_top___024root* vlSelf);
+void Vnic_top___024root___eval_ico(Vnic_top___024root* vlSelf);
 void Vnic_top___024root___eval_triggers__act(Vnic_top___024root* vlSelf);
 void Vnic_top___024root___eval_act(Vnic_top___024root* vlSelf);
 void Vnic_top___024root___eval_nba(Vnic_top___024root* vlSelf);
 
-static void rise(Vnic_top* t) {
-    Vnic_top___024root* r = t->rootp;
-    r->vlSymsp->__Vm_activity = true;
-    t->clk = 1;
+// The active/NBA loop of Vnic_top___024root___eval: the same calls in the same
+// order (act triggers; while any: NBA triggers |= them, act region, act
+// triggers again; then the NBA region; repeat until no act trigger).
+static void act_nba(Vnic_top___024root* r) {
     uint32_t nba_iters = 0;
-    bool nba_continue = true;
-    while (nba_continue) {
-        nba_continue = false;
+    for (;;) {
+        Vnic_top___024root___eval_triggers__act(r);
+        if (!r->__VactTriggered.any()) return;
         r->__VnbaTriggered.clear();
-        r->__VactIterCount = 0;
-        r->__VactContinue = 1;
-        while (r->__VactContinue) {
-            r->__VactContinue = 0;
+        uint32_t act_iters = 0;
+        do {
+            if (VL_UNLIKELY(++act_iters > 101)) {
+                VL_FATAL_MT(__FILE__, __LINE__, "", "Active region did not converge.");
+            }
+            r->__VnbaTriggered.set(r->__VactTriggered);
+            Vnic_top___024root___eval_act(r);
             Vnic_top___024root___eval_triggers__act(r);
-            if (r->__VactTriggered.any()) {
-                r->__VactContinue = 1;
-                if (VL_UNLIKELY(r->__VactIterCount > 100)) {
-                    VL_FATAL_MT(__FILE__, __LINE__, "", "Active region did not converge.");
-                }
-                r->__VactIterCount++;
-                r->__VnbaTriggered.set(r->__VactTriggered);
-                Vnic_top___024root___eval_act(r);
-            }
+        } while (r->__VactTriggered.any());
+        if (VL_UNLIKELY(++nba_iters > 101)) {
+            VL_FATAL_MT(__FILE__, __LINE__, "", "NBA region did not converge.");
         }
-        if (r->__VnbaTriggered.any()) {
-            nba_continue = true;
-            if (VL_UNLIKELY(nba_iters > 100)) {
-                VL_FATAL_MT(__FILE__, __LINE__, "", "NBA region did not converge.");
-            }
-            nba_iters++;
-            Vnic_top___024root___eval_nba(r);
-        }
+        Vnic_top___024root___eval_nba(r);
     }
+}
+
+// clk low, inputs applied: eval(); `ico` false skips the ico region (see above).
+static void fall(Vnic_top___024root* r, bool ico) {
+    r->vlSymsp->__Vm_activity = true;
+    r->clk = 0;
+    if (ico) {
+        r->__VicoIterCount = 0;
+        Vnic_top___024root___eval_triggers__ico(r);
+        r->__VicoIterCount = 1;
+        Vnic_top___024root___eval_ico(r);
+    }
+    act_nba(r);
+}
+
+// The rising edge: eval() without its ico pass.
+static void rise(Vnic_top___024root* r) {
+    r->vlSymsp->__Vm_activity = true;
+    r->clk = 1;
+    act_nba(r);
     Verilated::endOfEval(r->vlSymsp->__Vm_evalMsgQp);
 }
 #endif
@@ -159,6 +189,9 @@ struct NicSim {
     // that a changed RTL or build gives the same outputs cycle for cycle.
     FILE* record = nullptr;
     bool plain_eval = false;  // NIC_SIM_PLAIN_EVAL set: rising edge by eval()
+    // The inputs of the last cycle, for fall()'s ico skip; none before the first.
+    NicInputs last_in = {};
+    bool have_last_in = false;
 };
 
 // Record file layout: a header, then per cycle one NicInputs then one NicOutputs.
@@ -209,7 +242,9 @@ void nic_sim_free(NicSim* s) {
     delete s;
 }
 
-static void apply(Vnic_top* t, const NicInputs* in) {
+// The ports are written and read on the root object, where they are plain members
+// (Vnic_top's port members are references to them: one load more each).
+static void apply(Vnic_top___024root* t, const NicInputs* in) {
     t->rst = in->rst;
     t->now_ns = in->now_ns;
     t->s_axil_awaddr = in->s_axil_awaddr;
@@ -240,7 +275,7 @@ static void apply(Vnic_top* t, const NicInputs* in) {
     t->s_axis_rx_tuser = in->s_axis_rx_tuser;
 }
 
-static void collect(const Vnic_top* t, NicOutputs* o) {
+static void collect(const Vnic_top___024root* t, NicOutputs* o) {
     o->s_axil_awready = t->s_axil_awready;
     o->s_axil_wready = t->s_axil_wready;
     o->s_axil_bresp = t->s_axil_bresp;
@@ -281,26 +316,51 @@ static void collect(const Vnic_top* t, NicOutputs* o) {
 // rising edge, i.e. the values that decide this cycle's handshakes.
 void nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
     Vnic_top* t = s->top.get();
-    apply(t, in);
-    t->clk = 0;
-    t->eval();
-    collect(t, out);
-    if (s->record) {
+    Vnic_top___024root* r = t->rootp;
+#ifdef NIC_FAST_RISE
+    if (!s->plain_eval) {
+        // Every input after now_ns, compared with last cycle's (the struct's tail
+        // padding excluded).
+        constexpr size_t from = offsetof(NicInputs, m_axi_rdata);
+        constexpr size_t to = offsetof(NicInputs, s_axis_rx_tuser) + 1;
+        bool same = s->have_last_in &&
+                    std::memcmp(reinterpret_cast<const char*>(in) + from,
+                                reinterpret_cast<const char*>(&s->last_in) + from, to - from) == 0;
+#ifdef NIC_ICO_READS_NOW
+        same = false;
+#endif
+        if (same) {
+            r->now_ns = in->now_ns;
+        } else {
+            apply(r, in);
+            s->last_in = *in;
+            s->have_last_in = true;
+        }
+        fall(r, !same);
+    } else
+#endif
+    {
+        apply(r, in);
+        t->clk = 0;
+        t->eval();
+    }
+    collect(r, out);
+    if (VL_UNLIKELY(s->record)) {
         std::fwrite(in, sizeof *in, 1, s->record);
         std::fwrite(out, sizeof *out, 1, s->record);
     }
-    if (s->trace) s->trace->dump(s->half_cycles);
+    if (VL_UNLIKELY(s->trace)) s->trace->dump(s->half_cycles);
     s->half_cycles++;
 #ifdef NIC_FAST_RISE
     if (!s->plain_eval) {
-        rise(t);
+        rise(r);
     } else
 #endif
     {
         t->clk = 1;
         t->eval();
     }
-    if (s->trace) s->trace->dump(s->half_cycles);
+    if (VL_UNLIKELY(s->trace)) s->trace->dump(s->half_cycles);
     s->half_cycles++;
 }
 

@@ -340,6 +340,9 @@ impl Dice {
     /// Whether every channel flows this cycle, one decision each, in
     /// [`Channel::ALL`] order.
     pub fn cycle(&mut self) -> [bool; 7] {
+        if self.bp.stalls == Stalls::None {
+            return [true; 7]; // what `go` says for each, without a draw
+        }
         Channel::ALL.map(|c| self.go(c))
     }
 

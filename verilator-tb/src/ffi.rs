@@ -109,12 +109,25 @@ impl Rtl {
     /// before the rising edge.
     pub fn step(&mut self, inputs: &Inputs) -> Outputs {
         let mut out = Outputs::default();
-        // SAFETY: `self.ptr` is the live object from nic_sim_new (freed only in
-        // Drop); both structs are repr(C) and match the C definitions.
-        unsafe { nic_sim_step(self.ptr, inputs, &mut out) };
+        self.step_into(inputs, &mut out);
         out
     }
+
+    /// [`Rtl::step`] writing the outputs into `out` (every field), so a caller
+    /// that steps every cycle keeps one `Outputs` instead of making one a cycle.
+    pub fn step_into(&mut self, inputs: &Inputs, out: &mut Outputs) {
+        // SAFETY: `self.ptr` is the live object from nic_sim_new (freed only in
+        // Drop); both structs are repr(C) and match the C definitions.
+        unsafe { nic_sim_step(self.ptr, inputs, out) };
+    }
 }
+
+// SAFETY: the C++ object is owned by this `Rtl` alone (nothing else holds `ptr`) and is only
+// used through `&mut self`, so it is never touched by two threads at once; a verilated model
+// with its own VerilatedContext and no `--threads` keeps no state tied to the thread that made
+// it (the generated eval code reaches its context through the model, not thread-local storage).
+// So the model may move to another thread, e.g. to run two NICs in parallel.
+unsafe impl Send for Rtl {}
 
 impl Drop for Rtl {
     fn drop(&mut self) {

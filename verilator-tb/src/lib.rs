@@ -125,12 +125,19 @@ pub struct SimNic {
     /// Protocol breaches seen on the RTL's side of any interface.
     pub protocol_errors: Vec<String>,
     inp: Inputs,
+    /// The outputs of the last cycle (filled by every step).
+    out: Outputs,
     cycle: u64,
     dice: Dice,
     reads: Responses<ReadBurst>,
     write_addrs: VecDeque<WriteAddr>,
     write_data: VecDeque<Vec<(u64, u8, bool)>>,
     write_cur: Vec<(u64, u8, bool)>,
+    /// Emptied write-burst buffers, kept for the next bursts (no allocation per burst).
+    write_spare: Vec<Vec<(u64, u8, bool)>>,
+    /// `Backpressure::mem`'s limits, at least 1.
+    max_reads: usize,
+    max_writes: usize,
     /// Write responses: one beat each, carrying BRESP.
     bresps: Responses<u8>,
     most_reads: usize,
@@ -158,12 +165,16 @@ impl SimNic {
             wire_rx: VecDeque::new(),
             protocol_errors: Vec::new(),
             inp: Inputs::default(),
+            out: Outputs::default(),
             cycle: 0,
             dice: Dice::new(seed, bp),
             reads: Responses::new(bp.mem.reorder),
             write_addrs: VecDeque::new(),
             write_data: VecDeque::new(),
             write_cur: Vec::new(),
+            write_spare: Vec::new(),
+            max_reads: bp.mem.max_reads.max(1) as usize,
+            max_writes: bp.mem.max_writes.max(1) as usize,
             bresps: Responses::new(bp.mem.reorder),
             most_reads: 0,
             most_writes: 0,
@@ -298,10 +309,40 @@ impl SimNic {
     /// every handshake that happened.
     pub fn tick(&mut self) {
         self.drive();
-        let out = self.rtl.step(&self.inp);
-        self.settle(&out);
+        self.rtl.step_into(&self.inp, &mut self.out);
+        if self.quiet() {
+            self.irq = self.out.irq != 0;
+        } else {
+            let out = self.out;
+            self.settle(&out);
+        }
         self.cycle += 1;
         self.inp.now_ns = self.cycle * NS_PER_CYCLE;
+    }
+
+    /// True when `settle` would do nothing but note the interrupt line: no
+    /// valid high on any channel in either direction, no BAR0 access under way
+    /// and no beat held from an earlier cycle (whose valid must stay up). (A
+    /// write burst's address and data never both wait past a cycle: they are
+    /// paired as soon as both are in.)
+    fn quiet(&self) -> bool {
+        let (i, o) = (&self.inp, &self.out);
+        (o.m_axi_arvalid
+            | o.m_axi_awvalid
+            | o.m_axi_wvalid
+            | o.m_axis_tx_tvalid
+            | o.s_axil_bvalid
+            | o.s_axil_rvalid
+            | i.m_axi_rvalid
+            | i.m_axi_bvalid
+            | i.s_axis_rx_tvalid)
+            == 0
+            && self.mmio.write.is_none()
+            && self.mmio.read.is_none()
+            && self.held_ar.0.is_none()
+            && self.held_aw.0.is_none()
+            && self.held_w.0.is_none()
+            && self.held_tx.0.is_none()
     }
 
     fn drive(&mut self) {
@@ -333,15 +374,16 @@ impl SimNic {
 
         // One stall decision per channel and cycle.
         let [ar_go, r_go, aw_go, w_go, b_go, tx_go, rx_go] = self.dice.cycle();
-        let mem = self.dice.backpressure().mem;
 
         // AXI4 slave: address and write-data readies, read data and write responses.
-        // A beat on the bus (valid high) stays there, unchanged, until its handshake.
+        // A beat on the bus (valid high) stays there, unchanged, until its handshake: while
+        // rvalid (bvalid) is high its fields are already what they must be.
         let writes = self.write_addrs.len() + self.bresps.len();
-        i.m_axi_arready = (self.reads.len() < mem.max_reads.max(1) as usize && ar_go) as u8;
-        i.m_axi_awready = (writes < mem.max_writes.max(1) as usize && aw_go) as u8;
+        i.m_axi_arready = (self.reads.len() < self.max_reads && ar_go) as u8;
+        i.m_axi_awready = (writes < self.max_writes && aw_go) as u8;
         i.m_axi_wready = w_go as u8;
-        if self.reads.current().is_some() || r_go {
+        if i.m_axi_rvalid == 0 && !self.reads.is_empty() && (self.reads.current().is_some() || r_go)
+        {
             if let Some(r) = self.reads.offer(now, &mut self.dice) {
                 let addr = r.what.addr + 8 * r.next as u64;
                 i.m_axi_rvalid = 1;
@@ -359,7 +401,10 @@ impl SimNic {
                 i.m_axi_rlast = (r.next + 1 == r.beats) as u8;
             }
         }
-        if self.bresps.current().is_some() || b_go {
+        if i.m_axi_bvalid == 0
+            && !self.bresps.is_empty()
+            && (self.bresps.current().is_some() || b_go)
+        {
             if let Some(b) = self.bresps.offer(now, &mut self.dice) {
                 i.m_axi_bvalid = 1;
                 i.m_axi_bid = b.id;
@@ -374,7 +419,10 @@ impl SimNic {
                 self.wire_rx.pop_front();
             }
         }
-        if i.s_axis_rx_tvalid == 0 && !self.wire_rx.is_empty() && rx_go {
+        if i.s_axis_rx_tvalid != 0 {
+            return; // the beat on the port stays, unchanged, until its handshake
+        }
+        if !self.wire_rx.is_empty() && rx_go {
             i.s_axis_rx_tvalid = 1;
         }
         if let Some(f) = self.wire_rx.front() {
@@ -418,21 +466,24 @@ impl SimNic {
 
         // AXI4 read address.
         let ar_fire = o.m_axi_arvalid != 0 && i.m_axi_arready != 0;
-        let ar = (
-            o.m_axi_arid,
-            o.m_axi_araddr,
-            o.m_axi_arlen,
-            o.m_axi_arsize,
-            o.m_axi_arburst,
-        );
-        self.held_ar.check(
-            o.m_axi_arvalid != 0,
-            ar_fire,
-            ar,
-            "AR",
-            &mut self.protocol_errors,
-            cycle,
-        );
+        // (Nothing to check while the channel is idle and nothing was held.)
+        if o.m_axi_arvalid != 0 || self.held_ar.0.is_some() {
+            let ar = (
+                o.m_axi_arid,
+                o.m_axi_araddr,
+                o.m_axi_arlen,
+                o.m_axi_arsize,
+                o.m_axi_arburst,
+            );
+            self.held_ar.check(
+                o.m_axi_arvalid != 0,
+                ar_fire,
+                ar,
+                "AR",
+                &mut self.protocol_errors,
+                cycle,
+            );
+        }
         if ar_fire {
             self.check_burst(
                 "read",
@@ -459,21 +510,24 @@ impl SimNic {
 
         // AXI4 write address and data.
         let aw_fire = o.m_axi_awvalid != 0 && i.m_axi_awready != 0;
-        let aw = (
-            o.m_axi_awid,
-            o.m_axi_awaddr,
-            o.m_axi_awlen,
-            o.m_axi_awsize,
-            o.m_axi_awburst,
-        );
-        self.held_aw.check(
-            o.m_axi_awvalid != 0,
-            aw_fire,
-            aw,
-            "AW",
-            &mut self.protocol_errors,
-            cycle,
-        );
+        // (Nothing to check while the channel is idle and nothing was held.)
+        if o.m_axi_awvalid != 0 || self.held_aw.0.is_some() {
+            let aw = (
+                o.m_axi_awid,
+                o.m_axi_awaddr,
+                o.m_axi_awlen,
+                o.m_axi_awsize,
+                o.m_axi_awburst,
+            );
+            self.held_aw.check(
+                o.m_axi_awvalid != 0,
+                aw_fire,
+                aw,
+                "AW",
+                &mut self.protocol_errors,
+                cycle,
+            );
+        }
         if aw_fire {
             self.check_burst(
                 "write",
@@ -492,20 +546,24 @@ impl SimNic {
                 .max(self.write_addrs.len() + self.bresps.len());
         }
         let w_fire = o.m_axi_wvalid != 0 && i.m_axi_wready != 0;
-        let w = (o.m_axi_wdata, o.m_axi_wstrb, o.m_axi_wlast);
-        self.held_w.check(
-            o.m_axi_wvalid != 0,
-            w_fire,
-            w,
-            "W",
-            &mut self.protocol_errors,
-            cycle,
-        );
+        // (Nothing to check while the channel is idle and nothing was held.)
+        if o.m_axi_wvalid != 0 || self.held_w.0.is_some() {
+            let w = (o.m_axi_wdata, o.m_axi_wstrb, o.m_axi_wlast);
+            self.held_w.check(
+                o.m_axi_wvalid != 0,
+                w_fire,
+                w,
+                "W",
+                &mut self.protocol_errors,
+                cycle,
+            );
+        }
         if w_fire {
             self.write_cur
                 .push((o.m_axi_wdata, o.m_axi_wstrb, o.m_axi_wlast != 0));
             if o.m_axi_wlast != 0 {
-                let burst = std::mem::take(&mut self.write_cur);
+                let spare = self.write_spare.pop().unwrap_or_default();
+                let burst = std::mem::replace(&mut self.write_cur, spare);
                 self.write_data.push_back(burst);
             }
         }
@@ -515,6 +573,9 @@ impl SimNic {
             let resp = self.apply_write(&a, &d);
             let due = cycle.saturating_add(self.dice.latency());
             self.bresps.push(a.id, due, 1, resp);
+            let mut d = d;
+            d.clear();
+            self.write_spare.push(d);
         }
         // AXI4 write response.
         if i.m_axi_bvalid != 0 && o.m_axi_bready != 0 {
@@ -526,20 +587,23 @@ impl SimNic {
 
         // MAC TX.
         let tx_fire = o.m_axis_tx_tvalid != 0 && i.m_axis_tx_tready != 0;
-        let tx = (
-            o.m_axis_tx_tdata,
-            o.m_axis_tx_tkeep,
-            o.m_axis_tx_tlast,
-            o.m_axis_tx_tuser,
-        );
-        self.held_tx.check(
-            o.m_axis_tx_tvalid != 0,
-            tx_fire,
-            tx,
-            "MAC TX",
-            &mut self.protocol_errors,
-            cycle,
-        );
+        // (Nothing to check while the channel is idle and nothing was held.)
+        if o.m_axis_tx_tvalid != 0 || self.held_tx.0.is_some() {
+            let tx = (
+                o.m_axis_tx_tdata,
+                o.m_axis_tx_tkeep,
+                o.m_axis_tx_tlast,
+                o.m_axis_tx_tuser,
+            );
+            self.held_tx.check(
+                o.m_axis_tx_tvalid != 0,
+                tx_fire,
+                tx,
+                "MAC TX",
+                &mut self.protocol_errors,
+                cycle,
+            );
+        }
         if tx_fire {
             let keep = o.m_axis_tx_tkeep;
             let n = keep.trailing_ones() as usize;

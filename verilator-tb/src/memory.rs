@@ -82,15 +82,18 @@ impl<T> Responses<T> {
     /// already on the bus (it stays until its handshake). In order: the
     /// oldest burst, once due. Reordering: any ID's oldest burst that is
     /// due, chosen by `dice`.
+    #[inline]
     pub fn offer(&mut self, now: u64, dice: &mut Dice) -> Option<&Pending<T>> {
         if self.sel.is_none() {
             self.sel = if self.reorder {
-                let mut seen = [false; 256];
-                let heads: Vec<usize> = (0..self.q.len())
-                    .filter(|&k| !std::mem::replace(&mut seen[self.q[k].id as usize], true))
-                    .filter(|&k| self.q[k].due <= now)
-                    .collect();
-                (!heads.is_empty()).then(|| heads[dice.pick(heads.len())])
+                // Each ID's oldest burst, if due; one of them at random. (Counted, then found
+                // again by its rank: no list is built for the many cycles nothing is due.)
+                let n = due_heads(&self.q, now).count();
+                (n > 0).then(|| {
+                    due_heads(&self.q, now)
+                        .nth(dice.pick(n))
+                        .expect("as many heads as counted")
+                })
             } else {
                 self.q.first().filter(|p| p.due <= now).map(|_| 0)
             };
@@ -123,6 +126,14 @@ impl<T> Responses<T> {
         }
         Some(beat)
     }
+}
+
+/// Indices of each ID's oldest burst (in request order) that is due at `now`.
+fn due_heads<T>(q: &[Pending<T>], now: u64) -> impl Iterator<Item = usize> + '_ {
+    let mut seen = [false; 256];
+    (0..q.len())
+        .filter(move |&k| !std::mem::replace(&mut seen[q[k].id as usize], true))
+        .filter(move |&k| q[k].due <= now)
 }
 
 #[cfg(test)]

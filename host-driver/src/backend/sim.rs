@@ -119,6 +119,10 @@ impl Device for SimDevice {
         Some(DATAPATH_BITS)
     }
 
+    fn clock_cycles(&self) -> Option<u64> {
+        Some(self.sim.cycles())
+    }
+
     fn wire_send(&mut self, frame: Frame) -> Result<(), DeviceError> {
         self.sim.wire_rx.push_back(frame);
         Ok(())

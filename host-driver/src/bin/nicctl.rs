@@ -203,6 +203,10 @@ struct DemoArgs {
     /// DMA latency of the sim NICs' host memory (ns, us): AR to first read beat, write to B.
     #[arg(long, value_name = "DURATION", default_value = "1us", value_parser = demo::parse_duration_ns)]
     dma_latency: u64,
+    /// OS threads running the two NICs: 2 (in parallel while both have work) or 1 (in turn).
+    /// Only the wall time differs.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    nic_threads: u8,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -881,6 +885,7 @@ fn run_demo(spec: &DeviceSpec, a: &DemoArgs, json: bool) -> Result<ExitCode> {
     cfg.pcap = a.pcap.clone();
     cfg.sim_deadline_ns = a.sim_timeout;
     cfg.dma_latency_ns = a.dma_latency;
+    cfg.nic_threads = a.nic_threads as usize;
     cfg.offloads = match a.offloads {
         OffloadsArg::Device => OffloadMode::Device,
         OffloadsArg::On => OffloadMode::On,
@@ -969,6 +974,15 @@ fn print_demo(cfg: &DemoConfig, r: &demo::DemoReport) {
     };
     say!("throughput         {v:.3} {unit} of application data, simulated");
     say!("wall time          {:.2} s", r.wall_seconds);
+    if let (Some(cycles), Some(per_s)) = (r.nic_cycles, r.nic_cycles_per_s()) {
+        say!(
+            "sim speed          {:.2} M NIC cycles/s per NIC ({} cycles of {} NICs in {:.2} s)",
+            per_s / 1e6,
+            cycles,
+            r.nics,
+            r.wall_seconds
+        );
+    }
     let on: Vec<&str> = host_driver::driver::FEATURES
         .iter()
         .filter(|f| f.bit != contract::cap::LOOPBACK && r.features & f.bit != 0)
