@@ -52,6 +52,17 @@ fn main() {
         println!("cargo:warning=nic_top: ico logic reads clk; the shim uses plain eval()");
         model.define("NIC_ICO_READS_CLK", "1");
     }
+    // Nor is it right when eval() starts by sampling signals (`__Vsampled`, what $past and
+    // other sampled-value functions make): rise() would skip that. The checkers of hdl/check/
+    // keep their previous cycle in flops for this reason.
+    if files.iter().any(|f| {
+        std::fs::read_to_string(f)
+            .expect("generated C++ is readable")
+            .contains("__Vsampled")
+    }) {
+        println!("cargo:warning=nic_top: eval() samples signals ($past?); the shim uses plain eval()");
+        model.define("NIC_ICO_READS_CLK", "1");
+    }
     // -O3 for the model's own C++ (plain -O3, no -march: CI machines differ): the same
     // instructions per cycle as -O2 but about 5 % more cycles per second on the build machine.
     model.opt_level(3);

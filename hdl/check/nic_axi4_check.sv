@@ -83,39 +83,24 @@ module nic_axi4_check #(
   // ---------------------------------------------------------------------------------------------
   // Handshake rules: VALID held until READY, payload stable while waiting
   // ---------------------------------------------------------------------------------------------
-  always @(posedge clk) begin
-    if (!rst && !$past(rst)) begin
-      if ($past(arvalid && !arready)) begin
-        assert (arvalid) else $error("AXI4 AR: ARVALID dropped before ARREADY");
-        assert (!arvalid || {arid, araddr, arlen, arsize, arburst} ==
-                $past({arid, araddr, arlen, arsize, arburst}))
-          else $error("AXI4 AR: address payload changed while waiting for ARREADY (addr %h, was %h)",
-                      araddr, $past(araddr));
-      end
-      if ($past(awvalid && !awready)) begin
-        assert (awvalid) else $error("AXI4 AW: AWVALID dropped before AWREADY");
-        assert (!awvalid || {awid, awaddr, awlen, awsize, awburst} ==
-                $past({awid, awaddr, awlen, awsize, awburst}))
-          else $error("AXI4 AW: address payload changed while waiting for AWREADY (addr %h, was %h)",
-                      awaddr, $past(awaddr));
-      end
-      if ($past(wvalid && !wready)) begin
-        assert (wvalid) else $error("AXI4 W: WVALID dropped before WREADY");
-        assert (!wvalid || {wdata, wstrb, wlast} == $past({wdata, wstrb, wlast}))
-          else $error("AXI4 W: data, strobes or WLAST changed while waiting for WREADY");
-      end
-      if ($past(rvalid && !rready)) begin
-        assert (rvalid) else $error("AXI4 R: RVALID dropped before RREADY");
-        assert (!rvalid || {rid, rdata, rresp, rlast} == $past({rid, rdata, rresp, rlast}))
-          else $error("AXI4 R: beat changed while waiting for RREADY");
-      end
-      if ($past(bvalid && !bready)) begin
-        assert (bvalid) else $error("AXI4 B: BVALID dropped before BREADY");
-        assert (!bvalid || {bid, bresp} == $past({bid, bresp}))
-          else $error("AXI4 B: response changed while waiting for BREADY");
-      end
-    end
-  end
+  nic_hs_check #(.W(ID_W + 77), .NAME("AXI4 AR")) u_ar (
+    .clk (clk), .rst (rst), .valid (arvalid), .ready (arready),
+    .payload ({arid, araddr, arlen, arsize, arburst})
+  );
+  nic_hs_check #(.W(ID_W + 77), .NAME("AXI4 AW")) u_aw (
+    .clk (clk), .rst (rst), .valid (awvalid), .ready (awready),
+    .payload ({awid, awaddr, awlen, awsize, awburst})
+  );
+  nic_hs_check #(.W(73), .NAME("AXI4 W")) u_w (
+    .clk (clk), .rst (rst), .valid (wvalid), .ready (wready), .payload ({wdata, wstrb, wlast})
+  );
+  nic_hs_check #(.W(ID_W + 67), .NAME("AXI4 R")) u_r (
+    .clk (clk), .rst (rst), .valid (rvalid), .ready (rready),
+    .payload ({rid, rdata, rresp, rlast})
+  );
+  nic_hs_check #(.W(ID_W + 2), .NAME("AXI4 B")) u_b (
+    .clk (clk), .rst (rst), .valid (bvalid), .ready (bready), .payload ({bid, bresp})
+  );
 
   // ---------------------------------------------------------------------------------------------
   // Burst shape, at each address handshake

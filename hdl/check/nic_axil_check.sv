@@ -54,34 +54,23 @@ module nic_axil_check #(
     end
   end
 
+  nic_hs_check #(.W(ADDR_W), .NAME("AXI4-Lite AW")) u_aw (
+    .clk (clk), .rst (rst), .valid (awvalid), .ready (awready), .payload (awaddr)
+  );
+  nic_hs_check #(.W(36), .NAME("AXI4-Lite W")) u_w (
+    .clk (clk), .rst (rst), .valid (wvalid), .ready (wready), .payload ({wdata, wstrb})
+  );
+  nic_hs_check #(.W(2), .NAME("AXI4-Lite B")) u_b (
+    .clk (clk), .rst (rst), .valid (bvalid), .ready (bready), .payload (bresp)
+  );
+  nic_hs_check #(.W(ADDR_W), .NAME("AXI4-Lite AR")) u_ar (
+    .clk (clk), .rst (rst), .valid (arvalid), .ready (arready), .payload (araddr)
+  );
+  nic_hs_check #(.W(34), .NAME("AXI4-Lite R")) u_r (
+    .clk (clk), .rst (rst), .valid (rvalid), .ready (rready), .payload ({rdata, rresp})
+  );
+
   always @(posedge clk) begin
-    if (!rst && !$past(rst)) begin
-      if ($past(awvalid && !awready)) begin
-        assert (awvalid) else $error("AXI4-Lite AW: AWVALID dropped before AWREADY");
-        assert (!awvalid || awaddr == $past(awaddr))
-          else $error("AXI4-Lite AW: address changed while waiting for AWREADY");
-      end
-      if ($past(wvalid && !wready)) begin
-        assert (wvalid) else $error("AXI4-Lite W: WVALID dropped before WREADY");
-        assert (!wvalid || {wdata, wstrb} == $past({wdata, wstrb}))
-          else $error("AXI4-Lite W: data or strobes changed while waiting for WREADY");
-      end
-      if ($past(arvalid && !arready)) begin
-        assert (arvalid) else $error("AXI4-Lite AR: ARVALID dropped before ARREADY");
-        assert (!arvalid || araddr == $past(araddr))
-          else $error("AXI4-Lite AR: address changed while waiting for ARREADY");
-      end
-      if ($past(bvalid && !bready)) begin
-        assert (bvalid) else $error("AXI4-Lite B: BVALID dropped before BREADY");
-        assert (!bvalid || bresp == $past(bresp))
-          else $error("AXI4-Lite B: BRESP changed while waiting for BREADY");
-      end
-      if ($past(rvalid && !rready)) begin
-        assert (rvalid) else $error("AXI4-Lite R: RVALID dropped before RREADY");
-        assert (!rvalid || {rdata, rresp} == $past({rdata, rresp}))
-          else $error("AXI4-Lite R: data or response changed while waiting for RREADY");
-      end
-    end
     if (!rst && b_hs) begin
       assert (aw_open != '0 && w_open != '0)
         else $error("AXI4-Lite B without a write address and data taken before it");

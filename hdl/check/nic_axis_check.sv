@@ -25,15 +25,12 @@ module nic_axis_check #(
 
   localparam int KW = DATA_W / 8;
 
+  nic_hs_check #(.W(DATA_W + KW + 2), .NAME("AXI-Stream")) u_hs (
+    .clk (clk), .rst (rst), .valid (tvalid), .ready (tready),
+    .payload ({tdata, tkeep, tlast, tuser})
+  );
+
   always @(posedge clk) begin
-    if (!rst && !$past(rst)) begin
-      if ($past(tvalid && !tready)) begin
-        assert (tvalid) else $error("AXI-Stream: TVALID dropped before TREADY");
-        assert (!tvalid || {tdata, tkeep, tlast, tuser} == $past({tdata, tkeep, tlast, tuser}))
-          else $error("AXI-Stream: beat changed while waiting for TREADY (tkeep %h, was %h)",
-                      tkeep, $past(tkeep));
-      end
-    end
     if (!rst && tvalid && tready) begin
       assert (tkeep != '0) else $error("AXI-Stream: beat with TKEEP 0");
       assert ((tkeep & (tkeep + KW'(1))) == '0)

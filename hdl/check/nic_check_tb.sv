@@ -119,7 +119,7 @@ module nic_check_tb (
     .rdata (l_rdata), .rresp (l_rresp), .rvalid (l_rvalid), .rready (l_rready)
   );
 
-  nic_hs_check #(.W(8)) u_hs (
+  nic_hs_check #(.W(8), .NAME("side channel")) u_hs (
     .clk (clk), .rst (rst), .valid (h_valid), .ready (h_ready), .payload (h_payload)
   );
 

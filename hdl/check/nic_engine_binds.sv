@@ -16,7 +16,7 @@ bind nic_tx_csum nic_axis_check #(.DATA_W(DATA_W)) chk_out (
   .tdata (m_axis_tdata), .tkeep (m_axis_tkeep), .tvalid (m_axis_tvalid), .tready (m_axis_tready),
   .tlast (m_axis_tlast), .tuser (m_axis_tuser)
 );
-bind nic_tx_csum nic_hs_check #(.W(33)) chk_cmd (
+bind nic_tx_csum nic_hs_check #(.W(33), .NAME("TX checksum command")) chk_cmd (
   .clk (clk), .rst (rst), .valid (s_axis_cmd_valid), .ready (s_axis_cmd_ready),
   .payload ({s_axis_cmd_csum_en, s_axis_cmd_csum_start, s_axis_cmd_csum_offset})
 );
@@ -31,7 +31,7 @@ bind nic_rx_csum nic_axis_check #(.DATA_W(DATA_W)) chk_out (
   .tdata (m_axis_tdata), .tkeep (m_axis_tkeep), .tvalid (m_axis_tvalid), .tready (m_axis_tready),
   .tlast (m_axis_tlast), .tuser (m_axis_tuser)
 );
-bind nic_rx_csum nic_hs_check #(.W(18)) chk_res (
+bind nic_rx_csum nic_hs_check #(.W(18), .NAME("RX checksum result")) chk_res (
   .clk (clk), .rst (rst), .valid (m_axis_res_valid), .ready (m_axis_res_ready),
   .payload ({m_axis_res_verdict, m_axis_res_csum})
 );
@@ -46,7 +46,7 @@ bind nic_rx_rss nic_axis_check #(.DATA_W(DATA_W)) chk_out (
   .tdata (m_axis_tdata), .tkeep (m_axis_tkeep), .tvalid (m_axis_tvalid), .tready (m_axis_tready),
   .tlast (m_axis_tlast), .tuser (m_axis_tuser)
 );
-bind nic_rx_rss nic_hs_check #(.W(36 + QUEUE_W)) chk_res (
+bind nic_rx_rss nic_hs_check #(.W(36 + QUEUE_W), .NAME("RSS result")) chk_res (
   .clk (clk), .rst (rst), .valid (m_axis_res_valid), .ready (m_axis_res_ready),
   .payload ({m_axis_res_hash, m_axis_res_type, m_axis_res_queue})
 );

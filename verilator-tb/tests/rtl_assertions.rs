@@ -71,7 +71,7 @@ fn a_host_that_drops_a_bar0_request_is_caught_by_the_bar0_checker() {
     assert!(
         f.len() == 1
             && f[0].contains("nic_top.chk_bar0")
-            && f[0].contains("AXI4-Lite AW: AWVALID dropped before AWREADY"),
+            && f[0].contains("AXI4-Lite AW: VALID dropped before READY"),
         "{f:?}"
     );
 }

@@ -45,7 +45,7 @@ fn arvalid_dropped_before_arready_is_caught() {
     ok(&mut tb);
     ok(&mut tb);
     tb.inp.arvalid = 0;
-    let e = fires(&mut tb, "ARVALID dropped before ARREADY");
+    let e = fires(&mut tb, "AXI4 AR: VALID dropped before READY");
     assert!(e.contains("nic_check_tb.u_axi4"), "names the checker instance: {e}");
 }
 
@@ -56,7 +56,7 @@ fn aw_address_changed_while_stalled_is_caught() {
     tb.inp.awaddr = 0x2000;
     ok(&mut tb);
     tb.inp.awaddr = 0x2040;
-    fires(&mut tb, "AW: address payload changed while waiting for AWREADY");
+    fires(&mut tb, "AXI4 AW: payload changed while waiting for READY");
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn w_data_changed_while_stalled_is_caught() {
     tb.inp.wstrb = 0xff;
     ok(&mut tb);
     tb.inp.wdata = 0x2222;
-    fires(&mut tb, "W: data, strobes or WLAST changed while waiting for WREADY");
+    fires(&mut tb, "AXI4 W: payload changed while waiting for READY");
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn rvalid_dropped_before_rready_is_caught() {
     tb.inp.rvalid = 1;
     ok(&mut tb);
     tb.inp.rvalid = 0;
-    fires(&mut tb, "RVALID dropped before RREADY");
+    fires(&mut tb, "AXI4 R: VALID dropped before READY");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ fn stream_violations_are_caught() {
     tb.inp.tkeep = 0xff;
     ok(&mut tb);
     tb.inp.tvalid = 0;
-    fires(&mut tb, "TVALID dropped before TREADY");
+    fires(&mut tb, "AXI-Stream: VALID dropped before READY");
 
     let mut tb = CheckTb::new();
     tb.inp.tvalid = 1;
@@ -294,7 +294,7 @@ fn stream_violations_are_caught() {
     tb.inp.tdata = 1;
     ok(&mut tb);
     tb.inp.tdata = 2;
-    fires(&mut tb, "beat changed while waiting for TREADY");
+    fires(&mut tb, "AXI-Stream: payload changed while waiting for READY");
 
     for (keep, last, what) in [
         (0x0f, 0, "TKEEP 0f on a beat that is not the frame's last"),
@@ -328,13 +328,13 @@ fn axi_lite_violations_are_caught() {
     tb.inp.l_rdata = 5;
     ok(&mut tb);
     tb.inp.l_rdata = 6;
-    fires(&mut tb, "AXI4-Lite R: data or response changed while waiting for RREADY");
+    fires(&mut tb, "AXI4-Lite R: payload changed while waiting for READY");
 
     let mut tb = CheckTb::new();
     tb.inp.l_awvalid = 1;
     ok(&mut tb);
     tb.inp.l_awvalid = 0;
-    fires(&mut tb, "AWVALID dropped before AWREADY");
+    fires(&mut tb, "AXI4-Lite AW: VALID dropped before READY");
 }
 
 #[test]
@@ -344,9 +344,9 @@ fn side_channel_violations_are_caught() {
     tb.inp.h_payload = 7;
     ok(&mut tb);
     tb.inp.h_payload = 8;
-    fires(&mut tb, "payload changed while waiting for READY (08, was 07)");
+    fires(&mut tb, "side channel: payload changed while waiting for READY");
     tb.inp.h_valid = 0;
-    fires(&mut tb, "VALID dropped before READY");
+    fires(&mut tb, "side channel: VALID dropped before READY");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -665,7 +665,7 @@ fn a_broken_input_stream_into_the_tx_checksum_engine_fails_the_step_with_the_mes
         i.s_tvalid = 0;
         let e = sim.try_step(&i).expect_err("the bound checker fires");
         assert!(
-            e.contains("nic_tx_csum.chk_in") && e.contains("TVALID dropped before TREADY"),
+            e.contains("nic_tx_csum.chk_in") && e.contains("AXI-Stream: VALID dropped before READY"),
             "{e}"
         );
     }
