@@ -60,7 +60,9 @@ fn main() {
             .expect("generated C++ is readable")
             .contains("__Vsampled")
     }) {
-        println!("cargo:warning=nic_top: eval() samples signals ($past?); the shim uses plain eval()");
+        println!(
+            "cargo:warning=nic_top: eval() samples signals ($past?); the shim uses plain eval()"
+        );
         model.define("NIC_ICO_READS_CLK", "1");
     }
     // -O3 for the model's own C++ (plain -O3, no -march: CI machines differ): the same

@@ -25,7 +25,10 @@ impl Tools {
     /// `csrc`: the `verilator-tb/csrc` directory.
     pub fn new(csrc: PathBuf) -> Tools {
         println!("cargo:rerun-if-env-changed=NIC_COVERAGE");
-        println!("cargo:rerun-if-changed={}", csrc.join("vl_capture.h").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            csrc.join("vl_capture.h").display()
+        );
         println!(
             "cargo:rerun-if-changed={}",
             csrc.join("vl_capture.cpp").display()
@@ -72,7 +75,13 @@ impl Tools {
 
     /// Verilates `args` (run from `root`) into `mdir` as class `prefix`, with
     /// `--assert` (and coverage when asked), and returns the generated C++ files.
-    pub fn verilate(&self, root: &Path, mdir: &Path, prefix: &str, args: &[String]) -> Vec<PathBuf> {
+    pub fn verilate(
+        &self,
+        root: &Path,
+        mdir: &Path,
+        prefix: &str,
+        args: &[String],
+    ) -> Vec<PathBuf> {
         let _ = std::fs::remove_dir_all(mdir);
         let mut cmd = Command::new("verilator");
         cmd.current_dir(root)
@@ -91,10 +100,9 @@ impl Tools {
         if self.coverage {
             cmd.args(["--coverage-line", "--coverage-toggle"]);
         }
-        let status = cmd
-            .args(args)
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run verilator ({e}); install it with scripts/setup"));
+        let status = cmd.args(args).status().unwrap_or_else(|e| {
+            panic!("cannot run verilator ({e}); install it with scripts/setup")
+        });
         assert!(
             status.success(),
             "verilator failed for {prefix} (see the messages above)"

@@ -26,8 +26,9 @@
 // reported (raise DEPTH if a design legitimately goes deeper).
 /* verilator coverage_off */
 module nic_axi4_check #(
-  parameter int ID_W  = 1,
-  parameter int DEPTH = 256     // bursts tracked (power of two)
+  parameter int ID_W      = 1,
+  parameter int DEPTH     = 256,   // bursts tracked (power of two)
+  parameter int MAX_BEATS = 16     // the NIC's DMA rule; AXI4 itself allows 256
 ) (
   input wire            clk,
   input wire            rst,
@@ -110,7 +111,8 @@ module nic_axi4_check #(
       if (ar_hs) begin
         assert (arburst == 2'b01) else $error("AXI4 AR at %h: burst type %0d, not INCR", araddr, arburst);
         assert (arsize == 3'd3) else $error("AXI4 AR at %h: size %0d, not 8-byte beats", araddr, arsize);
-        assert (arlen <= 8'd15) else $error("AXI4 AR at %h: %0d beats, more than 16", araddr, arlen + 9'd1);
+        assert (int'(arlen) < MAX_BEATS)
+          else $error("AXI4 AR at %h: %0d beats, more than %0d", araddr, arlen + 9'd1, MAX_BEATS);
         assert (araddr[2:0] == 3'd0) else $error("AXI4 AR at %h: not 8-byte aligned", araddr);
         assert (!crosses_4k(araddr[11:0], arlen))
           else $error("AXI4 AR at %h, %0d beats: crosses a 4 KiB boundary", araddr, arlen + 9'd1);
@@ -118,7 +120,8 @@ module nic_axi4_check #(
       if (aw_hs) begin
         assert (awburst == 2'b01) else $error("AXI4 AW at %h: burst type %0d, not INCR", awaddr, awburst);
         assert (awsize == 3'd3) else $error("AXI4 AW at %h: size %0d, not 8-byte beats", awaddr, awsize);
-        assert (awlen <= 8'd15) else $error("AXI4 AW at %h: %0d beats, more than 16", awaddr, awlen + 9'd1);
+        assert (int'(awlen) < MAX_BEATS)
+          else $error("AXI4 AW at %h: %0d beats, more than %0d", awaddr, awlen + 9'd1, MAX_BEATS);
         assert (awaddr[2:0] == 3'd0) else $error("AXI4 AW at %h: not 8-byte aligned", awaddr);
         assert (!crosses_4k(awaddr[11:0], awlen))
           else $error("AXI4 AW at %h, %0d beats: crosses a 4 KiB boundary", awaddr, awlen + 9'd1);
@@ -136,7 +139,7 @@ module nic_axi4_check #(
   logic [DW:0]  awq_wr, awq_rd;
   logic [7:0]   wbq_len  [DEPTH];
   logic [DW:0]  wbq_wr, wbq_rd;
-  logic [4:0]   w_beats;            // beats of the W burst in progress
+  logic [8:0]   w_beats;            // beats of the W burst in progress
   logic [31:0]  w_ended;            // W bursts ended, minus B responses (all IDs)
   logic [31:0]  aw_out [NID];       // per ID: AWs accepted, minus B responses
 
@@ -150,9 +153,9 @@ module nic_axi4_check #(
       awq_wr <= awq_wr + 1'b1;
     end
     if (w_hs) begin
-      w_beats <= wlast ? 5'd0 : w_beats + 5'd1;
+      w_beats <= wlast ? 9'd0 : w_beats + 9'd1;
       if (wlast) begin
-        wbq_len[wbq_wr[DW-1:0]] <= {3'd0, w_beats};
+        wbq_len[wbq_wr[DW-1:0]] <= w_beats[7:0];
         wbq_wr <= wbq_wr + 1'b1;
       end
     end
@@ -184,7 +187,9 @@ module nic_axi4_check #(
                       wbq_len[wbq_rd[DW-1:0]] + 9'd1);
       end
       if (w_hs && !wlast) begin
-        assert (w_beats != 5'd15) else $error("AXI4 W: beat 16 of a burst without WLAST (more than 16 beats)");
+        assert (int'(w_beats) != MAX_BEATS - 1)
+          else $error("AXI4 W: beat %0d of a burst without WLAST (more than %0d beats)", MAX_BEATS,
+                      MAX_BEATS);
       end
       if (aw_hs) begin
         assert (awq_wr - awq_rd != (DW+1)'(DEPTH))

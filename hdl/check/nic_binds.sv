@@ -2,11 +2,11 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Protocol checkers attached to module ports that are stable (hdl/check/README in
-// hdl/README.md): the NIC's own ports, the DMA interconnect's ports, and the stream ports of the
-// offload engines. Every verilated model is built with --assert, so these run in every
-// simulation; the engine models (verilator-tb/engines/build.rs) get the engine binds only
-// (nic_engine_binds.sv), since a bind must name a module of the design.
+// Protocol checkers on the NIC's own ports: BAR0, DMA and both MAC streams. The other bind files
+// attach checkers to the ports of single modules (nic_ic_binds.sv, nic_engine_binds.sv,
+// nic_csr_binds.sv, nic_cpl_binds.sv), so a model of one module alone (verilator-tb/engines)
+// takes the checker modules and its own bind file. Every model is built with --assert, so all
+// of them run in every simulation.
 
 // nic_top: BAR0 (AXI4-Lite slave), DMA (AXI4 master), MAC TX and RX streams.
 bind nic_top nic_axil_check #(.ADDR_W(12)) chk_bar0 (
@@ -85,62 +85,6 @@ bind nic_top nic_axis_check #(.DATA_W(64)) chk_mac_rx (
   .tready (s_axis_rx_tready),
   .tlast  (s_axis_rx_tlast),
   .tuser  (s_axis_rx_tuser)
-);
-
-// The DMA interconnect: every client port and the joined master port.
-bind nic_axi_interconnect nic_ic_check #(.NPORTS(NPORTS), .ID_W(ID_W)) chk_ic (
-  .clk           (clk),
-  .rst           (rst),
-  .s_axi_araddr  (s_axi_araddr),
-  .s_axi_arlen   (s_axi_arlen),
-  .s_axi_arvalid (s_axi_arvalid),
-  .s_axi_arready (s_axi_arready),
-  .s_axi_rdata   (s_axi_rdata),
-  .s_axi_rresp   (s_axi_rresp),
-  .s_axi_rlast   (s_axi_rlast),
-  .s_axi_rvalid  (s_axi_rvalid),
-  .s_axi_rready  (s_axi_rready),
-  .s_axi_awaddr  (s_axi_awaddr),
-  .s_axi_awlen   (s_axi_awlen),
-  .s_axi_awvalid (s_axi_awvalid),
-  .s_axi_awready (s_axi_awready),
-  .s_axi_wdata   (s_axi_wdata),
-  .s_axi_wstrb   (s_axi_wstrb),
-  .s_axi_wlast   (s_axi_wlast),
-  .s_axi_wvalid  (s_axi_wvalid),
-  .s_axi_wready  (s_axi_wready),
-  .s_axi_bresp   (s_axi_bresp),
-  .s_axi_bvalid  (s_axi_bvalid),
-  .s_axi_bready  (s_axi_bready),
-  .m_axi_awid    (m_axi_awid),
-  .m_axi_awaddr  (m_axi_awaddr),
-  .m_axi_awlen   (m_axi_awlen),
-  .m_axi_awsize  (m_axi_awsize),
-  .m_axi_awburst (m_axi_awburst),
-  .m_axi_awvalid (m_axi_awvalid),
-  .m_axi_awready (m_axi_awready),
-  .m_axi_wdata   (m_axi_wdata),
-  .m_axi_wstrb   (m_axi_wstrb),
-  .m_axi_wlast   (m_axi_wlast),
-  .m_axi_wvalid  (m_axi_wvalid),
-  .m_axi_wready  (m_axi_wready),
-  .m_axi_bid     (m_axi_bid),
-  .m_axi_bresp   (m_axi_bresp),
-  .m_axi_bvalid  (m_axi_bvalid),
-  .m_axi_bready  (m_axi_bready),
-  .m_axi_arid    (m_axi_arid),
-  .m_axi_araddr  (m_axi_araddr),
-  .m_axi_arlen   (m_axi_arlen),
-  .m_axi_arsize  (m_axi_arsize),
-  .m_axi_arburst (m_axi_arburst),
-  .m_axi_arvalid (m_axi_arvalid),
-  .m_axi_arready (m_axi_arready),
-  .m_axi_rid     (m_axi_rid),
-  .m_axi_rdata   (m_axi_rdata),
-  .m_axi_rresp   (m_axi_rresp),
-  .m_axi_rlast   (m_axi_rlast),
-  .m_axi_rvalid  (m_axi_rvalid),
-  .m_axi_rready  (m_axi_rready)
 );
 
 `resetall

@@ -96,7 +96,7 @@ module nic_check_tb (
   nic_cpl_check u_cpl (
     .clk (clk), .rst (rst || !cpl_en),
     .cfg_cpl_base (cfg_cpl_base), .cfg_size (cfg_size), .head (head),
-    .ev_fail (ev_fail), .ev_fail_index (ev_fail_index),
+    .ev_fail (ev_fail), .ev_fail_queue (1'b0), .ev_fail_index (ev_fail_index),
     .m_axi_awaddr (awaddr), .m_axi_awlen (awlen), .m_axi_awvalid (awvalid),
     .m_axi_awready (awready),
     .m_axi_wdata (wdata), .m_axi_wstrb (wstrb), .m_axi_wlast (wlast), .m_axi_wvalid (wvalid),

@@ -2,16 +2,16 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Completion-ring invariants on nic_cpl_writer's ports. Kept in a file of its own: the queue
-// engines and the writer are being reworked for several queues, and this bind (the writer's port
-// names) is what to adapt then.
-bind nic_cpl_writer nic_cpl_check chk_ring (
+// Completion-ring invariants on nic_cpl_writer's ports. Kept in a file of its own: it names the
+// writer's ports, which change with the queue engines, so this is what to adapt then.
+bind nic_cpl_writer nic_cpl_check #(.NQ(NQ)) chk_ring (
   .clk           (clk),
-  .rst           (rst || start),
+  .rst           (rst),
   .cfg_cpl_base  (cfg_cpl_base),
   .cfg_size      (cfg_size),
   .head          (head),
   .ev_fail       (ev_fail),
+  .ev_fail_queue (ev_fail_queue),
   .ev_fail_index (ev_fail_index),
   .m_axi_awaddr  (m_axi_awaddr),
   .m_axi_awlen   (m_axi_awlen),

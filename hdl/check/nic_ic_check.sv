@@ -8,8 +8,10 @@
 // nic_axi_interconnect's ports, so a change of NPORTS needs nothing here.
 /* verilator coverage_off */
 module nic_ic_check #(
-  parameter int NPORTS = 2,
-  parameter int ID_W   = 1
+  parameter int NPORTS    = 2,
+  parameter int ID_W      = 1,
+  parameter int DEPTH     = 256,
+  parameter int MAX_BEATS = 16
 ) (
   input wire                    clk,
   input wire                    rst,
@@ -66,7 +68,7 @@ module nic_ic_check #(
 );
 
   for (genvar p = 0; p < NPORTS; p++) begin : g_port
-    nic_axi4_check #(.ID_W(1)) u_chk (
+    nic_axi4_check #(.ID_W(1), .DEPTH(DEPTH), .MAX_BEATS(MAX_BEATS)) u_chk (
       .clk     (clk),
       .rst     (rst),
       .awid    (1'b0),
@@ -101,7 +103,7 @@ module nic_ic_check #(
     );
   end
 
-  nic_axi4_check #(.ID_W(ID_W)) u_master (
+  nic_axi4_check #(.ID_W(ID_W), .DEPTH(DEPTH), .MAX_BEATS(MAX_BEATS)) u_master (
     .clk     (clk),
     .rst     (rst),
     .awid    (m_axi_awid),

@@ -48,8 +48,7 @@ pub struct EngineOutputs {
 
 pub type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
 /// One cycle; returns 1 when an assertion failed in it.
-pub type StepFn =
-    unsafe extern "C" fn(*mut c_void, *const EngineInputs, *mut EngineOutputs) -> u8;
+pub type StepFn = unsafe extern "C" fn(*mut c_void, *const EngineInputs, *mut EngineOutputs) -> u8;
 pub type FreeFn = unsafe extern "C" fn(*mut c_void);
 /// The messages of the last failing cycle, owned by the model.
 pub type ErrorFn = unsafe extern "C" fn(*const c_void) -> *const c_char;
@@ -73,12 +72,42 @@ macro_rules! variant {
     };
 }
 
-variant!(tx_csum_64_new, tx_csum_64_step, tx_csum_64_free, tx_csum_64_error);
-variant!(tx_csum_512_new, tx_csum_512_step, tx_csum_512_free, tx_csum_512_error);
-variant!(rx_csum_64_new, rx_csum_64_step, rx_csum_64_free, rx_csum_64_error);
-variant!(rx_csum_512_new, rx_csum_512_step, rx_csum_512_free, rx_csum_512_error);
-variant!(rx_rss_64_new, rx_rss_64_step, rx_rss_64_free, rx_rss_64_error);
-variant!(rx_rss_512_new, rx_rss_512_step, rx_rss_512_free, rx_rss_512_error);
+variant!(
+    tx_csum_64_new,
+    tx_csum_64_step,
+    tx_csum_64_free,
+    tx_csum_64_error
+);
+variant!(
+    tx_csum_512_new,
+    tx_csum_512_step,
+    tx_csum_512_free,
+    tx_csum_512_error
+);
+variant!(
+    rx_csum_64_new,
+    rx_csum_64_step,
+    rx_csum_64_free,
+    rx_csum_64_error
+);
+variant!(
+    rx_csum_512_new,
+    rx_csum_512_step,
+    rx_csum_512_free,
+    rx_csum_512_error
+);
+variant!(
+    rx_rss_64_new,
+    rx_rss_64_step,
+    rx_rss_64_free,
+    rx_rss_64_error
+);
+variant!(
+    rx_rss_512_new,
+    rx_rss_512_step,
+    rx_rss_512_free,
+    rx_rss_512_error
+);
 
 macro_rules! entry {
     ($new:ident, $step:ident, $free:ident, $error:ident) => {
@@ -94,22 +123,52 @@ macro_rules! entry {
 pub fn entry_points(e: Engine, w: Width) -> EntryPoints {
     match (e, w) {
         (Engine::TxCsum, Width::W64) => {
-            entry!(tx_csum_64_new, tx_csum_64_step, tx_csum_64_free, tx_csum_64_error)
+            entry!(
+                tx_csum_64_new,
+                tx_csum_64_step,
+                tx_csum_64_free,
+                tx_csum_64_error
+            )
         }
         (Engine::TxCsum, Width::W512) => {
-            entry!(tx_csum_512_new, tx_csum_512_step, tx_csum_512_free, tx_csum_512_error)
+            entry!(
+                tx_csum_512_new,
+                tx_csum_512_step,
+                tx_csum_512_free,
+                tx_csum_512_error
+            )
         }
         (Engine::RxCsum, Width::W64) => {
-            entry!(rx_csum_64_new, rx_csum_64_step, rx_csum_64_free, rx_csum_64_error)
+            entry!(
+                rx_csum_64_new,
+                rx_csum_64_step,
+                rx_csum_64_free,
+                rx_csum_64_error
+            )
         }
         (Engine::RxCsum, Width::W512) => {
-            entry!(rx_csum_512_new, rx_csum_512_step, rx_csum_512_free, rx_csum_512_error)
+            entry!(
+                rx_csum_512_new,
+                rx_csum_512_step,
+                rx_csum_512_free,
+                rx_csum_512_error
+            )
         }
         (Engine::RxRss, Width::W64) => {
-            entry!(rx_rss_64_new, rx_rss_64_step, rx_rss_64_free, rx_rss_64_error)
+            entry!(
+                rx_rss_64_new,
+                rx_rss_64_step,
+                rx_rss_64_free,
+                rx_rss_64_error
+            )
         }
         (Engine::RxRss, Width::W512) => {
-            entry!(rx_rss_512_new, rx_rss_512_step, rx_rss_512_free, rx_rss_512_error)
+            entry!(
+                rx_rss_512_new,
+                rx_rss_512_step,
+                rx_rss_512_free,
+                rx_rss_512_error
+            )
         }
     }
 }

@@ -46,7 +46,10 @@ fn arvalid_dropped_before_arready_is_caught() {
     ok(&mut tb);
     tb.inp.arvalid = 0;
     let e = fires(&mut tb, "AXI4 AR: VALID dropped before READY");
-    assert!(e.contains("nic_check_tb.u_axi4"), "names the checker instance: {e}");
+    assert!(
+        e.contains("nic_check_tb.u_axi4"),
+        "names the checker instance: {e}"
+    );
 }
 
 #[test]
@@ -113,7 +116,10 @@ fn a_write_burst_crossing_4_kib_is_caught() {
     tb.inp.awready = 1;
     tb.inp.awaddr = 0x7fc0;
     tb.inp.awlen = 8;
-    fires(&mut tb, "AW at 0000000000007fc0, 9 beats: crosses a 4 KiB boundary");
+    fires(
+        &mut tb,
+        "AW at 0000000000007fc0, 9 beats: crosses a 4 KiB boundary",
+    );
 }
 
 #[test]
@@ -249,14 +255,17 @@ fn a_completion_write_outside_the_ring_is_caught_and_one_inside_is_not() {
     tb.inp.awlen = 15;
     ok(&mut tb);
     tb.inp.awaddr = 0x4_00a0; // records 5..8: one past the end
-    fires(&mut tb, "outside the ring at 0000000000040000 of 8 entries");
+    fires(
+        &mut tb,
+        "completion write 00000000000400a0, 16 beats, outside every completion ring",
+    );
 
     let mut tb = cpl_tb();
     tb.inp.awvalid = 1;
     tb.inp.awready = 1;
     tb.inp.awaddr = 0x3_ffe0; // below the base
     tb.inp.awlen = 3;
-    fires(&mut tb, "outside the ring");
+    fires(&mut tb, "outside every completion ring");
 }
 
 #[test]
@@ -272,7 +281,7 @@ fn a_completion_write_of_part_of_a_record_and_head_past_the_ring_are_caught() {
     tb.inp.head = 7;
     ok(&mut tb);
     tb.inp.head = 8;
-    fires(&mut tb, "HEAD 8 outside a ring of 8 entries");
+    fires(&mut tb, "queue 0: HEAD 8 outside its ring of 8 entries");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -294,7 +303,10 @@ fn stream_violations_are_caught() {
     tb.inp.tdata = 1;
     ok(&mut tb);
     tb.inp.tdata = 2;
-    fires(&mut tb, "AXI-Stream: payload changed while waiting for READY");
+    fires(
+        &mut tb,
+        "AXI-Stream: payload changed while waiting for READY",
+    );
 
     for (keep, last, what) in [
         (0x0f, 0, "TKEEP 0f on a beat that is not the frame's last"),
@@ -328,7 +340,10 @@ fn axi_lite_violations_are_caught() {
     tb.inp.l_rdata = 5;
     ok(&mut tb);
     tb.inp.l_rdata = 6;
-    fires(&mut tb, "AXI4-Lite R: payload changed while waiting for READY");
+    fires(
+        &mut tb,
+        "AXI4-Lite R: payload changed while waiting for READY",
+    );
 
     let mut tb = CheckTb::new();
     tb.inp.l_awvalid = 1;
@@ -344,7 +359,10 @@ fn side_channel_violations_are_caught() {
     tb.inp.h_payload = 7;
     ok(&mut tb);
     tb.inp.h_payload = 8;
-    fires(&mut tb, "side channel: payload changed while waiting for READY");
+    fires(
+        &mut tb,
+        "side channel: payload changed while waiting for READY",
+    );
     tb.inp.h_valid = 0;
     fires(&mut tb, "side channel: VALID dropped before READY");
 }
@@ -362,15 +380,15 @@ struct Legal {
     r_on: Option<u8>,               // ID of the beat on R
     aw: VecDeque<(u8, u64, u8)>,    // bursts to announce (id, addr, len), in W order
     aw_on: bool,
-    w_lens: VecDeque<u8>,           // lens of the bursts whose W has not finished
+    w_lens: VecDeque<u8>, // lens of the bursts whose W has not finished
     w_beat: u8,
     w_on: bool,
-    aw_done: VecDeque<u8>,          // IDs of AWs taken, in order
-    w_done: usize,                  // W bursts finished and not yet answered
+    aw_done: VecDeque<u8>, // IDs of AWs taken, in order
+    w_done: usize,         // W bursts finished and not yet answered
     b_on: bool,
     frame_left: u32,
     t_on: bool,
-    l_write: Option<(bool, bool)>,  // (AW taken, W taken)
+    l_write: Option<(bool, bool)>, // (AW taken, W taken)
     l_b: bool,
     l_read: bool,
     l_r: bool,
@@ -665,7 +683,8 @@ fn a_broken_input_stream_into_the_tx_checksum_engine_fails_the_step_with_the_mes
         i.s_tvalid = 0;
         let e = sim.try_step(&i).expect_err("the bound checker fires");
         assert!(
-            e.contains("nic_tx_csum.chk_in") && e.contains("AXI-Stream: VALID dropped before READY"),
+            e.contains("nic_tx_csum.chk_in")
+                && e.contains("AXI-Stream: VALID dropped before READY"),
             "{e}"
         );
     }
