@@ -11,3 +11,14 @@ hdl/nic_rx_csum.sv
 hdl/nic_rx_rss.sv
 hdl/nic_rx_buffer.sv
 hdl/nic_top.sv
+hdl/check/nic_hs_check.sv
+hdl/check/nic_axi4_check.sv
+hdl/check/nic_axis_check.sv
+hdl/check/nic_axil_check.sv
+hdl/check/nic_ic_check.sv
+hdl/check/nic_cpl_check.sv
+hdl/check/nic_binds.sv
+hdl/check/nic_ic_binds.sv
+hdl/check/nic_csr_binds.sv
+hdl/check/nic_engine_binds.sv
+hdl/check/nic_cpl_binds.sv

@@ -1,6 +1,8 @@
 //! Verilates `hdl/` (top `nic_top`, filelist `hdl/nic.f`) and compiles the
 //! generated C++, the Verilator runtime and our `extern "C"` shim with the
 //! `cc` crate, whatever the cargo profile: the model at -O3, the runtime at -O2.
+//! The filelist brings the protocol checkers of `hdl/check/` and their binds;
+//! `--assert` is always on (build_support.rs).
 
 #[path = "build_support.rs"]
 mod build_support;
@@ -12,17 +14,19 @@ fn main() {
     let root = manifest.parent().unwrap().to_path_buf();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let hdl = root.join("hdl");
-    println!("cargo:rerun-if-changed={}", hdl.display());
-    for e in std::fs::read_dir(&hdl).expect("hdl/ exists").flatten() {
-        println!("cargo:rerun-if-changed={}", e.path().display());
+    for dir in [hdl.clone(), hdl.join("check")] {
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for e in std::fs::read_dir(&dir).expect("hdl/ exists").flatten() {
+            println!("cargo:rerun-if-changed={}", e.path().display());
+        }
     }
     println!("cargo:rerun-if-changed=csrc/nic_shim.cpp");
     println!("cargo:rerun-if-changed=build_support.rs");
     println!("cargo:rerun-if-changed=sim.vlt");
 
-    let vroot = build_support::verilator_root();
+    let tools = build_support::Tools::new(manifest.join("csrc"));
     let mdir = out.join("obj_dir");
-    let files = build_support::verilate(
+    let files = tools.verilate(
         &root,
         &mdir,
         "Vnic_top",
@@ -41,7 +45,7 @@ fn main() {
             "verilator-tb/sim.vlt".into(),
         ],
     );
-    let mut model = build_support::cc_build(&vroot);
+    let mut model = tools.cc_build();
     // The shim's rising edge skips the input-combinational (ico) pass, which is
     // right only while no ico logic reads the clock: check the generated code.
     if ico_reads(&files, "clk") {
@@ -54,12 +58,25 @@ fn main() {
         println!("cargo:warning=nic_top: ico logic reads now_ns; the shim runs ico every cycle");
         model.define("NIC_ICO_READS_NOW", "1");
     }
+    // Nor is it right when eval() starts by sampling signals (`__Vsampled`, what $past and
+    // other sampled-value functions make): rise() would skip that. The checkers of hdl/check/
+    // keep their previous cycle in flops for this reason.
+    if files.iter().any(|f| {
+        std::fs::read_to_string(f)
+            .expect("generated C++ is readable")
+            .contains("__Vsampled")
+    }) {
+        println!(
+            "cargo:warning=nic_top: eval() samples signals ($past?); the shim uses plain eval()"
+        );
+        model.define("NIC_ICO_READS_CLK", "1");
+    }
     // -O3 for the model's own C++ (plain -O3, no -march: CI machines differ): the same
     // instructions per cycle as -O2 but about 5 % more cycles per second on the build machine.
     model.opt_level(3);
     model.include(&mdir).file("csrc/nic_shim.cpp").files(&files);
     model.compile("nic_rtl");
-    build_support::link_runtime(&vroot, &out, "verilated_rt");
+    tools.link_runtime(&out, "verilated_rt");
 }
 
 /// True if any generated input-combinational function (`*ico_sequent*`) mentions

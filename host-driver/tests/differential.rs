@@ -22,6 +22,16 @@ use host_driver::device::Device;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// `NIC_TEST_SHRINK=n` divides the number of frames by n (`scripts/coverage`
+/// runs the tests that way: the same kinds of frames, fewer of each).
+fn shrink() -> usize {
+    std::env::var("NIC_TEST_SHRINK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1usize)
+        .max(1)
+}
+
 const SLOTS: usize = 64;
 const SLOT_BYTES: u64 = 9216 + 64;
 const RING: u32 = 128;
@@ -390,7 +400,7 @@ fn check_against_script(t: &Trace, batches: &[Batch]) {
 fn model_and_rtl_agree(profile: &str, default_seed: u64) {
     let bp = self::profile(profile);
     let seed = seed(default_seed);
-    let batches = script(seed, 10_000, 10_000);
+    let batches = script(seed, 10_000 / shrink(), 10_000 / shrink());
     let mut model = ModelDevice::new();
     let m = run(&mut model, &batches).expect("model run");
     let mut sim = SimDevice::with_backpressure(seed, bp);
@@ -703,7 +713,7 @@ fn mq_first_difference(m: &MqTrace, s: &MqTrace) -> Option<String> {
 fn mq_model_and_rtl_agree(profile: &str, default_seed: u64) {
     let bp = self::profile(profile);
     let seed = seed(default_seed);
-    let batches = script(seed, 10_000, 10_000);
+    let batches = script(seed, 10_000 / shrink(), 10_000 / shrink());
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0051_7e55);
     let n = limits::NUM_TXQ;
     let tx_q: Vec<u32> = batches

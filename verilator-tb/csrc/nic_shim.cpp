@@ -1,7 +1,11 @@
 // extern "C" shim between the Rust harness and the verilated nic_top.
 // One call, nic_step, runs one clock cycle: it applies the harness's inputs,
 // settles the logic with the clock low, copies the outputs the harness needs
-// to decide this cycle's handshakes, then raises the clock.
+// to decide this cycle's handshakes, then raises the clock. It returns 1 when
+// an assertion (hdl/check/ or the RTL's own) failed in that cycle; the
+// messages are then in nic_sim_error.
+// With coverage compiled in (NIC_COVERAGE=1 builds), nic_sim_free writes the
+// model's counters to $NIC_COVERAGE_DIR/nic_top-<pid>-<n>.dat.
 // The struct layouts must match `ffi::Inputs`/`ffi::Outputs` in src/ffi.rs.
 
 #include <atomic>
@@ -17,6 +21,11 @@
 #include "Vnic_top___024root.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
+#if VM_COVERAGE
+#include <unistd.h>
+
+#include "verilated_cov.h"
+#endif
 
 // The two half cycles without eval()'s generic loops.
 //
@@ -192,7 +201,29 @@ struct NicSim {
     // The inputs of the last cycle, for fall()'s ico skip; none before the first.
     NicInputs last_in = {};
     bool have_last_in = false;
+    uint64_t cycles = 0;
+    std::string error;  // the messages of the last cycle in which an assertion failed
 };
+
+// Verilator reports $error and $stop to the calling thread's context: make it this model's
+// (tests create and step models on several threads).
+static void use_context(NicSim* s) {
+    if (VL_UNLIKELY(Verilated::threadContextp() != s->ctx.get())) {
+        Verilated::threadContextp(s->ctx.get());
+    }
+}
+
+// After a cycle: an assertion that failed set gotError (fatalOnError is off, so $error does not
+// abort); keep what it printed. Anything else printed goes to stderr.
+static uint8_t check_errors(NicSim* s) {
+    if (VL_UNLIKELY(s->ctx->gotError())) {
+        s->error = "cycle " + std::to_string(s->cycles) + ": " + vltb_take_output();
+        s->ctx->gotError(false);
+        return 1;
+    }
+    vltb_flush_output();
+    return 0;
+}
 
 // Record file layout: a header, then per cycle one NicInputs then one NicOutputs.
 struct NicRecordHeader {
@@ -219,6 +250,7 @@ static FILE* open_record() {
 NicSim* nic_sim_new(const char* trace_path) {
     NicSim* s = new NicSim;
     s->ctx.reset(new VerilatedContext);
+    s->ctx->fatalOnError(false);
     s->ctx->traceEverOn(trace_path != nullptr);
     s->top.reset(new Vnic_top(s->ctx.get(), "nic_top"));
     if (trace_path) {
@@ -238,9 +270,22 @@ void nic_sim_free(NicSim* s) {
     if (!s) return;
     if (s->trace) s->trace->close();
     if (s->record) std::fclose(s->record);
+    use_context(s);
     s->top->final();
+#if VM_COVERAGE
+    if (const char* dir = std::getenv("NIC_COVERAGE_DIR")) {
+        static std::atomic<unsigned> written{0};
+        std::string path = std::string(dir) + "/nic_top-" + std::to_string(getpid()) + "-" +
+                           std::to_string(written++) + ".dat";
+        s->ctx->coveragep()->write(path.c_str());
+    }
+#endif
     delete s;
 }
+
+// The messages of the last cycle nic_sim_step returned 1 for ("" if none); valid until the next
+// call on this model.
+const char* nic_sim_error(const NicSim* s) { return s->error.c_str(); }
 
 // The ports are written and read on the root object, where they are plain members
 // (Vnic_top's port members are references to them: one load more each).
@@ -314,8 +359,9 @@ static void collect(const Vnic_top___024root* t, NicOutputs* o) {
 
 // One clock cycle. `out` receives the outputs as they stand just before the
 // rising edge, i.e. the values that decide this cycle's handshakes.
-void nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
+uint8_t nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
     Vnic_top* t = s->top.get();
+    use_context(s);
     Vnic_top___024root* r = t->rootp;
 #ifdef NIC_FAST_RISE
     if (!s->plain_eval) {
@@ -362,6 +408,9 @@ void nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
     }
     if (VL_UNLIKELY(s->trace)) s->trace->dump(s->half_cycles);
     s->half_cycles++;
+    uint8_t failed = check_errors(s);
+    s->cycles++;
+    return failed;
 }
 
 }  // extern "C"

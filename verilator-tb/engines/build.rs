@@ -1,6 +1,9 @@
 //! Verilates each offload engine at each datapath width as its own model and
 //! compiles it, the Verilator runtime and `engine_shim.cpp` with `cc` at -O2;
-//! and the same for the modules benched alone (`module_shim.cpp`).
+//! and the same for the modules benched alone (`module_shim.cpp`). Each model
+//! comes with the protocol checkers of `hdl/check/` bound to its ports (the
+//! bind file for its module), under `--assert` (build_support.rs). One more
+//! model, `check_tb`, is the checkers' own test bench (`check_shim.cpp`).
 
 #[path = "../build_support.rs"]
 mod build_support;
@@ -105,8 +108,17 @@ fn main() {
         .expect("repository root");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-changed=engine_shim.cpp");
+    println!("cargo:rerun-if-changed=check_shim.cpp");
     println!("cargo:rerun-if-changed=../build_support.rs");
-    let vroot = build_support::verilator_root();
+    let check_dir = root.join("hdl/check");
+    println!("cargo:rerun-if-changed={}", check_dir.display());
+    for e in std::fs::read_dir(&check_dir)
+        .expect("hdl/check exists")
+        .flatten()
+    {
+        println!("cargo:rerun-if-changed={}", e.path().display());
+    }
+    let tools = build_support::Tools::new(root.join("verilator-tb/csrc"));
     for &(name, top, src, width, kind) in VARIANTS {
         println!("cargo:rerun-if-changed={}", root.join(src).display());
         let prefix = format!("V{name}");
@@ -116,17 +128,15 @@ fn main() {
             format!("-GDATA_W={width}"),
             src.into(),
         ];
-        if kind == "ENGINE_RSS" {
-            // Its clocked invariants run in every simulation.
-            args.push("--assert".into());
-        }
-        let files =
-            build_support::verilate(&root, &out.join(format!("obj_{name}")), &prefix, &args);
-        let mut b = build_support::cc_build(&vroot);
+        args.extend(CHECKERS.iter().map(|c| c.to_string()));
+        args.push("hdl/check/nic_engine_binds.sv".into());
+        let files = tools.verilate(&root, &out.join(format!("obj_{name}")), &prefix, &args);
+        let mut b = tools.cc_build();
         b.include(out.join(format!("obj_{name}")))
             .file("engine_shim.cpp")
             .define("VTOP", prefix.as_str())
             .define("VHDR", format!("\"{prefix}.h\"").as_str())
+            .define("VNAME", format!("\"{name}\"").as_str())
             .define(kind, "1")
             .define("FN(x)", format!("{name}_##x").as_str());
         b.files(&files).compile(name);
@@ -140,13 +150,20 @@ fn main() {
         let mut args = vec!["--top-module".to_string(), top.to_string()];
         args.extend(params.iter().map(|p| format!("-G{p}")));
         args.extend(srcs.iter().map(|s| s.to_string()));
+        args.extend(CHECKERS.iter().map(|c| c.to_string()));
+        args.push(module_binds(kind).into());
+        if kind == "MOD_ICX" {
+            // Alone, the interconnect carries any AXI4 burst (hdl/check/nic_ic_binds.sv).
+            args.push("+define+NIC_CHECK_ANY_AXI4".into());
+        }
         let mdir = out.join(format!("obj_{name}"));
-        let files = build_support::verilate(&root, &mdir, &prefix, &args);
-        let mut b = build_support::cc_build(&vroot);
+        let files = tools.verilate(&root, &mdir, &prefix, &args);
+        let mut b = tools.cc_build();
         b.include(&mdir)
             .file("module_shim.cpp")
             .define("VTOP", prefix.as_str())
             .define("VHDR", format!("\"{prefix}.h\"").as_str())
+            .define("VNAME", format!("\"{name}\"").as_str())
             .define(kind, "1")
             .define("FN(x)", format!("{name}_##x").as_str());
         for p in params {
@@ -155,5 +172,35 @@ fn main() {
         }
         b.files(&files).compile(name);
     }
-    build_support::link_runtime(&vroot, &out, "verilated_rt_eng");
+
+    // The checkers' test bench.
+    let mut args: Vec<String> = vec!["--top-module".into(), "nic_check_tb".into()];
+    args.extend(CHECKERS.iter().map(|c| c.to_string()));
+    args.push("hdl/check/nic_check_tb.sv".into());
+    let files = tools.verilate(&root, &out.join("obj_check_tb"), "Vcheck_tb", &args);
+    let mut b = tools.cc_build();
+    b.include(out.join("obj_check_tb")).file("check_shim.cpp");
+    b.files(&files).compile("check_tb");
+
+    tools.link_runtime(&out, "verilated_rt_eng");
+}
+
+/// The checker modules every model and the checkers' bench include.
+const CHECKERS: &[&str] = &[
+    "hdl/check/nic_hs_check.sv",
+    "hdl/check/nic_axi4_check.sv",
+    "hdl/check/nic_axis_check.sv",
+    "hdl/check/nic_axil_check.sv",
+    "hdl/check/nic_ic_check.sv",
+    "hdl/check/nic_cpl_check.sv",
+];
+
+/// The bind file that attaches the checkers to a benched module.
+fn module_binds(kind: &str) -> &'static str {
+    match kind {
+        "MOD_ICX" => "hdl/check/nic_ic_binds.sv",
+        "MOD_CPL" => "hdl/check/nic_cpl_binds.sv",
+        "MOD_CSR" => "hdl/check/nic_csr_binds.sv",
+        k => panic!("no checker binds for module kind {k}"),
+    }
 }

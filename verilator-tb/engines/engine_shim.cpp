@@ -1,13 +1,25 @@
 // extern "C" shim for one verilated offload engine. Compiled once per variant
 // with VTOP (the verilated class), VHDR (its header), FN(x) (the C symbol
 // prefix) and ENGINE_TX, ENGINE_RX or ENGINE_RSS. Layouts match src/ffi.rs.
+// FN(step) returns 1 when an assertion (a checker of hdl/check/ bound to the
+// engine's ports, or the engine's own) failed in that cycle; FN(error) gives
+// the messages. With coverage compiled in, FN(free) writes the counters to
+// $NIC_COVERAGE_DIR/<variant>-<pid>-<n>.dat.
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <string>
 
 #include VHDR
 #include "verilated.h"
 #include "verilated_fst_c.h"
+#if VM_COVERAGE
+#include <unistd.h>
+
+#include "verilated_cov.h"
+#endif
 
 namespace {
 
@@ -66,11 +78,20 @@ struct FN(sim) {
     std::unique_ptr<VTOP> top;
     std::unique_ptr<VerilatedFstC> trace;
     uint64_t t = 0;
+    std::string error;
 };
+
+// $error and $stop go to the calling thread's context: make it this model's.
+static void use_context(FN(sim)* s) {
+    if (VL_UNLIKELY(Verilated::threadContextp() != s->ctx.get())) {
+        Verilated::threadContextp(s->ctx.get());
+    }
+}
 
 FN(sim)* FN(new)(const char* trace_path) {
     auto* s = new FN(sim);
     s->ctx.reset(new VerilatedContext);
+    s->ctx->fatalOnError(false);
     s->ctx->traceEverOn(trace_path != nullptr);
     s->top.reset(new VTOP(s->ctx.get(), "engine"));
     if (trace_path) {
@@ -86,12 +107,24 @@ FN(sim)* FN(new)(const char* trace_path) {
 void FN(free)(FN(sim)* s) {
     if (!s) return;
     if (s->trace) s->trace->close();
+    use_context(s);
     s->top->final();
+#if VM_COVERAGE
+    if (const char* dir = std::getenv("NIC_COVERAGE_DIR")) {
+        static std::atomic<unsigned> written{0};
+        std::string path = std::string(dir) + "/" + VNAME + "-" + std::to_string(getpid()) + "-" +
+                           std::to_string(written++) + ".dat";
+        s->ctx->coveragep()->write(path.c_str());
+    }
+#endif
     delete s;
 }
 
-void FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
+const char* FN(error)(const FN(sim)* s) { return s->error.c_str(); }
+
+uint8_t FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
     VTOP* t = s->top.get();
+    use_context(s);
     t->rst = in->rst;
     put(t->s_axis_tdata, in->s_tdata);
     t->s_axis_tkeep = in->s_tkeep;
@@ -141,6 +174,13 @@ void FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
     t->eval();
     if (s->trace) s->trace->dump(s->t);
     s->t++;
+    if (VL_UNLIKELY(s->ctx->gotError())) {
+        s->error = "cycle " + std::to_string(s->t / 2 - 1) + ": " + vltb_take_output();
+        s->ctx->gotError(false);
+        return 1;
+    }
+    vltb_flush_output();
+    return 0;
 }
 
 }  // extern "C"

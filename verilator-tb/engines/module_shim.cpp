@@ -10,13 +10,26 @@
 // Verilator gives them at construction (0 with --x-initial fast): the CSR
 // shim drives only clk, rst and the AXI-Lite slave, so new engine-side inputs
 // of nic_csr stay tied to 0 without a change here.
+//
+// FN(step) returns 1 when an assertion (a checker of hdl/check/ bound to the
+// module's ports, or the module's own) failed in that cycle; FN(error) gives
+// the messages. With coverage compiled in, FN(free) writes the counters to
+// $NIC_COVERAGE_DIR/<variant>-<pid>-<n>.dat.
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <string>
 
 #include VHDR
 #include "verilated.h"
 #include "verilated_fst_c.h"
+#if VM_COVERAGE
+#include <unistd.h>
+
+#include "verilated_cov.h"
+#endif
 
 namespace {
 
@@ -215,11 +228,20 @@ struct FN(sim) {
     std::unique_ptr<VTOP> top;
     std::unique_ptr<VerilatedFstC> trace;
     uint64_t t = 0;
+    std::string error;
 };
+
+// $error and $stop go to the calling thread's context: make it this model's.
+static void use_context(FN(sim)* s) {
+    if (VL_UNLIKELY(Verilated::threadContextp() != s->ctx.get())) {
+        Verilated::threadContextp(s->ctx.get());
+    }
+}
 
 FN(sim)* FN(new)(const char* trace_path) {
     auto* s = new FN(sim);
     s->ctx.reset(new VerilatedContext);
+    s->ctx->fatalOnError(false);
     s->ctx->traceEverOn(trace_path != nullptr);
     s->top.reset(new VTOP(s->ctx.get(), "module"));
     if (trace_path) {
@@ -235,12 +257,24 @@ FN(sim)* FN(new)(const char* trace_path) {
 void FN(free)(FN(sim)* s) {
     if (!s) return;
     if (s->trace) s->trace->close();
+    use_context(s);
     s->top->final();
+#if VM_COVERAGE
+    if (const char* dir = std::getenv("NIC_COVERAGE_DIR")) {
+        static std::atomic<unsigned> written{0};
+        std::string path = std::string(dir) + "/" + VNAME + "-" + std::to_string(getpid()) + "-" +
+                           std::to_string(written++) + ".dat";
+        s->ctx->coveragep()->write(path.c_str());
+    }
+#endif
     delete s;
 }
 
-void FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
+const char* FN(error)(const FN(sim)* s) { return s->error.c_str(); }
+
+uint8_t FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
     VTOP* t = s->top.get();
+    use_context(s);
     t->rst = in->rst;
 #if defined(MOD_ICX)
     const int n = P_NPORTS;
@@ -376,6 +410,13 @@ void FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
     t->eval();
     if (s->trace) s->trace->dump(s->t);
     s->t++;
+    if (VL_UNLIKELY(s->ctx->gotError())) {
+        s->error = "cycle " + std::to_string(s->t / 2 - 1) + ": " + vltb_take_output();
+        s->ctx->gotError(false);
+        return 1;
+    }
+    vltb_flush_output();
+    return 0;
 }
 
 }  // extern "C"

@@ -83,12 +83,14 @@ pub struct NicSim {
 extern "C" {
     pub fn nic_sim_new(trace_path: *const std::ffi::c_char) -> *mut NicSim;
     pub fn nic_sim_free(sim: *mut NicSim);
-    pub fn nic_sim_step(sim: *mut NicSim, inputs: *const Inputs, outputs: *mut Outputs);
+    pub fn nic_sim_step(sim: *mut NicSim, inputs: *const Inputs, outputs: *mut Outputs) -> u8;
+    pub fn nic_sim_error(sim: *const NicSim) -> *const std::ffi::c_char;
 }
 
 /// Owns one verilated `nic_top`.
 pub struct Rtl {
     ptr: *mut NicSim,
+    failures: Vec<String>,
 }
 
 impl Rtl {
@@ -102,11 +104,15 @@ impl Rtl {
         // nic_sim_new copies what it needs and returns an owned, non-null object.
         let ptr = unsafe { nic_sim_new(raw) };
         assert!(!ptr.is_null(), "nic_sim_new returned null");
-        Rtl { ptr }
+        Rtl {
+            ptr,
+            failures: Vec::new(),
+        }
     }
 
     /// Runs one clock cycle with `inputs`; returns the outputs as they were just
-    /// before the rising edge.
+    /// before the rising edge. An assertion that failed in the cycle (a checker
+    /// of `hdl/check/` or the RTL's own) is kept for [`Rtl::take_failures`].
     pub fn step(&mut self, inputs: &Inputs) -> Outputs {
         let mut out = Outputs::default();
         self.step_into(inputs, &mut out);
@@ -118,7 +124,25 @@ impl Rtl {
     pub fn step_into(&mut self, inputs: &Inputs, out: &mut Outputs) {
         // SAFETY: `self.ptr` is the live object from nic_sim_new (freed only in
         // Drop); both structs are repr(C) and match the C definitions.
-        unsafe { nic_sim_step(self.ptr, inputs, out) };
+        let failed = unsafe { nic_sim_step(self.ptr, inputs, out) };
+        if failed != 0 {
+            // SAFETY: nic_sim_error returns a NUL-terminated string owned by the
+            // model, valid until its next step; it is copied at once.
+            let msg = unsafe { std::ffi::CStr::from_ptr(nic_sim_error(self.ptr)) };
+            self.failures
+                .push(msg.to_string_lossy().trim_end().to_string());
+        }
+    }
+
+    /// True if an assertion failed since the last [`Rtl::take_failures`].
+    pub fn failed(&self) -> bool {
+        !self.failures.is_empty()
+    }
+
+    /// The messages of the assertions that failed since the last call, one
+    /// entry per failing cycle (`cycle N: ... Assertion failed in ...: why`).
+    pub fn take_failures(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.failures)
     }
 }
 

@@ -10,7 +10,10 @@
 //!
 //! It also checks the RTL's side of the protocols (bursts within 4 KiB,
 //! 8-byte beats, valid held until ready, stream `tkeep` rules) and records any
-//! breach in [`SimNic::protocol_errors`].
+//! breach in [`SimNic::protocol_errors`]. The RTL checks itself as well: the
+//! checkers of `hdl/check/` and the RTL's own assertions run in every
+//! simulation, and one that fails panics the harness with its message
+//! (like `$stop` in a simulator), after recording it in `protocol_errors`.
 
 mod backpressure;
 pub mod ffi;
@@ -310,8 +313,14 @@ impl SimNic {
     pub fn tick(&mut self) {
         self.drive();
         self.rtl.step_into(&self.inp, &mut self.out);
+        if self.rtl.failed() {
+            let msgs = self.rtl.take_failures();
+            self.protocol_errors.extend(msgs.iter().cloned());
+            panic!("RTL assertion failed:\n{}", msgs.join("\n"));
+        }
         if self.quiet() {
             self.irq = self.out.irq != 0;
+            self.irq_queue = self.out.irq_queue;
         } else {
             let out = self.out;
             self.settle(&out);

@@ -47,33 +47,128 @@ pub struct EngineOutputs {
 }
 
 pub type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
-pub type StepFn = unsafe extern "C" fn(*mut c_void, *const EngineInputs, *mut EngineOutputs);
+/// One cycle; returns 1 when an assertion failed in it.
+pub type StepFn = unsafe extern "C" fn(*mut c_void, *const EngineInputs, *mut EngineOutputs) -> u8;
 pub type FreeFn = unsafe extern "C" fn(*mut c_void);
+/// The messages of the last failing cycle, owned by the model.
+pub type ErrorFn = unsafe extern "C" fn(*const c_void) -> *const c_char;
+
+/// A variant's constructor, step, destructor and error accessor.
+pub struct EntryPoints {
+    pub new: NewFn,
+    pub step: StepFn,
+    pub free: FreeFn,
+    pub error: ErrorFn,
+}
 
 macro_rules! variant {
-    ($new:ident, $step:ident, $free:ident) => {
+    ($new:ident, $step:ident, $free:ident, $error:ident) => {
         extern "C" {
             fn $new(trace: *const c_char) -> *mut c_void;
-            fn $step(sim: *mut c_void, i: *const EngineInputs, o: *mut EngineOutputs);
+            fn $step(sim: *mut c_void, i: *const EngineInputs, o: *mut EngineOutputs) -> u8;
             fn $free(sim: *mut c_void);
+            fn $error(sim: *const c_void) -> *const c_char;
         }
     };
 }
 
-variant!(tx_csum_64_new, tx_csum_64_step, tx_csum_64_free);
-variant!(tx_csum_512_new, tx_csum_512_step, tx_csum_512_free);
-variant!(rx_csum_64_new, rx_csum_64_step, rx_csum_64_free);
-variant!(rx_csum_512_new, rx_csum_512_step, rx_csum_512_free);
-variant!(rx_rss_64_new, rx_rss_64_step, rx_rss_64_free);
-variant!(rx_rss_512_new, rx_rss_512_step, rx_rss_512_free);
+variant!(
+    tx_csum_64_new,
+    tx_csum_64_step,
+    tx_csum_64_free,
+    tx_csum_64_error
+);
+variant!(
+    tx_csum_512_new,
+    tx_csum_512_step,
+    tx_csum_512_free,
+    tx_csum_512_error
+);
+variant!(
+    rx_csum_64_new,
+    rx_csum_64_step,
+    rx_csum_64_free,
+    rx_csum_64_error
+);
+variant!(
+    rx_csum_512_new,
+    rx_csum_512_step,
+    rx_csum_512_free,
+    rx_csum_512_error
+);
+variant!(
+    rx_rss_64_new,
+    rx_rss_64_step,
+    rx_rss_64_free,
+    rx_rss_64_error
+);
+variant!(
+    rx_rss_512_new,
+    rx_rss_512_step,
+    rx_rss_512_free,
+    rx_rss_512_error
+);
 
-pub fn entry_points(e: Engine, w: Width) -> (NewFn, StepFn, FreeFn) {
+macro_rules! entry {
+    ($new:ident, $step:ident, $free:ident, $error:ident) => {
+        EntryPoints {
+            new: $new,
+            step: $step,
+            free: $free,
+            error: $error,
+        }
+    };
+}
+
+pub fn entry_points(e: Engine, w: Width) -> EntryPoints {
     match (e, w) {
-        (Engine::TxCsum, Width::W64) => (tx_csum_64_new, tx_csum_64_step, tx_csum_64_free),
-        (Engine::TxCsum, Width::W512) => (tx_csum_512_new, tx_csum_512_step, tx_csum_512_free),
-        (Engine::RxCsum, Width::W64) => (rx_csum_64_new, rx_csum_64_step, rx_csum_64_free),
-        (Engine::RxCsum, Width::W512) => (rx_csum_512_new, rx_csum_512_step, rx_csum_512_free),
-        (Engine::RxRss, Width::W64) => (rx_rss_64_new, rx_rss_64_step, rx_rss_64_free),
-        (Engine::RxRss, Width::W512) => (rx_rss_512_new, rx_rss_512_step, rx_rss_512_free),
+        (Engine::TxCsum, Width::W64) => {
+            entry!(
+                tx_csum_64_new,
+                tx_csum_64_step,
+                tx_csum_64_free,
+                tx_csum_64_error
+            )
+        }
+        (Engine::TxCsum, Width::W512) => {
+            entry!(
+                tx_csum_512_new,
+                tx_csum_512_step,
+                tx_csum_512_free,
+                tx_csum_512_error
+            )
+        }
+        (Engine::RxCsum, Width::W64) => {
+            entry!(
+                rx_csum_64_new,
+                rx_csum_64_step,
+                rx_csum_64_free,
+                rx_csum_64_error
+            )
+        }
+        (Engine::RxCsum, Width::W512) => {
+            entry!(
+                rx_csum_512_new,
+                rx_csum_512_step,
+                rx_csum_512_free,
+                rx_csum_512_error
+            )
+        }
+        (Engine::RxRss, Width::W64) => {
+            entry!(
+                rx_rss_64_new,
+                rx_rss_64_step,
+                rx_rss_64_free,
+                rx_rss_64_error
+            )
+        }
+        (Engine::RxRss, Width::W512) => {
+            entry!(
+                rx_rss_512_new,
+                rx_rss_512_step,
+                rx_rss_512_free,
+                rx_rss_512_error
+            )
+        }
     }
 }

@@ -10,8 +10,9 @@ use std::collections::VecDeque;
 pub use verilator_tb::Backpressure;
 use verilator_tb::Dice;
 
+pub mod checker;
 mod ffi;
-use ffi::{EngineInputs, EngineOutputs};
+pub use ffi::{EngineInputs, EngineOutputs};
 pub mod modules;
 
 /// Which engine.
@@ -48,17 +49,24 @@ impl Width {
     }
 }
 
-/// One verilated engine.
+/// One verilated engine, with the stream checkers of `hdl/check/` bound to
+/// its ports.
 pub struct EngineSim {
     ptr: *mut std::ffi::c_void,
     step_fn: ffi::StepFn,
     free_fn: ffi::FreeFn,
+    error_fn: ffi::ErrorFn,
     pub width: Width,
 }
 
 impl EngineSim {
     pub fn new(engine: Engine, width: Width) -> Self {
-        let (new_fn, step_fn, free_fn) = ffi::entry_points(engine, width);
+        let ffi::EntryPoints {
+            new: new_fn,
+            step: step_fn,
+            free: free_fn,
+            error: error_fn,
+        } = ffi::entry_points(engine, width);
         let trace = std::env::var_os("NIC_TRACE").map(|p| {
             std::ffi::CString::new(p.to_string_lossy().as_bytes()).expect("trace path has no NUL")
         });
@@ -71,16 +79,34 @@ impl EngineSim {
             ptr,
             step_fn,
             free_fn,
+            error_fn,
             width,
         }
     }
 
-    fn step(&mut self, i: &EngineInputs) -> EngineOutputs {
+    /// One clock cycle: the outputs as they were just before the rising edge,
+    /// or the messages of the assertions that failed in the cycle.
+    pub fn try_step(&mut self, i: &EngineInputs) -> Result<EngineOutputs, String> {
         let mut o = EngineOutputs::default();
         // SAFETY: `ptr` is the live model from the matching constructor; both
         // structs are repr(C) and match engine_shim.cpp.
-        unsafe { (self.step_fn)(self.ptr, i, &mut o) };
-        o
+        let failed = unsafe { (self.step_fn)(self.ptr, i, &mut o) };
+        if failed != 0 {
+            // SAFETY: the error accessor returns a NUL-terminated string owned
+            // by the model and valid until its next step; it is copied at once.
+            let msg = unsafe { std::ffi::CStr::from_ptr((self.error_fn)(self.ptr)) };
+            return Err(msg.to_string_lossy().trim_end().to_string());
+        }
+        Ok(o)
+    }
+
+    /// One clock cycle; an assertion that fails panics with its message (like
+    /// `$stop` in a simulator).
+    pub fn step(&mut self, i: &EngineInputs) -> EngineOutputs {
+        match self.try_step(i) {
+            Ok(o) => o,
+            Err(msg) => panic!("RTL assertion failed:\n{msg}"),
+        }
     }
 }
 
@@ -216,7 +242,8 @@ impl Sink {
     }
 }
 
-fn reset(sim: &mut EngineSim) {
+/// Holds `rst` for four cycles, then releases it for one.
+pub fn reset(sim: &mut EngineSim) {
     let mut i = EngineInputs {
         rst: 1,
         ..Default::default()

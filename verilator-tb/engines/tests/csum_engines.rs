@@ -12,7 +12,21 @@ use firmware_model::packets::{as_partial, random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const FRAMES: usize = 100_000;
+const FRAMES_FULL: usize = 100_000;
+
+/// `NIC_TEST_SHRINK=n` divides the number of frames by n (`scripts/coverage`
+/// runs the tests that way: the same kinds of frames, fewer of each).
+fn frames() -> usize {
+    FRAMES_FULL / shrink()
+}
+
+fn shrink() -> usize {
+    std::env::var("NIC_TEST_SHRINK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1usize)
+        .max(1)
+}
 
 fn seed(default: u64) -> u64 {
     let s = std::env::var("NIC_TEST_SEED")
@@ -44,7 +58,7 @@ fn random_frame(rng: &mut ChaCha8Rng) -> Vec<u8> {
 
 fn tx_jobs(seed: u64) -> Vec<TxJob> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..FRAMES)
+    (0..frames())
         .map(|_| {
             let m = mix(&mut rng);
             let p = random_packet(&mut rng, &m);
@@ -133,7 +147,7 @@ fn check_tx(width: Width, default_seed: u64) {
 fn check_rx(width: Width, default_seed: u64) {
     let seed = seed(default_seed);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let frames: Vec<Frame> = (0..FRAMES)
+    let frames: Vec<Frame> = (0..frames())
         .map(|_| Frame {
             data: random_frame(&mut rng),
             bad: rng.gen_bool(0.01),
@@ -172,7 +186,7 @@ fn check_rx(width: Width, default_seed: u64) {
     );
     for (what, n) in ["not checked", "good", "bad"].iter().zip(counts) {
         assert!(
-            n * 20 > FRAMES,
+            n * 20 > frames.len(),
             "too few '{what}' verdicts ({n}) for the test to mean much"
         );
     }

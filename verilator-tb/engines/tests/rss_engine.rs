@@ -16,8 +16,22 @@ use rand_chacha::ChaCha8Rng;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Frames per width, in runs of `RUN` with one key and table each.
-const FRAMES: usize = 24_000;
+const FRAMES_FULL: usize = 24_000;
 const RUN: usize = 2_000;
+
+/// `NIC_TEST_SHRINK=n` divides the number of frames by n (`scripts/coverage`
+/// runs the tests that way: the same kinds of frames, fewer of each).
+fn shrink() -> usize {
+    std::env::var("NIC_TEST_SHRINK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1usize)
+        .max(1)
+}
+
+fn frames() -> usize {
+    (FRAMES_FULL / shrink()).max(RUN)
+}
 
 fn seed(default: u64) -> u64 {
     let s = std::env::var("NIC_TEST_SEED")
@@ -252,7 +266,7 @@ fn random_against_model(width: Width, default_seed: u64) {
     let seed = seed(default_seed);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut types = [0usize; 7];
-    for run in 0..FRAMES / RUN {
+    for run in 0..frames() / RUN {
         let (key, table) = random_config(&mut rng);
         let frames: Vec<Frame> = (0..RUN)
             .map(|_| Frame {
@@ -287,7 +301,7 @@ fn random_against_model(width: Width, default_seed: u64) {
     eprintln!("hash types none/ipv4/tcpv4/udpv4/ipv6/tcpv6/udpv6: {types:?}");
     for (ty, n) in types.iter().enumerate() {
         assert!(
-            n * 100 > FRAMES,
+            n * 100 > frames(),
             "too few frames of hash type {ty} ({n}) for the test to mean much"
         );
     }

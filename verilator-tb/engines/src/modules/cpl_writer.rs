@@ -461,7 +461,8 @@ pub fn run(cfg: &CplConfig) -> CplStats {
         };
         let aws_before = aws.len();
 
-        let o: CplOutputs = sim.step(&i);
+        // A checker of hdl/check/ that fires is one more error of the run.
+        let o: CplOutputs = sim.step_into(&i, &mut st.errors);
 
         idle_seen = o.idle != 0 && !issuing && holding.is_none() && ents.is_empty();
         for (q, s) in qs.iter().enumerate() {

@@ -268,7 +268,8 @@ pub fn run_with_fault(
         i.bready = coin.go() as u8;
         i.rready = coin.go() as u8;
 
-        let o: CsrOutputs = sim.step(&i);
+        // A checker of hdl/check/ that fires is one more error of the run.
+        let o: CsrOutputs = sim.step_into(&i, &mut st.errors);
 
         if aw_hold && o.awready != 0 {
             let (_, seq) = aw_q.pop_front().expect("held");

@@ -157,20 +157,23 @@ pub struct CsrOutputs {
 type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
 type FreeFn = unsafe extern "C" fn(*mut c_void);
 
-/// One verilated module with inputs `I` and outputs `O`.
+/// A variant's step: one cycle; 1 when an assertion failed in it.
+type StepFn<I, O> = unsafe extern "C" fn(*mut c_void, *const I, *mut O) -> u8;
+/// The messages of the last failing cycle, owned by the model.
+type ErrorFn = unsafe extern "C" fn(*const c_void) -> *const c_char;
+
+/// One verilated module with inputs `I` and outputs `O`, with the protocol
+/// checkers of `hdl/check/` bound to its ports.
 pub struct Model<I, O> {
     ptr: *mut c_void,
-    step_fn: unsafe extern "C" fn(*mut c_void, *const I, *mut O),
+    step_fn: StepFn<I, O>,
     free_fn: FreeFn,
+    error_fn: ErrorFn,
     _io: PhantomData<(I, O)>,
 }
 
 impl<I, O: Default> Model<I, O> {
-    fn new(
-        new_fn: NewFn,
-        step_fn: unsafe extern "C" fn(*mut c_void, *const I, *mut O),
-        free_fn: FreeFn,
-    ) -> Self {
+    fn new(new_fn: NewFn, step_fn: StepFn<I, O>, free_fn: FreeFn, error_fn: ErrorFn) -> Self {
         let trace = std::env::var_os("NIC_TRACE").map(|p| {
             std::ffi::CString::new(p.to_string_lossy().as_bytes()).expect("trace path has no NUL")
         });
@@ -183,18 +186,54 @@ impl<I, O: Default> Model<I, O> {
             ptr,
             step_fn,
             free_fn,
+            error_fn,
             _io: PhantomData,
         }
     }
 
     /// One clock cycle: applies `i`, returns the outputs seen before the
-    /// rising edge, then clocks.
-    pub fn step(&mut self, i: &I) -> O {
+    /// rising edge, then clocks; with the messages of the assertions that
+    /// failed in the cycle, if any.
+    pub fn step_checked(&mut self, i: &I) -> (O, Option<String>) {
         let mut o = O::default();
         // SAFETY: `ptr` is the live model from the matching constructor; both
         // structs are repr(C) and match module_shim.cpp for this variant.
-        unsafe { (self.step_fn)(self.ptr, i, &mut o) };
+        let failed = unsafe { (self.step_fn)(self.ptr, i, &mut o) };
+        if failed == 0 {
+            return (o, None);
+        }
+        // SAFETY: a NUL-terminated string owned by the model, valid until its
+        // next step; copied at once.
+        let msg = unsafe { std::ffi::CStr::from_ptr((self.error_fn)(self.ptr)) };
+        (o, Some(msg.to_string_lossy().trim_end().to_string()))
+    }
+
+    /// One clock cycle, as [`Model::step_checked`]; the outputs, or the
+    /// messages of the assertions that failed.
+    pub fn try_step(&mut self, i: &I) -> Result<O, String> {
+        match self.step_checked(i) {
+            (o, None) => Ok(o),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// One clock cycle that records a failed assertion's messages in `errors`
+    /// (as the benches record their own checks) and returns the outputs.
+    pub fn step_into(&mut self, i: &I, errors: &mut Vec<String>) -> O {
+        let (o, e) = self.step_checked(i);
+        if let Some(e) = e {
+            errors.push(format!("RTL assertion failed: {e}"));
+        }
         o
+    }
+
+    /// One clock cycle, as [`Model::try_step`]; an assertion that fails
+    /// panics with its message (like `$stop` in a simulator).
+    pub fn step(&mut self, i: &I) -> O {
+        match self.try_step(i) {
+            Ok(o) => o,
+            Err(msg) => panic!("RTL assertion failed:\n{msg}"),
+        }
     }
 }
 
@@ -206,41 +245,62 @@ impl<I, O> Drop for Model<I, O> {
 }
 
 macro_rules! variant {
-    ($new:ident, $step:ident, $free:ident, $i:ty, $o:ty) => {
+    ($new:ident, $step:ident, $free:ident, $error:ident, $i:ty, $o:ty) => {
         extern "C" {
             fn $new(trace: *const c_char) -> *mut c_void;
-            fn $step(sim: *mut c_void, i: *const $i, o: *mut $o);
+            fn $step(sim: *mut c_void, i: *const $i, o: *mut $o) -> u8;
             fn $free(sim: *mut c_void);
+            fn $error(sim: *const c_void) -> *const c_char;
         }
     };
 }
 
-variant!(icx_2_new, icx_2_step, icx_2_free, IcxInputs, IcxOutputs);
-variant!(icx_4_new, icx_4_step, icx_4_free, IcxInputs, IcxOutputs);
+variant!(
+    icx_2_new,
+    icx_2_step,
+    icx_2_free,
+    icx_2_error,
+    IcxInputs,
+    IcxOutputs
+);
+variant!(
+    icx_4_new,
+    icx_4_step,
+    icx_4_free,
+    icx_4_error,
+    IcxInputs,
+    IcxOutputs
+);
 variant!(
     cpl_writer_new,
     cpl_writer_step,
     cpl_writer_free,
+    cpl_writer_error,
     CplInputs,
     CplOutputs
 );
-variant!(csr_new, csr_step, csr_free, CsrInputs, CsrOutputs);
+variant!(csr_new, csr_step, csr_free, csr_error, CsrInputs, CsrOutputs);
 
 /// The interconnect built with `nports` ports (2 or 4).
 pub fn interconnect(nports: usize) -> Model<IcxInputs, IcxOutputs> {
     match nports {
-        2 => Model::new(icx_2_new, icx_2_step, icx_2_free),
-        4 => Model::new(icx_4_new, icx_4_step, icx_4_free),
+        2 => Model::new(icx_2_new, icx_2_step, icx_2_free, icx_2_error),
+        4 => Model::new(icx_4_new, icx_4_step, icx_4_free, icx_4_error),
         n => panic!("nic_axi_interconnect is built with 2 or 4 ports, not {n}"),
     }
 }
 
 /// The completion writer (NQ 8, DEPTH 64, BATCH 4, MAX_OUT 16).
 pub fn cpl_writer() -> Model<CplInputs, CplOutputs> {
-    Model::new(cpl_writer_new, cpl_writer_step, cpl_writer_free)
+    Model::new(
+        cpl_writer_new,
+        cpl_writer_step,
+        cpl_writer_free,
+        cpl_writer_error,
+    )
 }
 
 /// The register file.
 pub fn csr() -> Model<CsrInputs, CsrOutputs> {
-    Model::new(csr_new, csr_step, csr_free)
+    Model::new(csr_new, csr_step, csr_free, csr_error)
 }

@@ -429,7 +429,8 @@ pub fn run(cfg: &IcxConfig) -> IcxStats {
             i.m_bresp = r;
         }
 
-        let o = sim.step(&i);
+        // A checker of hdl/check/ that fires is one more error of the run.
+        let o = sim.step_into(&i, &mut st.errors);
 
         // ---- checks of the outputs alone
         let bit = |m: u8, p: usize| (m >> p) & 1 != 0;

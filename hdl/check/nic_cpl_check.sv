@@ -1,0 +1,120 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// Completion-ring invariants, bound to nic_cpl_writer's ports (hdl/check/nic_cpl_binds.sv, kept
+// apart from the protocol binds: it follows the writer's port list, which changes with the queue
+// engines). Against the rings the CSR configured (cfg_cpl_base, cfg_size per queue):
+//   - every completion write burst lies inside one queue's ring [base, base + size * 32) and
+//     carries whole 32-byte records (4 beats each; rings are 64-byte aligned);
+//   - every queue's HEAD, and a failed index, are indices of that queue's ring (< size).
+// The writer's AXI4 write channels are also checked by nic_axi4_check (read side idle).
+/* verilator coverage_off */
+module nic_cpl_check #(
+  parameter int NQ = 1,
+  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1
+) (
+  input wire              clk,
+  input wire              rst,
+  input wire [NQ*64-1:0]  cfg_cpl_base,    // queue q's ring base in [64q +: 64]
+  input wire [NQ*13-1:0]  cfg_size,        // queue q's ring entries in [13q +: 13]
+  input wire [NQ*12-1:0]  head,            // queue q's HEAD in [12q +: 12]
+  input wire              ev_fail,
+  input wire [QW-1:0]     ev_fail_queue,
+  input wire [11:0]       ev_fail_index,
+  input wire [63:0]       m_axi_awaddr,
+  input wire [7:0]        m_axi_awlen,
+  input wire              m_axi_awvalid,
+  input wire              m_axi_awready,
+  input wire [63:0]       m_axi_wdata,
+  input wire [7:0]        m_axi_wstrb,
+  input wire              m_axi_wlast,
+  input wire              m_axi_wvalid,
+  input wire              m_axi_wready,
+  input wire [1:0]        m_axi_bresp,
+  input wire              m_axi_bvalid,
+  input wire              m_axi_bready
+);
+
+  wire aw_hs = m_axi_awvalid && m_axi_awready;
+
+  // The burst lies in queue q's ring, on whole records: [base, base + size * 32).
+  function automatic logic in_ring(input logic [63:0] base, input logic [12:0] size,
+                                   input logic [63:0] addr, input logic [7:0] len);
+    logic [64:0] off, end_off;
+    off     = {1'b0, addr} - {1'b0, base};             // bit 64: below the base
+    end_off = off + {54'd0, len, 3'b000} + 65'd8;
+    return !off[64] && end_off <= {47'd0, size, 5'd0};
+  endfunction
+
+  logic in_any;
+  always_comb begin
+    in_any = 1'b0;
+    for (int q = 0; q < NQ; q++) begin
+      if (in_ring(cfg_cpl_base[64*q +: 64], cfg_size[13*q +: 13], m_axi_awaddr, m_axi_awlen))
+        in_any = 1'b1;
+    end
+  end
+
+  always @(posedge clk) begin
+    if (!rst) begin
+      if (aw_hs) begin
+        assert (in_any)
+          else $error("completion write %h, %0d beats, outside every completion ring",
+                      m_axi_awaddr, m_axi_awlen + 9'd1);
+        assert (m_axi_awaddr[4:0] == 5'd0 && m_axi_awlen[1:0] == 2'b11)
+          else $error("completion write %h, %0d beats, not whole 32-byte records",
+                      m_axi_awaddr, m_axi_awlen + 9'd1);
+      end
+      for (int q = 0; q < NQ; q++) begin
+        if (cfg_size[13*q +: 13] != 13'd0) begin
+          assert ({1'b0, head[12*q +: 12]} < cfg_size[13*q +: 13])
+            else $error("queue %0d: HEAD %0d outside its ring of %0d entries", q,
+                        head[12*q +: 12], cfg_size[13*q +: 13]);
+        end
+      end
+      if (ev_fail) begin
+        assert ({1'b0, ev_fail_index} < cfg_size[13*ev_fail_queue +: 13])
+          else $error("queue %0d: failed index %0d outside its ring", ev_fail_queue, ev_fail_index);
+      end
+    end
+  end
+
+  nic_axi4_check #(.ID_W(1)) u_axi (
+    .clk     (clk),
+    .rst     (rst),
+    .awid    (1'b0),
+    .awaddr  (m_axi_awaddr),
+    .awlen   (m_axi_awlen),
+    .awsize  (3'd3),
+    .awburst (2'b01),
+    .awvalid (m_axi_awvalid),
+    .awready (m_axi_awready),
+    .wdata   (m_axi_wdata),
+    .wstrb   (m_axi_wstrb),
+    .wlast   (m_axi_wlast),
+    .wvalid  (m_axi_wvalid),
+    .wready  (m_axi_wready),
+    .bid     (1'b0),
+    .bresp   (m_axi_bresp),
+    .bvalid  (m_axi_bvalid),
+    .bready  (m_axi_bready),
+    .arid    (1'b0),
+    .araddr  (64'd0),
+    .arlen   (8'd0),
+    .arsize  (3'd3),
+    .arburst (2'b01),
+    .arvalid (1'b0),
+    .arready (1'b0),
+    .rid     (1'b0),
+    .rdata   (64'd0),
+    .rresp   (2'd0),
+    .rlast   (1'b0),
+    .rvalid  (1'b0),
+    .rready  (1'b0)
+  );
+
+endmodule
+/* verilator coverage_on */
+
+`resetall
