@@ -3,8 +3,9 @@
 `default_nettype none
 
 // Joins NPORTS ID-less AXI4 masters (the DMA clients: queue engines, and later the offload
-// engines) into one AXI4 master whose ID names the port. Every burst is INCR of 8-byte beats
-// (awsize/arsize = 3). Adding a DMA client adds a port and touches nothing else.
+// engines) into one AXI4 master whose ID names the port. Every burst is INCR of full-width beats
+// (DATA_W/8 bytes: awsize/arsize = clog2(DATA_W/8), 3 at 64 bits, 6 at 512). Adding a DMA client
+// adds a port and touches nothing else.
 //
 // - AR: round-robin among the requesting ports into a held output register (m_axi_ar* are flop
 //   outputs, held until accepted); arid = port. R beats go to the port named by rid, beat by
@@ -21,6 +22,7 @@
 module nic_axi_interconnect #(
   parameter int NPORTS   = 2,
   parameter int ID_W     = 1,
+  parameter int DATA_W   = 64,  // data bus width, bits (a power of two, 64..1024)
   parameter int WQ_DEPTH = 4    // AWs accepted whose W burst has not finished (power of two)
 ) (
   input  wire                     clk,
@@ -31,7 +33,7 @@ module nic_axi_interconnect #(
   input  wire [NPORTS-1:0][7:0]   s_axi_arlen,
   input  wire [NPORTS-1:0]        s_axi_arvalid,
   output wire [NPORTS-1:0]        s_axi_arready,
-  output wire [63:0]              s_axi_rdata,
+  output wire [DATA_W-1:0]        s_axi_rdata,
   output wire [1:0]               s_axi_rresp,
   output wire                     s_axi_rlast,
   output wire [NPORTS-1:0]        s_axi_rvalid,
@@ -40,8 +42,8 @@ module nic_axi_interconnect #(
   input  wire [NPORTS-1:0][7:0]   s_axi_awlen,
   input  wire [NPORTS-1:0]        s_axi_awvalid,
   output wire [NPORTS-1:0]        s_axi_awready,
-  input  wire [NPORTS-1:0][63:0]  s_axi_wdata,
-  input  wire [NPORTS-1:0][7:0]   s_axi_wstrb,
+  input  wire [NPORTS-1:0][DATA_W-1:0] s_axi_wdata,
+  input  wire [NPORTS-1:0][DATA_W/8-1:0] s_axi_wstrb,
   input  wire [NPORTS-1:0]        s_axi_wlast,
   input  wire [NPORTS-1:0]        s_axi_wvalid,
   output wire [NPORTS-1:0]        s_axi_wready,
@@ -57,8 +59,8 @@ module nic_axi_interconnect #(
   output wire [1:0]               m_axi_awburst,
   output wire                     m_axi_awvalid,
   input  wire                     m_axi_awready,
-  output wire [63:0]              m_axi_wdata,
-  output wire [7:0]               m_axi_wstrb,
+  output wire [DATA_W-1:0]        m_axi_wdata,
+  output wire [DATA_W/8-1:0]      m_axi_wstrb,
   output wire                     m_axi_wlast,
   output wire                     m_axi_wvalid,
   input  wire                     m_axi_wready,
@@ -74,20 +76,23 @@ module nic_axi_interconnect #(
   output wire                     m_axi_arvalid,
   input  wire                     m_axi_arready,
   input  wire [ID_W-1:0]          m_axi_rid,
-  input  wire [63:0]              m_axi_rdata,
+  input  wire [DATA_W-1:0]        m_axi_rdata,
   input  wire [1:0]               m_axi_rresp,
   input  wire                     m_axi_rlast,
   input  wire                     m_axi_rvalid,
   output wire                     m_axi_rready
 );
 
-  localparam logic [2:0] SIZE_8B    = 3'd3;
+  localparam logic [2:0] SIZE_BEAT  = 3'($clog2(DATA_W / 8));
   localparam logic [1:0] BURST_INCR = 2'b01;
   localparam int PW  = (NPORTS > 1) ? $clog2(NPORTS) : 1;
   localparam int WQW = $clog2(WQ_DEPTH);
 
   if (NPORTS < 1 || NPORTS > (1 << ID_W) || (1 << WQW) != WQ_DEPTH || PW > ID_W) begin : g_check
     $fatal(1, "nic_axi_interconnect: NPORTS must fit in ID_W bits; WQ_DEPTH a power of two");
+  end
+  if (DATA_W < 64 || DATA_W > 1024 || (DATA_W & (DATA_W - 1)) != 0) begin : g_width
+    $fatal(1, "nic_axi_interconnect: DATA_W must be a power of two, 64..1024, not %0d", DATA_W);
   end
 
   // Round-robin: the first requesting port after `last`, cyclically.
@@ -136,7 +141,7 @@ module nic_axi_interconnect #(
   assign m_axi_arid    = ID_W'(ar_q_id);
   assign m_axi_araddr  = ar_q_addr;
   assign m_axi_arlen   = ar_q_len;
-  assign m_axi_arsize  = SIZE_8B;
+  assign m_axi_arsize  = SIZE_BEAT;
   assign m_axi_arburst = BURST_INCR;
   assign m_axi_arvalid = ar_q_valid;
 
@@ -205,7 +210,7 @@ module nic_axi_interconnect #(
   assign m_axi_awid    = ID_W'(aw_q_id);
   assign m_axi_awaddr  = aw_q_addr;
   assign m_axi_awlen   = aw_q_len;
-  assign m_axi_awsize  = SIZE_8B;
+  assign m_axi_awsize  = SIZE_BEAT;
   assign m_axi_awburst = BURST_INCR;
   assign m_axi_awvalid = aw_q_valid;
 

@@ -11,8 +11,8 @@
 // of different queues may interleave. The writer keeps them in a DEPTH-entry FIFO and writes them
 // in bursts: whenever the AW channel is free and fewer than MAX_OUT bursts await their B, it takes
 // the run of entries of one queue at the FIFO's unwritten end, up to BATCH, never past the end of
-// that queue's ring and never across a 4 KiB boundary, and writes their 32-byte records (four
-// beats each, FLAGS with the phase in each record's last byte) in one INCR burst. It does not wait
+// that queue's ring and never across a 4 KiB boundary, and writes their 32-byte records (FLAGS
+// with the phase in each record's last byte) in one INCR burst. It does not wait
 // for a B before the next burst, so under load entries pile up behind the bursts in flight and
 // batches form by themselves; at low latency each completion goes out alone, at once. W does not
 // idle between bursts: the next burst's first beat follows the current one's last beat (a null
@@ -27,6 +27,18 @@
 // starts (an entry of a dead queue becomes a null burst that never reaches the bus); the B of every
 // burst already issued is awaited and ignored. HEAD stays at the failed index. Other queues go on.
 //
+// Data width DATA_W (64 or 512 bits). At 64 bits a record is four beats. At 512 bits a beat holds
+// two records: a burst starts at the beat holding its first record (the record's address rounded
+// down to 64 bytes), and a half beat that is not the batch's has its strobes low, so a batch of n
+// records starting at an odd index is ceil((n + 1) / 2) beats and one at an even index
+// ceil(n / 2). Bursts are at most 16 beats: BATCH is at most 4 at 64 bits, 16 at 512.
+//
+// Pairing (512 bits): a record alone in its beat costs a whole beat of the write channel, as two
+// do. While `defer` is high (the engine has other writes waiting for the same channel), a burst
+// whose last beat would be half empty and that could still grow (its queue's run is all that is
+// unwritten, and neither BATCH, the ring's end nor 4 KiB stops it) waits for the next record, for
+// at most MAX_WAIT cycles. With `defer` low, and always at 64 bits, every burst goes at once.
+//
 // `idle` is high when nothing is buffered, being written or awaiting a B. `start[q]` (queue q's
 // ENABLE 0->1, applied by the engine only while no entry of queue q is here) resets q's HEAD to 0,
 // its phase to 1 and revives it.
@@ -35,13 +47,17 @@ module nic_cpl_writer #(
   parameter int DEPTH   = 16,   // entries buffered (power of two)
   parameter int BATCH   = 4,    // completions per burst at most (16 beats)
   parameter int MAX_OUT = 16,   // bursts awaiting B at most (power of two)
-  localparam int QW     = (NQ > 1) ? $clog2(NQ) : 1
+  parameter int DATA_W  = 64,   // AXI data width, bits: 64 or 512
+  parameter int MAX_WAIT = 32,  // cycles a half-beat burst may wait for a partner (512 bits)
+  localparam int QW     = (NQ > 1) ? $clog2(NQ) : 1,
+  localparam int KW     = DATA_W / 8
 ) (
   input  wire            clk,
   input  wire            rst,
   input  wire [NQ*64-1:0] cfg_cpl_base,  // queue q's completion ring base in [64q +: 64]
   input  wire [NQ*13-1:0] cfg_size,      // queue q's ring entries in [13q +: 13]
   input  wire [NQ-1:0]   start,
+  input  wire            defer,        // other writes wait for the channel: pair records
   // entries, in ring order per queue
   input  wire            in_valid,
   output wire            in_ready,
@@ -67,9 +83,9 @@ module nic_cpl_writer #(
   output wire [11:0]     ev_fail_index,
   output wire [NQ*12-1:0] head,        // queue q's HEAD in [12q +: 12]
   output wire            idle,
-  // AXI4 write master, 8-byte beats, INCR
+  // AXI4 write master, DATA_W/8-byte beats, INCR
   output wire  [63:0] m_axi_awaddr, output wire [7:0] m_axi_awlen, output wire m_axi_awvalid, input wire m_axi_awready,
-  output wire  [63:0] m_axi_wdata,  output wire [7:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
+  output wire  [DATA_W-1:0] m_axi_wdata, output wire [KW-1:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
   input  wire  [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready
 );
 
@@ -88,7 +104,18 @@ module nic_cpl_writer #(
   localparam int E_ER  = E_VD - 2;        // errors
   localparam int E_HS  = E_ER - 16;       // hash
 
-  if (CPL_SIZE != 32 || (1 << AW_) != DEPTH || BATCH < 1 || BATCH > 4 || BATCH > DEPTH)
+  // Records per beat (RPB) and beats per record (BPR): one of them is 1.
+  localparam int RPB = (KW >= 32) ? KW / 32 : 1;
+  localparam int BPR = (KW >= 32) ? 1 : 32 / KW;
+  localparam int NW  = $clog2(BATCH + 1);          // record counts 0..BATCH
+  localparam int SW  = (RPB > 1) ? $clog2(RPB) : 1; // slot of a record within its beat
+  localparam logic [63:0] A_LOW = 64'(KW) - 64'd1;    // address bits within a beat
+  localparam int MAX_BEATS = 16;
+
+  if (DATA_W != 64 && DATA_W != 512)
+    $fatal(1, "nic_cpl_writer: DATA_W must be 64 or 512, not %0d", DATA_W);
+  if (CPL_SIZE != 32 || (1 << AW_) != DEPTH || BATCH < 1 || BATCH > DEPTH ||
+      (BPR > 1 && BATCH * BPR > MAX_BEATS) || (BATCH + 2 * RPB - 2) / RPB > MAX_BEATS)
     $fatal(1, "nic_cpl_writer: unexpected completion size or sizing");
   if (NQ < 1 || NQ > 16 || (NQ & (NQ - 1)) != 0)
     $fatal(1, "nic_cpl_writer: NQ must be a power of two, 1..16");
@@ -111,12 +138,13 @@ module nic_cpl_writer #(
 
   // Bursts issued, in issue order: W side and B side (pointers index MAX_OUT slots).
   localparam int BW = $clog2(MAX_OUT);
-  logic [2:0]    wq_n    [MAX_OUT];   // entries per burst
+  logic [NW-1:0] wq_n    [MAX_OUT];   // entries per burst
   logic          wq_null [MAX_OUT];   // a null burst: dropped entries, never on the bus
   logic          wq_ph   [MAX_OUT];   // the phase of its records
+  logic [SW-1:0] wq_slot [MAX_OUT];   // slot of its first record in the first beat (RPB > 1)
   logic [BW-1:0] wq_wr, wq_rd;
   logic [OW-1:0] wq_cnt;              // bursts whose W side has not started
-  logic [2:0]    bq_n    [MAX_OUT];
+  logic [NW-1:0] bq_n    [MAX_OUT];
   logic          bq_null [MAX_OUT];
   logic [QW-1:0] bq_q    [MAX_OUT];
   logic [11:0]   bq_idx  [MAX_OUT];
@@ -128,8 +156,9 @@ module nic_cpl_writer #(
   logic          aw_valid;
   logic [63:0]   aw_addr;
   logic [7:0]    aw_len;
-  logic [1:0]    w_beat;             // beat of the current record
-  logic [2:0]    w_left;             // records left in the burst on W (0: none)
+  logic [1:0]    w_beat;             // beat of the current record (BPR > 1)
+  logic [NW-1:0] w_left;             // records left in the burst on W (0: none)
+  logic [SW-1:0] w_slot;             // slot of the next record in the beat (RPB > 1)
   logic          w_ph;
 
   if ((1 << BW) != MAX_OUT) $fatal(1, "nic_cpl_writer: MAX_OUT must be a power of two");
@@ -148,10 +177,12 @@ module nic_cpl_writer #(
   logic [12:0]   a_size;
   logic [12:0]   to_end;
   logic [7:0]    to_page;
-  logic [2:0]    run_n;
-  logic [2:0]    batch_n;
+  logic [NW-1:0] run_n;
+  logic [NW-1:0] batch_n;
   logic [63:0]   rec_addr;
-  logic [AW_-1:0] pa1, pa2, pa3;
+  logic          run_on;
+  logic [SW-1:0] a_slot;             // slot of the batch's first record in its beat
+  logic [7:0]    a_beats;            // beats of the batch's burst
   always_comb begin
     a_ent  = mem[p_aw[AW_-1:0]];
     aq     = a_ent[E_Q -: QW];
@@ -161,55 +192,89 @@ module nic_cpl_writer #(
     rec_addr = a_base + {47'd0, a_idx, 5'd0};
     to_end   = a_size - {1'b0, a_idx};
     to_page  = 8'd128 - {1'b0, rec_addr[11:5]};
-    pa1 = p_aw[AW_-1:0] + AW_'(1);
-    pa2 = p_aw[AW_-1:0] + AW_'(2);
-    pa3 = p_aw[AW_-1:0] + AW_'(3);
-    run_n = 3'd1;
-    if (n_unw > (AW_+1)'(1) && cont[pa1]) begin
-      run_n = 3'd2;
-      if (n_unw > (AW_+1)'(2) && cont[pa2]) begin
-        run_n = 3'd3;
-        if (n_unw > (AW_+1)'(3) && cont[pa3]) run_n = 3'd4;
-      end
+    // The run of entries of aq's queue at p_aw, up to BATCH.
+    run_n  = NW'(1);
+    run_on = 1'b1;
+    for (int k = 1; k < BATCH; k++) begin
+      run_on = run_on && (n_unw > (AW_+1)'(k)) && cont[AW_'(p_aw[AW_-1:0] + AW_'(k))];
+      if (run_on) run_n = NW'(k + 1);
     end
-    batch_n = 3'(BATCH);
-    if (run_n < batch_n) batch_n = run_n;
-    if (to_end < 13'(batch_n)) batch_n = to_end[2:0];
-    if (to_page < 8'(batch_n)) batch_n = to_page[2:0];
+    batch_n = run_n;
+    if (to_end < 13'(batch_n)) batch_n = NW'(to_end);
+    if (to_page < 8'(batch_n)) batch_n = NW'(to_page);
+    a_slot  = (RPB > 1) ? rec_addr[5 +: SW] : '0;
+    a_beats = (RPB > 1) ? 8'((int'(a_slot) + int'(batch_n) + RPB - 1) / RPB)
+                        : 8'(int'(batch_n) * BPR);
   end
 
   wire aw_free   = !aw_valid || m_axi_awready;
   wire a_dead    = dead[aq];
+  // Pairing: the burst would end in a half-empty beat, and the next record could join it.
+  localparam int WT_W = $clog2(MAX_WAIT + 1);
+  logic [WT_W-1:0] wait_cnt;           // cycles the unwritten head has waited
+  wire half_end  = (RPB > 1) && (((int'(a_slot) + int'(batch_n)) % RPB) != 0);
+  wire can_grow  = (batch_n == run_n) && ((AW_+1)'(run_n) == n_unw) && (int'(run_n) < BATCH) &&
+                   (to_end > 13'(run_n)) && (to_page > 8'(run_n));
+  wire hold      = defer && half_end && can_grow && (wait_cnt != WT_W'(MAX_WAIT));
   // Bursts in the queues never exceed MAX_OUT: bq_cnt < MAX_OUT before each issue.
   wire room      = (bq_cnt < OW'(MAX_OUT)) && (wq_cnt < OW'(MAX_OUT));
-  wire aw_issue  = aw_free && (n_unw != '0) && room && !a_dead;
+  wire aw_issue  = aw_free && (n_unw != '0) && room && !a_dead && !hold;
   wire null_issue = (n_unw != '0) && room && a_dead;
   wire issue     = aw_issue || null_issue;
 
-  // The record on W, built through the contract's packed struct.
-  logic [EW-1:0]  w_ent;
-  nic_pkg::cpl_t  w_rec;
-  assign w_ent = mem[p_w[AW_-1:0]];
-  always_comb begin
-    w_rec              = '0;
-    w_rec.len          = w_ent[E_LEN -: 32];
-    w_rec.csum         = w_ent[E_CS -: 16];
-    w_rec.csum_verdict = {6'd0, w_ent[E_VD -: 2]};
-    w_rec.errors       = w_ent[E_ER -: 16];
-    w_rec.segs         = (w_ent[E_ER -: 16] == 16'd0) ? 16'd1 : 16'd0;
-    w_rec.rss_hash     = w_ent[E_HS -: 32];
-    w_rec.rss_type     = w_ent[8:1];
-    w_rec.index        = {4'd0, w_ent[E_IDX -: 12]};
-    w_rec.queue_num    = 8'(w_ent[E_Q -: QW]);
-    w_rec.flags[CPL_FLAG_PHASE_BIT] = w_ph;
-  end
+  // A record, built through the contract's packed struct (byte 0 in bits 7:0).
+  function automatic nic_pkg::cpl_t rec_of(input logic [EW-1:1] e, input logic ph);
+    nic_pkg::cpl_t r;
+    r              = '0;
+    r.len          = e[E_LEN -: 32];
+    r.csum         = e[E_CS -: 16];
+    r.csum_verdict = {6'd0, e[E_VD -: 2]};
+    r.errors       = e[E_ER -: 16];
+    r.segs         = (e[E_ER -: 16] == 16'd0) ? 16'd1 : 16'd0;
+    r.rss_hash     = e[E_HS -: 32];
+    r.rss_type     = e[8:1];
+    r.index        = {4'd0, e[E_IDX -: 12]};
+    r.queue_num    = 8'(e[E_Q -: QW]);
+    r.flags[CPL_FLAG_PHASE_BIT] = ph;
+    return r;
+  endfunction
 
   wire w_valid    = (w_left != '0);
   wire w_hs       = w_valid && m_axi_wready;
-  wire w_last_rec = (w_left == 3'd1);
-  wire w_rec_end  = (w_beat == 2'd3);
-  wire w_rec_done = w_hs && w_rec_end;             // a record's last beat goes out
-  wire w_end      = w_rec_done && w_last_rec;      // the burst's last beat goes out
+
+  // The W beat: at 64 bits a quarter of the record at p_w; at 512 bits the records at p_w,
+  // p_w + 1, ... in the slots from w_slot on, as many as the burst has left.
+  logic [DATA_W-1:0] w_data;
+  logic [KW-1:0]     w_strb;
+  logic [NW-1:0]     w_recs;             // records finished by this beat
+  logic              w_last;
+  if (BPR > 1) begin : g_w_narrow
+    nic_pkg::cpl_t rec;
+    always_comb begin
+      rec    = rec_of(mem[p_w[AW_-1:0]][EW-1:1], w_ph);
+      w_data = rec[DATA_W*w_beat +: DATA_W];
+      w_strb = '1;
+      w_recs = NW'(w_beat == 2'(BPR - 1));
+      w_last = (w_beat == 2'(BPR - 1)) && (w_left == NW'(1));
+    end
+    wire unused_slot = ^w_slot;
+  end else begin : g_w_wide
+    always_comb begin
+      w_data = '0;
+      w_strb = '0;
+      w_recs = '0;
+      for (int s = 0; s < RPB; s++) begin
+        if (s >= int'(w_slot) && w_recs < w_left) begin
+          w_data[256*s +: 256] = rec_of(mem[AW_'(p_w[AW_-1:0] + AW_'(w_recs))][EW-1:1], w_ph);
+          w_strb[32*s +: 32]   = '1;
+          w_recs = w_recs + NW'(1);
+        end
+      end
+      w_last = (w_recs == w_left);
+    end
+  end
+
+  wire w_end      = w_hs && w_last;                // the burst's last beat goes out
   // Take the next burst on the W side when W is free, or in the cycle of the current burst's last
   // beat, so that W does not idle between bursts.
   wire w_next     = wq_any && (!w_valid || w_end);
@@ -239,8 +304,8 @@ module nic_cpl_writer #(
     end
     // Entries of a finished burst: dropped or not. (At most four, contiguous from p_ack.)
     if (b_done) begin
-      for (int k = 0; k < 4; k++) begin
-        if (3'(k) < bq_n[bq_rd]) dropm[AW_'(p_ack[AW_-1:0] + AW_'(k))] <= b_drop;
+      for (int k = 0; k < BATCH; k++) begin
+        if (NW'(k) < bq_n[bq_rd]) dropm[AW_'(p_ack[AW_-1:0] + AW_'(k))] <= b_drop;
       end
     end
   end
@@ -256,14 +321,15 @@ module nic_cpl_writer #(
     if (issue) begin
       if (aw_issue) begin
         aw_valid <= 1'b1;
-        aw_addr  <= rec_addr;
-        aw_len   <= {3'd0, batch_n, 2'b00} - 8'd1;
+        aw_addr  <= rec_addr & ~A_LOW;
+        aw_len   <= a_beats - 8'd1;
         if ({1'b0, a_idx} + 13'(batch_n) == a_size) phase_q[aq] <= !phase_q[aq];
       end
       p_aw           <= p_aw + (AW_+1)'(batch_n);
       wq_n[wq_wr]    <= batch_n;
       wq_null[wq_wr] <= null_issue;
       wq_ph[wq_wr]   <= phase_q[aq];
+      wq_slot[wq_wr] <= a_slot;
       bq_n[wq_wr]    <= batch_n;
       bq_null[wq_wr] <= null_issue;
       bq_q[wq_wr]    <= aq;
@@ -271,20 +337,24 @@ module nic_cpl_writer #(
       wq_wr          <= wq_wr + 1'b1;
     end
 
-    // W: records of the oldest issued burst, four beats each; a null burst is skipped. The next
-    // burst is loaded in the cycle of the current burst's last beat (w_beat wraps to 0 there).
+    // W: records of the oldest issued burst; a null burst is skipped. The next burst is loaded in
+    // the cycle of the current burst's last beat.
     if (w_hs) begin
-      w_beat <= w_beat + 2'd1;
-      if (w_rec_end) w_left <= w_left - 3'd1;
+      w_beat <= (w_beat == 2'(BPR - 1)) ? 2'd0 : w_beat + 2'd1;
+      w_slot <= '0;
+      w_left <= w_left - w_recs;
     end
-    p_w <= p_w + (AW_+1)'(w_rec_done) + (w_skip ? (AW_+1)'(wq_n[wq_rd]) : '0);
+    p_w <= p_w + (w_hs ? (AW_+1)'(w_recs) : '0) + (w_skip ? (AW_+1)'(wq_n[wq_rd]) : '0);
     if (w_next) begin
       wq_rd <= wq_rd + 1'b1;
       w_beat <= 2'd0;
       w_ph <= wq_ph[wq_rd];
+      w_slot <= wq_slot[wq_rd];
       if (!w_skip) w_left <= wq_n[wq_rd];
     end
 
+    if (issue || n_unw == '0) wait_cnt <= '0;
+    else if (wait_cnt != WT_W'(MAX_WAIT)) wait_cnt <= wait_cnt + 1'b1;
     out_n  <= out_n + OW'(aw_issue) - OW'(b_hs);
     wq_cnt <= wq_cnt + OW'(issue) - OW'(w_next);
     bq_cnt <= bq_cnt + OW'(issue) - OW'(b_done);
@@ -324,8 +394,10 @@ module nic_cpl_writer #(
       bq_cnt     <= '0;
       w_left     <= '0;
       w_beat     <= 2'd0;
+      w_slot     <= '0;
       w_ph       <= 1'b0;
       aw_valid   <= 1'b0;
+      wait_cnt   <= '0;
       for (int q = 0; q < NQ; q++) begin
         head_q[q]  <= 12'd0;
         phase_q[q] <= 1'b1;
@@ -365,15 +437,14 @@ module nic_cpl_writer #(
   assign m_axi_awaddr  = aw_addr;
   assign m_axi_awlen   = aw_len;
   assign m_axi_awvalid = aw_valid;
-  assign m_axi_wdata   = w_rec[64*w_beat +: 64];
-  assign m_axi_wstrb   = 8'hFF;
-  assign m_axi_wlast   = w_rec_end && w_last_rec;
+  assign m_axi_wdata   = w_data;
+  assign m_axi_wstrb   = w_strb;
+  assign m_axi_wlast   = w_last;
   assign m_axi_wvalid  = w_valid;
   assign m_axi_bready  = (out_n != '0) && !b_null;
 
   // csum, hash and type are written, not reported; the tag is reported, not written.
-  wire unused = ^ev_ent[E_CS -: 16] ^ ^ev_ent[E_HS:1] ^ ^ev_ent[E_IDX -: 12] ^ w_ent[0] ^
-                ^a_ent[E_LEN:0];
+  wire unused = ^ev_ent[E_CS -: 16] ^ ^ev_ent[E_HS:1] ^ ^ev_ent[E_IDX -: 12] ^ ^a_ent[E_LEN:0];
 
 endmodule
 

@@ -12,7 +12,8 @@
 //            block is issued; a descriptor with a refused beat is marked. A scheduler visits one
 //            queue per cycle, round robin, and fetches a block for it when it has posted
 //            descriptors and room.
-//   receive  Frames on s_axis_* in arrival order, one after another with one idle cycle between,
+//   receive  Frames on s_axis_* in arrival order, back to back (the next frame starts in the cycle
+//            of the last beat of the one before; from idle, a frame takes one cycle to start),
 //            each with its metadata on s_axis_meta_* (valid from before its first beat: the RX
 //            buffer in front holds whole frames): the queue RSS chose (queue 0 with feat_rxhash
 //            off), the RSS hash and type, the checksum verdict and sum. For the frame's queue:
@@ -42,6 +43,17 @@
 // one of them at a time (held until accepted), W beats follow the order of accepted AWs, and B
 // responses are routed back by a FIFO of what each AW was.
 //
+// Width. DATA_W (64 or 512) is the width of the AXI4 data bus and of the stream in. Every AXI
+// address is a multiple of DATA_W/8 (the beat). Descriptors (16 bytes) are fetched as whole beats:
+// at 64 bits two beats each, at 512 bits four per beat (a block starts with the beat that holds
+// its first descriptor; the slots before it are ignored). A buffer starts at any multiple of 8:
+// write beat k of a frame is the beat at (ADDR rounded down to the beat) + k beats, holding the
+// frame's bytes that fall in it (stream beat k shifted up by o = ADDR % (DATA_W/8), and the top o
+// bytes of stream beat k - 1), with strobes for exactly the buffer's bytes below ADDR + LEN. When
+// the frame's last stream beat spills past its write beat (o plus its bytes > DATA_W/8), one more
+// write beat follows in a cycle of its own (state S_FLUSH) before the next frame may start. At 64
+// bits o is always 0 and stream beats are written as they come.
+//
 // After a halt of queue q the engine drops every new frame of q until q's q_start and raises no
 // more errors for q's frames already in flight; a refused completion write (reported by the writer)
 // halts the queue too. q_start (ENABLE 0->1) is held until nothing of queue q is in flight — no
@@ -51,7 +63,9 @@
 
 module nic_rx_engine #(
   parameter int NQ = 1,                // RX queues (power of two, 1..16)
-  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1
+  parameter int DATA_W = 64,           // AXI4 data and stream width, bits: 64 or 512
+  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1,
+  localparam int KW = DATA_W / 8       // bytes per beat
 ) (
   input  wire        clk,
   input  wire        rst,              // synchronous, active high
@@ -75,14 +89,14 @@ module nic_rx_engine #(
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
   output wire        ev_drop,
-  // AXI4 master, no ID (the interconnect adds it); size is always 8 bytes, INCR
+  // AXI4 master, no ID (the interconnect adds it); beats of DATA_W/8 bytes, INCR
   output wire [63:0] m_axi_araddr, output wire [7:0] m_axi_arlen, output wire m_axi_arvalid, input wire m_axi_arready,
-  input  wire [63:0] m_axi_rdata,  input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
+  input  wire [DATA_W-1:0] m_axi_rdata, input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
   output wire [63:0] m_axi_awaddr, output wire [7:0] m_axi_awlen, output wire m_axi_awvalid, input wire m_axi_awready,
-  output wire [63:0] m_axi_wdata,  output wire [7:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
+  output wire [DATA_W-1:0] m_axi_wdata, output wire [KW-1:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
   input  wire [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready,
   // MAC RX AXI-Stream (from the wire or the MAC loopback)
-  input  wire [63:0] s_axis_tdata, input wire [7:0] s_axis_tkeep, input wire s_axis_tvalid, output wire s_axis_tready,
+  input  wire [DATA_W-1:0] s_axis_tdata, input wire [KW-1:0] s_axis_tkeep, input wire s_axis_tvalid, output wire s_axis_tready,
   input  wire        s_axis_tlast, input wire s_axis_tuser,
   // per-frame metadata (one per frame on s_axis, in order; taken at the frame's start)
   input  wire        feat_rxhash,      // FEATURES.RXHASH (changed only while idle)
@@ -105,27 +119,45 @@ module nic_rx_engine #(
   localparam int unsigned ERR_RX_TOO_BIG_BIT = nic_pkg::ERR_RX_TOO_BIG_BIT;
   localparam int unsigned ERR_RX_FRAME_BIT   = nic_pkg::ERR_RX_FRAME_BIT;
 
-  // Sizing
-  localparam int DESC_BLOCK = 8;               // descriptors per fetch burst (8 x 16 B = 16 beats)
+  // Sizing. At 512 bits a 64-byte frame is one beat, so four times as many frames (and their
+  // descriptors, bursts and completions) are in flight at a given latency: those depths scale.
+  localparam bit WIDE       = (DATA_W == 512);
+  localparam int KS         = $clog2(KW);      // address bits within a beat
+  localparam int NKW        = KS + 1;          // byte counts 0..KW
+  // Descriptors per fetch burst: 8 x 16 B = 16 beats at 64 bits; 32 = 8 or 9 beats at 512.
+  localparam int DESC_BLOCK = WIDE ? 32 : 8;
+  localparam int FN_W       = $clog2(DESC_BLOCK + 1);
   // Descriptor FIFO per queue (power of two): >= rate x latency for one busy queue.
-  localparam int DESC_DEPTH = (NQ == 1) ? 64 : 32;
+  localparam int DESC_DEPTH = WIDE ? ((NQ == 1) ? 256 : 128) : ((NQ == 1) ? 64 : 32);
   localparam int DESC_AW    = $clog2(DESC_DEPTH);
-  localparam int OUT_W      = 8;               // frames of a queue past receive: <= 64 + 64
-  localparam int MAX_RD     = 7;               // descriptor fetches in flight
+  localparam int OUT_W      = WIDE ? 10 : 8;   // frames of a queue past receive: <= ORD + CW depth
+  localparam int MAX_RD     = WIDE ? 15 : 7;   // descriptor fetches in flight
+  localparam int RQ_DEPTH   = MAX_RD + 1;      // their tags (power of two)
+  localparam int RQ_AW      = $clog2(RQ_DEPTH);
   localparam int DQ_DEPTH   = 64;              // staged data beats (power of two)
   localparam int DQ_AW      = $clog2(DQ_DEPTH);
-  localparam int CQ_DEPTH   = 8;               // closed bursts waiting for AW/W (power of two)
+  localparam int CQ_DEPTH   = WIDE ? 32 : 8;   // closed bursts waiting for AW/W (power of two)
   localparam int CQ_AW      = $clog2(CQ_DEPTH);
   localparam int MAX_BEATS  = 16;              // beats per write burst
-  localparam int B_MAX      = 64;              // data bursts awaiting B at most
-  localparam int BT_DEPTH   = 128;             // AWs awaiting W/B (data + completion bursts)
+  localparam int B_MAX      = WIDE ? 256 : 64; // data bursts awaiting B at most
+  localparam int B_W        = $clog2(B_MAX + 1);
+  localparam int BT_DEPTH   = WIDE ? 512 : 128;  // AWs awaiting W/B (data + completion bursts)
   localparam int BT_AW      = $clog2(BT_DEPTH);
-  localparam int ORD_DEPTH  = 64;              // frames between receive and retire
+  localparam int ORD_DEPTH  = WIDE ? 256 : 64; // frames between receive and retire
   localparam int ORD_AW     = $clog2(ORD_DEPTH);
-  localparam int DONE_DEPTH = 64;              // frames whose writes are all acknowledged
+  localparam int DONE_DEPTH = WIDE ? 256 : 64; // frames whose writes are all acknowledged
   localparam int DONE_AW    = $clog2(DONE_DEPTH);
-  localparam int RES_DEPTH  = 128;             // checksum results held (power of two)
+  localparam int RES_DEPTH  = WIDE ? 512 : 128;  // checksum results held (power of two)
   localparam int RES_AW     = $clog2(RES_DEPTH);
+  localparam int CW_DEPTH   = WIDE ? 256 : 64; // completion writer: entries, records per burst,
+  localparam int CW_BATCH   = WIDE ? 16 : 4;   //   bursts awaiting B
+  localparam int CW_OUT     = WIDE ? 64 : 16;
+  // Descriptors per beat (DPB) and beats per descriptor (BPD): one of them is 1.
+  localparam int DPB        = (KW >= 16) ? KW / 16 : 1;
+  localparam int BPD        = (KW >= 16) ? 1 : 16 / KW;
+  localparam int DSW        = (DPB > 1) ? $clog2(DPB) : 1;
+  localparam int DNW        = $clog2(DPB + 1);
+  localparam logic [63:0] A_LOW = 64'(KW) - 64'd1;   // address bits within a beat
   // {queue, kind, index, len, {desc_len, desc_align, too_big, bad}}
   localparam int ORD_W      = QW + 2 + 12 + 32 + 4;
 
@@ -134,8 +166,13 @@ module nic_rx_engine #(
   if (RXD_SIZE != 16 || RXD_ADDR_OFF != 0 || RXD_LEN_OFF != 8) begin : g_layout
     $fatal(1, "nic_rx_engine: unexpected RX descriptor layout");
   end
-  if (BT_DEPTH < B_MAX + 8 || DONE_DEPTH < ORD_DEPTH) begin : g_sizing
+  if (BT_DEPTH < B_MAX + 8 || DONE_DEPTH < ORD_DEPTH ||
+      (BPD > 1 && DESC_BLOCK * BPD > MAX_BEATS) ||
+      (DESC_BLOCK + 2 * DPB - 2) / DPB > MAX_BEATS || (1 << RQ_AW) != RQ_DEPTH) begin : g_sizing
     $fatal(1, "nic_rx_engine: inconsistent sizing");
+  end
+  if (DATA_W != 64 && DATA_W != 512) begin : g_width
+    $fatal(1, "nic_rx_engine: DATA_W must be 64 or 512, not %0d", DATA_W);
   end
   if (NQ < 1 || NQ > 16 || (NQ & (NQ - 1)) != 0) begin : g_nq
     $fatal(1, "nic_rx_engine: NQ must be a power of two, 1..16");
@@ -148,17 +185,22 @@ module nic_rx_engine #(
     return (NQ > 1) ? DI_W'({q, p}) : DI_W'(p);
   endfunction
 
-  function automatic logic [3:0] popcount8(input logic [7:0] v);
-    logic [3:0] n;
-    n = 4'd0;
-    for (int i = 0; i < 8; i++) n = n + {3'd0, v[i]};
+  function automatic logic [NKW-1:0] popcount(input logic [KW-1:0] v);
+    logic [NKW-1:0] n;
+    n = '0;
+    for (int i = 0; i < KW; i++) n = n + NKW'(v[i]);
     return n;
+  endfunction
+
+  // The low n lanes of a beat, n = 0..KW (saturating).
+  function automatic logic [KW-1:0] low_lanes(input logic [31:0] n);
+    return (n >= 32'(KW)) ? '1 : ~({KW{1'b1}} << n[NKW-1:0]);
   endfunction
 
   // ---------------------------------------------------------------------------------------------
   // State
   // ---------------------------------------------------------------------------------------------
-  typedef enum logic [1:0] { S_IDLE, S_RECV, S_DROP } state_t;
+  typedef enum logic [1:0] { S_IDLE, S_RECV, S_DROP, S_FLUSH } state_t;
   state_t      state;
   // per queue
   logic        halt_rx [NQ];        // new frames are dropped (halted) until q_start
@@ -172,15 +214,16 @@ module nic_rx_engine #(
 
   // fetch
   logic [QW-1:0]    sched_q;    // the queue the fetch scheduler looks at
-  logic [2:0]       rd_out;     // descriptor bursts in flight
+  logic [RQ_AW-1:0] rd_out;     // descriptor bursts in flight
   logic             ar_valid;
   logic [63:0]      ar_addr;
   logic [7:0]       ar_len;
-  logic [QW-1:0]    rq_mem [8]; // the queue of each descriptor burst in flight, in order
-  logic [2:0]       rq_wr, rq_rd;
-  logic             r_beat;     // second beat of the descriptor being assembled
-  logic             r_ref;
-  logic [63:0]      r_addr;
+  // Each descriptor burst in flight, in order: its queue, and (DPB > 1) the slots of its first
+  // beat before its first descriptor and how many descriptors it has.
+  logic [QW-1:0]    rq_mem [RQ_DEPTH];
+  logic [DSW-1:0]   rq_skip [RQ_DEPTH];
+  logic [FN_W-1:0]  rq_n [RQ_DEPTH];
+  logic [RQ_AW-1:0] rq_wr, rq_rd;
   logic [64+32:0]   desc_mem [NQ*DESC_DEPTH];   // {refused, addr, len}, queue q's at q*DESC_DEPTH
 
   // receive
@@ -190,21 +233,24 @@ module nic_rx_engine #(
   logic [31:0] desc_len;
   logic [1:0]  desc_err;        // {DESC_ALIGN, DESC_LEN}
   logic [31:0] frame_len;
-  logic [63:0] cur_addr;
-  logic [31:0] rem;
+  logic [63:0] cur_addr;        // the next write beat's address (a multiple of the beat)
+  logic [31:0] rem;             // lanes of the buffer from cur_addr on (saturates at 0)
+  logic [KS-1:0] cur_o;         // the buffer's offset in its first beat (0 at 64 bits)
+  logic        first_wb;        // the next write beat is the frame's first
+  logic [DATA_W-1:0] carry;     // the last stream beat written (its top cur_o bytes go on)
+  logic [NKW-1:0] fl_n;         // S_FLUSH: bytes of the frame in the flush beat
   logic [63:0] open_addr;
   logic [4:0]  open_cnt;
 
   // staging and write path
-  logic [63:0]      dq_mem [DQ_DEPTH];
+  logic [KW+DATA_W-1:0] dq_mem [DQ_DEPTH];  // {strobes, data}
   logic [DQ_AW:0]   dq_wr, dq_rd;
   logic [63:0]      cq_addr [CQ_DEPTH];
   logic [3:0]       cq_len  [CQ_DEPTH];
-  logic [7:0]       cq_strb [CQ_DEPTH];
   logic             cq_last [CQ_DEPTH];   // the frame's last burst
   logic [CQ_AW:0]   cq_wr, cq_aw, cq_w;
   logic [3:0]       w_beat;
-  logic [6:0]       b_out;                // data bursts awaiting B
+  logic [B_W-1:0]   b_out;                // data bursts awaiting B
   logic             b_err_acc;            // a data B of the frame being acknowledged was refused
 
   // AW/W/B sharing with the completion writer
@@ -241,24 +287,76 @@ module nic_rx_engine #(
   wire [DESC_AW:0]   f_count = desc_wr[sched_q] - desc_rd[sched_q];
   wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, f_count}
                                 - {1'b0, desc_inflight[sched_q]};
-  logic [3:0] fetch_n;
+  logic [FN_W-1:0] fetch_n;
   always_comb begin
-    fetch_n = 4'(DESC_BLOCK);
-    if (posted < 12'(fetch_n)) fetch_n = posted[3:0];
-    if (to_end < 13'(fetch_n)) fetch_n = to_end[3:0];
-    if (to_page < 9'(fetch_n)) fetch_n = to_page[3:0];
+    fetch_n = FN_W'(DESC_BLOCK);
+    if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
+    if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
+    if (to_page < 9'(fetch_n)) fetch_n = FN_W'(to_page);
   end
+  // The block's burst starts at the beat holding its first descriptor.
+  wire [DSW-1:0] fetch_skip  = (DPB > 1) ? fetch_addr[4 +: DSW] : '0;
+  wire [4:0]     fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
+                                         : 5'(int'(fetch_n) * BPD);
   wire fetch_run = q_enable[sched_q] && !halt_rx[sched_q] && !start_pending[sched_q];
-  wire want_desc = fetch_run && (fetch_n != 4'd0) && (desc_space >= (DESC_AW+2)'(fetch_n));
-  wire ar_issue  = want_desc && (!ar_valid || m_axi_arready) && (rd_out < 3'(MAX_RD));
+  wire want_desc = fetch_run && (fetch_n != '0) && (desc_space >= (DESC_AW+2)'(fetch_n));
+  wire ar_issue  = want_desc && (!ar_valid || m_axi_arready) && (rd_out < RQ_AW'(MAX_RD));
   wire r_hs      = m_axi_rvalid;   // rready = 1: FIFO space was reserved
   wire r_err     = (m_axi_rresp != 2'b00);
-  wire desc_push = r_hs && r_beat;
   wire [QW-1:0] r_q = rq_mem[rq_rd];
+
+  // Descriptors completed by this R beat: d_n of them, d_ent[0..d_n-1] in ring order, all of
+  // queue r_q. Entry: {refused, addr, len}.
+  logic [64+32:0] d_ent [DPB];
+  logic [DNW-1:0] d_n;
+  if (BPD > 1) begin : g_desc_narrow
+    logic        r_beat;     // second beat of the descriptor being assembled
+    logic        r_ref;
+    logic [63:0] r_addr;
+    assign d_n      = DNW'(r_hs && r_beat);
+    assign d_ent[0] = {r_ref || r_err, r_addr, m_axi_rdata[31:0]};
+    always_ff @(posedge clk) begin
+      if (r_hs) begin
+        r_beat <= !r_beat;
+        if (!r_beat) begin
+          r_addr <= m_axi_rdata;
+          r_ref  <= r_err;
+        end
+      end
+      if (rst) r_beat <= 1'b0;
+    end
+    wire unused_d = ^rq_skip[rq_rd] ^ ^rq_n[rq_rd] ^ ^m_axi_rdata[63:32];
+  end else begin : g_desc_wide
+    // Slot sl of beat r_cnt is descriptor r_cnt * DPB + sl - skip of the burst, if it is one of
+    // its rq_n.
+    logic [3:0] r_cnt;
+    always_comb begin
+      d_n = '0;
+      for (int k = 0; k < DPB; k++) d_ent[k] = '0;
+      for (int sl = 0; sl < DPB; sl++) begin
+        automatic int pos = int'(r_cnt) * DPB + sl - int'(rq_skip[rq_rd]);
+        if (r_hs && pos >= 0 && pos < int'(rq_n[rq_rd])) begin
+          d_ent[DSW'(d_n)] = {r_err, m_axi_rdata[128*sl + 8*RXD_ADDR_OFF +: 64],
+                              m_axi_rdata[128*sl + 8*RXD_LEN_OFF +: 32]};
+          d_n = d_n + DNW'(1);
+        end
+      end
+    end
+    always_ff @(posedge clk) begin
+      if (r_hs) r_cnt <= m_axi_rlast ? 4'd0 : r_cnt + 4'd1;
+      if (rst) r_cnt <= 4'd0;
+    end
+    logic [DPB-1:0] unused_rsv;
+    always_comb begin
+      for (int sl = 0; sl < DPB; sl++) unused_rsv[sl] = ^m_axi_rdata[128*sl + 96 +: 32];
+    end
+    wire unused_d = ^unused_rsv;
+  end
 
   // The frame's queue and the head of its descriptor FIFO.
   wire [QW-1:0] mq = feat_rxhash ? s_axis_meta_queue : QW'(0);
   wire [64+32:0] dh = desc_mem[dslot(mq, desc_rd[mq][DESC_AW-1:0])];
+  wire [KS-1:0] dh_o = dh[32 +: KS];   // the buffer's offset in its first beat
   wire        dh_ref  = dh[96];
   wire [63:0] dh_addr = dh[95:32];
   wire [31:0] dh_len  = dh[31:0];
@@ -271,41 +369,61 @@ module nic_rx_engine #(
   wire [DQ_AW:0] dq_count = dq_wr - dq_rd;
   wire [CQ_AW:0] cq_count = cq_wr - cq_w;
 
-  // Frame start decision in S_IDLE (no beat is taken in S_IDLE).
-  wire res_full   = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
-  wire can_start  = (state == S_IDLE) && s_axis_tvalid && s_axis_meta_valid && !start_pending[mq] &&
-                    !ord_full && !res_full;
-  wire start_drop = can_start && (!q_enable[mq] || halt_rx[mq]);
-  wire start_halt = can_start && !start_drop && desc_avail && dh_ref;
-  wire start_recv = can_start && !start_drop && desc_avail && !dh_ref;
-
+  wire stage_room = (dq_count != (DQ_AW+1)'(DQ_DEPTH)) && (cq_count != (CQ_AW+1)'(CQ_DEPTH));
   logic tready;
   always_comb begin
     case (state)
       S_DROP:  tready = !ord_full;
-      S_RECV:  tready = !ord_full && ((desc_err != 2'b00) || (rem == 32'd0) ||
-                        ((dq_count != (DQ_AW+1)'(DQ_DEPTH)) && (cq_count != (CQ_AW+1)'(CQ_DEPTH))));
+      S_RECV:  tready = !ord_full && ((desc_err != 2'b00) || (rem == 32'd0) || stage_room);
       default: tready = 1'b0;
     endcase
   end
 
   wire        beat      = s_axis_tvalid && tready;
   wire        wr_beat   = beat && (state == S_RECV) && (desc_err == 2'b00) && (rem != 32'd0);
-  wire [7:0]  cap_mask  = (rem >= 32'd8) ? 8'hFF : ((8'd1 << rem[2:0]) - 8'd1);
-  wire [7:0]  beat_strb = s_axis_tkeep & cap_mask;
-  wire        last_wr   = s_axis_tlast || (rem <= 32'd8);
+  wire        fl_beat   = (state == S_FLUSH) && stage_room;   // the frame's flush write beat
+  wire [NKW-1:0] nk     = popcount(s_axis_tkeep);
+  // The write beat: stream beat shifted up by cur_o, below it the top cur_o bytes of the last
+  // stream beat (none in the frame's first write beat); strobes for the buffer's bytes only.
+  wire [DATA_W-1:0] carry_lo = (cur_o == '0) ? '0 : carry >> (DATA_W - 8 * int'(cur_o));
+  wire [KW-1:0] o_lanes  = low_lanes(32'(cur_o));
+  wire [KW-1:0] cap_mask = low_lanes(rem);
+  wire [DATA_W-1:0] st_data = fl_beat ? carry_lo : ((s_axis_tdata << (8 * int'(cur_o))) | carry_lo);
+  wire [KW-1:0] in_lanes = (s_axis_tkeep << cur_o) | (first_wb ? '0 : o_lanes);
+  wire [KW-1:0] st_strb = cap_mask & (fl_beat ? low_lanes(32'(fl_n)) : in_lanes);
+  // The frame's last stream beat spills into one more write beat.
+  wire        spill     = s_axis_tlast && (32'(cur_o) + 32'(nk) > 32'(KW));
+  wire        st_push   = wr_beat || fl_beat;
+  wire        last_wr   = fl_beat || (rem <= 32'(KW)) || (s_axis_tlast && !spill);
   wire [4:0]  cnt_new   = open_cnt + 5'd1;
-  wire        close_burst = last_wr || (cnt_new == 5'(MAX_BEATS)) || (cur_addr[11:3] == 9'h1FF);
+  wire        close_burst = last_wr || (cnt_new == 5'(MAX_BEATS)) ||
+                            (cur_addr[11:KS] == {(12-KS){1'b1}});
   wire        frame_last = beat && s_axis_tlast;
-  wire [31:0] len_total = frame_len + (s_axis_tlast ? {28'd0, popcount8(s_axis_tkeep)} : 32'd8);
+  wire [31:0] len_total = frame_len + (s_axis_tlast ? 32'(nk) : 32'(KW));
   wire        ord_push  = frame_last;   // S_RECV or S_DROP
+  // The frame's last beat sends it to S_FLUSH: its last stream beat spills into one more write
+  // beat within the buffer.
+  wire        to_flush  = wr_beat && s_axis_tlast && spill && (rem > 32'(KW));
+
+  // Frame start decision: in S_IDLE (no beat is taken there), or in the cycle the frame before
+  // ends (its last beat, or its flush beat), so that frames follow each other with no idle cycle.
+  // The next frame's metadata is valid from before its first beat (the RX buffer holds it whole).
+  wire frame_done = (frame_last && !to_flush) || fl_beat;
+  wire res_full   = (res_wr - res_rd) == (RES_AW+1)'(RES_DEPTH);
+  wire can_start  = (((state == S_IDLE) && s_axis_tvalid) || frame_done) && s_axis_meta_valid &&
+                    !start_pending[mq] && !ord_full && !res_full;
+  wire start_drop = can_start && (!q_enable[mq] || halt_rx[mq]);
+  wire start_halt = can_start && !start_drop && desc_avail && dh_ref;
+  wire start_recv = can_start && !start_drop && desc_avail && !dh_ref;
 
   // ---------------------------------------------------------------------------------------------
   // Write path: AW/W of the data bursts and of the completion writer on one port
   // ---------------------------------------------------------------------------------------------
   wire        cw_awvalid, cw_wvalid, cw_wlast, cw_bready, cw_in_ready, cw_idle;
-  wire [63:0] cw_awaddr, cw_wdata;
-  wire [7:0]  cw_awlen, cw_wstrb;
+  wire [63:0] cw_awaddr;
+  wire [DATA_W-1:0] cw_wdata;
+  wire [7:0]  cw_awlen;
+  wire [KW-1:0] cw_wstrb;
   wire        cw_ev_cpl, cw_ev_drop, cw_ev_fail, cw_ev_tag;
   wire [QW-1:0] cw_ev_queue, cw_ev_fail_queue;
   wire [31:0] cw_ev_len;
@@ -313,11 +431,13 @@ module nic_rx_engine #(
   wire [1:0]  cw_ev_verdict;
   wire [11:0] cw_ev_fail_index;
   wire [NQ*12-1:0] cw_head;
+  // Data writes wait for the channel, or a frame is coming in: the writer pairs records.
+  wire cw_defer = (dq_wr != dq_rd) || (state == S_RECV) || (state == S_FLUSH);
 
   wire [CQ_AW-1:0] cq_aw_i = cq_aw[CQ_AW-1:0];
   wire [CQ_AW-1:0] cq_w_i  = cq_w[CQ_AW-1:0];
   wire bt_full   = (bt_wr - bt_b) == (BT_AW+1)'(BT_DEPTH);
-  wire d_awvalid = (cq_aw != cq_wr) && (b_out != 7'(B_MAX));
+  wire d_awvalid = (cq_aw != cq_wr) && (b_out != B_W'(B_MAX));
   // Sticky grant: an AW once presented stays until accepted.
   wire sel_cpl   = aw_busy ? aw_sel_cpl : (cw_awvalid && (!d_awvalid || prefer_cpl));
   wire aw_valid_o = !bt_full && (sel_cpl ? cw_awvalid : d_awvalid);
@@ -386,12 +506,15 @@ module nic_rx_engine #(
     end
   end
 
-  nic_cpl_writer #(.NQ(NQ), .DEPTH(64), .BATCH(4), .MAX_OUT(16)) u_cpl (
+  nic_cpl_writer #(
+    .NQ(NQ), .DEPTH(CW_DEPTH), .BATCH(CW_BATCH), .MAX_OUT(CW_OUT), .DATA_W(DATA_W)
+  ) u_cpl (
     .clk           (clk),
     .rst           (rst),
     .cfg_cpl_base  (cfg_cpl_base),
     .cfg_size      (cfg_size),
     .start         (restart),
+    .defer         (cw_defer),
     .in_valid      (cw_push),
     .in_ready      (cw_in_ready),
     .in_queue      (o_q),
@@ -433,13 +556,14 @@ module nic_rx_engine #(
   // Memories (no reset)
   // ---------------------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
-    if (desc_push) desc_mem[dslot(r_q, desc_wr[r_q][DESC_AW-1:0])] <=
-      {r_ref || r_err, r_addr, m_axi_rdata[31:0]};
-    if (wr_beat) dq_mem[dq_wr[DQ_AW-1:0]] <= s_axis_tdata;
-    if (wr_beat && close_burst) begin
+    for (int k = 0; k < DPB; k++) begin
+      if (DNW'(k) < d_n) desc_mem[dslot(r_q, DESC_AW'(desc_wr[r_q][DESC_AW-1:0] + DESC_AW'(k)))]
+        <= d_ent[k];
+    end
+    if (st_push) dq_mem[dq_wr[DQ_AW-1:0]] <= {st_strb, st_data};
+    if (st_push && close_burst) begin
       cq_addr[cq_wr[CQ_AW-1:0]] <= (open_cnt == 5'd0) ? cur_addr : open_addr;
       cq_len[cq_wr[CQ_AW-1:0]]  <= 4'(open_cnt);
-      cq_strb[cq_wr[CQ_AW-1:0]] <= beat_strb;
       cq_last[cq_wr[CQ_AW-1:0]] <= last_wr;
     end
     if (aw_hs) bt_mem[bt_wr[BT_AW-1:0]] <= {sel_cpl, sel_cpl ? 1'b0 : cq_last[cq_aw_i]};
@@ -464,80 +588,85 @@ module nic_rx_engine #(
     if (ar_valid && m_axi_arready) ar_valid <= 1'b0;
     if (ar_issue) begin
       ar_valid  <= 1'b1;
-      ar_addr   <= fetch_addr;
-      ar_len    <= {3'd0, fetch_n, 1'b0} - 8'd1;
+      ar_addr   <= fetch_addr & ~A_LOW;
+      ar_len    <= 8'(fetch_beats) - 8'd1;
       fetch_idx[sched_q] <= ({1'b0, f_idx} + 13'(fetch_n) == f_size) ? 12'd0
                                                                       : f_idx + 12'(fetch_n);
-      rq_mem[rq_wr] <= sched_q;
-      rq_wr <= rq_wr + 3'd1;
+      rq_mem[rq_wr]  <= sched_q;
+      rq_skip[rq_wr] <= fetch_skip;
+      rq_n[rq_wr]    <= fetch_n;
+      rq_wr <= rq_wr + 1'b1;
     end
     if (NQ > 1 && (ar_issue || !want_desc)) sched_q <= sched_q + 1'b1;
-    if (r_hs && m_axi_rlast) rq_rd <= rq_rd + 3'd1;
-    rd_out <= rd_out + 3'(ar_issue) - 3'(r_hs && m_axi_rlast);
-    if (ar_issue || desc_push) begin
+    if (r_hs && m_axi_rlast) rq_rd <= rq_rd + 1'b1;
+    rd_out <= rd_out + RQ_AW'(ar_issue) - RQ_AW'(r_hs && m_axi_rlast);
+    if (ar_issue || d_n != '0) begin
       for (int q = 0; q < NQ; q++) begin
         desc_inflight[q] <= desc_inflight[q]
           + ((ar_issue && sched_q == QW'(q)) ? (DESC_AW+1)'(fetch_n) : '0)
-          - (DESC_AW+1)'(desc_push && r_q == QW'(q));
+          - ((r_q == QW'(q)) ? (DESC_AW+1)'(d_n) : '0);
       end
     end
-    if (r_hs) begin
-      r_beat <= !r_beat;
-      if (!r_beat) begin
-        r_addr <= m_axi_rdata;
-        r_ref  <= r_err;
-      end else begin
-        desc_wr[r_q] <= desc_wr[r_q] + 1'b1;
-      end
-    end
+    if (d_n != '0) desc_wr[r_q] <= desc_wr[r_q] + (DESC_AW+1)'(d_n);
 
-    // Receive
+    // Receive (a frame's start is below, after staging: it takes over from the frame ending)
     case (state)
-      S_IDLE: begin
-        if (start_drop || start_halt || start_recv) cur_q <= mq;
-        if (start_drop || start_halt) begin
-          kind_cur <= start_halt ? K_HALT : K_DROP;
-          cur_idx  <= recv_idx[mq];
-          frame_len <= 32'd0;
-          state    <= S_DROP;
-          if (start_halt) begin
-            halt_rx[mq] <= 1'b1;
-            desc_rd[mq] <= desc_rd[mq] + 1'b1;
-          end
-        end else if (start_recv) begin
-          desc_rd[mq]  <= desc_rd[mq] + 1'b1;
-          recv_idx[mq] <= ({1'b0, recv_idx[mq]} + 13'd1 == cfg_size[13*mq +: 13]) ? 12'd0
-                                                                              : recv_idx[mq] + 12'd1;
-          cur_idx   <= recv_idx[mq];
-          desc_len  <= dh_len;
-          cur_addr  <= dh_addr;
-          rem       <= dh_len;
-          frame_len <= 32'd0;
-          open_cnt  <= 5'd0;
-          if (dh_len == 32'd0)            desc_err <= 2'b01;
-          else if (dh_addr[2:0] != 3'd0)  desc_err <= 2'b10;
-          else                            desc_err <= 2'b00;
-          state <= S_RECV;
-        end
-      end
       S_RECV, S_DROP: begin
         if (beat) begin
           frame_len <= len_total;
-          if (s_axis_tlast) state <= S_IDLE;
+          if (s_axis_tlast) begin
+            state <= to_flush ? S_FLUSH : S_IDLE;
+            fl_n  <= NKW'(32'(cur_o) + 32'(nk) - 32'(KW));
+          end
         end
       end
-      default: state <= S_IDLE;
+      S_FLUSH: begin
+        if (fl_beat) state <= S_IDLE;
+      end
+      default: ;
     endcase
     if (ord_push) ord_wr <= ord_wr + 1'b1;
 
     // Staging
-    if (wr_beat) begin
+    if (wr_beat) carry <= s_axis_tdata;
+    if (st_push) begin
       dq_wr    <= dq_wr + 1'b1;
-      cur_addr <= cur_addr + 64'd8;
-      rem      <= (rem >= 32'd8) ? rem - 32'd8 : 32'd0;
+      cur_addr <= cur_addr + 64'(KW);
+      rem      <= (rem >= 32'(KW)) ? rem - 32'(KW) : 32'd0;
+      first_wb <= 1'b0;
       if (open_cnt == 5'd0) open_addr <= cur_addr;
       open_cnt <= close_burst ? 5'd0 : cnt_new;
       if (close_burst) cq_wr <= cq_wr + 1'b1;
+    end
+
+    // Frame start
+    if (start_drop || start_halt || start_recv) cur_q <= mq;
+    if (start_drop || start_halt) begin
+      kind_cur <= start_halt ? K_HALT : K_DROP;
+      cur_idx  <= recv_idx[mq];
+      frame_len <= 32'd0;
+      state    <= S_DROP;
+      if (start_halt) begin
+        halt_rx[mq] <= 1'b1;
+        desc_rd[mq] <= desc_rd[mq] + 1'b1;
+      end
+    end else if (start_recv) begin
+      desc_rd[mq]  <= desc_rd[mq] + 1'b1;
+      recv_idx[mq] <= ({1'b0, recv_idx[mq]} + 13'd1 == cfg_size[13*mq +: 13]) ? 12'd0
+                                                                          : recv_idx[mq] + 12'd1;
+      cur_idx   <= recv_idx[mq];
+      desc_len  <= dh_len;
+      cur_addr  <= dh_addr & ~A_LOW;
+      cur_o     <= dh_o;
+      first_wb  <= 1'b1;
+      // Lanes from the buffer's first beat on (a capacity past any frame is kept as 64 KiB).
+      rem       <= ((dh_len > 32'h10000) ? 32'h10000 : dh_len) + 32'(dh_o);
+      frame_len <= 32'd0;
+      open_cnt  <= 5'd0;
+      if (dh_len == 32'd0)            desc_err <= 2'b01;
+      else if (dh_addr[2:0] != 3'd0)  desc_err <= 2'b10;
+      else                            desc_err <= 2'b00;
+      state <= S_RECV;
     end
 
     // AW / W / B
@@ -564,7 +693,7 @@ module nic_rx_engine #(
     end
     if (w_done) bt_w <= bt_w + 1'b1;
     if (b_hs) bt_b <= bt_b + 1'b1;
-    b_out <= b_out + 7'(aw_hs && !sel_cpl) - 7'(d_b_hs);
+    b_out <= b_out + B_W'(aw_hs && !sel_cpl) - B_W'(d_b_hs);
     if (d_b_hs) begin
       b_err_acc <= bt_bh[0] ? 1'b0 : (b_err_acc || d_b_err);
       if (bt_bh[0]) done_wr <= done_wr + 1'b1;
@@ -641,12 +770,12 @@ module nic_rx_engine #(
         outstanding[q]   <= '0;
       end
       sched_q       <= '0;
-      rq_wr         <= 3'd0;
-      rq_rd         <= 3'd0;
+      rq_wr         <= '0;
+      rq_rd         <= '0;
       cur_q         <= '0;
-      rd_out        <= 3'd0;
+      rd_out        <= '0;
       ar_valid      <= 1'b0;
-      r_beat        <= 1'b0;
+      first_wb      <= 1'b0;
       desc_err      <= 2'b00;
       frame_len     <= 32'd0;
       rem           <= 32'd0;
@@ -657,7 +786,7 @@ module nic_rx_engine #(
       cq_aw         <= '0;
       cq_w          <= '0;
       w_beat        <= 4'd0;
-      b_out         <= 7'd0;
+      b_out         <= '0;
       b_err_acc     <= 1'b0;
       bt_wr         <= '0;
       bt_w          <= '0;
@@ -697,8 +826,9 @@ module nic_rx_engine #(
   assign m_axi_awaddr  = sel_cpl ? cw_awaddr : cq_addr[cq_aw_i];
   assign m_axi_awlen   = sel_cpl ? cw_awlen : {4'd0, cq_len[cq_aw_i]};
   assign m_axi_wvalid  = w_valid_o;
-  assign m_axi_wdata   = w_cpl ? cw_wdata : dq_mem[dq_rd[DQ_AW-1:0]];
-  assign m_axi_wstrb   = w_cpl ? cw_wstrb : (d_wlast ? cq_strb[cq_w_i] : 8'hFF);
+  wire [KW+DATA_W-1:0] dq_head = dq_mem[dq_rd[DQ_AW-1:0]];
+  assign m_axi_wdata   = w_cpl ? cw_wdata : dq_head[DATA_W-1:0];
+  assign m_axi_wstrb   = w_cpl ? cw_wstrb : dq_head[DATA_W +: KW];
   assign m_axi_wlast   = w_cpl ? cw_wlast : d_wlast;
   assign m_axi_bready  = b_rdy;
 

@@ -18,10 +18,16 @@
 // drives m_axis_tx_* and s_axis_rx_* feeds the RX side. The mux is combinational; LOOPBACK is only
 // changed while both queues are idle (docs/nic.md, Control).
 //
+// DATA_W (64 or 512) is the width of the whole datapath: the AXI4 DMA data bus (beats of DATA_W/8
+// bytes, INCR bursts of at most 16 beats, never across 4 KiB), the MAC TX and RX streams and every
+// stream and DMA port in between. What the host sees is the same at every width (docs/nic.md).
+//
 // CTRL.RESET: nic_csr resets its registers and pulses soft_rst, which resets the queue engines, the
 // checksum engines and the interconnect together with rst.
 module nic_top #(
+  parameter int DATA_W     = 64,   // datapath width, bits: 64 or 512 (AXI4 DMA data, MAC streams)
   parameter int NUM_QUEUES = int'(nic_pkg::NUM_TXQ),
+  localparam int KW = DATA_W / 8,
   localparam int N  = NUM_QUEUES,
   localparam int QW = (N > 1) ? $clog2(N) : 1
 ) (
@@ -56,8 +62,8 @@ module nic_top #(
   output wire  [1:0]  m_axi_awburst,
   output wire         m_axi_awvalid,
   input  wire         m_axi_awready,
-  output wire  [63:0] m_axi_wdata,
-  output wire  [7:0]  m_axi_wstrb,
+  output wire  [DATA_W-1:0] m_axi_wdata,
+  output wire  [KW-1:0]  m_axi_wstrb,
   output wire         m_axi_wlast,
   output wire         m_axi_wvalid,
   input  wire         m_axi_wready,
@@ -73,23 +79,23 @@ module nic_top #(
   output wire         m_axi_arvalid,
   input  wire         m_axi_arready,
   input  wire  [0:0]  m_axi_rid,
-  input  wire  [63:0] m_axi_rdata,
+  input  wire  [DATA_W-1:0] m_axi_rdata,
   input  wire  [1:0]  m_axi_rresp,
   input  wire         m_axi_rlast,
   input  wire         m_axi_rvalid,
   output wire         m_axi_rready,
 
   // MAC TX, AXI-Stream
-  output wire  [63:0] m_axis_tx_tdata,
-  output wire  [7:0]  m_axis_tx_tkeep,
+  output wire  [DATA_W-1:0] m_axis_tx_tdata,
+  output wire  [KW-1:0]  m_axis_tx_tkeep,
   output wire         m_axis_tx_tvalid,
   input  wire         m_axis_tx_tready,
   output wire         m_axis_tx_tlast,
   output wire         m_axis_tx_tuser,
 
   // MAC RX, AXI-Stream
-  input  wire  [63:0] s_axis_rx_tdata,
-  input  wire  [7:0]  s_axis_rx_tkeep,
+  input  wire  [DATA_W-1:0] s_axis_rx_tdata,
+  input  wire  [KW-1:0]  s_axis_rx_tkeep,
   input  wire         s_axis_rx_tvalid,
   output wire         s_axis_rx_tready,
   input  wire         s_axis_rx_tlast,
@@ -98,6 +104,10 @@ module nic_top #(
   output wire         irq,
   output wire [2*NUM_QUEUES-1:0] irq_queue   // queue vectors: TX queue q bit q, RX queue q bit N + q
 );
+
+  if (DATA_W != 64 && DATA_W != 512) begin : g_width
+    $fatal(1, "nic_top: DATA_W must be 64 or 512, not %0d", DATA_W);
+  end
 
   // ---------------------------------------------------------------------------------------------
   // Wires
@@ -163,7 +173,7 @@ module nic_top #(
   wire [7:0]  tx_axi_arlen;
   wire        tx_axi_arvalid;
   wire        tx_axi_arready;
-  wire [63:0] tx_axi_rdata;
+  wire [DATA_W-1:0] tx_axi_rdata;
   wire [1:0]  tx_axi_rresp;
   wire        tx_axi_rlast;
   wire        tx_axi_rvalid;
@@ -172,8 +182,8 @@ module nic_top #(
   wire [7:0]  tx_axi_awlen;
   wire        tx_axi_awvalid;
   wire        tx_axi_awready;
-  wire [63:0] tx_axi_wdata;
-  wire [7:0]  tx_axi_wstrb;
+  wire [DATA_W-1:0] tx_axi_wdata;
+  wire [KW-1:0]  tx_axi_wstrb;
   wire        tx_axi_wlast;
   wire        tx_axi_wvalid;
   wire        tx_axi_wready;
@@ -186,7 +196,7 @@ module nic_top #(
   wire [7:0]  rx_axi_arlen;
   wire        rx_axi_arvalid;
   wire        rx_axi_arready;
-  wire [63:0] rx_axi_rdata;
+  wire [DATA_W-1:0] rx_axi_rdata;
   wire [1:0]  rx_axi_rresp;
   wire        rx_axi_rlast;
   wire        rx_axi_rvalid;
@@ -195,8 +205,8 @@ module nic_top #(
   wire [7:0]  rx_axi_awlen;
   wire        rx_axi_awvalid;
   wire        rx_axi_awready;
-  wire [63:0] rx_axi_wdata;
-  wire [7:0]  rx_axi_wstrb;
+  wire [DATA_W-1:0] rx_axi_wdata;
+  wire [KW-1:0]  rx_axi_wstrb;
   wire        rx_axi_wlast;
   wire        rx_axi_wvalid;
   wire        rx_axi_wready;
@@ -205,8 +215,8 @@ module nic_top #(
   wire        rx_axi_bready;
 
   // TX engine stream out and checksum command -> nic_tx_csum
-  wire [63:0] txe_axis_tdata;
-  wire [7:0]  txe_axis_tkeep;
+  wire [DATA_W-1:0] txe_axis_tdata;
+  wire [KW-1:0]  txe_axis_tkeep;
   wire        txe_axis_tvalid;
   wire        txe_axis_tready;
   wire        txe_axis_tlast;
@@ -218,22 +228,22 @@ module nic_top #(
   wire [15:0] txe_cmd_csum_offset;
 
   // nic_tx_csum out (to the loopback mux), loopback mux out (to nic_rx_csum)
-  wire [63:0] tx_axis_tdata;
-  wire [7:0]  tx_axis_tkeep;
+  wire [DATA_W-1:0] tx_axis_tdata;
+  wire [KW-1:0]  tx_axis_tkeep;
   wire        tx_axis_tvalid;
   wire        tx_axis_tready;
   wire        tx_axis_tlast;
   wire        tx_axis_tuser;
-  wire [63:0] rx_axis_tdata;
-  wire [7:0]  rx_axis_tkeep;
+  wire [DATA_W-1:0] rx_axis_tdata;
+  wire [KW-1:0]  rx_axis_tkeep;
   wire        rx_axis_tvalid;
   wire        rx_axis_tready;
   wire        rx_axis_tlast;
   wire        rx_axis_tuser;
 
   // nic_rx_csum out -> nic_rx_rss in
-  wire [63:0] rsi_axis_tdata;
-  wire [7:0]  rsi_axis_tkeep;
+  wire [DATA_W-1:0] rsi_axis_tdata;
+  wire [KW-1:0]  rsi_axis_tkeep;
   wire        rsi_axis_tvalid;
   wire        rsi_axis_tready;
   wire        rsi_axis_tlast;
@@ -246,8 +256,8 @@ module nic_top #(
   wire [QW-1:0] rss_res_queue;
 
   // nic_rx_rss out -> nic_rx_buffer; nic_rx_csum result channel -> nic_rx_buffer
-  wire [63:0] rsb_axis_tdata;
-  wire [7:0]  rsb_axis_tkeep;
+  wire [DATA_W-1:0] rsb_axis_tdata;
+  wire [KW-1:0]  rsb_axis_tkeep;
   wire        rsb_axis_tvalid;
   wire        rsb_axis_tready;
   wire        rsb_axis_tlast;
@@ -258,8 +268,8 @@ module nic_top #(
   wire [15:0] rxe_res_csum;
 
   // nic_rx_buffer -> RX engine: whole frames and their metadata
-  wire [63:0] rxe_axis_tdata;
-  wire [7:0]  rxe_axis_tkeep;
+  wire [DATA_W-1:0] rxe_axis_tdata;
+  wire [KW-1:0]  rxe_axis_tkeep;
   wire        rxe_axis_tvalid;
   wire        rxe_axis_tready;
   wire        rxe_axis_tlast;
@@ -370,7 +380,7 @@ module nic_top #(
     .rx_ev_oversize   (rx_ev_oversize)
   );
 
-  nic_tx_engine #(.NQ(N)) u_tx (
+  nic_tx_engine #(.NQ(N), .DATA_W(DATA_W)) u_tx (
     .clk            (clk),
     .rst            (eng_rst),
     .cfg_ring_base  (tx_cfg_ring_base),
@@ -427,7 +437,7 @@ module nic_top #(
   );
 
   nic_tx_csum #(
-    .DATA_W (64)
+    .DATA_W (DATA_W)
   ) u_tx_csum (
     .clk                    (clk),
     .rst                    (eng_rst),
@@ -452,7 +462,7 @@ module nic_top #(
   );
 
   nic_rx_csum #(
-    .DATA_W (64)
+    .DATA_W (DATA_W)
   ) u_rx_csum (
     .clk                (clk),
     .rst                (eng_rst),
@@ -477,7 +487,7 @@ module nic_top #(
 
   // RSS: the Toeplitz hash of every frame's flow under RSS_KEY, and its queue from RSS_INDIR.
   nic_rx_rss #(
-    .DATA_W  (64),
+    .DATA_W  (DATA_W),
     .QUEUE_W (QW)
   ) u_rx_rss (
     .clk              (clk),
@@ -507,7 +517,7 @@ module nic_top #(
 
   // Whole frames: the RX engine learns each frame's queue before its first beat.
   nic_rx_buffer #(
-    .DATA_W  (64),
+    .DATA_W  (DATA_W),
     .QUEUE_W (QW)
   ) u_rx_buf (
     .clk            (clk),
@@ -543,7 +553,7 @@ module nic_top #(
     .ev_oversize    (rx_ev_oversize)
   );
 
-  nic_rx_engine #(.NQ(N)) u_rx (
+  nic_rx_engine #(.NQ(N), .DATA_W(DATA_W)) u_rx (
     .clk            (clk),
     .rst            (eng_rst),
     .cfg_ring_base  (rx_cfg_ring_base),
@@ -603,7 +613,7 @@ module nic_top #(
   );
 
   // DMA clients -> interconnect: port 0 the TX queue engine, port 1 the RX queue engine.
-  wire [63:0] ic_rdata;
+  wire [DATA_W-1:0] ic_rdata;
   wire [1:0]  ic_rresp;
   wire        ic_rlast;
   wire [1:0]  ic_bresp;
@@ -616,7 +626,7 @@ module nic_top #(
   assign tx_axi_bresp = ic_bresp;
   assign rx_axi_bresp = ic_bresp;
 
-  nic_axi_interconnect #(.NPORTS(2), .ID_W(1)) u_ic (
+  nic_axi_interconnect #(.NPORTS(2), .ID_W(1), .DATA_W(DATA_W)) u_ic (
     .clk           (clk),
     .rst           (eng_rst),
     .s_axi_araddr  ({rx_axi_araddr, tx_axi_araddr}),

@@ -47,14 +47,29 @@
 // the frame's first buffer read, so it is at the command FIFO's output no later than the frame's
 // first beat. The stream never waits for the command side.
 //
-// Stream FIFO: FIFO_DEPTH entries of {tuser, tlast, tkeep, tdata} and a registered output stage. A
-// read burst is issued only when the FIFO has room for all its beats (credits reserved at issue),
-// so R is always accepted (rready = 1). FIFO_DEPTH = 1024 beats (8 KiB) keeps one beat per cycle
-// flowing with up to ~4 us of read latency; MAX_RD bounds the bursts in flight.
+// Stream FIFO: FIFO_DEPTH read beats, each with what the output needs to cut the frame out of
+// them, and a registered output stage. A read burst is issued only when the FIFO has room for all
+// its beats (credits reserved at issue), so R is always accepted (rready = 1). FIFO_DEPTH = 1024
+// beats (8 KiB at 64 bits, 64 KiB at 512) keeps one beat per cycle flowing with up to ~4 us of
+// read latency; MAX_RD bounds the bursts in flight.
+//
+// Width. DATA_W (64 or 512) is the width of the AXI4 data bus and of the MAC TX stream. Every AXI
+// address is a multiple of DATA_W/8 (the beat). Descriptors (32 bytes) are fetched as whole beats:
+// at 64 bits four beats each, at 512 bits two per beat, a block that starts at an odd index
+// starting with the beat that holds it (its other half is ignored). A frame's buffer starts at
+// any multiple of 8 (ADDR % 8 == 0, as before): its reads cover the beats from the one holding
+// ADDR to the one holding ADDR + LEN - 1, and the output stage realigns them so that frame byte 0
+// is byte 0 of the first stream beat: stream beat k is the top (W - o) bytes of read beat k and
+// the low o bytes of read beat k + 1 (o = ADDR % (DATA_W/8)). A frame with o != 0 takes one
+// cycle more than its stream beats (its first read beat is only held), except that the cycle of a
+// last stream beat cut from the held beat alone (the flush) also takes the next frame's first
+// read beat when that one is held. At 64 bits o is always 0 and read beats pass through.
 
 module nic_tx_engine #(
   parameter int NQ = 1,                // TX queues (power of two, 1..16)
-  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1
+  parameter int DATA_W = 64,           // AXI4 data and MAC TX stream width, bits: 64 or 512
+  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1,
+  localparam int KW = DATA_W / 8       // bytes per beat
 ) (
   input  wire        clk,
   input  wire        rst,              // synchronous, active high
@@ -78,14 +93,14 @@ module nic_tx_engine #(
   output wire [QW-1:0] ev_err_queue,
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
-  // AXI4 master, no ID (the interconnect adds it); size is always 8 bytes, INCR
+  // AXI4 master, no ID (the interconnect adds it); beats of DATA_W/8 bytes, INCR
   output wire [63:0] m_axi_araddr, output wire [7:0] m_axi_arlen, output wire m_axi_arvalid, input wire m_axi_arready,
-  input  wire [63:0] m_axi_rdata,  input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
+  input  wire [DATA_W-1:0] m_axi_rdata, input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
   output wire [63:0] m_axi_awaddr, output wire [7:0] m_axi_awlen, output wire m_axi_awvalid, input wire m_axi_awready,
-  output wire [63:0] m_axi_wdata,  output wire [7:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
+  output wire [DATA_W-1:0] m_axi_wdata, output wire [KW-1:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
   input  wire [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready,
   // MAC TX AXI-Stream
-  output wire [63:0] m_axis_tdata, output wire [7:0] m_axis_tkeep, output wire m_axis_tvalid, input wire m_axis_tready,
+  output wire [DATA_W-1:0] m_axis_tdata, output wire [KW-1:0] m_axis_tkeep, output wire m_axis_tvalid, input wire m_axis_tready,
   output wire        m_axis_tlast, output wire m_axis_tuser,
   // per-frame checksum command to nic_tx_csum
   output wire        m_axis_cmd_valid,
@@ -117,34 +132,66 @@ module nic_tx_engine #(
   // ---------------------------------------------------------------------------------------------
   // Sizing
   // ---------------------------------------------------------------------------------------------
+  // At 512 bits a 64-byte frame is one beat, so four times as many frames (and their descriptors
+  // and completions) are in flight at a given latency: the depths that bound them scale by four.
+  localparam bit WIDE       = (DATA_W == 512);
+  localparam int KS         = $clog2(KW);      // address bits within a beat
   localparam int FIFO_DEPTH = 1024;            // stream FIFO entries (power of two)
   localparam int FIFO_AW    = $clog2(FIFO_DEPTH);
   localparam int MAX_BEATS  = 16;              // beats per burst
-  localparam int MAX_RD     = 48;              // read bursts in flight at most
-  localparam int TAG_DEPTH  = 64;              // >= MAX_RD, power of two
+  localparam int MAX_RD     = WIDE ? 192 : 48; // read bursts in flight at most
+  localparam int TAG_DEPTH  = WIDE ? 256 : 64; // >= MAX_RD, power of two
   localparam int TAG_AW     = $clog2(TAG_DEPTH);
-  localparam int DESC_BLOCK = 4;               // descriptors per fetch burst (4 x 32 B = 16 beats)
-  localparam int DESC_DEPTH = 64;              // descriptor FIFO (power of two): >= rate x latency
+  localparam int RD_W       = TAG_AW + 1;      // bursts-in-flight counter
+  // Descriptors per fetch burst: 4 x 32 B = 16 beats at 64 bits; 16 = 8 or 9 beats at 512.
+  localparam int DESC_BLOCK = WIDE ? 16 : 4;
+  localparam int FN_W       = $clog2(DESC_BLOCK + 1);
+  localparam int DESC_DEPTH = WIDE ? 256 : 64; // descriptor FIFO (power of two): >= rate x latency
   localparam int DESC_AW    = $clog2(DESC_DEPTH);
-  localparam int ORD_DEPTH  = 64;              // descriptors between issue and retire
+  localparam int ORD_DEPTH  = WIDE ? 256 : 64; // descriptors between issue and retire
   localparam int ORD_AW     = $clog2(ORD_DEPTH);
-  localparam int CMD_DEPTH  = 64;              // checksum commands queued (power of two)
+  localparam int CMD_DEPTH  = WIDE ? 256 : 64; // checksum commands queued (power of two)
   localparam int CMD_AW     = $clog2(CMD_DEPTH);
-  localparam int DONE_DEPTH = 64;              // frame ends not yet retired
+  localparam int DONE_DEPTH = WIDE ? 256 : 64; // frame ends not yet retired
   localparam int DONE_AW    = $clog2(DONE_DEPTH);
-  localparam int BEAT_W     = 11;              // beat counters: ceil(MAX_FRAME / 8) = 1152
-  localparam int ENTRY_W    = 64 + 8 + 1 + 1;  // {tuser, tlast, tkeep, tdata}
+  localparam int CW_DEPTH   = WIDE ? 256 : 64; // completion writer: entries, records per burst,
+  localparam int CW_BATCH   = WIDE ? 16 : 4;   //   bursts awaiting B
+  localparam int CW_OUT     = WIDE ? 64 : 16;
+  localparam int BEAT_W     = 11;              // beat counters: ceil((56 + MAX_FRAME) / 8) = 1159
+  localparam int OFFW       = (KS > 3) ? KS - 3 : 1;  // a buffer's offset in its beat, in 8 bytes
+  // {tuser, last read beat of the frame, first, offset, bytes in the last stream beat - 1, flush,
+  //  tdata}
+  localparam int ENTRY_W    = 1 + 1 + 1 + OFFW + KS + 1 + DATA_W;
   localparam int CMD_W      = 1 + 16 + 16;     // {csum_en, csum_start, csum_offset}
   // {queue, index, refused, addr, len, flags, cstart, coff}
   localparam int DESC_W     = QW + 12 + 1 + 64 + 32 + 8 + 16 + 16;
-  // {queue, first index (descriptor blocks), is_desc, beats-1, last of frame, last keep}
-  localparam int TAG_W      = QW + 12 + 1 + 4 + 1 + 8;
   localparam int ORD_W      = QW + 2 + 5 + 12 + 32 + 1;  // {queue, kind, code, index, len, csum_en}
-  localparam int OUT_W      = 8;               // descriptors of a queue in the engine: <= 64 + 4
+  // Descriptors of a queue in the engine: <= DESC_DEPTH + ORD_DEPTH + CW_DEPTH.
+  localparam int OUT_W      = WIDE ? 10 : 8;
+  // Descriptors per beat (DPB) and beats per descriptor (BPD): one of them is 1.
+  localparam int DPB        = (KW >= 32) ? KW / 32 : 1;
+  localparam int BPD        = (KW >= 32) ? 1 : 32 / KW;
+  localparam int DSW        = (DPB > 1) ? $clog2(DPB) : 1;
+
+  // Read tags: what each burst in flight is.
+  typedef struct packed {
+    logic [QW-1:0]    q;       // descriptors: their queue
+    logic [11:0]      first;   // descriptors: ring index of the first
+    logic [DSW-1:0]   dskip;   // descriptors: slots of the first beat before the first (DPB > 1)
+    logic [FN_W-1:0]  dn;      // descriptors: how many
+    logic             is_desc;
+    logic [3:0]       len;     // beats - 1
+    logic             dfirst;  // data: the frame's first burst
+    logic [OFFW-1:0]  off;     // data: the frame's offset in its first beat, in 8 bytes
+    logic             dlast;   // data: the frame's last burst
+    logic [KS-1:0]    nlast;   // data: bytes in the frame's last stream beat - 1
+    logic             flush;   // data: the last read beat leaves a stream beat behind (o != 0)
+  } tag_t;
 
   localparam logic [1:0] K_GOOD = 2'd0, K_BAD = 2'd1, K_HALT = 2'd2;
 
   localparam logic [31:0] MAX_FRAME_L = 32'(MAX_FRAME);
+  localparam logic [63:0] A_LOW = 64'(KW) - 64'd1;   // address bits within a beat
 
   // Descriptor fields (little endian, 8 bytes per beat): which beat and byte lane they sit in.
   localparam int DESC_ADDR_BEAT = TXD_ADDR_OFF / 8;
@@ -169,7 +216,10 @@ module nic_tx_engine #(
   if (DESC_ADDR_BEAT > 2 || DESC_LEN_BEAT > 2 || DESC_FLAGS_BEAT > 2 || DESC_CSTART_BEAT > 2 ||
       DESC_COFF_BEAT > 2)
     $fatal(1, "nic_tx_engine: a descriptor field in beat 3 would be captured too late");
-  if (TAG_DEPTH < MAX_RD || DESC_BLOCK * 4 > MAX_BEATS)
+  if (DATA_W != 64 && DATA_W != 512)
+    $fatal(1, "nic_tx_engine: DATA_W must be 64 or 512, not %0d", DATA_W);
+  if (TAG_DEPTH < MAX_RD || (BPD > 1 && DESC_BLOCK * BPD > MAX_BEATS) ||
+      (DESC_BLOCK + 2 * DPB - 2) / DPB > MAX_BEATS)
     $fatal(1, "nic_tx_engine: inconsistent sizing");
   if (NQ < 1 || NQ > 16 || (NQ & (NQ - 1)) != 0)
     $fatal(1, "nic_tx_engine: NQ must be a power of two, 1..16");
@@ -191,19 +241,15 @@ module nic_tx_engine #(
   // descriptor FIFO
   logic [DESC_W-1:0] desc_mem [DESC_DEPTH];
   logic [DESC_AW:0]  desc_wr, desc_rd;
-  logic [1:0]        dbeat;               // beat within the descriptor being assembled
-  logic              dref;                // a beat of it was refused
-  logic [63:0]       d_addr_a;
-  logic [31:0]       d_len_a;
-  logic [7:0]        d_flags_a;
-  logic [15:0]       d_cstart_a;
-  logic [15:0]       d_coff_a;
 
   // issue
   logic              cur_valid;           // buffer bursts of a frame being issued
-  logic [63:0]       rd_addr;
-  logic [BEAT_W-1:0] rd_left;
-  logic [7:0]        cur_keep;            // tkeep of the frame's last beat
+  logic              cur_first;           // the next burst is the frame's first
+  logic [63:0]       rd_addr;             // next read address (a multiple of the beat)
+  logic [BEAT_W-1:0] rd_left;             // read beats left
+  logic [OFFW-1:0]   cur_off;             // the frame's offset in its first beat, in 8 bytes
+  logic [KS-1:0]     cur_nlast;           // bytes in its last stream beat - 1
+  logic              cur_flush;           // its last read beat leaves a stream beat behind
 
   // AR register
   logic [63:0] ar_addr;
@@ -211,11 +257,11 @@ module nic_tx_engine #(
   logic        ar_valid;
 
   // tag FIFO
-  logic [TAG_W-1:0] tag_mem [TAG_DEPTH];
+  tag_t             tag_mem [TAG_DEPTH];
   logic [TAG_AW:0]  tag_wr, tag_rd;
   logic [3:0]       r_cnt;                // beat within the burst at the tag FIFO's head
   logic             frame_err;            // a buffer beat of the frame being received was refused
-  logic [6:0]       rd_out;               // bursts in flight (AR issued, last R not yet seen)
+  logic [RD_W-1:0]  rd_out;               // bursts in flight (AR issued, last R not yet seen)
 
   // order and done FIFOs
   logic [ORD_W-1:0]  ord_mem [ORD_DEPTH];
@@ -227,14 +273,20 @@ module nic_tx_engine #(
   logic [CMD_W-1:0]  cmd_mem [CMD_DEPTH];
   logic [CMD_AW:0]   cmd_wr_ptr, cmd_rd_ptr;
 
-  // stream FIFO + output register
+  // stream FIFO, realigner + output register
   logic [ENTRY_W-1:0] fifo_mem [FIFO_DEPTH];
   logic [FIFO_AW-1:0] fifo_wr_ptr, fifo_rd_ptr;
   logic [FIFO_AW:0]   fifo_count;
   logic [FIFO_AW:0]   used;               // credits: reserved + stored beats
-  logic [63:0]        out_tdata;
-  logic [7:0]         out_tkeep;
+  logic [DATA_W-1:0]  out_tdata;
+  logic [KW-1:0]      out_tkeep;
   logic               out_tlast, out_tuser, out_valid;
+  logic               hv;                 // a read beat of an unaligned frame is held
+  logic [DATA_W-1:0]  hd;                 // that beat
+  logic [OFFW-1:0]    ho;                 // its frame's offset
+  logic               pend;               // hd is the frame's last read beat: one more stream beat
+  logic [KS-1:0]      p_nlast;            //   with this many bytes - 1
+  logic               p_tuser;            //   and this tuser
 
   // events
   logic        ev_halt_q, ev_err_q;
@@ -255,13 +307,17 @@ module nic_tx_engine #(
   wire [DESC_AW:0]   desc_count = desc_wr - desc_rd;   // (5 bits: the pointers wrap)
   wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, desc_count}
                                 - {1'b0, desc_inflight};
-  logic [2:0] fetch_n;
+  logic [FN_W-1:0] fetch_n;
   always_comb begin
-    fetch_n = 3'(DESC_BLOCK);
-    if (posted < 12'(fetch_n)) fetch_n = posted[2:0];
-    if (to_end < 13'(fetch_n)) fetch_n = to_end[2:0];
-    if (to_page < 8'(fetch_n)) fetch_n = to_page[2:0];
+    fetch_n = FN_W'(DESC_BLOCK);
+    if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
+    if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
+    if (to_page < 8'(fetch_n)) fetch_n = FN_W'(to_page);
   end
+  // The block's burst starts at the beat holding its first descriptor.
+  wire [DSW-1:0] fetch_skip  = (DPB > 1) ? fetch_addr[5 +: DSW] : '0;
+  wire [4:0]     fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
+                                         : 5'(int'(fetch_n) * BPD);
   // Queue q may fetch and issue.
   logic run [NQ];
   always_comb begin
@@ -269,9 +325,9 @@ module nic_tx_engine #(
       run[q] = q_enable[q] && !halted[q] && !stop_issue[q] && !start_pending[q];
     end
   end
-  wire tags_ok   = (rd_out < 7'(MAX_RD));
+  wire tags_ok   = (rd_out < RD_W'(MAX_RD));
   wire ar_free   = !ar_valid || m_axi_arready;
-  wire want_desc = run[sched_q] && (fetch_n != 3'd0) && (desc_space >= (DESC_AW+2)'(fetch_n)) &&
+  wire want_desc = run[sched_q] && (fetch_n != '0) && (desc_space >= (DESC_AW+2)'(fetch_n)) &&
                    tags_ok;
 
   // ---------------------------------------------------------------------------------------------
@@ -302,6 +358,13 @@ module nic_tx_engine #(
     else                  d_bad_code = 5'(ERR_DESC_CSUM_BIT);
   end
 
+  // A good descriptor's reads: the beats from the one holding ADDR to the one holding
+  // ADDR + LEN - 1 (d_rbeats), and the stream beats of the frame (d_sbeats).
+  wire [31:0]       d_span   = 32'(dq_addr[KS-1:0]) + dq_len + 32'(KW - 1);
+  wire [BEAT_W-1:0] d_rbeats = BEAT_W'(d_span >> KS);
+  wire [BEAT_W-1:0] d_sbeats = BEAT_W'((dq_len + 32'(KW - 1)) >> KS);
+  wire [KS-1:0]     d_nlast  = KS'(dq_len - 32'd1);
+
   wire cmd_full  = (cmd_wr_ptr - cmd_rd_ptr) == (CMD_AW+1)'(CMD_DEPTH);
   wire cmd_empty = (cmd_wr_ptr == cmd_rd_ptr);
   wire ord_full  = (ord_wr - ord_rd) == (ORD_AW+1)'(ORD_DEPTH);
@@ -315,7 +378,7 @@ module nic_tx_engine #(
   logic [9:0] to_4k;
   logic [4:0] burst_beats;
   always_comb begin
-    to_4k = 10'd512 - {1'b0, rd_addr[11:3]};
+    to_4k = 10'(4096 / KW) - 10'(rd_addr[11:KS]);
     burst_beats = 5'(MAX_BEATS);
     if (rd_left < BEAT_W'(burst_beats)) burst_beats = rd_left[4:0];
     if (to_4k < 10'(burst_beats)) burst_beats = to_4k[4:0];
@@ -330,26 +393,78 @@ module nic_tx_engine #(
   // ---------------------------------------------------------------------------------------------
   // R
   // ---------------------------------------------------------------------------------------------
-  wire [TAG_W-1:0] tag_head = tag_mem[tag_rd[TAG_AW-1:0]];
-  wire [QW-1:0] t_q   = tag_head[TAG_W-1 -: QW];
-  wire [11:0] t_first = tag_head[TAG_W-QW-1 -: 12];
-  wire        t_desc  = tag_head[13];
-  wire [3:0]  t_len   = tag_head[12:9];
-  wire        t_last  = tag_head[8];
-  wire [7:0]  t_keep  = tag_head[7:0];
+  tag_t tag_head;
+  assign tag_head = tag_mem[tag_rd[TAG_AW-1:0]];
+  wire [QW-1:0] t_q   = tag_head.q;
+  wire [11:0] t_first = tag_head.first;
+  wire        t_desc  = tag_head.is_desc;
+  wire [3:0]  t_len   = tag_head.len;
+  wire        t_last  = tag_head.dlast;
   wire r_hs       = m_axi_rvalid;                // rready = 1
   wire r_burst_end = r_hs && (r_cnt == t_len);
   wire beat_err   = (m_axi_rresp != 2'b00);
   wire r_data     = r_hs && !t_desc;
   wire frame_end  = r_data && r_burst_end && t_last;
-  wire desc_done  = r_hs && t_desc && (dbeat == 2'd3);
+  wire r_d        = r_hs && t_desc;              // a descriptor beat
 
-  logic [7:0]         beat_keep;
   logic [ENTRY_W-1:0] beat_entry;
   always_comb begin
-    beat_keep  = frame_end ? t_keep : 8'hFF;
-    beat_entry = {frame_end && (frame_err || beat_err), frame_end, beat_keep,
-                  beat_err ? 64'd0 : m_axi_rdata};
+    beat_entry = {frame_end && (frame_err || beat_err), frame_end,
+                  tag_head.dfirst && (r_cnt == 4'd0), tag_head.off, tag_head.nlast,
+                  tag_head.flush, beat_err ? DATA_W'(0) : m_axi_rdata};
+  end
+
+  // Descriptors completed by this R beat: d_n of them, in d_ent[0..d_n-1] (ring order).
+  logic [DESC_W-1:0] d_ent [DPB];
+  logic [1:0]        d_n;
+  if (BPD > 1) begin : g_desc_narrow
+    // A descriptor is BPD beats; its fields are captured beat by beat.
+    logic [1:0]  dbeat;                   // beat within the descriptor being assembled
+    logic        dref;                    // a beat of it was refused
+    logic [63:0] d_addr_a;
+    logic [31:0] d_len_a;
+    logic [7:0]  d_flags_a;
+    logic [15:0] d_cstart_a;
+    logic [15:0] d_coff_a;
+    wire desc_done = r_d && (dbeat == 2'(BPD - 1));
+    assign d_n = {1'b0, desc_done};
+    assign d_ent[0] = {t_q, t_first + 12'(r_cnt[3:2]), dref || beat_err, d_addr_a, d_len_a,
+                       d_flags_a, d_cstart_a, d_coff_a};
+    always_ff @(posedge clk) begin
+      if (r_d) begin
+        dbeat <= dbeat + 2'd1;
+        dref  <= desc_done ? 1'b0 : (dref || beat_err);
+        if (dbeat == 2'(DESC_ADDR_BEAT)) d_addr_a <= m_axi_rdata[63:0];
+        if (dbeat == 2'(DESC_LEN_BEAT)) d_len_a <= m_axi_rdata[DESC_LEN_LANE*8 +: 32];
+        if (dbeat == 2'(DESC_FLAGS_BEAT)) d_flags_a <= m_axi_rdata[DESC_FLAGS_LANE*8 +: 8];
+        if (dbeat == 2'(DESC_CSTART_BEAT)) d_cstart_a <= m_axi_rdata[DESC_CSTART_LANE*8 +: 16];
+        if (dbeat == 2'(DESC_COFF_BEAT)) d_coff_a <= m_axi_rdata[DESC_COFF_LANE*8 +: 16];
+      end
+      if (rst) begin
+        dbeat <= 2'd0;
+        dref  <= 1'b0;
+      end
+    end
+    wire unused_d = ^tag_head.dskip ^ ^tag_head.dn;
+  end else begin : g_desc_wide
+    // DPB descriptors per beat: slot s of beat r_cnt is descriptor r_cnt * DPB + s - dskip of the
+    // block, if that is one of its dn.
+    always_comb begin
+      d_n = 2'd0;
+      for (int k = 0; k < DPB; k++) d_ent[k] = '0;
+      for (int sl = 0; sl < DPB; sl++) begin
+        automatic int pos = int'(r_cnt) * DPB + sl - int'(tag_head.dskip);
+        if (r_d && pos >= 0 && pos < int'(tag_head.dn)) begin
+          d_ent[DSW'(d_n)] = {t_q, t_first + 12'(pos), beat_err,
+                              m_axi_rdata[256*sl + TXD_ADDR_OFF*8 +: 64],
+                              m_axi_rdata[256*sl + TXD_LEN_OFF*8 +: 32],
+                              m_axi_rdata[256*sl + TXD_VNET_FLAGS_OFF*8 +: 8],
+                              m_axi_rdata[256*sl + TXD_CSUM_START_OFF*8 +: 16],
+                              m_axi_rdata[256*sl + TXD_CSUM_OFFSET_OFF*8 +: 16]};
+          d_n = d_n + 2'd1;
+        end
+      end
+    end
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -392,12 +507,15 @@ module nic_tx_engine #(
     for (int q = 0; q < NQ; q++) restart[q] = start_pending[q] && (outstanding[q] == '0);
   end
 
-  nic_cpl_writer #(.NQ(NQ), .DEPTH(64), .BATCH(4), .MAX_OUT(16)) u_cpl (
+  nic_cpl_writer #(
+    .NQ(NQ), .DEPTH(CW_DEPTH), .BATCH(CW_BATCH), .MAX_OUT(CW_OUT), .DATA_W(DATA_W)
+  ) u_cpl (
     .clk           (clk),
     .rst           (rst),
     .cfg_cpl_base  (cfg_cpl_base),
     .cfg_size      (cfg_size),
     .start         (restart),
+    .defer         (1'b0),
     .in_valid      (cw_push),
     .in_ready      (cw_in_ready),
     .in_queue      (o_q),
@@ -438,21 +556,67 @@ module nic_tx_engine #(
   // ---------------------------------------------------------------------------------------------
   // Memories (no reset)
   // ---------------------------------------------------------------------------------------------
-  wire fifo_pop = (fifo_count != '0) && (!out_valid || m_axis_tready);
+  // The realigner in front of the output register. It pops read beats (fifo_pop) and emits
+  // stream beats (emit); see "Width" above. The head entry:
+  wire [ENTRY_W-1:0] fh = fifo_mem[fifo_rd_ptr];
+  wire               h_tuser = fh[ENTRY_W-1];
+  wire               h_last  = fh[ENTRY_W-2];
+  wire               h_first = fh[ENTRY_W-3];
+  wire [OFFW-1:0]    h_off   = fh[ENTRY_W-4 -: OFFW];
+  wire [KS-1:0]      h_nlast = fh[DATA_W+1 +: KS];
+  wire               h_flush = fh[DATA_W];
+  wire [DATA_W-1:0]  h_data  = fh[DATA_W-1:0];
+  wire out_free  = !out_valid || m_axis_tready;
+  wire fifo_any  = (fifo_count != '0);
+  // The head is the first read beat of an unaligned frame of several: it is held, not emitted.
+  wire h_hold    = h_first && (h_off != '0) && !h_last;
+  wire fifo_pop  = out_free && fifo_any && (!pend || h_hold);
+  wire emit      = out_free && (pend || (fifo_pop && !h_hold));
+  logic [DATA_W-1:0] e_data;
+  logic [KW-1:0]     e_keep;
+  logic              e_last, e_tuser;
+  function automatic logic [KW-1:0] keep_of(input logic [KS-1:0] nlast);
+    return {KW{1'b1}} >> (KW - 1 - int'(nlast));
+  endfunction
+  always_comb begin
+    if (pend) begin
+      e_data  = hd >> (64 * int'(ho));
+      e_keep  = keep_of(p_nlast);
+      e_last  = 1'b1;
+      e_tuser = p_tuser;
+    end else begin
+      if (hv) e_data = (hd >> (64 * int'(ho))) | (h_data << (DATA_W - 64 * int'(ho)));
+      else    e_data = h_data >> (64 * int'(h_off));   // h_off != 0 only for a one-beat frame
+      e_last  = h_last && !(hv && h_flush);
+      e_keep  = e_last ? keep_of(h_nlast) : '1;
+      e_tuser = e_last && h_tuser;
+    end
+  end
 
   always_ff @(posedge clk) begin
-    if (desc_done) desc_mem[desc_wr[DESC_AW-1:0]] <=
-      {t_q, t_first + {10'd0, r_cnt[3:2]}, dref || beat_err, d_addr_a, d_len_a, d_flags_a,
-       d_cstart_a, d_coff_a};
+    for (int k = 0; k < DPB; k++) begin
+      if (2'(k) < d_n) desc_mem[DESC_AW'(desc_wr[DESC_AW-1:0] + DESC_AW'(k))] <= d_ent[k];
+    end
     if (r_data) fifo_mem[fifo_wr_ptr] <= beat_entry;
     if (cmd_push) cmd_mem[cmd_wr_ptr[CMD_AW-1:0]] <= {d_csum_req, dq_cstart, dq_coff};
     if (take_desc) ord_mem[ord_wr[ORD_AW-1:0]] <=
       {dq_q, dq_ref ? K_HALT : (d_bad ? K_BAD : K_GOOD), d_bad_code, dq_idx, dq_len, d_csum_req};
     if (frame_end) done_mem[done_wr[DONE_AW-1:0]] <= frame_err || beat_err;
-    if (ar_desc || ar_data) tag_mem[tag_wr[TAG_AW-1:0]] <=
-      ar_desc ? {sched_q, f_idx, 1'b1, 4'(({1'b0, fetch_n} << 2) - 4'd1), 1'b0, 8'd0}
-              : {QW'(0), 12'd0, 1'b0, 4'(burst_beats - 5'd1), rd_left == BEAT_W'(burst_beats),
-                 cur_keep};
+    if (ar_desc || ar_data) begin
+      tag_mem[tag_wr[TAG_AW-1:0]] <= '{
+        q:       ar_desc ? sched_q : QW'(0),
+        first:   ar_desc ? f_idx : 12'd0,
+        dskip:   ar_desc ? fetch_skip : '0,
+        dn:      ar_desc ? fetch_n : '0,
+        is_desc: ar_desc,
+        len:     ar_desc ? 4'(fetch_beats - 5'd1) : 4'(burst_beats - 5'd1),
+        dfirst:  !ar_desc && cur_first,
+        off:     ar_desc ? '0 : cur_off,
+        dlast:   !ar_desc && (rd_left == BEAT_W'(burst_beats)),
+        nlast:   ar_desc ? '0 : cur_nlast,
+        flush:   !ar_desc && cur_flush
+      };
+    end
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -465,8 +629,8 @@ module nic_tx_engine #(
     // AR
     if (ar_valid && m_axi_arready) ar_valid <= 1'b0;
     if (ar_desc) begin
-      ar_addr       <= fetch_addr;
-      ar_len        <= {3'd0, fetch_n, 2'b00} - 8'd1;
+      ar_addr       <= fetch_addr & ~A_LOW;
+      ar_len        <= 8'(fetch_beats) - 8'd1;
       ar_valid      <= 1'b1;
       fetch_idx[sched_q] <= ({1'b0, f_idx} + 13'(fetch_n) == f_size) ? 12'd0
                                                                      : f_idx + 12'(fetch_n);
@@ -477,14 +641,15 @@ module nic_tx_engine #(
       ar_addr  <= rd_addr;
       ar_len   <= 8'(burst_beats) - 8'd1;
       ar_valid <= 1'b1;
-      rd_addr  <= rd_addr + {56'd0, burst_beats, 3'd0};
+      rd_addr  <= rd_addr + (64'(burst_beats) << KS);
       rd_left  <= rd_left - BEAT_W'(burst_beats);
+      cur_first <= 1'b0;
       if (rd_left == BEAT_W'(burst_beats)) cur_valid <= 1'b0;
     end
     if (ar_desc || ar_data) tag_wr <= tag_wr + 1'b1;
     desc_inflight <= desc_inflight + (ar_desc ? (DESC_AW+1)'(fetch_n) : '0)
-                   - (DESC_AW+1)'(desc_done);
-    rd_out <= rd_out + 7'(ar_desc || ar_data) - 7'(r_burst_end);
+                   - (DESC_AW+1)'(d_n);
+    rd_out <= rd_out + RD_W'(ar_desc || ar_data) - RD_W'(r_burst_end);
 
     // Issue
     if (take_any) desc_rd <= desc_rd + 1'b1;
@@ -494,9 +659,12 @@ module nic_tx_engine #(
         stop_issue[dq_q] <= 1'b1;
       end else if (!d_bad) begin
         cur_valid <= 1'b1;
-        rd_addr   <= dq_addr;
-        rd_left   <= dq_len[BEAT_W+2:3] + BEAT_W'(dq_len[2:0] != 3'd0);
-        cur_keep  <= (dq_len[2:0] == 3'd0) ? 8'hFF : 8'hFF >> (4'd8 - {1'b0, dq_len[2:0]});
+        cur_first <= 1'b1;
+        rd_addr   <= dq_addr & ~A_LOW;
+        rd_left   <= d_rbeats;
+        cur_off   <= OFFW'(dq_addr[KS-1:0] >> 3);
+        cur_nlast <= d_nlast;
+        cur_flush <= (dq_addr[KS-1:0] != '0) && (d_rbeats == d_sbeats) && (d_rbeats != BEAT_W'(1));
       end
     end
     if (cmd_push) cmd_wr_ptr <= cmd_wr_ptr + 1'b1;
@@ -507,14 +675,7 @@ module nic_tx_engine #(
       r_cnt <= r_burst_end ? 4'd0 : r_cnt + 4'd1;
       if (r_burst_end) tag_rd <= tag_rd + 1'b1;
       if (t_desc) begin
-        dbeat <= dbeat + 2'd1;
-        dref  <= (dbeat == 2'd3) ? 1'b0 : (dref || beat_err);
-        if (dbeat == 2'(DESC_ADDR_BEAT)) d_addr_a <= m_axi_rdata;
-        if (dbeat == 2'(DESC_LEN_BEAT)) d_len_a <= m_axi_rdata[DESC_LEN_LANE*8 +: 32];
-        if (dbeat == 2'(DESC_FLAGS_BEAT)) d_flags_a <= m_axi_rdata[DESC_FLAGS_LANE*8 +: 8];
-        if (dbeat == 2'(DESC_CSTART_BEAT)) d_cstart_a <= m_axi_rdata[DESC_CSTART_LANE*8 +: 16];
-        if (dbeat == 2'(DESC_COFF_BEAT)) d_coff_a <= m_axi_rdata[DESC_COFF_LANE*8 +: 16];
-        if (desc_done) desc_wr <= desc_wr + 1'b1;
+        desc_wr <= desc_wr + (DESC_AW+1)'(d_n);
       end else begin
         frame_err <= frame_end ? 1'b0 : (frame_err || beat_err);
         if (frame_end) done_wr <= done_wr + 1'b1;
@@ -581,15 +742,14 @@ module nic_tx_engine #(
       desc_inflight <= '0;
       desc_wr       <= '0;
       desc_rd       <= '0;
-      dbeat         <= 2'd0;
-      dref          <= 1'b0;
       cur_valid     <= 1'b0;
+      cur_first     <= 1'b0;
       ar_valid      <= 1'b0;
       tag_wr        <= '0;
       tag_rd        <= '0;
       r_cnt         <= 4'd0;
       frame_err     <= 1'b0;
-      rd_out        <= 7'd0;
+      rd_out        <= '0;
       ord_wr        <= '0;
       ord_rd        <= '0;
       done_wr       <= '0;
@@ -601,17 +761,40 @@ module nic_tx_engine #(
     end
   end
 
-  // Stream FIFO and registered output stage.
+  // Stream FIFO, realigner and registered output stage.
   always_ff @(posedge clk) begin
     if (r_data) fifo_wr_ptr <= fifo_wr_ptr + 1'b1;
     if (fifo_pop) fifo_rd_ptr <= fifo_rd_ptr + 1'b1;
     fifo_count <= fifo_count + (FIFO_AW+1)'(r_data) - (FIFO_AW+1)'(fifo_pop);
     used <= used + (ar_data ? (FIFO_AW+1)'(burst_beats) : '0) - (FIFO_AW+1)'(fifo_pop);
-    if (fifo_pop) begin
-      {out_tuser, out_tlast, out_tkeep, out_tdata} <= fifo_mem[fifo_rd_ptr];
+    if (emit) begin
+      {out_tuser, out_tlast, out_tkeep, out_tdata} <= {e_tuser, e_last, e_keep, e_data};
       out_valid <= 1'b1;
     end else if (m_axis_tready) begin
       out_valid <= 1'b0;
+    end
+    // Hold and flush state (never set at 64 bits: every offset is 0).
+    if (pend && out_free) begin
+      pend <= 1'b0;
+      hv   <= 1'b0;
+    end
+    if (fifo_pop) begin
+      if (h_hold) begin
+        hv <= 1'b1;
+        hd <= h_data;
+        ho <= h_off;
+      end else if (hv) begin
+        hd <= h_data;
+        if (h_last) begin
+          if (h_flush) begin
+            pend    <= 1'b1;
+            p_nlast <= h_nlast;
+            p_tuser <= h_tuser;
+          end else begin
+            hv <= 1'b0;
+          end
+        end
+      end
     end
     if (rst) begin
       fifo_wr_ptr <= '0;
@@ -619,6 +802,8 @@ module nic_tx_engine #(
       fifo_count  <= '0;
       used        <= '0;
       out_valid   <= 1'b0;
+      hv          <= 1'b0;
+      pend        <= 1'b0;
     end
   end
 
@@ -655,7 +840,7 @@ module nic_tx_engine #(
   assign {m_axis_cmd_csum_en, m_axis_cmd_csum_start, m_axis_cmd_csum_offset}
                           = cmd_mem[cmd_rd_ptr[CMD_AW-1:0]];
 
-  wire unused = m_axi_rlast ^ ^cw_ev_verdict ^ cw_idle;
+  wire unused = m_axi_rlast ^ ^cw_ev_verdict ^ cw_idle ^ ^d_span[KS-1:0];
 
 endmodule
 
