@@ -12,8 +12,8 @@
 //   - ARVALID / AWVALID / WVALID, once high, stay high until their READY;
 //   - the payload (ID, address, length, size, burst; W data, strobes, last) does not change
 //     while VALID waits for READY;
-//   - every burst is INCR of 8-byte beats (size 3), at most 16 beats (len <= 15), 8-byte aligned,
-//     and does not cross a 4 KiB boundary;
+//   - every burst is INCR of whole beats (DATA_W/8 bytes: size 3 at 64 bits, 6 at 512), at most
+//     MAX_BEATS beats, starts at a multiple of the beat, and does not cross a 4 KiB boundary;
 //   - W bursts come in AW order with WLAST on beat len + 1 of their AW (W may run ahead of AW, as
 //     AXI4 allows; each W burst is matched with its AW as soon as both have been seen), and no W
 //     burst runs past 16 beats without WLAST.
@@ -28,7 +28,9 @@
 module nic_axi4_check #(
   parameter int ID_W      = 1,
   parameter int DEPTH     = 256,   // bursts tracked (power of two)
-  parameter int MAX_BEATS = 16     // the NIC's DMA rule; AXI4 itself allows 256
+  parameter int MAX_BEATS = 16,    // the NIC's DMA rule; AXI4 itself allows 256
+  parameter int DATA_W    = 64,    // data bus width, bits: 64 or 512
+  localparam int KW       = DATA_W / 8
 ) (
   input wire            clk,
   input wire            rst,
@@ -39,8 +41,8 @@ module nic_axi4_check #(
   input wire [1:0]      awburst,
   input wire            awvalid,
   input wire            awready,
-  input wire [63:0]     wdata,
-  input wire [7:0]      wstrb,
+  input wire [DATA_W-1:0] wdata,
+  input wire [KW-1:0]   wstrb,
   input wire            wlast,
   input wire            wvalid,
   input wire            wready,
@@ -56,7 +58,7 @@ module nic_axi4_check #(
   input wire            arvalid,
   input wire            arready,
   input wire [ID_W-1:0] rid,
-  input wire [63:0]     rdata,
+  input wire [DATA_W-1:0] rdata,
   input wire [1:0]      rresp,
   input wire            rlast,
   input wire            rvalid,
@@ -65,6 +67,9 @@ module nic_axi4_check #(
 
   localparam int NID = 1 << ID_W;
   localparam int DW  = $clog2(DEPTH);
+  localparam int SZ  = $clog2(KW);                  // AxSIZE of a whole beat
+  localparam logic [2:0] SIZE = 3'(SZ);
+  localparam logic [63:0] A_LOW = 64'(KW) - 64'd1;  // address bits within a beat
 
   if ((1 << DW) != DEPTH) begin : g_depth
     $fatal(1, "nic_axi4_check: DEPTH must be a power of two");
@@ -76,9 +81,12 @@ module nic_axi4_check #(
   wire r_hs  = rvalid && rready;
   wire b_hs  = bvalid && bready;
 
-  // Legal burst shape: INCR, 8-byte beats, <= 16 beats, aligned, within one 4 KiB page.
+  // Legal burst shape: INCR, whole beats, <= MAX_BEATS beats, aligned, within one 4 KiB page.
   function automatic logic crosses_4k(input logic [11:0] addr, input logic [7:0] len);
-    return ({1'b0, addr} + {2'b0, len, 3'b111}) > 13'h0fff;
+    return 32'(addr) + (32'(len) + 32'd1) * 32'(KW) - 32'd1 > 32'h0fff;
+  endfunction
+  function automatic logic aligned(input logic [63:0] addr);
+    return (addr & A_LOW) == 64'd0;
   endfunction
 
   // ---------------------------------------------------------------------------------------------
@@ -92,10 +100,10 @@ module nic_axi4_check #(
     .clk (clk), .rst (rst), .valid (awvalid), .ready (awready),
     .payload ({awid, awaddr, awlen, awsize, awburst})
   );
-  nic_hs_check #(.W(73), .NAME("AXI4 W")) u_w (
+  nic_hs_check #(.W(DATA_W + KW + 1), .NAME("AXI4 W")) u_w (
     .clk (clk), .rst (rst), .valid (wvalid), .ready (wready), .payload ({wdata, wstrb, wlast})
   );
-  nic_hs_check #(.W(ID_W + 67), .NAME("AXI4 R")) u_r (
+  nic_hs_check #(.W(ID_W + DATA_W + 3), .NAME("AXI4 R")) u_r (
     .clk (clk), .rst (rst), .valid (rvalid), .ready (rready),
     .payload ({rid, rdata, rresp, rlast})
   );
@@ -110,19 +118,21 @@ module nic_axi4_check #(
     if (!rst) begin
       if (ar_hs) begin
         assert (arburst == 2'b01) else $error("AXI4 AR at %h: burst type %0d, not INCR", araddr, arburst);
-        assert (arsize == 3'd3) else $error("AXI4 AR at %h: size %0d, not 8-byte beats", araddr, arsize);
+        assert (arsize == SIZE)
+          else $error("AXI4 AR at %h: size %0d, not %0d-byte beats", araddr, arsize, KW);
         assert (int'(arlen) < MAX_BEATS)
           else $error("AXI4 AR at %h: %0d beats, more than %0d", araddr, arlen + 9'd1, MAX_BEATS);
-        assert (araddr[2:0] == 3'd0) else $error("AXI4 AR at %h: not 8-byte aligned", araddr);
+        assert (aligned(araddr)) else $error("AXI4 AR at %h: not %0d-byte aligned", araddr, KW);
         assert (!crosses_4k(araddr[11:0], arlen))
           else $error("AXI4 AR at %h, %0d beats: crosses a 4 KiB boundary", araddr, arlen + 9'd1);
       end
       if (aw_hs) begin
         assert (awburst == 2'b01) else $error("AXI4 AW at %h: burst type %0d, not INCR", awaddr, awburst);
-        assert (awsize == 3'd3) else $error("AXI4 AW at %h: size %0d, not 8-byte beats", awaddr, awsize);
+        assert (awsize == SIZE)
+          else $error("AXI4 AW at %h: size %0d, not %0d-byte beats", awaddr, awsize, KW);
         assert (int'(awlen) < MAX_BEATS)
           else $error("AXI4 AW at %h: %0d beats, more than %0d", awaddr, awlen + 9'd1, MAX_BEATS);
-        assert (awaddr[2:0] == 3'd0) else $error("AXI4 AW at %h: not 8-byte aligned", awaddr);
+        assert (aligned(awaddr)) else $error("AXI4 AW at %h: not %0d-byte aligned", awaddr, KW);
         assert (!crosses_4k(awaddr[11:0], awlen))
           else $error("AXI4 AW at %h, %0d beats: crosses a 4 KiB boundary", awaddr, awlen + 9'd1);
       end

@@ -31,7 +31,7 @@ bind nic_top nic_axil_check #(.ADDR_W(12)) chk_bar0 (
   .rready  (s_axil_rready)
 );
 
-bind nic_top nic_axi4_check #(.ID_W(1)) chk_dma (
+bind nic_top nic_axi4_check #(.ID_W(1), .DATA_W(DATA_W)) chk_dma (
   .clk     (clk),
   .rst     (rst),
   .awid    (m_axi_awid),
@@ -65,7 +65,7 @@ bind nic_top nic_axi4_check #(.ID_W(1)) chk_dma (
   .rready  (m_axi_rready)
 );
 
-bind nic_top nic_axis_check #(.DATA_W(64)) chk_mac_tx (
+bind nic_top nic_axis_check #(.DATA_W(DATA_W)) chk_mac_tx (
   .clk    (clk),
   .rst    (rst),
   .tdata  (m_axis_tx_tdata),
@@ -76,7 +76,7 @@ bind nic_top nic_axis_check #(.DATA_W(64)) chk_mac_tx (
   .tuser  (m_axis_tx_tuser)
 );
 
-bind nic_top nic_axis_check #(.DATA_W(64)) chk_mac_rx (
+bind nic_top nic_axis_check #(.DATA_W(DATA_W)) chk_mac_rx (
   .clk    (clk),
   .rst    (rst),
   .tdata  (s_axis_rx_tdata),

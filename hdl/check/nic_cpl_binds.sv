@@ -4,7 +4,7 @@
 
 // Completion-ring invariants on nic_cpl_writer's ports. Kept in a file of its own: it names the
 // writer's ports, which change with the queue engines, so this is what to adapt then.
-bind nic_cpl_writer nic_cpl_check #(.NQ(NQ)) chk_ring (
+bind nic_cpl_writer nic_cpl_check #(.NQ(NQ), .DATA_W(DATA_W)) chk_ring (
   .clk           (clk),
   .rst           (rst),
   .cfg_cpl_base  (cfg_cpl_base),

@@ -6,13 +6,17 @@
 // apart from the protocol binds: it follows the writer's port list, which changes with the queue
 // engines). Against the rings the CSR configured (cfg_cpl_base, cfg_size per queue):
 //   - every completion write burst lies inside one queue's ring [base, base + size * 32) and
-//     carries whole 32-byte records (4 beats each; rings are 64-byte aligned);
+//     starts on a record and ends on one (whole 32-byte records at 64 bits, 4 beats each; at 512
+//     bits whole beats of two records, the burst starting at the beat that holds its first
+//     record, so only the 64-byte beat alignment is checked; rings are 64-byte aligned);
 //   - every queue's HEAD, and a failed index, are indices of that queue's ring (< size).
 // The writer's AXI4 write channels are also checked by nic_axi4_check (read side idle).
 /* verilator coverage_off */
 module nic_cpl_check #(
   parameter int NQ = 1,
-  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1
+  parameter int DATA_W = 64,          // AXI data width, bits: 64 or 512
+  localparam int QW = (NQ > 1) ? $clog2(NQ) : 1,
+  localparam int KW = DATA_W / 8
 ) (
   input wire              clk,
   input wire              rst,
@@ -26,8 +30,8 @@ module nic_cpl_check #(
   input wire [7:0]        m_axi_awlen,
   input wire              m_axi_awvalid,
   input wire              m_axi_awready,
-  input wire [63:0]       m_axi_wdata,
-  input wire [7:0]        m_axi_wstrb,
+  input wire [DATA_W-1:0] m_axi_wdata,
+  input wire [KW-1:0]     m_axi_wstrb,
   input wire              m_axi_wlast,
   input wire              m_axi_wvalid,
   input wire              m_axi_wready,
@@ -37,14 +41,22 @@ module nic_cpl_check #(
 );
 
   wire aw_hs = m_axi_awvalid && m_axi_awready;
+  localparam logic [63:0] A_LOW = 64'(KW) - 64'd1;  // address bits within a beat
 
-  // The burst lies in queue q's ring, on whole records: [base, base + size * 32).
+  // The burst lies in queue q's ring: [base, base + size * 32).
   function automatic logic in_ring(input logic [63:0] base, input logic [12:0] size,
                                    input logic [63:0] addr, input logic [7:0] len);
     logic [64:0] off, end_off;
     off     = {1'b0, addr} - {1'b0, base};             // bit 64: below the base
-    end_off = off + {54'd0, len, 3'b000} + 65'd8;
+    end_off = off + (65'(len) + 65'd1) * 65'(KW);
     return !off[64] && end_off <= {47'd0, size, 5'd0};
+  endfunction
+
+  // At 64 bits a burst is whole records (4 beats each) from a record's start; at 512 bits every
+  // beat holds two records, so any beat-aligned burst is on record boundaries.
+  function automatic logic whole_records(input logic [63:0] addr, input logic [7:0] len);
+    if (KW >= 32) return (addr & A_LOW) == 64'd0;
+    return addr[4:0] == 5'd0 && ((32'(len) + 32'd1) * 32'(KW)) % 32 == 0;
   endfunction
 
   logic in_any;
@@ -62,7 +74,7 @@ module nic_cpl_check #(
         assert (in_any)
           else $error("completion write %h, %0d beats, outside every completion ring",
                       m_axi_awaddr, m_axi_awlen + 9'd1);
-        assert (m_axi_awaddr[4:0] == 5'd0 && m_axi_awlen[1:0] == 2'b11)
+        assert (whole_records(m_axi_awaddr, m_axi_awlen))
           else $error("completion write %h, %0d beats, not whole 32-byte records",
                       m_axi_awaddr, m_axi_awlen + 9'd1);
       end
@@ -80,13 +92,13 @@ module nic_cpl_check #(
     end
   end
 
-  nic_axi4_check #(.ID_W(1)) u_axi (
+  nic_axi4_check #(.ID_W(1), .DATA_W(DATA_W)) u_axi (
     .clk     (clk),
     .rst     (rst),
     .awid    (1'b0),
     .awaddr  (m_axi_awaddr),
     .awlen   (m_axi_awlen),
-    .awsize  (3'd3),
+    .awsize  (3'($clog2(KW))),
     .awburst (2'b01),
     .awvalid (m_axi_awvalid),
     .awready (m_axi_awready),
@@ -102,12 +114,12 @@ module nic_cpl_check #(
     .arid    (1'b0),
     .araddr  (64'd0),
     .arlen   (8'd0),
-    .arsize  (3'd3),
+    .arsize  (3'($clog2(KW))),
     .arburst (2'b01),
     .arvalid (1'b0),
     .arready (1'b0),
     .rid     (1'b0),
-    .rdata   (64'd0),
+    .rdata   ('0),
     .rresp   (2'd0),
     .rlast   (1'b0),
     .rvalid  (1'b0),

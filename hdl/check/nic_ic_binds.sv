@@ -11,7 +11,8 @@
 `else
 `define NIC_IC_CHECK_PARAMS .DEPTH(256), .MAX_BEATS(16)
 `endif
-bind nic_axi_interconnect nic_ic_check #(.NPORTS(NPORTS), .ID_W(ID_W), `NIC_IC_CHECK_PARAMS) chk_ic (
+bind nic_axi_interconnect nic_ic_check #(.NPORTS(NPORTS), .ID_W(ID_W), .DATA_W(DATA_W), `NIC_IC_CHECK_PARAMS)
+  chk_ic (
   .clk           (clk),
   .rst           (rst),
   .s_axi_araddr  (s_axi_araddr),

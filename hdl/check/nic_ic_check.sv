@@ -3,7 +3,7 @@
 `default_nettype none
 
 // Bound into nic_axi_interconnect (hdl/check/nic_binds.sv): one nic_axi4_check per client port
-// (ID-less: ID 0, size 3 and INCR stand in for the signals a client does not have, as the
+// (ID-less: ID 0, a whole beat's size and INCR stand in for the signals a client does not have, as the
 // interconnect supplies them) and one on the joined master port. Port connections mirror
 // nic_axi_interconnect's ports, so a change of NPORTS needs nothing here.
 /* verilator coverage_off */
@@ -11,7 +11,10 @@ module nic_ic_check #(
   parameter int NPORTS    = 2,
   parameter int ID_W      = 1,
   parameter int DEPTH     = 256,
-  parameter int MAX_BEATS = 16
+  parameter int MAX_BEATS = 16,
+  parameter int DATA_W    = 64,
+  localparam int KW       = DATA_W / 8,
+  localparam logic [2:0] SIZE = 3'($clog2(KW))
 ) (
   input wire                    clk,
   input wire                    rst,
@@ -19,7 +22,7 @@ module nic_ic_check #(
   input wire [NPORTS-1:0][7:0]  s_axi_arlen,
   input wire [NPORTS-1:0]       s_axi_arvalid,
   input wire [NPORTS-1:0]       s_axi_arready,
-  input wire [63:0]             s_axi_rdata,
+  input wire [DATA_W-1:0]       s_axi_rdata,
   input wire [1:0]              s_axi_rresp,
   input wire                    s_axi_rlast,
   input wire [NPORTS-1:0]       s_axi_rvalid,
@@ -28,8 +31,8 @@ module nic_ic_check #(
   input wire [NPORTS-1:0][7:0]  s_axi_awlen,
   input wire [NPORTS-1:0]       s_axi_awvalid,
   input wire [NPORTS-1:0]       s_axi_awready,
-  input wire [NPORTS-1:0][63:0] s_axi_wdata,
-  input wire [NPORTS-1:0][7:0]  s_axi_wstrb,
+  input wire [NPORTS-1:0][DATA_W-1:0] s_axi_wdata,
+  input wire [NPORTS-1:0][KW-1:0] s_axi_wstrb,
   input wire [NPORTS-1:0]       s_axi_wlast,
   input wire [NPORTS-1:0]       s_axi_wvalid,
   input wire [NPORTS-1:0]       s_axi_wready,
@@ -43,8 +46,8 @@ module nic_ic_check #(
   input wire [1:0]              m_axi_awburst,
   input wire                    m_axi_awvalid,
   input wire                    m_axi_awready,
-  input wire [63:0]             m_axi_wdata,
-  input wire [7:0]              m_axi_wstrb,
+  input wire [DATA_W-1:0]       m_axi_wdata,
+  input wire [KW-1:0]           m_axi_wstrb,
   input wire                    m_axi_wlast,
   input wire                    m_axi_wvalid,
   input wire                    m_axi_wready,
@@ -60,7 +63,7 @@ module nic_ic_check #(
   input wire                    m_axi_arvalid,
   input wire                    m_axi_arready,
   input wire [ID_W-1:0]         m_axi_rid,
-  input wire [63:0]             m_axi_rdata,
+  input wire [DATA_W-1:0]       m_axi_rdata,
   input wire [1:0]              m_axi_rresp,
   input wire                    m_axi_rlast,
   input wire                    m_axi_rvalid,
@@ -68,13 +71,13 @@ module nic_ic_check #(
 );
 
   for (genvar p = 0; p < NPORTS; p++) begin : g_port
-    nic_axi4_check #(.ID_W(1), .DEPTH(DEPTH), .MAX_BEATS(MAX_BEATS)) u_chk (
+    nic_axi4_check #(.ID_W(1), .DEPTH(DEPTH), .MAX_BEATS(MAX_BEATS), .DATA_W(DATA_W)) u_chk (
       .clk     (clk),
       .rst     (rst),
       .awid    (1'b0),
       .awaddr  (s_axi_awaddr[p]),
       .awlen   (s_axi_awlen[p]),
-      .awsize  (3'd3),
+      .awsize  (SIZE),
       .awburst (2'b01),
       .awvalid (s_axi_awvalid[p]),
       .awready (s_axi_awready[p]),
@@ -90,7 +93,7 @@ module nic_ic_check #(
       .arid    (1'b0),
       .araddr  (s_axi_araddr[p]),
       .arlen   (s_axi_arlen[p]),
-      .arsize  (3'd3),
+      .arsize  (SIZE),
       .arburst (2'b01),
       .arvalid (s_axi_arvalid[p]),
       .arready (s_axi_arready[p]),
@@ -103,7 +106,8 @@ module nic_ic_check #(
     );
   end
 
-  nic_axi4_check #(.ID_W(ID_W), .DEPTH(DEPTH), .MAX_BEATS(MAX_BEATS)) u_master (
+  nic_axi4_check #(.ID_W(ID_W), .DEPTH(DEPTH), .MAX_BEATS(MAX_BEATS), .DATA_W(DATA_W))
+    u_master (
     .clk     (clk),
     .rst     (rst),
     .awid    (m_axi_awid),
