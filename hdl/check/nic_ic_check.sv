@@ -3,8 +3,8 @@
 `default_nettype none
 
 // Bound into nic_axi_interconnect (hdl/check/nic_binds.sv): one nic_axi4_check per client port
-// (ID-less: ID 0, a whole beat's size and INCR stand in for the signals a client does not have, as the
-// interconnect supplies them) and one on the joined master port. Port connections mirror
+// (ID-less: ID 0, a whole beat's size and INCR stand in for the signals a client does not have,
+// as the interconnect supplies them) and one on the joined master port. Port connections mirror
 // nic_axi_interconnect's ports, so a change of NPORTS needs nothing here.
 /* verilator coverage_off */
 module nic_ic_check #(
