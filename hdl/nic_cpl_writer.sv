@@ -34,7 +34,7 @@
 // ceil(n / 2). Bursts are at most 16 beats: BATCH is at most 4 at 64 bits, 16 at 512.
 //
 // Pairing (512 bits): a record alone in its beat costs a whole beat of the write channel, as two
-// do. While `defer` is high (the engine has other writes waiting for the same channel), a burst
+// do. While `defer` is high (the engine has frames in flight, so more records follow soon), a burst
 // whose last beat would be half empty and that could still grow (its queue's run is all that is
 // unwritten, and neither BATCH, the ring's end nor 4 KiB stops it) waits for the next record, for
 // at most MAX_WAIT cycles. With `defer` low, and always at 64 bits, every burst goes at once.
@@ -57,7 +57,7 @@ module nic_cpl_writer #(
   input  wire [NQ*64-1:0] cfg_cpl_base,  // queue q's completion ring base in [64q +: 64]
   input  wire [NQ*13-1:0] cfg_size,      // queue q's ring entries in [13q +: 13]
   input  wire [NQ-1:0]   start,
-  input  wire            defer,        // other writes wait for the channel: pair records
+  input  wire            defer,        // more records follow soon: pair records
   // entries, in ring order per queue
   input  wire            in_valid,
   output wire            in_ready,

@@ -39,9 +39,10 @@
 //            HEAD is the writer's. Events thus come in frame order, as when one frame was handled
 //            at a time.
 //
-// The completion writer shares this engine's AXI write port with the data path: AW is granted to
-// one of them at a time (held until accepted), W beats follow the order of accepted AWs, and B
-// responses are routed back by a FIFO of what each AW was.
+// Two AXI4 masters: the control port carries the descriptor fetches (AR/R) and the completion
+// writer's bursts (AW/W/B), the data port the frames' buffer writes, so a completion never takes a
+// data beat's cycle. A completion is handed to the writer only after all of its frame's data
+// writes were acknowledged (B), so it is never visible before the frame's bytes.
 //
 // Width. DATA_W (64 or 512) is the width of the AXI4 data bus and of the stream in. Every AXI
 // address is a multiple of DATA_W/8 (the beat). Descriptors (16 bytes) are fetched as whole beats:
@@ -89,9 +90,14 @@ module nic_rx_engine #(
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
   output wire        ev_drop,
-  // AXI4 master, no ID (the interconnect adds it); beats of DATA_W/8 bytes, INCR
-  output wire [63:0] m_axi_araddr, output wire [7:0] m_axi_arlen, output wire m_axi_arvalid, input wire m_axi_arready,
-  input  wire [DATA_W-1:0] m_axi_rdata, input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
+  // AXI4 masters, no ID (the interconnects add it); beats of DATA_W/8 bytes, INCR.
+  // Control port: descriptor fetches (AR/R) and completion writes (AW/W/B).
+  output wire [63:0] m_axi_ctl_araddr, output wire [7:0] m_axi_ctl_arlen, output wire m_axi_ctl_arvalid, input wire m_axi_ctl_arready,
+  input  wire [DATA_W-1:0] m_axi_ctl_rdata, input wire [1:0] m_axi_ctl_rresp, input wire m_axi_ctl_rlast, input wire m_axi_ctl_rvalid, output wire m_axi_ctl_rready,
+  output wire [63:0] m_axi_ctl_awaddr, output wire [7:0] m_axi_ctl_awlen, output wire m_axi_ctl_awvalid, input wire m_axi_ctl_awready,
+  output wire [DATA_W-1:0] m_axi_ctl_wdata, output wire [KW-1:0] m_axi_ctl_wstrb, output wire m_axi_ctl_wlast, output wire m_axi_ctl_wvalid, input wire m_axi_ctl_wready,
+  input  wire [1:0]  m_axi_ctl_bresp,  input wire m_axi_ctl_bvalid, output wire m_axi_ctl_bready,
+  // Data port (write only): the frames' buffer writes.
   output wire [63:0] m_axi_awaddr, output wire [7:0] m_axi_awlen, output wire m_axi_awvalid, input wire m_axi_awready,
   output wire [DATA_W-1:0] m_axi_wdata, output wire [KW-1:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
   input  wire [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready,
@@ -141,7 +147,7 @@ module nic_rx_engine #(
   localparam int MAX_BEATS  = 16;              // beats per write burst
   localparam int B_MAX      = WIDE ? 256 : 64; // data bursts awaiting B at most
   localparam int B_W        = $clog2(B_MAX + 1);
-  localparam int BT_DEPTH   = WIDE ? 512 : 128;  // AWs awaiting W/B (data + completion bursts)
+  localparam int BT_DEPTH   = B_MAX;           // data bursts awaiting B (power of two)
   localparam int BT_AW      = $clog2(BT_DEPTH);
   localparam int ORD_DEPTH  = WIDE ? 256 : 64; // frames between receive and retire
   localparam int ORD_AW     = $clog2(ORD_DEPTH);
@@ -166,7 +172,7 @@ module nic_rx_engine #(
   if (RXD_SIZE != 16 || RXD_ADDR_OFF != 0 || RXD_LEN_OFF != 8) begin : g_layout
     $fatal(1, "nic_rx_engine: unexpected RX descriptor layout");
   end
-  if (BT_DEPTH < B_MAX + 8 || DONE_DEPTH < ORD_DEPTH ||
+  if (BT_DEPTH < B_MAX || DONE_DEPTH < ORD_DEPTH ||
       (BPD > 1 && DESC_BLOCK * BPD > MAX_BEATS) ||
       (DESC_BLOCK + 2 * DPB - 2) / DPB > MAX_BEATS || (1 << RQ_AW) != RQ_DEPTH) begin : g_sizing
     $fatal(1, "nic_rx_engine: inconsistent sizing");
@@ -253,12 +259,9 @@ module nic_rx_engine #(
   logic [B_W-1:0]   b_out;                // data bursts awaiting B
   logic             b_err_acc;            // a data B of the frame being acknowledged was refused
 
-  // AW/W/B sharing with the completion writer
-  logic [1:0]       bt_mem [BT_DEPTH];    // {is_cpl, last of frame}
-  logic [BT_AW:0]   bt_wr, bt_w, bt_b;    // push at AW, W side, B side
-  logic             aw_sel_cpl;           // the AW being presented belongs to the writer
-  logic             aw_busy;              // an AW is being presented and not yet accepted
-  logic             prefer_cpl;           // when both want AW: alternate
+  // data bursts awaiting B: whether each is its frame's last
+  logic [BT_DEPTH-1:0] bt_last;
+  logic [BT_AW:0]   bt_wr, bt_b;          // push at AW, pop at B
 
   // order / done / result FIFOs
   logic [ORD_W-1:0] ord_mem [ORD_DEPTH];
@@ -300,9 +303,9 @@ module nic_rx_engine #(
                                          : 5'(int'(fetch_n) * BPD);
   wire fetch_run = q_enable[sched_q] && !halt_rx[sched_q] && !start_pending[sched_q];
   wire want_desc = fetch_run && (fetch_n != '0) && (desc_space >= (DESC_AW+2)'(fetch_n));
-  wire ar_issue  = want_desc && (!ar_valid || m_axi_arready) && (rd_out < RQ_AW'(MAX_RD));
-  wire r_hs      = m_axi_rvalid;   // rready = 1: FIFO space was reserved
-  wire r_err     = (m_axi_rresp != 2'b00);
+  wire ar_issue  = want_desc && (!ar_valid || m_axi_ctl_arready) && (rd_out < RQ_AW'(MAX_RD));
+  wire r_hs      = m_axi_ctl_rvalid;   // rready = 1: FIFO space was reserved
+  wire r_err     = (m_axi_ctl_rresp != 2'b00);
   wire [QW-1:0] r_q = rq_mem[rq_rd];
 
   // Descriptors completed by this R beat: d_n of them, d_ent[0..d_n-1] in ring order, all of
@@ -314,18 +317,18 @@ module nic_rx_engine #(
     logic        r_ref;
     logic [63:0] r_addr;
     assign d_n      = DNW'(r_hs && r_beat);
-    assign d_ent[0] = {r_ref || r_err, r_addr, m_axi_rdata[31:0]};
+    assign d_ent[0] = {r_ref || r_err, r_addr, m_axi_ctl_rdata[31:0]};
     always_ff @(posedge clk) begin
       if (r_hs) begin
         r_beat <= !r_beat;
         if (!r_beat) begin
-          r_addr <= m_axi_rdata;
+          r_addr <= m_axi_ctl_rdata;
           r_ref  <= r_err;
         end
       end
       if (rst) r_beat <= 1'b0;
     end
-    wire unused_d = ^rq_skip[rq_rd] ^ ^rq_n[rq_rd] ^ ^m_axi_rdata[63:32];
+    wire unused_d = ^rq_skip[rq_rd] ^ ^rq_n[rq_rd] ^ ^m_axi_ctl_rdata[63:32];
   end else begin : g_desc_wide
     // Slot sl of beat r_cnt is descriptor r_cnt * DPB + sl - skip of the burst, if it is one of
     // its rq_n.
@@ -336,19 +339,19 @@ module nic_rx_engine #(
       for (int sl = 0; sl < DPB; sl++) begin
         automatic int pos = int'(r_cnt) * DPB + sl - int'(rq_skip[rq_rd]);
         if (r_hs && pos >= 0 && pos < int'(rq_n[rq_rd])) begin
-          d_ent[DSW'(d_n)] = {r_err, m_axi_rdata[128*sl + 8*RXD_ADDR_OFF +: 64],
-                              m_axi_rdata[128*sl + 8*RXD_LEN_OFF +: 32]};
+          d_ent[DSW'(d_n)] = {r_err, m_axi_ctl_rdata[128*sl + 8*RXD_ADDR_OFF +: 64],
+                              m_axi_ctl_rdata[128*sl + 8*RXD_LEN_OFF +: 32]};
           d_n = d_n + DNW'(1);
         end
       end
     end
     always_ff @(posedge clk) begin
-      if (r_hs) r_cnt <= m_axi_rlast ? 4'd0 : r_cnt + 4'd1;
+      if (r_hs) r_cnt <= m_axi_ctl_rlast ? 4'd0 : r_cnt + 4'd1;
       if (rst) r_cnt <= 4'd0;
     end
     logic [DPB-1:0] unused_rsv;
     always_comb begin
-      for (int sl = 0; sl < DPB; sl++) unused_rsv[sl] = ^m_axi_rdata[128*sl + 96 +: 32];
+      for (int sl = 0; sl < DPB; sl++) unused_rsv[sl] = ^m_axi_ctl_rdata[128*sl + 96 +: 32];
     end
     wire unused_d = ^unused_rsv;
   end
@@ -417,13 +420,9 @@ module nic_rx_engine #(
   wire start_recv = can_start && !start_drop && desc_avail && !dh_ref;
 
   // ---------------------------------------------------------------------------------------------
-  // Write path: AW/W of the data bursts and of the completion writer on one port
+  // Write path: the data bursts on the data port (the completion writer has the control port's)
   // ---------------------------------------------------------------------------------------------
-  wire        cw_awvalid, cw_wvalid, cw_wlast, cw_bready, cw_in_ready, cw_idle;
-  wire [63:0] cw_awaddr;
-  wire [DATA_W-1:0] cw_wdata;
-  wire [7:0]  cw_awlen;
-  wire [KW-1:0] cw_wstrb;
+  wire        cw_in_ready, cw_idle;
   wire        cw_ev_cpl, cw_ev_drop, cw_ev_fail, cw_ev_tag;
   wire [QW-1:0] cw_ev_queue, cw_ev_fail_queue;
   wire [31:0] cw_ev_len;
@@ -431,38 +430,24 @@ module nic_rx_engine #(
   wire [1:0]  cw_ev_verdict;
   wire [11:0] cw_ev_fail_index;
   wire [NQ*12-1:0] cw_head;
-  // Data writes wait for the channel, or a frame is coming in: the writer pairs records.
+  // Frames are being written or coming in, so more completions follow soon: the writer pairs
+  // records (512 bits) rather than write one alone in a beat of the control port.
   wire cw_defer = (dq_wr != dq_rd) || (state == S_RECV) || (state == S_FLUSH);
 
   wire [CQ_AW-1:0] cq_aw_i = cq_aw[CQ_AW-1:0];
   wire [CQ_AW-1:0] cq_w_i  = cq_w[CQ_AW-1:0];
-  wire bt_full   = (bt_wr - bt_b) == (BT_AW+1)'(BT_DEPTH);
+  // AW in order of the closed bursts (payload stable until accepted: cq_aw moves only then).
   wire d_awvalid = (cq_aw != cq_wr) && (b_out != B_W'(B_MAX));
-  // Sticky grant: an AW once presented stays until accepted.
-  wire sel_cpl   = aw_busy ? aw_sel_cpl : (cw_awvalid && (!d_awvalid || prefer_cpl));
-  wire aw_valid_o = !bt_full && (sel_cpl ? cw_awvalid : d_awvalid);
-  wire aw_hs     = aw_valid_o && m_axi_awready;
-
-  // W follows the order of accepted AWs.
-  wire [1:0] bt_wh  = bt_mem[bt_w[BT_AW-1:0]];
-  wire       w_any  = (bt_w != bt_wr);
-  wire       w_cpl  = w_any && bt_wh[1];
-  wire       d_wvalid = w_any && !bt_wh[1] && (cq_w != cq_aw);
+  wire aw_hs     = d_awvalid && m_axi_awready;
+  // W: the beats of each burst whose AW was accepted, in order.
+  wire       d_wvalid = (cq_w != cq_aw);
   wire       d_wlast  = (w_beat == cq_len[cq_w_i]);
-  wire       w_valid_o = w_cpl ? cw_wvalid : d_wvalid;
-  wire       w_hs   = w_valid_o && m_axi_wready;
-  wire       w_done = w_hs && (w_cpl ? cw_wlast : d_wlast);
-  wire       d_w_hs = w_hs && !w_cpl;
-
-  // B back to whoever issued the AW.
-  wire [1:0] bt_bh  = bt_mem[bt_b[BT_AW-1:0]];
-  wire       b_any  = (bt_b != bt_wr);
-  wire       b_cpl  = bt_bh[1];
-  wire       b_rdy  = b_any && (b_cpl ? cw_bready : 1'b1);
-  wire       b_hs   = m_axi_bvalid && b_rdy;
-  wire       d_b_hs = b_hs && !b_cpl;
-  wire       d_b_last = d_b_hs && bt_bh[0];
+  wire       d_w_hs   = d_wvalid && m_axi_wready;
+  // B (bready = 1: at most B_MAX bursts are outstanding, and their tags fit).
+  wire       bt_bh    = bt_last[bt_b[BT_AW-1:0]];
+  wire       d_b_hs   = m_axi_bvalid;
   wire       d_b_err  = (m_axi_bresp != 2'b00);
+  wire       d_b_last = d_b_hs && bt_bh;        // the B of a frame's last burst
 
   // ---------------------------------------------------------------------------------------------
   // Retire
@@ -538,18 +523,18 @@ module nic_rx_engine #(
     .ev_fail_index (cw_ev_fail_index),
     .head          (cw_head),
     .idle          (cw_idle),
-    .m_axi_awaddr  (cw_awaddr),
-    .m_axi_awlen   (cw_awlen),
-    .m_axi_awvalid (cw_awvalid),
-    .m_axi_awready (m_axi_awready && sel_cpl && !bt_full),
-    .m_axi_wdata   (cw_wdata),
-    .m_axi_wstrb   (cw_wstrb),
-    .m_axi_wlast   (cw_wlast),
-    .m_axi_wvalid  (cw_wvalid),
-    .m_axi_wready  (m_axi_wready && w_cpl),
-    .m_axi_bresp   (m_axi_bresp),
-    .m_axi_bvalid  (m_axi_bvalid && b_any && b_cpl),
-    .m_axi_bready  (cw_bready)
+    .m_axi_awaddr  (m_axi_ctl_awaddr),
+    .m_axi_awlen   (m_axi_ctl_awlen),
+    .m_axi_awvalid (m_axi_ctl_awvalid),
+    .m_axi_awready (m_axi_ctl_awready),
+    .m_axi_wdata   (m_axi_ctl_wdata),
+    .m_axi_wstrb   (m_axi_ctl_wstrb),
+    .m_axi_wlast   (m_axi_ctl_wlast),
+    .m_axi_wvalid  (m_axi_ctl_wvalid),
+    .m_axi_wready  (m_axi_ctl_wready),
+    .m_axi_bresp   (m_axi_ctl_bresp),
+    .m_axi_bvalid  (m_axi_ctl_bvalid),
+    .m_axi_bready  (m_axi_ctl_bready)
   );
 
   // ---------------------------------------------------------------------------------------------
@@ -566,7 +551,7 @@ module nic_rx_engine #(
       cq_len[cq_wr[CQ_AW-1:0]]  <= 4'(open_cnt);
       cq_last[cq_wr[CQ_AW-1:0]] <= last_wr;
     end
-    if (aw_hs) bt_mem[bt_wr[BT_AW-1:0]] <= {sel_cpl, sel_cpl ? 1'b0 : cq_last[cq_aw_i]};
+    if (aw_hs) bt_last[bt_wr[BT_AW-1:0]] <= cq_last[cq_aw_i];
     if (ord_push) ord_mem[ord_wr[ORD_AW-1:0]] <=
       {cur_q, (state == S_DROP) ? kind_cur : K_FRAME, cur_idx, len_total,
        (state == S_RECV) && desc_err[0], (state == S_RECV) && desc_err[1],
@@ -585,7 +570,7 @@ module nic_rx_engine #(
     ev_drop_q <= 1'b0;
 
     // Fetch
-    if (ar_valid && m_axi_arready) ar_valid <= 1'b0;
+    if (ar_valid && m_axi_ctl_arready) ar_valid <= 1'b0;
     if (ar_issue) begin
       ar_valid  <= 1'b1;
       ar_addr   <= fetch_addr & ~A_LOW;
@@ -598,8 +583,8 @@ module nic_rx_engine #(
       rq_wr <= rq_wr + 1'b1;
     end
     if (NQ > 1 && (ar_issue || !want_desc)) sched_q <= sched_q + 1'b1;
-    if (r_hs && m_axi_rlast) rq_rd <= rq_rd + 1'b1;
-    rd_out <= rd_out + RQ_AW'(ar_issue) - RQ_AW'(r_hs && m_axi_rlast);
+    if (r_hs && m_axi_ctl_rlast) rq_rd <= rq_rd + 1'b1;
+    rd_out <= rd_out + RQ_AW'(ar_issue) - RQ_AW'(r_hs && m_axi_ctl_rlast);
     if (ar_issue || d_n != '0) begin
       for (int q = 0; q < NQ; q++) begin
         desc_inflight[q] <= desc_inflight[q]
@@ -670,17 +655,9 @@ module nic_rx_engine #(
     end
 
     // AW / W / B
-    if (aw_valid_o && !m_axi_awready) begin
-      aw_busy    <= 1'b1;
-      aw_sel_cpl <= sel_cpl;
-    end
-    if (aw_hs) begin
-      aw_busy    <= 1'b0;
-      prefer_cpl <= !sel_cpl;
-    end
     if (aw_hs) begin
       bt_wr <= bt_wr + 1'b1;
-      if (!sel_cpl) cq_aw <= cq_aw + 1'b1;
+      cq_aw <= cq_aw + 1'b1;
     end
     if (d_w_hs) begin
       dq_rd <= dq_rd + 1'b1;
@@ -691,12 +668,11 @@ module nic_rx_engine #(
         w_beat <= w_beat + 4'd1;
       end
     end
-    if (w_done) bt_w <= bt_w + 1'b1;
-    if (b_hs) bt_b <= bt_b + 1'b1;
-    b_out <= b_out + B_W'(aw_hs && !sel_cpl) - B_W'(d_b_hs);
+    if (d_b_hs) bt_b <= bt_b + 1'b1;
+    b_out <= b_out + B_W'(aw_hs) - B_W'(d_b_hs);
     if (d_b_hs) begin
-      b_err_acc <= bt_bh[0] ? 1'b0 : (b_err_acc || d_b_err);
-      if (bt_bh[0]) done_wr <= done_wr + 1'b1;
+      b_err_acc <= bt_bh ? 1'b0 : (b_err_acc || d_b_err);
+      if (bt_bh) done_wr <= done_wr + 1'b1;
     end
 
     // Results
@@ -789,11 +765,7 @@ module nic_rx_engine #(
       b_out         <= '0;
       b_err_acc     <= 1'b0;
       bt_wr         <= '0;
-      bt_w          <= '0;
       bt_b          <= '0;
-      aw_busy       <= 1'b0;
-      aw_sel_cpl    <= 1'b0;
-      prefer_cpl    <= 1'b0;
       ord_wr        <= '0;
       ord_rd        <= '0;
       done_wr       <= '0;
@@ -817,20 +789,20 @@ module nic_rx_engine #(
                        ((state != S_IDLE) && (cur_q == QW'(q)));
   end
 
-  assign m_axi_araddr  = ar_addr;
-  assign m_axi_arlen   = ar_len;
-  assign m_axi_arvalid = ar_valid;
-  assign m_axi_rready  = 1'b1;
+  assign m_axi_ctl_araddr  = ar_addr;
+  assign m_axi_ctl_arlen   = ar_len;
+  assign m_axi_ctl_arvalid = ar_valid;
+  assign m_axi_ctl_rready  = 1'b1;
 
-  assign m_axi_awvalid = aw_valid_o;
-  assign m_axi_awaddr  = sel_cpl ? cw_awaddr : cq_addr[cq_aw_i];
-  assign m_axi_awlen   = sel_cpl ? cw_awlen : {4'd0, cq_len[cq_aw_i]};
-  assign m_axi_wvalid  = w_valid_o;
+  assign m_axi_awvalid = d_awvalid;
+  assign m_axi_awaddr  = cq_addr[cq_aw_i];
+  assign m_axi_awlen   = {4'd0, cq_len[cq_aw_i]};
+  assign m_axi_wvalid  = d_wvalid;
   wire [KW+DATA_W-1:0] dq_head = dq_mem[dq_rd[DQ_AW-1:0]];
-  assign m_axi_wdata   = w_cpl ? cw_wdata : dq_head[DATA_W-1:0];
-  assign m_axi_wstrb   = w_cpl ? cw_wstrb : dq_head[DATA_W +: KW];
-  assign m_axi_wlast   = w_cpl ? cw_wlast : d_wlast;
-  assign m_axi_bready  = b_rdy;
+  assign m_axi_wdata   = dq_head[DATA_W-1:0];
+  assign m_axi_wstrb   = dq_head[DATA_W +: KW];
+  assign m_axi_wlast   = d_wlast;
+  assign m_axi_bready  = 1'b1;
 
   assign ev_halt        = ev_halt_q;
   assign ev_cpl         = cw_ev_cpl;
@@ -844,7 +816,7 @@ module nic_rx_engine #(
   assign ev_err_index   = ev_err_index_q;
   assign ev_drop        = ev_drop_q;
 
-  wire unused = cw_ev_tag ^ bt_wh[0] ^ cw_idle;
+  wire unused = cw_ev_tag ^ cw_idle;
 
 endmodule
 

@@ -2,8 +2,14 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// The NIC: BAR0 registers (nic_csr), the TX and RX queue engines, the checksum engines, the DMA
-// interconnect joining the queue engines' AXI4 masters (ID 0: TX, 1: RX), and the MAC loopback mux.
+// The NIC: BAR0 registers (nic_csr), the TX and RX queue engines, the checksum engines, two DMA
+// interconnects and the MAC loopback mux.
+//
+// DMA leaves on two AXI4 masters, each joining one port of each queue engine (ID 0: TX, 1: RX):
+//   m_axi_*     data: TX frame-buffer reads, RX frame-buffer writes (the bulk of the bytes)
+//   m_axi_ctl_* control: descriptor reads and completion-record writes of both engines
+// so descriptor fetches and completion writes never wait behind frame bursts on the same channel.
+// A shell joins both into its PCIe DMA engine, or maps them to two of its DMA queues (docs/hardware.md).
 //
 // NUM_QUEUES TX and RX queues (the contract's NUM_TXQ in the default build): one TX engine and one
 // RX engine serve all of them.
@@ -54,7 +60,7 @@ module nic_top #(
   output wire         s_axil_rvalid,
   input  wire         s_axil_rready,
 
-  // DMA, AXI4 master
+  // DMA data (frame buffers: TX reads, RX writes), AXI4 master
   output wire  [0:0]  m_axi_awid,
   output wire  [63:0] m_axi_awaddr,
   output wire  [7:0]  m_axi_awlen,
@@ -84,6 +90,37 @@ module nic_top #(
   input  wire         m_axi_rlast,
   input  wire         m_axi_rvalid,
   output wire         m_axi_rready,
+
+  // DMA control (descriptor reads, completion writes), AXI4 master
+  output wire  [0:0]  m_axi_ctl_awid,
+  output wire  [63:0] m_axi_ctl_awaddr,
+  output wire  [7:0]  m_axi_ctl_awlen,
+  output wire  [2:0]  m_axi_ctl_awsize,
+  output wire  [1:0]  m_axi_ctl_awburst,
+  output wire         m_axi_ctl_awvalid,
+  input  wire         m_axi_ctl_awready,
+  output wire  [DATA_W-1:0] m_axi_ctl_wdata,
+  output wire  [KW-1:0]  m_axi_ctl_wstrb,
+  output wire         m_axi_ctl_wlast,
+  output wire         m_axi_ctl_wvalid,
+  input  wire         m_axi_ctl_wready,
+  input  wire  [0:0]  m_axi_ctl_bid,
+  input  wire  [1:0]  m_axi_ctl_bresp,
+  input  wire         m_axi_ctl_bvalid,
+  output wire         m_axi_ctl_bready,
+  output wire  [0:0]  m_axi_ctl_arid,
+  output wire  [63:0] m_axi_ctl_araddr,
+  output wire  [7:0]  m_axi_ctl_arlen,
+  output wire  [2:0]  m_axi_ctl_arsize,
+  output wire  [1:0]  m_axi_ctl_arburst,
+  output wire         m_axi_ctl_arvalid,
+  input  wire         m_axi_ctl_arready,
+  input  wire  [0:0]  m_axi_ctl_rid,
+  input  wire  [DATA_W-1:0] m_axi_ctl_rdata,
+  input  wire  [1:0]  m_axi_ctl_rresp,
+  input  wire         m_axi_ctl_rlast,
+  input  wire         m_axi_ctl_rvalid,
+  output wire         m_axi_ctl_rready,
 
   // MAC TX, AXI-Stream
   output wire  [DATA_W-1:0] m_axis_tx_tdata,
@@ -168,7 +205,7 @@ module nic_top #(
   wire [6:0]    tbl_index;
   wire [QW-1:0] tbl_queue;
 
-  // TX engine <-> interconnect port 0
+  // TX engine: data port (reads) -> u_ic port 0, control port -> u_ic_ctl port 0
   wire [63:0] tx_axi_araddr;
   wire [7:0]  tx_axi_arlen;
   wire        tx_axi_arvalid;
@@ -178,29 +215,29 @@ module nic_top #(
   wire        tx_axi_rlast;
   wire        tx_axi_rvalid;
   wire        tx_axi_rready;
-  wire [63:0] tx_axi_awaddr;
-  wire [7:0]  tx_axi_awlen;
-  wire        tx_axi_awvalid;
-  wire        tx_axi_awready;
-  wire [DATA_W-1:0] tx_axi_wdata;
-  wire [KW-1:0]  tx_axi_wstrb;
-  wire        tx_axi_wlast;
-  wire        tx_axi_wvalid;
-  wire        tx_axi_wready;
-  wire [1:0]  tx_axi_bresp;
-  wire        tx_axi_bvalid;
-  wire        tx_axi_bready;
+  wire [63:0] tx_ctl_araddr;
+  wire [7:0]  tx_ctl_arlen;
+  wire        tx_ctl_arvalid;
+  wire        tx_ctl_arready;
+  wire [DATA_W-1:0] tx_ctl_rdata;
+  wire [1:0]  tx_ctl_rresp;
+  wire        tx_ctl_rlast;
+  wire        tx_ctl_rvalid;
+  wire        tx_ctl_rready;
+  wire [63:0] tx_ctl_awaddr;
+  wire [7:0]  tx_ctl_awlen;
+  wire        tx_ctl_awvalid;
+  wire        tx_ctl_awready;
+  wire [DATA_W-1:0] tx_ctl_wdata;
+  wire [KW-1:0]  tx_ctl_wstrb;
+  wire        tx_ctl_wlast;
+  wire        tx_ctl_wvalid;
+  wire        tx_ctl_wready;
+  wire [1:0]  tx_ctl_bresp;
+  wire        tx_ctl_bvalid;
+  wire        tx_ctl_bready;
 
-  // RX engine <-> interconnect port 1
-  wire [63:0] rx_axi_araddr;
-  wire [7:0]  rx_axi_arlen;
-  wire        rx_axi_arvalid;
-  wire        rx_axi_arready;
-  wire [DATA_W-1:0] rx_axi_rdata;
-  wire [1:0]  rx_axi_rresp;
-  wire        rx_axi_rlast;
-  wire        rx_axi_rvalid;
-  wire        rx_axi_rready;
+  // RX engine: data port (writes) -> u_ic port 1, control port -> u_ic_ctl port 1
   wire [63:0] rx_axi_awaddr;
   wire [7:0]  rx_axi_awlen;
   wire        rx_axi_awvalid;
@@ -213,6 +250,27 @@ module nic_top #(
   wire [1:0]  rx_axi_bresp;
   wire        rx_axi_bvalid;
   wire        rx_axi_bready;
+  wire [63:0] rx_ctl_araddr;
+  wire [7:0]  rx_ctl_arlen;
+  wire        rx_ctl_arvalid;
+  wire        rx_ctl_arready;
+  wire [DATA_W-1:0] rx_ctl_rdata;
+  wire [1:0]  rx_ctl_rresp;
+  wire        rx_ctl_rlast;
+  wire        rx_ctl_rvalid;
+  wire        rx_ctl_rready;
+  wire [63:0] rx_ctl_awaddr;
+  wire [7:0]  rx_ctl_awlen;
+  wire        rx_ctl_awvalid;
+  wire        rx_ctl_awready;
+  wire [DATA_W-1:0] rx_ctl_wdata;
+  wire [KW-1:0]  rx_ctl_wstrb;
+  wire        rx_ctl_wlast;
+  wire        rx_ctl_wvalid;
+  wire        rx_ctl_wready;
+  wire [1:0]  rx_ctl_bresp;
+  wire        rx_ctl_bvalid;
+  wire        rx_ctl_bready;
 
   // TX engine stream out and checksum command -> nic_tx_csum
   wire [DATA_W-1:0] txe_axis_tdata;
@@ -402,27 +460,36 @@ module nic_top #(
     .ev_err_queue   (tx_ev_err_queue),
     .ev_err_code    (tx_ev_err_code),
     .ev_err_index   (tx_ev_err_index),
-    .m_axi_araddr   (tx_axi_araddr),
-    .m_axi_arlen    (tx_axi_arlen),
-    .m_axi_arvalid  (tx_axi_arvalid),
-    .m_axi_arready  (tx_axi_arready),
-    .m_axi_rdata    (tx_axi_rdata),
-    .m_axi_rresp    (tx_axi_rresp),
-    .m_axi_rlast    (tx_axi_rlast),
-    .m_axi_rvalid   (tx_axi_rvalid),
-    .m_axi_rready   (tx_axi_rready),
-    .m_axi_awaddr   (tx_axi_awaddr),
-    .m_axi_awlen    (tx_axi_awlen),
-    .m_axi_awvalid  (tx_axi_awvalid),
-    .m_axi_awready  (tx_axi_awready),
-    .m_axi_wdata    (tx_axi_wdata),
-    .m_axi_wstrb    (tx_axi_wstrb),
-    .m_axi_wlast    (tx_axi_wlast),
-    .m_axi_wvalid   (tx_axi_wvalid),
-    .m_axi_wready   (tx_axi_wready),
-    .m_axi_bresp    (tx_axi_bresp),
-    .m_axi_bvalid   (tx_axi_bvalid),
-    .m_axi_bready   (tx_axi_bready),
+    .m_axi_araddr      (tx_axi_araddr),
+    .m_axi_arlen       (tx_axi_arlen),
+    .m_axi_arvalid     (tx_axi_arvalid),
+    .m_axi_arready     (tx_axi_arready),
+    .m_axi_rdata       (tx_axi_rdata),
+    .m_axi_rresp       (tx_axi_rresp),
+    .m_axi_rlast       (tx_axi_rlast),
+    .m_axi_rvalid      (tx_axi_rvalid),
+    .m_axi_rready      (tx_axi_rready),
+    .m_axi_ctl_araddr  (tx_ctl_araddr),
+    .m_axi_ctl_arlen   (tx_ctl_arlen),
+    .m_axi_ctl_arvalid (tx_ctl_arvalid),
+    .m_axi_ctl_arready (tx_ctl_arready),
+    .m_axi_ctl_rdata   (tx_ctl_rdata),
+    .m_axi_ctl_rresp   (tx_ctl_rresp),
+    .m_axi_ctl_rlast   (tx_ctl_rlast),
+    .m_axi_ctl_rvalid  (tx_ctl_rvalid),
+    .m_axi_ctl_rready  (tx_ctl_rready),
+    .m_axi_ctl_awaddr  (tx_ctl_awaddr),
+    .m_axi_ctl_awlen   (tx_ctl_awlen),
+    .m_axi_ctl_awvalid (tx_ctl_awvalid),
+    .m_axi_ctl_awready (tx_ctl_awready),
+    .m_axi_ctl_wdata   (tx_ctl_wdata),
+    .m_axi_ctl_wstrb   (tx_ctl_wstrb),
+    .m_axi_ctl_wlast   (tx_ctl_wlast),
+    .m_axi_ctl_wvalid  (tx_ctl_wvalid),
+    .m_axi_ctl_wready  (tx_ctl_wready),
+    .m_axi_ctl_bresp   (tx_ctl_bresp),
+    .m_axi_ctl_bvalid  (tx_ctl_bvalid),
+    .m_axi_ctl_bready  (tx_ctl_bready),
     .m_axis_tdata   (txe_axis_tdata),
     .m_axis_tkeep   (txe_axis_tkeep),
     .m_axis_tvalid  (txe_axis_tvalid),
@@ -575,27 +642,39 @@ module nic_top #(
     .ev_err_code    (rx_ev_err_code),
     .ev_err_index   (rx_ev_err_index),
     .ev_drop        (rx_ev_drop),
-    .m_axi_araddr   (rx_axi_araddr),
-    .m_axi_arlen    (rx_axi_arlen),
-    .m_axi_arvalid  (rx_axi_arvalid),
-    .m_axi_arready  (rx_axi_arready),
-    .m_axi_rdata    (rx_axi_rdata),
-    .m_axi_rresp    (rx_axi_rresp),
-    .m_axi_rlast    (rx_axi_rlast),
-    .m_axi_rvalid   (rx_axi_rvalid),
-    .m_axi_rready   (rx_axi_rready),
-    .m_axi_awaddr   (rx_axi_awaddr),
-    .m_axi_awlen    (rx_axi_awlen),
-    .m_axi_awvalid  (rx_axi_awvalid),
-    .m_axi_awready  (rx_axi_awready),
-    .m_axi_wdata    (rx_axi_wdata),
-    .m_axi_wstrb    (rx_axi_wstrb),
-    .m_axi_wlast    (rx_axi_wlast),
-    .m_axi_wvalid   (rx_axi_wvalid),
-    .m_axi_wready   (rx_axi_wready),
-    .m_axi_bresp    (rx_axi_bresp),
-    .m_axi_bvalid   (rx_axi_bvalid),
-    .m_axi_bready   (rx_axi_bready),
+    .m_axi_ctl_araddr  (rx_ctl_araddr),
+    .m_axi_ctl_arlen   (rx_ctl_arlen),
+    .m_axi_ctl_arvalid (rx_ctl_arvalid),
+    .m_axi_ctl_arready (rx_ctl_arready),
+    .m_axi_ctl_rdata   (rx_ctl_rdata),
+    .m_axi_ctl_rresp   (rx_ctl_rresp),
+    .m_axi_ctl_rlast   (rx_ctl_rlast),
+    .m_axi_ctl_rvalid  (rx_ctl_rvalid),
+    .m_axi_ctl_rready  (rx_ctl_rready),
+    .m_axi_ctl_awaddr  (rx_ctl_awaddr),
+    .m_axi_ctl_awlen   (rx_ctl_awlen),
+    .m_axi_ctl_awvalid (rx_ctl_awvalid),
+    .m_axi_ctl_awready (rx_ctl_awready),
+    .m_axi_ctl_wdata   (rx_ctl_wdata),
+    .m_axi_ctl_wstrb   (rx_ctl_wstrb),
+    .m_axi_ctl_wlast   (rx_ctl_wlast),
+    .m_axi_ctl_wvalid  (rx_ctl_wvalid),
+    .m_axi_ctl_wready  (rx_ctl_wready),
+    .m_axi_ctl_bresp   (rx_ctl_bresp),
+    .m_axi_ctl_bvalid  (rx_ctl_bvalid),
+    .m_axi_ctl_bready  (rx_ctl_bready),
+    .m_axi_awaddr      (rx_axi_awaddr),
+    .m_axi_awlen       (rx_axi_awlen),
+    .m_axi_awvalid     (rx_axi_awvalid),
+    .m_axi_awready     (rx_axi_awready),
+    .m_axi_wdata       (rx_axi_wdata),
+    .m_axi_wstrb       (rx_axi_wstrb),
+    .m_axi_wlast       (rx_axi_wlast),
+    .m_axi_wvalid      (rx_axi_wvalid),
+    .m_axi_wready      (rx_axi_wready),
+    .m_axi_bresp       (rx_axi_bresp),
+    .m_axi_bvalid      (rx_axi_bvalid),
+    .m_axi_bready      (rx_axi_bready),
     .s_axis_tdata   (rxe_axis_tdata),
     .s_axis_tkeep   (rxe_axis_tkeep),
     .s_axis_tvalid  (rxe_axis_tvalid),
@@ -612,44 +691,52 @@ module nic_top #(
     .s_axis_meta_csum    (meta_csum)
   );
 
-  // DMA clients -> interconnect: port 0 the TX queue engine, port 1 the RX queue engine.
-  wire [DATA_W-1:0] ic_rdata;
-  wire [1:0]  ic_rresp;
-  wire        ic_rlast;
-  wire [1:0]  ic_bresp;
+  // DMA clients -> interconnects. Data (u_ic): port 0 the TX engine's buffer reads, port 1 the RX
+  // engine's buffer writes; the unused halves of both ports are tied idle. Control (u_ic_ctl):
+  // port 0 the TX engine's descriptor reads and completion writes, port 1 the RX engine's.
+  wire [DATA_W-1:0] ic_rdata, icc_rdata;
+  wire [1:0]  ic_rresp, ic_bresp, icc_rresp, icc_bresp;
+  wire        ic_rlast, icc_rlast;
+  wire        ic_rx_arready, ic_rx_rvalid, ic_tx_awready, ic_tx_wready, ic_tx_bvalid;
   assign tx_axi_rdata = ic_rdata;
   assign tx_axi_rresp = ic_rresp;
   assign tx_axi_rlast = ic_rlast;
-  assign rx_axi_rdata = ic_rdata;
-  assign rx_axi_rresp = ic_rresp;
-  assign rx_axi_rlast = ic_rlast;
-  assign tx_axi_bresp = ic_bresp;
   assign rx_axi_bresp = ic_bresp;
+  assign tx_ctl_rdata = icc_rdata;
+  assign tx_ctl_rresp = icc_rresp;
+  assign tx_ctl_rlast = icc_rlast;
+  assign rx_ctl_rdata = icc_rdata;
+  assign rx_ctl_rresp = icc_rresp;
+  assign rx_ctl_rlast = icc_rlast;
+  assign tx_ctl_bresp = icc_bresp;
+  assign rx_ctl_bresp = icc_bresp;
+  // The data interconnect's unused directions: never requested, so never answered.
+  wire        unused_ic = ic_rx_arready ^ ic_rx_rvalid ^ ic_tx_awready ^ ic_tx_wready ^ ic_tx_bvalid;
 
   nic_axi_interconnect #(.NPORTS(2), .ID_W(1), .DATA_W(DATA_W)) u_ic (
     .clk           (clk),
     .rst           (eng_rst),
-    .s_axi_araddr  ({rx_axi_araddr, tx_axi_araddr}),
-    .s_axi_arlen   ({rx_axi_arlen, tx_axi_arlen}),
-    .s_axi_arvalid ({rx_axi_arvalid, tx_axi_arvalid}),
-    .s_axi_arready ({rx_axi_arready, tx_axi_arready}),
+    .s_axi_araddr  ({64'd0, tx_axi_araddr}),
+    .s_axi_arlen   ({8'd0, tx_axi_arlen}),
+    .s_axi_arvalid ({1'b0, tx_axi_arvalid}),
+    .s_axi_arready ({ic_rx_arready, tx_axi_arready}),
     .s_axi_rdata   (ic_rdata),
     .s_axi_rresp   (ic_rresp),
     .s_axi_rlast   (ic_rlast),
-    .s_axi_rvalid  ({rx_axi_rvalid, tx_axi_rvalid}),
-    .s_axi_rready  ({rx_axi_rready, tx_axi_rready}),
-    .s_axi_awaddr  ({rx_axi_awaddr, tx_axi_awaddr}),
-    .s_axi_awlen   ({rx_axi_awlen, tx_axi_awlen}),
-    .s_axi_awvalid ({rx_axi_awvalid, tx_axi_awvalid}),
-    .s_axi_awready ({rx_axi_awready, tx_axi_awready}),
-    .s_axi_wdata   ({rx_axi_wdata, tx_axi_wdata}),
-    .s_axi_wstrb   ({rx_axi_wstrb, tx_axi_wstrb}),
-    .s_axi_wlast   ({rx_axi_wlast, tx_axi_wlast}),
-    .s_axi_wvalid  ({rx_axi_wvalid, tx_axi_wvalid}),
-    .s_axi_wready  ({rx_axi_wready, tx_axi_wready}),
+    .s_axi_rvalid  ({ic_rx_rvalid, tx_axi_rvalid}),
+    .s_axi_rready  ({1'b1, tx_axi_rready}),
+    .s_axi_awaddr  ({rx_axi_awaddr, 64'd0}),
+    .s_axi_awlen   ({rx_axi_awlen, 8'd0}),
+    .s_axi_awvalid ({rx_axi_awvalid, 1'b0}),
+    .s_axi_awready ({rx_axi_awready, ic_tx_awready}),
+    .s_axi_wdata   ({rx_axi_wdata, DATA_W'(0)}),
+    .s_axi_wstrb   ({rx_axi_wstrb, KW'(0)}),
+    .s_axi_wlast   ({rx_axi_wlast, 1'b0}),
+    .s_axi_wvalid  ({rx_axi_wvalid, 1'b0}),
+    .s_axi_wready  ({rx_axi_wready, ic_tx_wready}),
     .s_axi_bresp   (ic_bresp),
-    .s_axi_bvalid  ({rx_axi_bvalid, tx_axi_bvalid}),
-    .s_axi_bready  ({rx_axi_bready, tx_axi_bready}),
+    .s_axi_bvalid  ({rx_axi_bvalid, ic_tx_bvalid}),
+    .s_axi_bready  ({rx_axi_bready, 1'b1}),
     .m_axi_awid    (m_axi_awid),
     .m_axi_awaddr  (m_axi_awaddr),
     .m_axi_awlen   (m_axi_awlen),
@@ -679,6 +766,61 @@ module nic_top #(
     .m_axi_rlast   (m_axi_rlast),
     .m_axi_rvalid  (m_axi_rvalid),
     .m_axi_rready  (m_axi_rready)
+  );
+
+  nic_axi_interconnect #(.NPORTS(2), .ID_W(1), .DATA_W(DATA_W)) u_ic_ctl (
+    .clk           (clk),
+    .rst           (eng_rst),
+    .s_axi_araddr  ({rx_ctl_araddr, tx_ctl_araddr}),
+    .s_axi_arlen   ({rx_ctl_arlen, tx_ctl_arlen}),
+    .s_axi_arvalid ({rx_ctl_arvalid, tx_ctl_arvalid}),
+    .s_axi_arready ({rx_ctl_arready, tx_ctl_arready}),
+    .s_axi_rdata   (icc_rdata),
+    .s_axi_rresp   (icc_rresp),
+    .s_axi_rlast   (icc_rlast),
+    .s_axi_rvalid  ({rx_ctl_rvalid, tx_ctl_rvalid}),
+    .s_axi_rready  ({rx_ctl_rready, tx_ctl_rready}),
+    .s_axi_awaddr  ({rx_ctl_awaddr, tx_ctl_awaddr}),
+    .s_axi_awlen   ({rx_ctl_awlen, tx_ctl_awlen}),
+    .s_axi_awvalid ({rx_ctl_awvalid, tx_ctl_awvalid}),
+    .s_axi_awready ({rx_ctl_awready, tx_ctl_awready}),
+    .s_axi_wdata   ({rx_ctl_wdata, tx_ctl_wdata}),
+    .s_axi_wstrb   ({rx_ctl_wstrb, tx_ctl_wstrb}),
+    .s_axi_wlast   ({rx_ctl_wlast, tx_ctl_wlast}),
+    .s_axi_wvalid  ({rx_ctl_wvalid, tx_ctl_wvalid}),
+    .s_axi_wready  ({rx_ctl_wready, tx_ctl_wready}),
+    .s_axi_bresp   (icc_bresp),
+    .s_axi_bvalid  ({rx_ctl_bvalid, tx_ctl_bvalid}),
+    .s_axi_bready  ({rx_ctl_bready, tx_ctl_bready}),
+    .m_axi_awid    (m_axi_ctl_awid),
+    .m_axi_awaddr  (m_axi_ctl_awaddr),
+    .m_axi_awlen   (m_axi_ctl_awlen),
+    .m_axi_awsize  (m_axi_ctl_awsize),
+    .m_axi_awburst (m_axi_ctl_awburst),
+    .m_axi_awvalid (m_axi_ctl_awvalid),
+    .m_axi_awready (m_axi_ctl_awready),
+    .m_axi_wdata   (m_axi_ctl_wdata),
+    .m_axi_wstrb   (m_axi_ctl_wstrb),
+    .m_axi_wlast   (m_axi_ctl_wlast),
+    .m_axi_wvalid  (m_axi_ctl_wvalid),
+    .m_axi_wready  (m_axi_ctl_wready),
+    .m_axi_bid     (m_axi_ctl_bid),
+    .m_axi_bresp   (m_axi_ctl_bresp),
+    .m_axi_bvalid  (m_axi_ctl_bvalid),
+    .m_axi_bready  (m_axi_ctl_bready),
+    .m_axi_arid    (m_axi_ctl_arid),
+    .m_axi_araddr  (m_axi_ctl_araddr),
+    .m_axi_arlen   (m_axi_ctl_arlen),
+    .m_axi_arsize  (m_axi_ctl_arsize),
+    .m_axi_arburst (m_axi_ctl_arburst),
+    .m_axi_arvalid (m_axi_ctl_arvalid),
+    .m_axi_arready (m_axi_ctl_arready),
+    .m_axi_rid     (m_axi_ctl_rid),
+    .m_axi_rdata   (m_axi_ctl_rdata),
+    .m_axi_rresp   (m_axi_ctl_rresp),
+    .m_axi_rlast   (m_axi_ctl_rlast),
+    .m_axi_rvalid  (m_axi_ctl_rvalid),
+    .m_axi_rready  (m_axi_ctl_rready)
   );
 
 endmodule

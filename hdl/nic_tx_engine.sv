@@ -21,11 +21,14 @@
 //           whose fetch was refused leaves a halt marker there and stops fetch and issue for its
 //           queue. A descriptor of a queue that stopped (halted, disabled or restarting) is
 //           dropped here.
-//   R       Read data comes back in request order (one ID). A tag FIFO, pushed with each AR, says
-//           whether a burst is a descriptor block or which frame's buffer it is. Descriptor beats
-//           are assembled into the descriptor FIFO (a descriptor with a refused beat is marked);
+//   R       Descriptor blocks are read on the control port, buffers on the data port (two AXI4
+//           masters, so descriptor beats never take a data beat's cycle); each port's read data
+//           comes back in its request order (one ID per port). A tag FIFO per port, pushed with
+//           each AR, says which block or which frame's buffer a burst is. Descriptor beats are
+//           assembled into the descriptor FIFO (a descriptor with a refused beat is marked);
 //           buffer beats go into the stream FIFO (refused beats as zeros; tuser on the frame's
 //           last beat when any beat of it was refused), and the end of each frame is noted.
+//           Completions go out on the control port's write channels.
 //   retire  Pops the order FIFO in issue order, one entry per cycle: a good frame once its last
 //           beat is in, a bad descriptor at once. It raises that descriptor's ev_err (DMA_READ for
 //           a refused buffer read, or its DESC_* code) and hands the completion to
@@ -93,12 +96,16 @@ module nic_tx_engine #(
   output wire [QW-1:0] ev_err_queue,
   output wire [4:0]  ev_err_code,
   output wire [15:0] ev_err_index,
-  // AXI4 master, no ID (the interconnect adds it); beats of DATA_W/8 bytes, INCR
+  // AXI4 masters, no ID (the interconnects add it); beats of DATA_W/8 bytes, INCR.
+  // Data port (read only): the frames' buffer reads.
   output wire [63:0] m_axi_araddr, output wire [7:0] m_axi_arlen, output wire m_axi_arvalid, input wire m_axi_arready,
   input  wire [DATA_W-1:0] m_axi_rdata, input wire [1:0] m_axi_rresp, input wire m_axi_rlast, input wire m_axi_rvalid, output wire m_axi_rready,
-  output wire [63:0] m_axi_awaddr, output wire [7:0] m_axi_awlen, output wire m_axi_awvalid, input wire m_axi_awready,
-  output wire [DATA_W-1:0] m_axi_wdata, output wire [KW-1:0] m_axi_wstrb, output wire m_axi_wlast, output wire m_axi_wvalid, input wire m_axi_wready,
-  input  wire [1:0]  m_axi_bresp,  input wire m_axi_bvalid, output wire m_axi_bready,
+  // Control port: descriptor fetches (AR/R) and completion writes (AW/W/B).
+  output wire [63:0] m_axi_ctl_araddr, output wire [7:0] m_axi_ctl_arlen, output wire m_axi_ctl_arvalid, input wire m_axi_ctl_arready,
+  input  wire [DATA_W-1:0] m_axi_ctl_rdata, input wire [1:0] m_axi_ctl_rresp, input wire m_axi_ctl_rlast, input wire m_axi_ctl_rvalid, output wire m_axi_ctl_rready,
+  output wire [63:0] m_axi_ctl_awaddr, output wire [7:0] m_axi_ctl_awlen, output wire m_axi_ctl_awvalid, input wire m_axi_ctl_awready,
+  output wire [DATA_W-1:0] m_axi_ctl_wdata, output wire [KW-1:0] m_axi_ctl_wstrb, output wire m_axi_ctl_wlast, output wire m_axi_ctl_wvalid, input wire m_axi_ctl_wready,
+  input  wire [1:0]  m_axi_ctl_bresp,  input wire m_axi_ctl_bvalid, output wire m_axi_ctl_bready,
   // MAC TX AXI-Stream
   output wire [DATA_W-1:0] m_axis_tdata, output wire [KW-1:0] m_axis_tkeep, output wire m_axis_tvalid, input wire m_axis_tready,
   output wire        m_axis_tlast, output wire m_axis_tuser,
@@ -173,20 +180,22 @@ module nic_tx_engine #(
   localparam int BPD        = (KW >= 32) ? 1 : 32 / KW;
   localparam int DSW        = (DPB > 1) ? $clog2(DPB) : 1;
 
-  // Read tags: what each burst in flight is.
+  // Read tags: what each burst in flight is, one FIFO per port (each port answers in order).
   typedef struct packed {
-    logic [QW-1:0]    q;       // descriptors: their queue
-    logic [11:0]      first;   // descriptors: ring index of the first
-    logic [DSW-1:0]   dskip;   // descriptors: slots of the first beat before the first (DPB > 1)
-    logic [FN_W-1:0]  dn;      // descriptors: how many
-    logic             is_desc;
+    logic [QW-1:0]    q;       // their queue
+    logic [11:0]      first;   // ring index of the first
+    logic [DSW-1:0]   dskip;   // slots of the first beat before the first (DPB > 1)
+    logic [FN_W-1:0]  dn;      // how many
     logic [3:0]       len;     // beats - 1
-    logic             dfirst;  // data: the frame's first burst
-    logic [OFFW-1:0]  off;     // data: the frame's offset in its first beat, in 8 bytes
-    logic             dlast;   // data: the frame's last burst
-    logic [KS-1:0]    nlast;   // data: bytes in the frame's last stream beat - 1
-    logic             flush;   // data: the last read beat leaves a stream beat behind (o != 0)
-  } tag_t;
+  } dtag_t;                    // a descriptor block (control port)
+  typedef struct packed {
+    logic [3:0]       len;     // beats - 1
+    logic             dfirst;  // the frame's first burst
+    logic [OFFW-1:0]  off;     // the frame's offset in its first beat, in 8 bytes
+    logic             dlast;   // the frame's last burst
+    logic [KS-1:0]    nlast;   // bytes in the frame's last stream beat - 1
+    logic             flush;   // the last read beat leaves a stream beat behind (o != 0)
+  } tag_t;                     // a buffer burst (data port)
 
   localparam logic [1:0] K_GOOD = 2'd0, K_BAD = 2'd1, K_HALT = 2'd2;
 
@@ -251,15 +260,22 @@ module nic_tx_engine #(
   logic [KS-1:0]     cur_nlast;           // bytes in its last stream beat - 1
   logic              cur_flush;           // its last read beat leaves a stream beat behind
 
-  // AR register
+  // AR registers: data port (buffer reads), control port (descriptor blocks)
   logic [63:0] ar_addr;
   logic [7:0]  ar_len;
   logic        ar_valid;
+  logic [63:0] car_addr;
+  logic [7:0]  car_len;
+  logic        car_valid;
 
-  // tag FIFO
+  // tag FIFOs: buffer bursts (<= MAX_RD), descriptor blocks (<= DESC_DEPTH: each reserves >= 1
+  // descriptor of the descriptor FIFO)
   tag_t             tag_mem [TAG_DEPTH];
   logic [TAG_AW:0]  tag_wr, tag_rd;
   logic [3:0]       r_cnt;                // beat within the burst at the tag FIFO's head
+  dtag_t            dtag_mem [DESC_DEPTH];
+  logic [DESC_AW:0] dtag_wr, dtag_rd;
+  logic [3:0]       dr_cnt;               // beat within the block at the dtag FIFO's head
   logic             frame_err;            // a buffer beat of the frame being received was refused
   logic [RD_W-1:0]  rd_out;               // bursts in flight (AR issued, last R not yet seen)
 
@@ -327,8 +343,8 @@ module nic_tx_engine #(
   end
   wire tags_ok   = (rd_out < RD_W'(MAX_RD));
   wire ar_free   = !ar_valid || m_axi_arready;
-  wire want_desc = run[sched_q] && (fetch_n != '0) && (desc_space >= (DESC_AW+2)'(fetch_n)) &&
-                   tags_ok;
+  wire car_free  = !car_valid || m_axi_ctl_arready;
+  wire want_desc = run[sched_q] && (fetch_n != '0) && (desc_space >= (DESC_AW+2)'(fetch_n));
 
   // ---------------------------------------------------------------------------------------------
   // Issue
@@ -385,27 +401,30 @@ module nic_tx_engine #(
   end
   wire want_data = cur_valid && tags_ok &&
                    ({1'b0, used} + (FIFO_AW+2)'(burst_beats) <= (FIFO_AW+2)'(FIFO_DEPTH));
-  // The AR register: a descriptor block when the prefetch runs low, else buffer data.
-  wire desc_low  = (desc_count + desc_inflight) < (DESC_AW+1)'(DESC_DEPTH / 2);
-  wire ar_desc   = ar_free && want_desc && (desc_low || !want_data);
-  wire ar_data   = ar_free && want_data && !ar_desc;
+  // Descriptor blocks on the control port, buffer bursts on the data port, each on its own.
+  wire ar_desc   = car_free && want_desc;
+  wire ar_data   = ar_free && want_data;
 
   // ---------------------------------------------------------------------------------------------
   // R
   // ---------------------------------------------------------------------------------------------
+  // Data port: buffer beats (rready = 1: stream FIFO space was reserved at issue).
   tag_t tag_head;
   assign tag_head = tag_mem[tag_rd[TAG_AW-1:0]];
-  wire [QW-1:0] t_q   = tag_head.q;
-  wire [11:0] t_first = tag_head.first;
-  wire        t_desc  = tag_head.is_desc;
   wire [3:0]  t_len   = tag_head.len;
   wire        t_last  = tag_head.dlast;
-  wire r_hs       = m_axi_rvalid;                // rready = 1
-  wire r_burst_end = r_hs && (r_cnt == t_len);
+  wire r_data     = m_axi_rvalid;
+  wire r_burst_end = r_data && (r_cnt == t_len);
   wire beat_err   = (m_axi_rresp != 2'b00);
-  wire r_data     = r_hs && !t_desc;
   wire frame_end  = r_data && r_burst_end && t_last;
-  wire r_d        = r_hs && t_desc;              // a descriptor beat
+  // Control port: descriptor beats (rready = 1: descriptor FIFO space was reserved at fetch).
+  dtag_t dtag_head;
+  assign dtag_head = dtag_mem[dtag_rd[DESC_AW-1:0]];
+  wire [QW-1:0] t_q   = dtag_head.q;
+  wire [11:0] t_first = dtag_head.first;
+  wire r_d        = m_axi_ctl_rvalid;            // a descriptor beat
+  wire d_burst_end = r_d && (dr_cnt == dtag_head.len);
+  wire d_beat_err = (m_axi_ctl_rresp != 2'b00);
 
   logic [ENTRY_W-1:0] beat_entry;
   always_comb begin
@@ -428,24 +447,24 @@ module nic_tx_engine #(
     logic [15:0] d_coff_a;
     wire desc_done = r_d && (dbeat == 2'(BPD - 1));
     assign d_n = {1'b0, desc_done};
-    assign d_ent[0] = {t_q, t_first + 12'(r_cnt[3:2]), dref || beat_err, d_addr_a, d_len_a,
+    assign d_ent[0] = {t_q, t_first + 12'(dr_cnt[3:2]), dref || d_beat_err, d_addr_a, d_len_a,
                        d_flags_a, d_cstart_a, d_coff_a};
     always_ff @(posedge clk) begin
       if (r_d) begin
         dbeat <= dbeat + 2'd1;
-        dref  <= desc_done ? 1'b0 : (dref || beat_err);
-        if (dbeat == 2'(DESC_ADDR_BEAT)) d_addr_a <= m_axi_rdata[63:0];
-        if (dbeat == 2'(DESC_LEN_BEAT)) d_len_a <= m_axi_rdata[DESC_LEN_LANE*8 +: 32];
-        if (dbeat == 2'(DESC_FLAGS_BEAT)) d_flags_a <= m_axi_rdata[DESC_FLAGS_LANE*8 +: 8];
-        if (dbeat == 2'(DESC_CSTART_BEAT)) d_cstart_a <= m_axi_rdata[DESC_CSTART_LANE*8 +: 16];
-        if (dbeat == 2'(DESC_COFF_BEAT)) d_coff_a <= m_axi_rdata[DESC_COFF_LANE*8 +: 16];
+        dref  <= desc_done ? 1'b0 : (dref || d_beat_err);
+        if (dbeat == 2'(DESC_ADDR_BEAT)) d_addr_a <= m_axi_ctl_rdata[63:0];
+        if (dbeat == 2'(DESC_LEN_BEAT)) d_len_a <= m_axi_ctl_rdata[DESC_LEN_LANE*8 +: 32];
+        if (dbeat == 2'(DESC_FLAGS_BEAT)) d_flags_a <= m_axi_ctl_rdata[DESC_FLAGS_LANE*8 +: 8];
+        if (dbeat == 2'(DESC_CSTART_BEAT)) d_cstart_a <= m_axi_ctl_rdata[DESC_CSTART_LANE*8 +: 16];
+        if (dbeat == 2'(DESC_COFF_BEAT)) d_coff_a <= m_axi_ctl_rdata[DESC_COFF_LANE*8 +: 16];
       end
       if (rst) begin
         dbeat <= 2'd0;
         dref  <= 1'b0;
       end
     end
-    wire unused_d = ^tag_head.dskip ^ ^tag_head.dn;
+    wire unused_d = ^dtag_head.dskip ^ ^dtag_head.dn;
   end else begin : g_desc_wide
     // DPB descriptors per beat: slot s of beat r_cnt is descriptor r_cnt * DPB + s - dskip of the
     // block, if that is one of its dn.
@@ -453,14 +472,14 @@ module nic_tx_engine #(
       d_n = 2'd0;
       for (int k = 0; k < DPB; k++) d_ent[k] = '0;
       for (int sl = 0; sl < DPB; sl++) begin
-        automatic int pos = int'(r_cnt) * DPB + sl - int'(tag_head.dskip);
-        if (r_d && pos >= 0 && pos < int'(tag_head.dn)) begin
-          d_ent[DSW'(d_n)] = {t_q, t_first + 12'(pos), beat_err,
-                              m_axi_rdata[256*sl + TXD_ADDR_OFF*8 +: 64],
-                              m_axi_rdata[256*sl + TXD_LEN_OFF*8 +: 32],
-                              m_axi_rdata[256*sl + TXD_VNET_FLAGS_OFF*8 +: 8],
-                              m_axi_rdata[256*sl + TXD_CSUM_START_OFF*8 +: 16],
-                              m_axi_rdata[256*sl + TXD_CSUM_OFFSET_OFF*8 +: 16]};
+        automatic int pos = int'(dr_cnt) * DPB + sl - int'(dtag_head.dskip);
+        if (r_d && pos >= 0 && pos < int'(dtag_head.dn)) begin
+          d_ent[DSW'(d_n)] = {t_q, t_first + 12'(pos), d_beat_err,
+                              m_axi_ctl_rdata[256*sl + TXD_ADDR_OFF*8 +: 64],
+                              m_axi_ctl_rdata[256*sl + TXD_LEN_OFF*8 +: 32],
+                              m_axi_ctl_rdata[256*sl + TXD_VNET_FLAGS_OFF*8 +: 8],
+                              m_axi_ctl_rdata[256*sl + TXD_CSUM_START_OFF*8 +: 16],
+                              m_axi_ctl_rdata[256*sl + TXD_CSUM_OFFSET_OFF*8 +: 16]};
           d_n = d_n + 2'd1;
         end
       end
@@ -539,18 +558,18 @@ module nic_tx_engine #(
     .ev_fail_index (cw_ev_fail_index),
     .head          (cw_head),
     .idle          (cw_idle),
-    .m_axi_awaddr  (m_axi_awaddr),
-    .m_axi_awlen   (m_axi_awlen),
-    .m_axi_awvalid (m_axi_awvalid),
-    .m_axi_awready (m_axi_awready),
-    .m_axi_wdata   (m_axi_wdata),
-    .m_axi_wstrb   (m_axi_wstrb),
-    .m_axi_wlast   (m_axi_wlast),
-    .m_axi_wvalid  (m_axi_wvalid),
-    .m_axi_wready  (m_axi_wready),
-    .m_axi_bresp   (m_axi_bresp),
-    .m_axi_bvalid  (m_axi_bvalid),
-    .m_axi_bready  (m_axi_bready)
+    .m_axi_awaddr  (m_axi_ctl_awaddr),
+    .m_axi_awlen   (m_axi_ctl_awlen),
+    .m_axi_awvalid (m_axi_ctl_awvalid),
+    .m_axi_awready (m_axi_ctl_awready),
+    .m_axi_wdata   (m_axi_ctl_wdata),
+    .m_axi_wstrb   (m_axi_ctl_wstrb),
+    .m_axi_wlast   (m_axi_ctl_wlast),
+    .m_axi_wvalid  (m_axi_ctl_wvalid),
+    .m_axi_wready  (m_axi_ctl_wready),
+    .m_axi_bresp   (m_axi_ctl_bresp),
+    .m_axi_bvalid  (m_axi_ctl_bvalid),
+    .m_axi_bready  (m_axi_ctl_bready)
   );
 
   // ---------------------------------------------------------------------------------------------
@@ -602,19 +621,23 @@ module nic_tx_engine #(
     if (take_desc) ord_mem[ord_wr[ORD_AW-1:0]] <=
       {dq_q, dq_ref ? K_HALT : (d_bad ? K_BAD : K_GOOD), d_bad_code, dq_idx, dq_len, d_csum_req};
     if (frame_end) done_mem[done_wr[DONE_AW-1:0]] <= frame_err || beat_err;
-    if (ar_desc || ar_data) begin
+    if (ar_desc) begin
+      dtag_mem[dtag_wr[DESC_AW-1:0]] <= '{
+        q:     sched_q,
+        first: f_idx,
+        dskip: fetch_skip,
+        dn:    fetch_n,
+        len:   4'(fetch_beats - 5'd1)
+      };
+    end
+    if (ar_data) begin
       tag_mem[tag_wr[TAG_AW-1:0]] <= '{
-        q:       ar_desc ? sched_q : QW'(0),
-        first:   ar_desc ? f_idx : 12'd0,
-        dskip:   ar_desc ? fetch_skip : '0,
-        dn:      ar_desc ? fetch_n : '0,
-        is_desc: ar_desc,
-        len:     ar_desc ? 4'(fetch_beats - 5'd1) : 4'(burst_beats - 5'd1),
-        dfirst:  !ar_desc && cur_first,
-        off:     ar_desc ? '0 : cur_off,
-        dlast:   !ar_desc && (rd_left == BEAT_W'(burst_beats)),
-        nlast:   ar_desc ? '0 : cur_nlast,
-        flush:   !ar_desc && cur_flush
+        len:    4'(burst_beats - 5'd1),
+        dfirst: cur_first,
+        off:    cur_off,
+        dlast:  (rd_left == BEAT_W'(burst_beats)),
+        nlast:  cur_nlast,
+        flush:  cur_flush
       };
     end
   end
@@ -628,10 +651,12 @@ module nic_tx_engine #(
 
     // AR
     if (ar_valid && m_axi_arready) ar_valid <= 1'b0;
+    if (car_valid && m_axi_ctl_arready) car_valid <= 1'b0;
     if (ar_desc) begin
-      ar_addr       <= fetch_addr & ~A_LOW;
-      ar_len        <= 8'(fetch_beats) - 8'd1;
-      ar_valid      <= 1'b1;
+      car_addr      <= fetch_addr & ~A_LOW;
+      car_len       <= 8'(fetch_beats) - 8'd1;
+      car_valid     <= 1'b1;
+      dtag_wr       <= dtag_wr + 1'b1;
       fetch_idx[sched_q] <= ({1'b0, f_idx} + 13'(fetch_n) == f_size) ? 12'd0
                                                                      : f_idx + 12'(fetch_n);
     end
@@ -646,10 +671,10 @@ module nic_tx_engine #(
       cur_first <= 1'b0;
       if (rd_left == BEAT_W'(burst_beats)) cur_valid <= 1'b0;
     end
-    if (ar_desc || ar_data) tag_wr <= tag_wr + 1'b1;
+    if (ar_data) tag_wr <= tag_wr + 1'b1;
     desc_inflight <= desc_inflight + (ar_desc ? (DESC_AW+1)'(fetch_n) : '0)
                    - (DESC_AW+1)'(d_n);
-    rd_out <= rd_out + RD_W'(ar_desc || ar_data) - RD_W'(r_burst_end);
+    rd_out <= rd_out + RD_W'(ar_data) - RD_W'(r_burst_end);
 
     // Issue
     if (take_any) desc_rd <= desc_rd + 1'b1;
@@ -670,16 +695,17 @@ module nic_tx_engine #(
     if (cmd_push) cmd_wr_ptr <= cmd_wr_ptr + 1'b1;
     if (cmd_pop)  cmd_rd_ptr <= cmd_rd_ptr + 1'b1;
 
-    // R
-    if (r_hs) begin
+    // R: buffer beats, descriptor beats
+    if (r_data) begin
       r_cnt <= r_burst_end ? 4'd0 : r_cnt + 4'd1;
       if (r_burst_end) tag_rd <= tag_rd + 1'b1;
-      if (t_desc) begin
-        desc_wr <= desc_wr + (DESC_AW+1)'(d_n);
-      end else begin
-        frame_err <= frame_end ? 1'b0 : (frame_err || beat_err);
-        if (frame_end) done_wr <= done_wr + 1'b1;
-      end
+      frame_err <= frame_end ? 1'b0 : (frame_err || beat_err);
+      if (frame_end) done_wr <= done_wr + 1'b1;
+    end
+    if (r_d) begin
+      dr_cnt <= d_burst_end ? 4'd0 : dr_cnt + 4'd1;
+      if (d_burst_end) dtag_rd <= dtag_rd + 1'b1;
+      desc_wr <= desc_wr + (DESC_AW+1)'(d_n);
     end
 
     // Retire
@@ -745,9 +771,13 @@ module nic_tx_engine #(
       cur_valid     <= 1'b0;
       cur_first     <= 1'b0;
       ar_valid      <= 1'b0;
+      car_valid     <= 1'b0;
       tag_wr        <= '0;
       tag_rd        <= '0;
       r_cnt         <= 4'd0;
+      dtag_wr       <= '0;
+      dtag_rd       <= '0;
+      dr_cnt        <= 4'd0;
       frame_err     <= 1'b0;
       rd_out        <= '0;
       ord_wr        <= '0;
@@ -829,6 +859,10 @@ module nic_tx_engine #(
   assign m_axi_arlen   = ar_len;
   assign m_axi_arvalid = ar_valid;
   assign m_axi_rready  = 1'b1;
+  assign m_axi_ctl_araddr  = car_addr;
+  assign m_axi_ctl_arlen   = car_len;
+  assign m_axi_ctl_arvalid = car_valid;
+  assign m_axi_ctl_rready  = 1'b1;
 
   assign m_axis_tdata  = out_tdata;
   assign m_axis_tkeep  = out_tkeep;
@@ -840,7 +874,7 @@ module nic_tx_engine #(
   assign {m_axis_cmd_csum_en, m_axis_cmd_csum_start, m_axis_cmd_csum_offset}
                           = cmd_mem[cmd_rd_ptr[CMD_AW-1:0]];
 
-  wire unused = m_axi_rlast ^ ^cw_ev_verdict ^ cw_idle ^ ^d_span[KS-1:0];
+  wire unused = m_axi_rlast ^ m_axi_ctl_rlast ^ ^cw_ev_verdict ^ cw_idle ^ ^d_span[KS-1:0];
 
 endmodule
 

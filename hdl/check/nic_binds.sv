@@ -2,13 +2,13 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Protocol checkers on the NIC's own ports: BAR0, DMA and both MAC streams. The other bind files
+// Protocol checkers on the NIC's own ports: BAR0, both DMA masters and both MAC streams. The other bind files
 // attach checkers to the ports of single modules (nic_ic_binds.sv, nic_engine_binds.sv,
 // nic_csr_binds.sv, nic_cpl_binds.sv), so a model of one module alone (verilator-tb/engines)
 // takes the checker modules and its own bind file. Every model is built with --assert, so all
 // of them run in every simulation.
 
-// nic_top: BAR0 (AXI4-Lite slave), DMA (AXI4 master), MAC TX and RX streams.
+// nic_top: BAR0 (AXI4-Lite slave), DMA data and control (AXI4 masters), MAC TX and RX streams.
 bind nic_top nic_axil_check #(.ADDR_W(12)) chk_bar0 (
   .clk     (clk),
   .rst     (rst),
@@ -63,6 +63,40 @@ bind nic_top nic_axi4_check #(.ID_W(1), .DATA_W(DATA_W)) chk_dma (
   .rlast   (m_axi_rlast),
   .rvalid  (m_axi_rvalid),
   .rready  (m_axi_rready)
+);
+
+bind nic_top nic_axi4_check #(.ID_W(1), .DATA_W(DATA_W)) chk_dma_ctl (
+  .clk     (clk),
+  .rst     (rst),
+  .awid    (m_axi_ctl_awid),
+  .awaddr  (m_axi_ctl_awaddr),
+  .awlen   (m_axi_ctl_awlen),
+  .awsize  (m_axi_ctl_awsize),
+  .awburst (m_axi_ctl_awburst),
+  .awvalid (m_axi_ctl_awvalid),
+  .awready (m_axi_ctl_awready),
+  .wdata   (m_axi_ctl_wdata),
+  .wstrb   (m_axi_ctl_wstrb),
+  .wlast   (m_axi_ctl_wlast),
+  .wvalid  (m_axi_ctl_wvalid),
+  .wready  (m_axi_ctl_wready),
+  .bid     (m_axi_ctl_bid),
+  .bresp   (m_axi_ctl_bresp),
+  .bvalid  (m_axi_ctl_bvalid),
+  .bready  (m_axi_ctl_bready),
+  .arid    (m_axi_ctl_arid),
+  .araddr  (m_axi_ctl_araddr),
+  .arlen   (m_axi_ctl_arlen),
+  .arsize  (m_axi_ctl_arsize),
+  .arburst (m_axi_ctl_arburst),
+  .arvalid (m_axi_ctl_arvalid),
+  .arready (m_axi_ctl_arready),
+  .rid     (m_axi_ctl_rid),
+  .rdata   (m_axi_ctl_rdata),
+  .rresp   (m_axi_ctl_rresp),
+  .rlast   (m_axi_ctl_rlast),
+  .rvalid  (m_axi_ctl_rvalid),
+  .rready  (m_axi_ctl_rready)
 );
 
 bind nic_top nic_axis_check #(.DATA_W(DATA_W)) chk_mac_tx (

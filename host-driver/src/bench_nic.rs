@@ -9,7 +9,10 @@
 //!   Counted: frames that left the MAC TX port.
 //! - `rx`: the harness offers frames on the MAC RX port back to back (as fast
 //!   as the NIC takes them); the driver reaps RX completions and gives the
-//!   buffers back. Counted: frames the driver received.
+//!   buffers back. Counted: frames the NIC took from the MAC RX port (each
+//!   one then checked as received, intact, by the driver). The NIC takes a
+//!   frame only when it has room for it, and its buffer drains only by DMA,
+//!   so in steady state this is the rate frames reach host memory.
 //! - `tx+rx`: both at once on the same NIC (the two engines share its AXI4
 //!   port). Two rows, `tx+rx:tx` and `tx+rx:rx`, each direction's own rate
 //!   over one window in which both were running (not a sum).
@@ -21,11 +24,14 @@
 //! NIC runs on meanwhile).
 //!
 //! Steady state: the first and the last tenth of the frames are warm-up and
-//! drain. The window runs from the first poll at which every measured
-//! direction has passed the warm-up count to the first poll at which one of
-//! them reaches the drain count; a rate is frames (and their bytes: frame
-//! bytes only, no preamble, FCS or gap) counted in the window over the
-//! window's simulated time. Line rate is the datapath width times the
+//! drain. Every counted frame is stamped with the NIC cycle its last beat
+//! crossed the MAC port. The window runs from the cycle at which every
+//! measured direction has passed the warm-up count to the cycle at which one
+//! of them reaches the drain count; a direction's rate is taken between its
+//! first and its last frame inside the window: the frames after the first
+//! (and their bytes: frame bytes only, no preamble, FCS or gap) over the
+//! cycles between the two stamps. So a NIC at line rate measures exactly
+//! line rate, whatever the poll interval. Line rate is the datapath width times the
 //! 250 MHz clock (16 Gb/s at 64 bits).
 
 use crate::device::Device;
@@ -284,11 +290,15 @@ pub fn run(
 }
 
 /// Counts of one direction at a poll.
-#[derive(Debug, Clone, Copy, Default)]
-struct Mark {
-    cycle: u64,
-    tx: u64,
-    rx: u64,
+/// The frames a direction moved inside `[from, to]`, and the cycles between
+/// its first and last stamp there (0 with fewer than two).
+fn in_window(stamps: &[u64], from: u64, to: u64) -> (u64, u64) {
+    let i0 = stamps.partition_point(|&c| c < from);
+    let i1 = stamps.partition_point(|&c| c <= to);
+    if i1 < i0 + 2 {
+        return (0, 0);
+    }
+    ((i1 - i0 - 1) as u64, stamps[i1 - 1] - stamps[i0])
 }
 
 /// One NIC, one direction, one size, one latency.
@@ -338,12 +348,23 @@ pub fn run_one(
         .frames
         .unwrap_or_else(|| auto_frames(size))
         .max(MIN_FRAMES);
-    let (warm, drain) = (n / 10, n - n / 10);
+    let (warm, drain) = ((n / 10) as usize, (n - n / 10) as usize);
     let (mut posted, mut fed) = (0u64, 0u64);
-    let mut now = Mark::default();
-    let (mut start, mut end): (Option<Mark>, Option<Mark>) = (None, None);
-    let mut last_move = (0u64, 0u64, 0u64); // cycle, tx, rx
-    while end.is_none() {
+    drv.device().sim.stamp_wire();
+    // Frames sent and taken in so far (stamped at the MAC ports).
+    let crossed = |sim: &verilator_tb::SimNic| {
+        sim.wire_stamps()
+            .map_or((0, 0), |st| (st.tx.len(), st.rx.len()))
+    };
+    let mut received = 0u64;
+    let mut last_move = (0u64, 0usize, 0u64); // cycle, frames stamped, frames received
+    loop {
+        let (tx, rx) = crossed(&drv.device().sim);
+        let all = |k: usize| (!dir.tx() || tx >= k) && (!dir.rx() || rx >= k);
+        let any = |k: usize| (dir.tx() && tx >= k) || (dir.rx() && rx >= k);
+        if all(warm) && any(drain) {
+            break;
+        }
         // The driver's poll: reap, refill, one doorbell per ring.
         if dir.tx() {
             drv.reap_tx()?;
@@ -363,7 +384,7 @@ pub fn run_one(
                         f.cpl.errors
                     )));
                 }
-                now.rx += 1;
+                received += 1;
             }
         }
         // The wire, and the NIC until the next poll.
@@ -386,25 +407,17 @@ pub fn run_one(
                     f.bad
                 )));
             }
-            now.tx += 1;
         }
-        now.cycle = sim.cycles();
+        let cycle = sim.cycles();
         if let Some(e) = sim.protocol_errors.first() {
             return Err(fail(format!("protocol breach: {e}")));
         }
 
-        let (tx, rx) = (now.tx, now.rx);
-        let all = |k: u64| (!dir.tx() || tx >= k) && (!dir.rx() || rx >= k);
-        let any = |k: u64| (dir.tx() && tx >= k) || (dir.rx() && rx >= k);
-        if start.is_none() && all(warm) {
-            start = Some(now);
-        }
-        if start.is_some() && any(drain) {
-            end = Some(now);
-        }
-        if (tx, rx) != (last_move.1, last_move.2) {
-            last_move = (now.cycle, tx, rx);
-        } else if now.cycle - last_move.0 > STUCK_CYCLES {
+        let (tx, taken) = crossed(sim);
+        let (moved, rx) = (tx + taken, received);
+        if (moved, rx) != (last_move.1, last_move.2) {
+            last_move = (cycle, moved, rx);
+        } else if cycle - last_move.0 > STUCK_CYCLES {
             let nic = drv
                 .nic_error()?
                 .map_or("none".into(), |(c, w)| format!("{c} ({w})"));
@@ -422,13 +435,51 @@ pub fn run_one(
             f.index, f.errors
         )));
     }
-    let (s, e) = (start.unwrap_or_default(), end.unwrap_or_default());
-    let ns = (e.cycle - s.cycle) * NS_PER_CYCLE;
+    // Every frame the NIC took in must reach the driver, intact (checked as received).
+    let st = drv.device().sim.wire_stamps().cloned().unwrap_or_default();
+    if dir.rx() {
+        let taken = st.rx.len() as u64;
+        let mut polls = 0u64;
+        while received < taken {
+            drv.reap_rx()?;
+            while let Some(f) = drv.receive() {
+                if f.data.len() != size || f.cpl.errors != 0 {
+                    return Err(fail(format!(
+                        "received a {}-byte frame with errors {:#x}",
+                        f.data.len(),
+                        f.cpl.errors
+                    )));
+                }
+                received += 1;
+            }
+            drv.device().sim.run(POLL_CYCLES);
+            polls += 1;
+            if polls * POLL_CYCLES > STUCK_CYCLES {
+                return Err(fail(format!(
+                    "the NIC took {taken} frames from the wire but the driver received {received}"
+                )));
+            }
+        }
+    }
+    let from = [(dir.tx(), &st.tx), (dir.rx(), &st.rx)]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, s)| s[warm.max(1) - 1])
+        .max()
+        .unwrap_or_default();
+    let to = [(dir.tx(), &st.tx), (dir.rx(), &st.rx)]
+        .iter()
+        .filter(|(on, s)| *on && s.len() >= drain)
+        .map(|(_, s)| s[drain - 1])
+        .min()
+        .unwrap_or_default();
     let mut rows = Vec::new();
-    for (on, name, frames) in [(dir.tx(), "tx", e.tx - s.tx), (dir.rx(), "rx", e.rx - s.rx)] {
+    for (on, name, stamps) in [(dir.tx(), "tx", &st.tx), (dir.rx(), "rx", &st.rx)] {
         if !on {
             continue;
         }
+        let (frames, cycles) = in_window(stamps, from, to);
+        let ns = cycles * NS_PER_CYCLE;
         if ns == 0 || frames == 0 {
             return Err(fail(format!(
                 "the steady-state window is empty: raise --frames above {n}"

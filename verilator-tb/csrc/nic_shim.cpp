@@ -119,9 +119,48 @@ static void rise(Vnic_top___024root* r) {
 
 extern "C" {
 
+// One AXI4 DMA master's inputs and outputs (m_axi_* and m_axi_ctl_*), without padding.
+struct AxiIn {
+    uint64_t rdata;
+    uint8_t awready;
+    uint8_t wready;
+    uint8_t bid;
+    uint8_t bresp;
+    uint8_t bvalid;
+    uint8_t arready;
+    uint8_t rid;
+    uint8_t rresp;
+    uint8_t rlast;
+    uint8_t rvalid;
+    uint8_t pad[6];
+};
+
+struct AxiOut {
+    uint64_t awaddr;
+    uint64_t wdata;
+    uint64_t araddr;
+    uint8_t awid;
+    uint8_t awlen;
+    uint8_t awsize;
+    uint8_t awburst;
+    uint8_t awvalid;
+    uint8_t wstrb;
+    uint8_t wlast;
+    uint8_t wvalid;
+    uint8_t bready;
+    uint8_t arid;
+    uint8_t arlen;
+    uint8_t arsize;
+    uint8_t arburst;
+    uint8_t arvalid;
+    uint8_t rready;
+    uint8_t pad;
+};
+
 struct NicInputs {
     uint64_t now_ns;
-    uint64_t m_axi_rdata;
+    AxiIn dma;  // m_axi_*: frame-buffer reads and writes
+    AxiIn ctl;  // m_axi_ctl_*: descriptor reads, completion writes
     uint64_t s_axis_rx_tdata;
     uint32_t s_axil_wdata;
     uint16_t s_axil_awaddr;
@@ -133,16 +172,6 @@ struct NicInputs {
     uint8_t s_axil_bready;
     uint8_t s_axil_arvalid;
     uint8_t s_axil_rready;
-    uint8_t m_axi_awready;
-    uint8_t m_axi_wready;
-    uint8_t m_axi_bid;
-    uint8_t m_axi_bresp;
-    uint8_t m_axi_bvalid;
-    uint8_t m_axi_arready;
-    uint8_t m_axi_rid;
-    uint8_t m_axi_rresp;
-    uint8_t m_axi_rlast;
-    uint8_t m_axi_rvalid;
     uint8_t m_axis_tx_tready;
     uint8_t s_axis_rx_tkeep;
     uint8_t s_axis_rx_tvalid;
@@ -151,9 +180,8 @@ struct NicInputs {
 };
 
 struct NicOutputs {
-    uint64_t m_axi_awaddr;
-    uint64_t m_axi_wdata;
-    uint64_t m_axi_araddr;
+    AxiOut dma;
+    AxiOut ctl;
     uint64_t m_axis_tx_tdata;
     uint32_t s_axil_rdata;
     uint8_t s_axil_awready;
@@ -163,21 +191,6 @@ struct NicOutputs {
     uint8_t s_axil_arready;
     uint8_t s_axil_rresp;
     uint8_t s_axil_rvalid;
-    uint8_t m_axi_awid;
-    uint8_t m_axi_awlen;
-    uint8_t m_axi_awsize;
-    uint8_t m_axi_awburst;
-    uint8_t m_axi_awvalid;
-    uint8_t m_axi_wstrb;
-    uint8_t m_axi_wlast;
-    uint8_t m_axi_wvalid;
-    uint8_t m_axi_bready;
-    uint8_t m_axi_arid;
-    uint8_t m_axi_arlen;
-    uint8_t m_axi_arsize;
-    uint8_t m_axi_arburst;
-    uint8_t m_axi_arvalid;
-    uint8_t m_axi_rready;
     uint8_t m_axis_tx_tkeep;
     uint8_t m_axis_tx_tvalid;
     uint8_t m_axis_tx_tlast;
@@ -227,7 +240,7 @@ static uint8_t check_errors(NicSim* s) {
 
 // Record file layout: a header, then per cycle one NicInputs then one NicOutputs.
 struct NicRecordHeader {
-    char magic[8];  // "NICREC1\0"
+    char magic[8];  // "NICREC2\0"
     uint32_t inputs_size;
     uint32_t outputs_size;
 };
@@ -239,7 +252,7 @@ static FILE* open_record() {
     std::string path = std::string(prefix) + "." + std::to_string(models++);
     FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) return nullptr;
-    NicRecordHeader h = {{'N', 'I', 'C', 'R', 'E', 'C', '1', 0},
+    NicRecordHeader h = {{'N', 'I', 'C', 'R', 'E', 'C', '2', 0},
                          (uint32_t)sizeof(NicInputs),
                          (uint32_t)sizeof(NicOutputs)};
     std::fwrite(&h, sizeof h, 1, f);
@@ -301,17 +314,28 @@ static void apply(Vnic_top___024root* t, const NicInputs* in) {
     t->s_axil_araddr = in->s_axil_araddr;
     t->s_axil_arvalid = in->s_axil_arvalid;
     t->s_axil_rready = in->s_axil_rready;
-    t->m_axi_awready = in->m_axi_awready;
-    t->m_axi_wready = in->m_axi_wready;
-    t->m_axi_bid = in->m_axi_bid;
-    t->m_axi_bresp = in->m_axi_bresp;
-    t->m_axi_bvalid = in->m_axi_bvalid;
-    t->m_axi_arready = in->m_axi_arready;
-    t->m_axi_rid = in->m_axi_rid;
-    t->m_axi_rdata = in->m_axi_rdata;
-    t->m_axi_rresp = in->m_axi_rresp;
-    t->m_axi_rlast = in->m_axi_rlast;
-    t->m_axi_rvalid = in->m_axi_rvalid;
+    t->m_axi_awready = in->dma.awready;
+    t->m_axi_wready = in->dma.wready;
+    t->m_axi_bid = in->dma.bid;
+    t->m_axi_bresp = in->dma.bresp;
+    t->m_axi_bvalid = in->dma.bvalid;
+    t->m_axi_arready = in->dma.arready;
+    t->m_axi_rid = in->dma.rid;
+    t->m_axi_rdata = in->dma.rdata;
+    t->m_axi_rresp = in->dma.rresp;
+    t->m_axi_rlast = in->dma.rlast;
+    t->m_axi_rvalid = in->dma.rvalid;
+    t->m_axi_ctl_awready = in->ctl.awready;
+    t->m_axi_ctl_wready = in->ctl.wready;
+    t->m_axi_ctl_bid = in->ctl.bid;
+    t->m_axi_ctl_bresp = in->ctl.bresp;
+    t->m_axi_ctl_bvalid = in->ctl.bvalid;
+    t->m_axi_ctl_arready = in->ctl.arready;
+    t->m_axi_ctl_rid = in->ctl.rid;
+    t->m_axi_ctl_rdata = in->ctl.rdata;
+    t->m_axi_ctl_rresp = in->ctl.rresp;
+    t->m_axi_ctl_rlast = in->ctl.rlast;
+    t->m_axi_ctl_rvalid = in->ctl.rvalid;
     t->m_axis_tx_tready = in->m_axis_tx_tready;
     t->s_axis_rx_tdata = in->s_axis_rx_tdata;
     t->s_axis_rx_tkeep = in->s_axis_rx_tkeep;
@@ -329,24 +353,42 @@ static void collect(const Vnic_top___024root* t, NicOutputs* o) {
     o->s_axil_rdata = t->s_axil_rdata;
     o->s_axil_rresp = t->s_axil_rresp;
     o->s_axil_rvalid = t->s_axil_rvalid;
-    o->m_axi_awid = t->m_axi_awid;
-    o->m_axi_awaddr = t->m_axi_awaddr;
-    o->m_axi_awlen = t->m_axi_awlen;
-    o->m_axi_awsize = t->m_axi_awsize;
-    o->m_axi_awburst = t->m_axi_awburst;
-    o->m_axi_awvalid = t->m_axi_awvalid;
-    o->m_axi_wdata = t->m_axi_wdata;
-    o->m_axi_wstrb = t->m_axi_wstrb;
-    o->m_axi_wlast = t->m_axi_wlast;
-    o->m_axi_wvalid = t->m_axi_wvalid;
-    o->m_axi_bready = t->m_axi_bready;
-    o->m_axi_arid = t->m_axi_arid;
-    o->m_axi_araddr = t->m_axi_araddr;
-    o->m_axi_arlen = t->m_axi_arlen;
-    o->m_axi_arsize = t->m_axi_arsize;
-    o->m_axi_arburst = t->m_axi_arburst;
-    o->m_axi_arvalid = t->m_axi_arvalid;
-    o->m_axi_rready = t->m_axi_rready;
+    o->dma.awid = t->m_axi_awid;
+    o->dma.awaddr = t->m_axi_awaddr;
+    o->dma.awlen = t->m_axi_awlen;
+    o->dma.awsize = t->m_axi_awsize;
+    o->dma.awburst = t->m_axi_awburst;
+    o->dma.awvalid = t->m_axi_awvalid;
+    o->dma.wdata = t->m_axi_wdata;
+    o->dma.wstrb = t->m_axi_wstrb;
+    o->dma.wlast = t->m_axi_wlast;
+    o->dma.wvalid = t->m_axi_wvalid;
+    o->dma.bready = t->m_axi_bready;
+    o->dma.arid = t->m_axi_arid;
+    o->dma.araddr = t->m_axi_araddr;
+    o->dma.arlen = t->m_axi_arlen;
+    o->dma.arsize = t->m_axi_arsize;
+    o->dma.arburst = t->m_axi_arburst;
+    o->dma.arvalid = t->m_axi_arvalid;
+    o->dma.rready = t->m_axi_rready;
+    o->ctl.awid = t->m_axi_ctl_awid;
+    o->ctl.awaddr = t->m_axi_ctl_awaddr;
+    o->ctl.awlen = t->m_axi_ctl_awlen;
+    o->ctl.awsize = t->m_axi_ctl_awsize;
+    o->ctl.awburst = t->m_axi_ctl_awburst;
+    o->ctl.awvalid = t->m_axi_ctl_awvalid;
+    o->ctl.wdata = t->m_axi_ctl_wdata;
+    o->ctl.wstrb = t->m_axi_ctl_wstrb;
+    o->ctl.wlast = t->m_axi_ctl_wlast;
+    o->ctl.wvalid = t->m_axi_ctl_wvalid;
+    o->ctl.bready = t->m_axi_ctl_bready;
+    o->ctl.arid = t->m_axi_ctl_arid;
+    o->ctl.araddr = t->m_axi_ctl_araddr;
+    o->ctl.arlen = t->m_axi_ctl_arlen;
+    o->ctl.arsize = t->m_axi_ctl_arsize;
+    o->ctl.arburst = t->m_axi_ctl_arburst;
+    o->ctl.arvalid = t->m_axi_ctl_arvalid;
+    o->ctl.rready = t->m_axi_ctl_rready;
     o->m_axis_tx_tdata = t->m_axis_tx_tdata;
     o->m_axis_tx_tkeep = t->m_axis_tx_tkeep;
     o->m_axis_tx_tvalid = t->m_axis_tx_tvalid;
@@ -367,7 +409,7 @@ uint8_t nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
     if (!s->plain_eval) {
         // Every input after now_ns, compared with last cycle's (the struct's tail
         // padding excluded).
-        constexpr size_t from = offsetof(NicInputs, m_axi_rdata);
+        constexpr size_t from = offsetof(NicInputs, dma);
         constexpr size_t to = offsetof(NicInputs, s_axis_rx_tuser) + 1;
         bool same = s->have_last_in &&
                     std::memcmp(reinterpret_cast<const char*>(in) + from,

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use verilator_tb::ffi::{Inputs, Outputs, Rtl};
 
-const MAGIC: &[u8; 8] = b"NICREC1\0";
+const MAGIC: &[u8; 8] = b"NICREC2\0";
 const HEADER: usize = 16;
 
 fn load(path: &str) -> Result<Vec<(Inputs, Outputs)>, String> {

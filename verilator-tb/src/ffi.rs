@@ -1,11 +1,59 @@
 //! The `extern "C"` surface of `csrc/nic_shim.cpp`. Field order and types
 //! match the C structs exactly (both are `repr(C)`).
 
+/// What memory drives into one of the NIC's AXI4 DMA masters (`m_axi_*` or
+/// `m_axi_ctl_*`). Laid out without padding, so the shim may compare inputs
+/// bytewise.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AxiIn {
+    pub rdata: u64,
+    pub awready: u8,
+    pub wready: u8,
+    pub bid: u8,
+    pub bresp: u8,
+    pub bvalid: u8,
+    pub arready: u8,
+    pub rid: u8,
+    pub rresp: u8,
+    pub rlast: u8,
+    pub rvalid: u8,
+    pub _pad: [u8; 6],
+}
+
+/// What one of the NIC's AXI4 DMA masters drives.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AxiOut {
+    pub awaddr: u64,
+    pub wdata: u64,
+    pub araddr: u64,
+    pub awid: u8,
+    pub awlen: u8,
+    pub awsize: u8,
+    pub awburst: u8,
+    pub awvalid: u8,
+    pub wstrb: u8,
+    pub wlast: u8,
+    pub wvalid: u8,
+    pub bready: u8,
+    pub arid: u8,
+    pub arlen: u8,
+    pub arsize: u8,
+    pub arburst: u8,
+    pub arvalid: u8,
+    pub rready: u8,
+    pub _pad: u8,
+}
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Inputs {
     pub now_ns: u64,
-    pub m_axi_rdata: u64,
+    /// The data master, `m_axi_*`: frame-buffer reads (TX) and writes (RX).
+    pub dma: AxiIn,
+    /// The control master, `m_axi_ctl_*`: descriptor reads, completion writes.
+    pub ctl: AxiIn,
     pub s_axis_rx_tdata: u64,
     pub s_axil_wdata: u32,
     pub s_axil_awaddr: u16,
@@ -17,16 +65,6 @@ pub struct Inputs {
     pub s_axil_bready: u8,
     pub s_axil_arvalid: u8,
     pub s_axil_rready: u8,
-    pub m_axi_awready: u8,
-    pub m_axi_wready: u8,
-    pub m_axi_bid: u8,
-    pub m_axi_bresp: u8,
-    pub m_axi_bvalid: u8,
-    pub m_axi_arready: u8,
-    pub m_axi_rid: u8,
-    pub m_axi_rresp: u8,
-    pub m_axi_rlast: u8,
-    pub m_axi_rvalid: u8,
     pub m_axis_tx_tready: u8,
     pub s_axis_rx_tkeep: u8,
     pub s_axis_rx_tvalid: u8,
@@ -37,9 +75,8 @@ pub struct Inputs {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outputs {
-    pub m_axi_awaddr: u64,
-    pub m_axi_wdata: u64,
-    pub m_axi_araddr: u64,
+    pub dma: AxiOut,
+    pub ctl: AxiOut,
     pub m_axis_tx_tdata: u64,
     pub s_axil_rdata: u32,
     pub s_axil_awready: u8,
@@ -49,21 +86,6 @@ pub struct Outputs {
     pub s_axil_arready: u8,
     pub s_axil_rresp: u8,
     pub s_axil_rvalid: u8,
-    pub m_axi_awid: u8,
-    pub m_axi_awlen: u8,
-    pub m_axi_awsize: u8,
-    pub m_axi_awburst: u8,
-    pub m_axi_awvalid: u8,
-    pub m_axi_wstrb: u8,
-    pub m_axi_wlast: u8,
-    pub m_axi_wvalid: u8,
-    pub m_axi_bready: u8,
-    pub m_axi_arid: u8,
-    pub m_axi_arlen: u8,
-    pub m_axi_arsize: u8,
-    pub m_axi_arburst: u8,
-    pub m_axi_arvalid: u8,
-    pub m_axi_rready: u8,
     pub m_axis_tx_tkeep: u8,
     pub m_axis_tx_tvalid: u8,
     pub m_axis_tx_tlast: u8,

@@ -1,7 +1,9 @@
 //! The NIC's RTL (`hdl/nic_top.sv`) in Verilator, and a harness that is host
 //! memory and wire only.
 //!
-//! [`SimNic`] answers the RTL's AXI4 reads and writes from a [`HostMemory`],
+//! [`SimNic`] answers the RTL's AXI4 reads and writes on both DMA masters
+//! (data: frame buffers; control: descriptors and completions) from one
+//! [`HostMemory`], each master with its own queues and stalls,
 //! drives BAR0 over AXI4-Lite for the host, feeds frames into the MAC RX port
 //! and collects what the MAC TX port sends. It never parses a descriptor or
 //! touches a frame on the RTL's behalf. Every channel it drives stalls at
@@ -15,6 +17,7 @@
 //! simulation, and one that fails panics the harness with its message
 //! (like `$stop` in a simulator), after recording it in `protocol_errors`.
 
+mod axi_slave;
 mod backpressure;
 pub mod ffi;
 mod memory;
@@ -25,16 +28,14 @@ pub use backpressure::{
 pub use firmware_model::mem::{DmaAddr, HostMemory};
 pub use firmware_model::nic::Frame;
 
+use axi_slave::{AxiSlave, Held};
 use ffi::{Inputs, Outputs, Rtl};
-use memory::Responses;
 use std::collections::VecDeque;
 
 /// Clock period of the simulated NIC: 250 MHz.
 pub const NS_PER_CYCLE: u64 = 4;
 /// Width of the NIC's datapath (AXI4 data, MAC streams) as verilated, bits.
 pub const DATAPATH_BITS: u32 = 64;
-/// AXI response code for a refused access.
-const SLVERR: u8 = 2;
 
 /// What went wrong talking to the simulated NIC.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,18 +54,6 @@ pub enum SimError {
     },
 }
 
-/// A read burst awaiting its R beats: where it reads, and whether memory refused it.
-struct ReadBurst {
-    addr: u64,
-    refused: bool,
-}
-
-struct WriteAddr {
-    id: u8,
-    addr: u64,
-    beats: u32,
-}
-
 /// What the harness's memory saw: how deep the NIC used it and how often it
 /// answered out of request order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,35 +66,6 @@ pub struct MemStats {
     pub read_beats_out_of_order: u64,
     /// B responses handed over while an older write of another ID was unanswered.
     pub write_responses_out_of_order: u64,
-}
-
-/// A beat the RTL offered last cycle without a handshake; it must come back unchanged.
-#[derive(PartialEq, Clone, Copy)]
-struct Held<T: PartialEq + Copy>(Option<T>);
-
-impl<T: PartialEq + Copy> Held<T> {
-    fn check(
-        &mut self,
-        valid: bool,
-        fired: bool,
-        now: T,
-        what: &str,
-        errs: &mut Vec<String>,
-        cycle: u64,
-    ) {
-        if let Some(prev) = self.0 {
-            if !valid {
-                errs.push(format!(
-                    "cycle {cycle}: {what} valid dropped before its handshake"
-                ));
-            } else if prev != now {
-                errs.push(format!(
-                    "cycle {cycle}: {what} payload changed while waiting for ready"
-                ));
-            }
-        }
-        self.0 = (valid && !fired).then_some(now);
-    }
 }
 
 #[derive(Default)]
@@ -131,29 +91,29 @@ pub struct SimNic {
     /// The outputs of the last cycle (filled by every step).
     out: Outputs,
     cycle: u64,
+    /// The MAC channels' stall decisions.
     dice: Dice,
-    reads: Responses<ReadBurst>,
-    write_addrs: VecDeque<WriteAddr>,
-    write_data: VecDeque<Vec<(u64, u8, bool)>>,
-    write_cur: Vec<(u64, u8, bool)>,
-    /// Emptied write-burst buffers, kept for the next bursts (no allocation per burst).
-    write_spare: Vec<Vec<(u64, u8, bool)>>,
-    /// `Backpressure::mem`'s limits, at least 1.
-    max_reads: usize,
-    max_writes: usize,
-    /// Write responses: one beat each, carrying BRESP.
-    bresps: Responses<u8>,
-    most_reads: usize,
-    most_writes: usize,
+    /// Memory behind the data master (frame buffers) and the control master
+    /// (descriptors, completion records).
+    dma: AxiSlave,
+    ctl: AxiSlave,
     tx_cur: Vec<u8>,
     rx_pos: usize,
     mmio: Mmio,
     irq: bool,
     irq_queue: u32,
-    held_ar: Held<(u8, u64, u8, u8, u8)>,
-    held_aw: Held<(u8, u64, u8, u8, u8)>,
-    held_w: Held<(u64, u8, u8)>,
     held_tx: Held<(u64, u8, u8, u8)>,
+    stamps: Option<WireStamps>,
+}
+
+/// When frames crossed the MAC ports: the cycle of each frame's last beat,
+/// in order (see [`SimNic::stamp_wire`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WireStamps {
+    /// Frames sent on the MAC TX port.
+    pub tx: Vec<u64>,
+    /// Frames taken from the MAC RX port.
+    pub rx: Vec<u64>,
 }
 
 impl SimNic {
@@ -171,25 +131,15 @@ impl SimNic {
             out: Outputs::default(),
             cycle: 0,
             dice: Dice::new(seed, bp),
-            reads: Responses::new(bp.mem.reorder),
-            write_addrs: VecDeque::new(),
-            write_data: VecDeque::new(),
-            write_cur: Vec::new(),
-            write_spare: Vec::new(),
-            max_reads: bp.mem.max_reads.max(1) as usize,
-            max_writes: bp.mem.max_writes.max(1) as usize,
-            bresps: Responses::new(bp.mem.reorder),
-            most_reads: 0,
-            most_writes: 0,
+            dma: AxiSlave::new(false, seed ^ 0x0064_6d61, bp),
+            ctl: AxiSlave::new(true, seed ^ 0x0063_746c, bp),
             tx_cur: Vec::new(),
             rx_pos: 0,
             mmio: Mmio::default(),
             irq: false,
             irq_queue: 0,
-            held_ar: Held(None),
-            held_aw: Held(None),
-            held_w: Held(None),
             held_tx: Held(None),
+            stamps: None,
         };
         s.inp.rst = 1;
         for _ in 0..8 {
@@ -210,13 +160,16 @@ impl SimNic {
         self.dice.backpressure()
     }
 
-    /// What the harness's memory has seen so far.
+    /// What the harness's memory has seen so far, over both DMA masters
+    /// (the most outstanding: the deeper of the two).
     pub fn mem_stats(&self) -> MemStats {
+        let (dr, db) = self.dma.out_of_order();
+        let (cr, cb) = self.ctl.out_of_order();
         MemStats {
-            most_reads_outstanding: self.most_reads,
-            most_writes_outstanding: self.most_writes,
-            read_beats_out_of_order: self.reads.out_of_order,
-            write_responses_out_of_order: self.bresps.out_of_order,
+            most_reads_outstanding: self.dma.most_reads.max(self.ctl.most_reads),
+            most_writes_outstanding: self.dma.most_writes.max(self.ctl.most_writes),
+            read_beats_out_of_order: dr + cr,
+            write_responses_out_of_order: db + cb,
         }
     }
 
@@ -232,19 +185,25 @@ impl SimNic {
 
     /// The queue interrupt vectors as of the last cycle: bit n for TX queue n,
     /// bit `NUM_TXQ + n` for RX queue n.
+    /// From now on, note the cycle at which each frame crosses a MAC port
+    /// (for throughput measured to the cycle, whatever else runs the clock,
+    /// e.g. BAR0 accesses). Off by default: a long run would keep every stamp.
+    pub fn stamp_wire(&mut self) {
+        self.stamps.get_or_insert_with(WireStamps::default);
+    }
+
+    /// The stamps noted since [`SimNic::stamp_wire`], if it was called.
+    pub fn wire_stamps(&self) -> Option<&WireStamps> {
+        self.stamps.as_ref()
+    }
+
     pub fn irq_queue(&self) -> u32 {
         self.irq_queue
     }
 
     /// True when no DMA, stream or register traffic is in flight on the harness side.
     pub fn idle(&self) -> bool {
-        self.reads.is_empty()
-            && self.write_addrs.is_empty()
-            && self.write_data.is_empty()
-            && self.write_cur.is_empty()
-            && self.bresps.is_empty()
-            && self.wire_rx.is_empty()
-            && self.tx_cur.is_empty()
+        self.dma.idle() && self.ctl.idle() && self.wire_rx.is_empty() && self.tx_cur.is_empty()
     }
 
     /// Runs `n` clock cycles.
@@ -336,22 +295,12 @@ impl SimNic {
     /// paired as soon as both are in.)
     fn quiet(&self) -> bool {
         let (i, o) = (&self.inp, &self.out);
-        (o.m_axi_arvalid
-            | o.m_axi_awvalid
-            | o.m_axi_wvalid
-            | o.m_axis_tx_tvalid
-            | o.s_axil_bvalid
-            | o.s_axil_rvalid
-            | i.m_axi_rvalid
-            | i.m_axi_bvalid
-            | i.s_axis_rx_tvalid)
-            == 0
+        (o.m_axis_tx_tvalid | o.s_axil_bvalid | o.s_axil_rvalid | i.s_axis_rx_tvalid) == 0
             && self.mmio.write.is_none()
             && self.mmio.read.is_none()
-            && self.held_ar.0.is_none()
-            && self.held_aw.0.is_none()
-            && self.held_w.0.is_none()
             && self.held_tx.0.is_none()
+            && self.dma.quiet(&i.dma, &o.dma)
+            && self.ctl.quiet(&i.ctl, &o.ctl)
     }
 
     fn drive(&mut self) {
@@ -381,45 +330,13 @@ impl SimNic {
         }
         i.s_axil_rready = 1;
 
-        // One stall decision per channel and cycle.
-        let [ar_go, r_go, aw_go, w_go, b_go, tx_go, rx_go] = self.dice.cycle();
+        // Memory behind both DMA masters: readies, read data, write responses.
+        self.dma.drive(&mut i.dma, &self.mem, now);
+        self.ctl.drive(&mut i.ctl, &self.mem, now);
 
-        // AXI4 slave: address and write-data readies, read data and write responses.
-        // A beat on the bus (valid high) stays there, unchanged, until its handshake: while
-        // rvalid (bvalid) is high its fields are already what they must be.
-        let writes = self.write_addrs.len() + self.bresps.len();
-        i.m_axi_arready = (self.reads.len() < self.max_reads && ar_go) as u8;
-        i.m_axi_awready = (writes < self.max_writes && aw_go) as u8;
-        i.m_axi_wready = w_go as u8;
-        if i.m_axi_rvalid == 0 && !self.reads.is_empty() && (self.reads.current().is_some() || r_go)
-        {
-            if let Some(r) = self.reads.offer(now, &mut self.dice) {
-                let addr = r.what.addr + 8 * r.next as u64;
-                i.m_axi_rvalid = 1;
-                i.m_axi_rid = r.id;
-                i.m_axi_rresp = if r.what.refused { SLVERR } else { 0 };
-                i.m_axi_rdata = if r.what.refused {
-                    0
-                } else {
-                    let b = self
-                        .mem
-                        .slice(DmaAddr(addr), 8)
-                        .expect("checked when the burst was accepted");
-                    u64::from_le_bytes(b.try_into().expect("8 bytes"))
-                };
-                i.m_axi_rlast = (r.next + 1 == r.beats) as u8;
-            }
-        }
-        if i.m_axi_bvalid == 0
-            && !self.bresps.is_empty()
-            && (self.bresps.current().is_some() || b_go)
-        {
-            if let Some(b) = self.bresps.offer(now, &mut self.dice) {
-                i.m_axi_bvalid = 1;
-                i.m_axi_bid = b.id;
-                i.m_axi_bresp = b.what;
-            }
-        }
+        // One stall decision per MAC channel and cycle.
+        let tx_go = self.dice.go(Channel::MacTx);
+        let rx_go = self.dice.go(Channel::MacRx);
 
         // MAC ports. An empty frame cannot be sent on AXI-Stream: skip it.
         i.m_axis_tx_tready = tx_go as u8;
@@ -473,126 +390,12 @@ impl SimNic {
             self.mmio.read = None;
         }
 
-        // AXI4 read address.
-        let ar_fire = o.m_axi_arvalid != 0 && i.m_axi_arready != 0;
-        // (Nothing to check while the channel is idle and nothing was held.)
-        if o.m_axi_arvalid != 0 || self.held_ar.0.is_some() {
-            let ar = (
-                o.m_axi_arid,
-                o.m_axi_araddr,
-                o.m_axi_arlen,
-                o.m_axi_arsize,
-                o.m_axi_arburst,
-            );
-            self.held_ar.check(
-                o.m_axi_arvalid != 0,
-                ar_fire,
-                ar,
-                "AR",
-                &mut self.protocol_errors,
-                cycle,
-            );
-        }
-        if ar_fire {
-            self.check_burst(
-                "read",
-                o.m_axi_araddr,
-                o.m_axi_arlen,
-                o.m_axi_arsize,
-                o.m_axi_arburst,
-            );
-            let beats = o.m_axi_arlen as u32 + 1;
-            let addr = o.m_axi_araddr & !7;
-            let refused = !self.mem.contains(DmaAddr(addr), beats as usize * 8);
-            let due = cycle.saturating_add(self.dice.latency());
-            self.reads
-                .push(o.m_axi_arid, due, beats, ReadBurst { addr, refused });
-            self.most_reads = self.most_reads.max(self.reads.len());
-        }
-        // AXI4 read data.
-        if i.m_axi_rvalid != 0 && o.m_axi_rready != 0 {
-            self.reads
-                .handshake()
-                .expect("rvalid only with a burst on the bus");
-            self.inp.m_axi_rvalid = 0;
-        }
-
-        // AXI4 write address and data.
-        let aw_fire = o.m_axi_awvalid != 0 && i.m_axi_awready != 0;
-        // (Nothing to check while the channel is idle and nothing was held.)
-        if o.m_axi_awvalid != 0 || self.held_aw.0.is_some() {
-            let aw = (
-                o.m_axi_awid,
-                o.m_axi_awaddr,
-                o.m_axi_awlen,
-                o.m_axi_awsize,
-                o.m_axi_awburst,
-            );
-            self.held_aw.check(
-                o.m_axi_awvalid != 0,
-                aw_fire,
-                aw,
-                "AW",
-                &mut self.protocol_errors,
-                cycle,
-            );
-        }
-        if aw_fire {
-            self.check_burst(
-                "write",
-                o.m_axi_awaddr,
-                o.m_axi_awlen,
-                o.m_axi_awsize,
-                o.m_axi_awburst,
-            );
-            self.write_addrs.push_back(WriteAddr {
-                id: o.m_axi_awid,
-                addr: o.m_axi_awaddr & !7,
-                beats: o.m_axi_awlen as u32 + 1,
-            });
-            self.most_writes = self
-                .most_writes
-                .max(self.write_addrs.len() + self.bresps.len());
-        }
-        let w_fire = o.m_axi_wvalid != 0 && i.m_axi_wready != 0;
-        // (Nothing to check while the channel is idle and nothing was held.)
-        if o.m_axi_wvalid != 0 || self.held_w.0.is_some() {
-            let w = (o.m_axi_wdata, o.m_axi_wstrb, o.m_axi_wlast);
-            self.held_w.check(
-                o.m_axi_wvalid != 0,
-                w_fire,
-                w,
-                "W",
-                &mut self.protocol_errors,
-                cycle,
-            );
-        }
-        if w_fire {
-            self.write_cur
-                .push((o.m_axi_wdata, o.m_axi_wstrb, o.m_axi_wlast != 0));
-            if o.m_axi_wlast != 0 {
-                let spare = self.write_spare.pop().unwrap_or_default();
-                let burst = std::mem::replace(&mut self.write_cur, spare);
-                self.write_data.push_back(burst);
-            }
-        }
-        while !self.write_addrs.is_empty() && !self.write_data.is_empty() {
-            let a = self.write_addrs.pop_front().expect("checked non-empty");
-            let d = self.write_data.pop_front().expect("checked non-empty");
-            let resp = self.apply_write(&a, &d);
-            let due = cycle.saturating_add(self.dice.latency());
-            self.bresps.push(a.id, due, 1, resp);
-            let mut d = d;
-            d.clear();
-            self.write_spare.push(d);
-        }
-        // AXI4 write response.
-        if i.m_axi_bvalid != 0 && o.m_axi_bready != 0 {
-            self.bresps
-                .handshake()
-                .expect("bvalid only with a response on the bus");
-            self.inp.m_axi_bvalid = 0;
-        }
+        // Both DMA masters.
+        let errs = &mut self.protocol_errors;
+        self.dma
+            .settle(&mut self.inp.dma, &o.dma, &mut self.mem, errs, cycle);
+        self.ctl
+            .settle(&mut self.inp.ctl, &o.ctl, &mut self.mem, errs, cycle);
 
         // MAC TX.
         let tx_fire = o.m_axis_tx_tvalid != 0 && i.m_axis_tx_tready != 0;
@@ -630,6 +433,9 @@ impl SimNic {
                     data,
                     bad: o.m_axis_tx_tuser != 0,
                 });
+                if let Some(st) = &mut self.stamps {
+                    st.tx.push(cycle);
+                }
             }
         }
 
@@ -640,63 +446,11 @@ impl SimNic {
             if self.rx_pos >= len {
                 self.wire_rx.pop_front();
                 self.rx_pos = 0;
+                if let Some(st) = &mut self.stamps {
+                    st.rx.push(cycle);
+                }
             }
             self.inp.s_axis_rx_tvalid = 0;
         }
-    }
-
-    fn check_burst(&mut self, what: &str, addr: u64, len: u8, size: u8, burst: u8) {
-        let c = self.cycle;
-        if size != 3 || burst != 1 {
-            self.protocol_errors.push(format!(
-                "cycle {c}: {what} burst at {addr:#x} has size {size}, type {burst}"
-            ));
-        }
-        if !addr.is_multiple_of(8) {
-            self.protocol_errors
-                .push(format!("cycle {c}: {what} burst at unaligned {addr:#x}"));
-        }
-        if len > 15 {
-            self.protocol_errors.push(format!(
-                "cycle {c}: {what} burst at {addr:#x} has {} beats",
-                len as u32 + 1
-            ));
-        }
-        let end = addr.wrapping_add(8 * (len as u64 + 1) - 1);
-        if addr >> 12 != end >> 12 {
-            self.protocol_errors.push(format!(
-                "cycle {c}: {what} burst {addr:#x}..={end:#x} crosses 4 KiB"
-            ));
-        }
-    }
-
-    /// Applies one write burst, all or nothing, as an IOMMU would.
-    fn apply_write(&mut self, a: &WriteAddr, beats: &[(u64, u8, bool)]) -> u8 {
-        if beats.len() as u32 != a.beats {
-            self.protocol_errors.push(format!(
-                "cycle {}: write burst at {:#x} announced {} beats, WLAST came after {}",
-                self.cycle,
-                a.addr,
-                a.beats,
-                beats.len()
-            ));
-        }
-        if !self.mem.contains(DmaAddr(a.addr), beats.len() * 8) {
-            return SLVERR;
-        }
-        for (k, &(data, strb, _)) in beats.iter().enumerate() {
-            let at = DmaAddr(a.addr + 8 * k as u64);
-            let dst = self
-                .mem
-                .slice_mut(at, 8)
-                .expect("burst range checked above");
-            for (b, byte) in data.to_le_bytes().iter().enumerate() {
-                if strb >> b & 1 != 0 {
-                    dst[b] = *byte;
-                }
-            }
-        }
-        self.mem.writes += 1;
-        0
     }
 }

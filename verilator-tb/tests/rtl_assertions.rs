@@ -33,19 +33,20 @@ fn a_read_response_nobody_asked_for_fires_the_dma_checkers_with_their_messages()
     let mut i = reset(&mut rtl);
     rtl.step(&i);
     assert!(!rtl.failed());
-    // An R beat for ID 1 (the RX engine) with no read outstanding.
-    i.m_axi_rvalid = 1;
-    i.m_axi_rid = 1;
-    i.m_axi_rlast = 1;
+    // An R beat on the control master for ID 1 (the RX engine's descriptor
+    // reads) with no read outstanding.
+    i.ctl.rvalid = 1;
+    i.ctl.rid = 1;
+    i.ctl.rlast = 1;
     let o = rtl.step(&i);
-    assert_eq!(o.m_axi_rready, 1, "the RX engine takes R beats");
+    assert_eq!(o.ctl.rready, 1, "the RX engine takes descriptor beats");
     let failures = rtl.take_failures();
     assert_eq!(failures.len(), 1, "one failing cycle: {failures:?}");
     let msg = &failures[0];
     for want in [
-        "nic_top.chk_dma",
-        "nic_top.u_ic.chk_ic.u_master",
-        "nic_top.u_ic.chk_ic.g_port[1].u_chk",
+        "nic_top.chk_dma_ctl",
+        "nic_top.u_ic_ctl.chk_ic.u_master",
+        "nic_top.u_ic_ctl.chk_ic.g_port[1].u_chk",
         "AXI4 R beat for ID 1 with no read outstanding",
     ] {
         assert!(msg.contains(want), "{want:?} missing from {msg}");
