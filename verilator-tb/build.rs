@@ -7,7 +7,7 @@
 #[path = "build_support.rs"]
 mod build_support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -25,26 +25,43 @@ fn main() {
     println!("cargo:rerun-if-changed=sim.vlt");
 
     let tools = build_support::Tools::new(manifest.join("csrc"));
-    let mdir = out.join("obj_dir");
-    let files = tools.verilate(
+    let inputs = [
+        root.join("hdl/nic.f"),
+        manifest.join("sim.vlt"),
+        manifest.join("csrc/nic_shim.cpp"),
+    ];
+    tools.cached(
+        &out,
         &root,
-        &mdir,
-        "Vnic_top",
-        &[
-            "--trace-structs".into(),
-            // Unroll every loop of the RTL (Verilator's defaults stop at 64
-            // iterations / 30 statements and leave e.g. 128-byte header loops
-            // as run-time loops with a multiply, a divide and a bit-select call
-            // per iteration): 21.1k -> 7.1k instructions per cycle.
-            "--unroll-count".into(),
-            "1024".into(),
-            "--unroll-stmts".into(),
-            "100000".into(),
-            "-f".into(),
-            "hdl/nic.f".into(),
-            "verilator-tb/sim.vlt".into(),
-        ],
+        "nic_rtl",
+        &inputs,
+        &format!("{VERILATOR_ARGS:?}"),
+        |dir| build_model(&tools, &root, &out, dir),
     );
+    tools.link_runtime(&out, "verilated_rt");
+}
+
+/// Verilator's arguments for the whole NIC (run from the repository root).
+const VERILATOR_ARGS: &[&str] = &[
+    "--trace-structs",
+    // Unroll every loop of the RTL (Verilator's defaults stop at 64
+    // iterations / 30 statements and leave e.g. 128-byte header loops
+    // as run-time loops with a multiply, a divide and a bit-select call
+    // per iteration): 21.1k -> 7.1k instructions per cycle.
+    "--unroll-count",
+    "1024",
+    "--unroll-stmts",
+    "100000",
+    "-f",
+    "hdl/nic.f",
+    "verilator-tb/sim.vlt",
+];
+
+/// Verilates the whole NIC into OUT_DIR and compiles it with the shim into `dir`/libnic_rtl.a.
+fn build_model(tools: &build_support::Tools, root: &Path, out: &Path, dir: &Path) {
+    let mdir = out.join("obj_dir");
+    let args: Vec<String> = VERILATOR_ARGS.iter().map(|a| a.to_string()).collect();
+    let files = tools.verilate(root, &mdir, "Vnic_top", &args);
     let mut model = tools.cc_build();
     // The shim's rising edge skips the input-combinational (ico) pass, which is
     // right only while no ico logic reads the clock: check the generated code.
@@ -75,8 +92,7 @@ fn main() {
     // instructions per cycle as -O2 but about 5 % more cycles per second on the build machine.
     model.opt_level(3);
     model.include(&mdir).file("csrc/nic_shim.cpp").files(&files);
-    model.compile("nic_rtl");
-    tools.link_runtime(&out, "verilated_rt");
+    model.out_dir(dir).cargo_metadata(false).compile("nic_rtl");
 }
 
 /// True if any generated input-combinational function (`*ico_sequent*`) mentions

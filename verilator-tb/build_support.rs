@@ -8,7 +8,15 @@
 //! (`csrc/vl_capture.cpp`), so a shim can hand an assertion's message to Rust.
 //!
 //! `NIC_COVERAGE=1` in the environment builds every model with line and
-//! toggle coverage (`scripts/coverage`; use a target directory of its own).
+//! toggle coverage (`scripts/coverage`).
+//!
+//! Compiled models are kept in `<target dir>/verilated/`, one directory per
+//! model and content key (a hash of every source file the model is made
+//! from, the shims, these build scripts, the flags and Verilator's version;
+//! see [`Tools::cached`]). Every cargo profile (`check`/clippy, `dev`,
+//! `test`, `release`) and both coverage choices link the same compiled
+//! model instead of verilating and compiling it again, and a build script
+//! that reruns because one file changed rebuilds only the models made from it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +27,8 @@ pub struct Tools {
     pub vroot: PathBuf,
     pub csrc: PathBuf,
     pub coverage: bool,
+    /// `verilator --version`, part of every cache key.
+    pub version: String,
 }
 
 impl Tools {
@@ -37,10 +47,16 @@ impl Tools {
         if coverage {
             println!("cargo:warning=NIC_COVERAGE: models built with line and toggle coverage");
         }
+        let version = Command::new("verilator")
+            .arg("--version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
         Tools {
             vroot: verilator_root(),
             csrc,
             coverage,
+            version,
         }
     }
 
@@ -119,8 +135,7 @@ impl Tools {
 
     /// Builds the Verilator runtime (with our print and fatal hooks) as
     /// `lib<name>.a` and links it, with the C++ runtime, zlib (FST) and
-    /// threads. It is rebuilt only when our hooks or the coverage choice
-    /// change (a stamp next to the library remembers what it was built from).
+    /// threads (from the cache of compiled models when it is there).
     pub fn link_runtime(&self, out: &Path, name: &str) {
         let mut files = vec![
             self.vroot.join("include/verilated.cpp"),
@@ -130,29 +145,97 @@ impl Tools {
         if self.coverage {
             files.push(self.vroot.join("include/verilated_cov.cpp"));
         }
-        files.push(self.csrc.join("vl_capture.cpp"));
-        let mut stamp = format!("coverage={}\n", self.coverage);
-        for f in files.iter().chain([&self.csrc.join("vl_capture.h")]) {
-            let text = std::fs::read_to_string(f).unwrap_or_default();
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            std::hash::Hash::hash(&text, &mut h);
-            stamp += &format!("{} {:x}\n", f.display(), std::hash::Hasher::finish(&h));
-        }
-        let stamp_path = out.join(format!("lib{name}.stamp"));
-        let built = out.join(format!("lib{name}.a")).exists()
-            && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp);
-        if !built {
+        let build = |dir: &Path| {
             let mut b = self.cc_build();
-            b.files(&files);
-            b.cargo_metadata(false).compile(name);
-            std::fs::write(&stamp_path, &stamp).expect("OUT_DIR is writable");
-        }
-        println!("cargo:rustc-link-search=native={}", out.display());
-        println!("cargo:rustc-link-lib=static={name}");
+            b.files(&files).out_dir(dir).cargo_metadata(false);
+            b.file(self.csrc.join("vl_capture.cpp")).compile(name);
+        };
+        self.cached(out, out, name, &files, "runtime", build);
         for lib in ["stdc++", "z", "pthread", "atomic"] {
             println!("cargo:rustc-link-lib={lib}");
         }
     }
+
+    /// Links the static library `lib<name>.a` built by `build` for `key`,
+    /// from the cache when it is there. `inputs` are the files it is made
+    /// from (a `-f` filelist's files are read from the list); `key` the rest
+    /// of what decides it (arguments, defines). `build(dir)` must leave
+    /// `lib<name>.a` in `dir` (e.g. `cc::Build::out_dir(dir)`, with
+    /// `cargo_metadata(false)`). Older entries of the same name and coverage
+    /// choice are removed.
+    pub fn cached(
+        &self,
+        out: &Path,
+        root: &Path,
+        name: &str,
+        inputs: &[PathBuf],
+        key: &str,
+        build: impl FnOnce(&Path),
+    ) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut hash = |bytes: &[u8]| std::hash::Hash::hash(bytes, &mut h);
+        hash(key.as_bytes());
+        hash(self.version.as_bytes());
+        hash(if self.coverage { b"coverage" } else { b"plain" });
+        let mut files: Vec<PathBuf> = Vec::new();
+        for f in inputs {
+            files.push(f.clone());
+            if f.extension().is_some_and(|x| x == "f") {
+                let list = std::fs::read_to_string(f).unwrap_or_default();
+                for l in list.lines().map(str::trim) {
+                    if !l.is_empty() && !l.starts_with('-') && !l.starts_with("//") {
+                        files.push(root.join(l));
+                    }
+                }
+            }
+        }
+        for common in ["vl_capture.h", "vl_capture.cpp"] {
+            files.push(self.csrc.join(common));
+        }
+        files.push(self.csrc.join("../build_support.rs"));
+        files.push(PathBuf::from("build.rs"));
+        for f in &files {
+            hash(f.to_string_lossy().as_bytes());
+            hash(&std::fs::read(f).unwrap_or_default());
+        }
+        let tag = format!("{name}-{}", if self.coverage { "cov" } else { "plain" });
+        let cache = cache_root(out);
+        let dir = cache.join(format!("{tag}-{:016x}", std::hash::Hasher::finish(&h)));
+        if !dir.join(format!("lib{name}.a")).exists() {
+            let tmp = cache.join(format!("{tag}.tmp-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&tmp);
+            std::fs::create_dir_all(&tmp).expect("the target directory is writable");
+            build(&tmp);
+            assert!(
+                tmp.join(format!("lib{name}.a")).exists(),
+                "building {name} left no lib{name}.a"
+            );
+            if std::fs::rename(&tmp, &dir).is_err() {
+                // Another build put it there first: keep that one.
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            for e in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.starts_with(&format!("{tag}-")) && e.path() != dir {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        println!("cargo:rustc-link-search=native={}", dir.display());
+        println!("cargo:rustc-link-lib=static={name}");
+    }
+}
+
+/// `<target dir>/verilated`: OUT_DIR is `<target dir>/<profile>/build/<crate>-<hash>/out`
+/// (or one level deeper with `--target`); the target directory is the one holding the profile
+/// directory, found as the parent of the `build` directory's parent.
+fn cache_root(out: &Path) -> PathBuf {
+    let build = out
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "build"))
+        .unwrap_or(out);
+    let target = build.parent().and_then(Path::parent).unwrap_or(out);
+    target.join("verilated")
 }
 
 pub fn verilator_root() -> PathBuf {

@@ -8,7 +8,7 @@
 #[path = "../build_support.rs"]
 mod build_support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// (symbol prefix, top module, source file, DATA_W, shim kind: the
 /// `ENGINE_*` define that selects the engine's side ports in the shim)
@@ -130,16 +130,29 @@ fn main() {
         ];
         args.extend(CHECKERS.iter().map(|c| c.to_string()));
         args.push("hdl/check/nic_engine_binds.sv".into());
-        let files = tools.verilate(&root, &out.join(format!("obj_{name}")), &prefix, &args);
-        let mut b = tools.cc_build();
-        b.include(out.join(format!("obj_{name}")))
-            .file("engine_shim.cpp")
-            .define("VTOP", prefix.as_str())
-            .define("VHDR", format!("\"{prefix}.h\"").as_str())
-            .define("VNAME", format!("\"{name}\"").as_str())
-            .define(kind, "1")
-            .define("FN(x)", format!("{name}_##x").as_str());
-        b.files(&files).compile(name);
+        let inputs = model_inputs(&root, &args, "engine_shim.cpp");
+        tools.cached(
+            &out,
+            &root,
+            name,
+            &inputs,
+            &format!("{args:?} {kind}"),
+            |dir| {
+                let files = tools.verilate(&root, &out.join(format!("obj_{name}")), &prefix, &args);
+                let mut b = tools.cc_build();
+                b.include(out.join(format!("obj_{name}")))
+                    .file("engine_shim.cpp")
+                    .define("VTOP", prefix.as_str())
+                    .define("VHDR", format!("\"{prefix}.h\"").as_str())
+                    .define("VNAME", format!("\"{name}\"").as_str())
+                    .define(kind, "1")
+                    .define("FN(x)", format!("{name}_##x").as_str());
+                b.files(&files)
+                    .out_dir(dir)
+                    .cargo_metadata(false)
+                    .compile(name);
+            },
+        );
     }
     println!("cargo:rerun-if-changed=module_shim.cpp");
     for &(name, top, srcs, params, kind) in MODULES {
@@ -156,31 +169,57 @@ fn main() {
             // Alone, the interconnect carries any AXI4 burst (hdl/check/nic_ic_binds.sv).
             args.push("+define+NIC_CHECK_ANY_AXI4".into());
         }
-        let mdir = out.join(format!("obj_{name}"));
-        let files = tools.verilate(&root, &mdir, &prefix, &args);
-        let mut b = tools.cc_build();
-        b.include(&mdir)
-            .file("module_shim.cpp")
-            .define("VTOP", prefix.as_str())
-            .define("VHDR", format!("\"{prefix}.h\"").as_str())
-            .define("VNAME", format!("\"{name}\"").as_str())
-            .define(kind, "1")
-            .define("FN(x)", format!("{name}_##x").as_str());
-        for p in params {
-            let (k, v) = p.split_once('=').expect("parameter K=V");
-            b.define(&format!("P_{k}"), v);
-        }
-        b.files(&files).compile(name);
+        let inputs = model_inputs(&root, &args, "module_shim.cpp");
+        tools.cached(
+            &out,
+            &root,
+            name,
+            &inputs,
+            &format!("{args:?} {kind}"),
+            |dir| {
+                let mdir = out.join(format!("obj_{name}"));
+                let files = tools.verilate(&root, &mdir, &prefix, &args);
+                let mut b = tools.cc_build();
+                b.include(&mdir)
+                    .file("module_shim.cpp")
+                    .define("VTOP", prefix.as_str())
+                    .define("VHDR", format!("\"{prefix}.h\"").as_str())
+                    .define("VNAME", format!("\"{name}\"").as_str())
+                    .define(kind, "1")
+                    .define("FN(x)", format!("{name}_##x").as_str());
+                for p in params {
+                    let (k, v) = p.split_once('=').expect("parameter K=V");
+                    b.define(&format!("P_{k}"), v);
+                }
+                b.files(&files)
+                    .out_dir(dir)
+                    .cargo_metadata(false)
+                    .compile(name);
+            },
+        );
     }
 
     // The checkers' test bench.
     let mut args: Vec<String> = vec!["--top-module".into(), "nic_check_tb".into()];
     args.extend(CHECKERS.iter().map(|c| c.to_string()));
     args.push("hdl/check/nic_check_tb.sv".into());
-    let files = tools.verilate(&root, &out.join("obj_check_tb"), "Vcheck_tb", &args);
-    let mut b = tools.cc_build();
-    b.include(out.join("obj_check_tb")).file("check_shim.cpp");
-    b.files(&files).compile("check_tb");
+    let inputs = model_inputs(&root, &args, "check_shim.cpp");
+    tools.cached(
+        &out,
+        &root,
+        "check_tb",
+        &inputs,
+        &format!("{args:?}"),
+        |dir| {
+            let files = tools.verilate(&root, &out.join("obj_check_tb"), "Vcheck_tb", &args);
+            let mut b = tools.cc_build();
+            b.include(out.join("obj_check_tb")).file("check_shim.cpp");
+            b.files(&files)
+                .out_dir(dir)
+                .cargo_metadata(false)
+                .compile("check_tb");
+        },
+    );
 
     tools.link_runtime(&out, "verilated_rt_eng");
 }
@@ -203,4 +242,16 @@ fn module_binds(kind: &str) -> &'static str {
         "MOD_CSR" => "hdl/check/nic_csr_binds.sv",
         k => panic!("no checker binds for module kind {k}"),
     }
+}
+
+/// The files a model is made from: every Verilator argument that names a file
+/// under `root`, and its shim.
+fn model_inputs(root: &Path, args: &[String], shim: &str) -> Vec<PathBuf> {
+    let mut inputs: Vec<PathBuf> = args
+        .iter()
+        .map(|a| root.join(a))
+        .filter(|p| p.is_file())
+        .collect();
+    inputs.push(PathBuf::from(shim));
+    inputs
 }
