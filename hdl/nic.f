@@ -17,8 +17,10 @@ hdl/check/nic_axis_check.sv
 hdl/check/nic_axil_check.sv
 hdl/check/nic_ic_check.sv
 hdl/check/nic_cpl_check.sv
+hdl/check/nic_rxbuf_check.sv
 hdl/check/nic_binds.sv
 hdl/check/nic_ic_binds.sv
 hdl/check/nic_csr_binds.sv
 hdl/check/nic_engine_binds.sv
 hdl/check/nic_cpl_binds.sv
+hdl/check/nic_rx_binds.sv

@@ -1,4 +1,4 @@
-//! Verilates `hdl/` (top `nic_top`, filelist `hdl/nic.f`) and compiles the
+//! Verilates `hdl/` (top `nic_top`, filelist `hdl/nic.f`) at `DATA_W` 64 and 512 and compiles the
 //! generated C++, the Verilator runtime and our `extern "C"` shim with the
 //! `cc` crate, whatever the cargo profile: the model at -O3, the runtime at -O2.
 //! The filelist brings the protocol checkers of `hdl/check/` and their binds;
@@ -30,14 +30,13 @@ fn main() {
         manifest.join("sim.vlt"),
         manifest.join("csrc/nic_shim.cpp"),
     ];
-    tools.cached(
-        &out,
-        &root,
-        "nic_rtl",
-        &inputs,
-        &format!("{VERILATOR_ARGS:?}"),
-        |dir| build_model(&tools, &root, &out, dir),
-    );
+    // DATA_W 64 (class Vnic_top, libnic_rtl.a) and 512 (class Vnic512, libnic_rtl512.a).
+    for (bits, name) in [(64u32, "nic_rtl"), (512, "nic_rtl512")] {
+        let key = format!("{VERILATOR_ARGS:?} {bits}");
+        tools.cached(&out, &root, name, &inputs, &key, |dir| {
+            build_model(&tools, &root, &out, dir, bits, name)
+        });
+    }
     tools.link_runtime(&out, "verilated_rt");
 }
 
@@ -57,22 +56,39 @@ const VERILATOR_ARGS: &[&str] = &[
     "verilator-tb/sim.vlt",
 ];
 
-/// Verilates the whole NIC into OUT_DIR and compiles it with the shim into `dir`/libnic_rtl.a.
-fn build_model(tools: &build_support::Tools, root: &Path, out: &Path, dir: &Path) {
-    let mdir = out.join("obj_dir");
-    let args: Vec<String> = VERILATOR_ARGS.iter().map(|a| a.to_string()).collect();
-    let files = tools.verilate(root, &mdir, "Vnic_top", &args);
+/// Verilates the whole NIC at `DATA_W = bits` into OUT_DIR and compiles it with the shim into
+/// `dir`/lib`name`.a.
+fn build_model(
+    tools: &build_support::Tools,
+    root: &Path,
+    out: &Path,
+    dir: &Path,
+    bits: u32,
+    name: &str,
+) {
+    let wide = bits != 64;
+    let (mdir, prefix) = if wide {
+        (out.join("obj_dir_512"), "Vnic512")
+    } else {
+        (out.join("obj_dir"), "Vnic_top")
+    };
+    let mut args: Vec<String> = VERILATOR_ARGS.iter().map(|a| a.to_string()).collect();
+    args.push(format!("-GDATA_W={bits}"));
+    let files = tools.verilate(root, &mdir, prefix, &args);
     let mut model = tools.cc_build();
+    if wide {
+        model.define("NIC_WIDE", "1");
+    }
     // The shim's rising edge skips the input-combinational (ico) pass, which is
     // right only while no ico logic reads the clock: check the generated code.
     if ico_reads(&files, "clk") {
-        println!("cargo:warning=nic_top: ico logic reads clk; the shim uses plain eval()");
+        println!("cargo:warning={prefix}: ico logic reads clk; the shim uses plain eval()");
         model.define("NIC_ICO_READS_CLK", "1");
     }
     // It also skips ico when only now_ns changed, which is right only while no ico logic
     // reads now_ns.
     if ico_reads(&files, "now_ns") {
-        println!("cargo:warning=nic_top: ico logic reads now_ns; the shim runs ico every cycle");
+        println!("cargo:warning={prefix}: ico logic reads now_ns; the shim runs ico every cycle");
         model.define("NIC_ICO_READS_NOW", "1");
     }
     // Nor is it right when eval() starts by sampling signals (`__Vsampled`, what $past and
@@ -84,7 +100,7 @@ fn build_model(tools: &build_support::Tools, root: &Path, out: &Path, dir: &Path
             .contains("__Vsampled")
     }) {
         println!(
-            "cargo:warning=nic_top: eval() samples signals ($past?); the shim uses plain eval()"
+            "cargo:warning={prefix}: eval() samples signals ($past?); the shim uses plain eval()"
         );
         model.define("NIC_ICO_READS_CLK", "1");
     }
@@ -92,7 +108,7 @@ fn build_model(tools: &build_support::Tools, root: &Path, out: &Path, dir: &Path
     // instructions per cycle as -O2 but about 5 % more cycles per second on the build machine.
     model.opt_level(3);
     model.include(&mdir).file("csrc/nic_shim.cpp").files(&files);
-    model.out_dir(dir).cargo_metadata(false).compile("nic_rtl");
+    model.out_dir(dir).cargo_metadata(false).compile(name);
 }
 
 /// True if any generated input-combinational function (`*ico_sequent*`) mentions

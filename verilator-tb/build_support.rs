@@ -216,7 +216,10 @@ impl Tools {
             }
             for e in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
                 let n = e.file_name().to_string_lossy().into_owned();
-                if n.starts_with(&format!("{tag}-")) && e.path() != dir {
+                // Older keys of this model, and builds that died half way.
+                let ours =
+                    n.starts_with(&format!("{tag}-")) || n.starts_with(&format!("{tag}.tmp-"));
+                if ours && e.path() != dir {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
             }

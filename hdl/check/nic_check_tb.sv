@@ -9,7 +9,8 @@
 //
 // One AXI4 link (ID_W 1), one 64-bit AXI-Stream, one AXI4-Lite link and one 8-bit valid/ready
 // channel. The completion-ring checker watches the AXI4 link's write channels while cpl_en is 1
-// (it is held in reset otherwise, as generic AXI4 traffic is not completion records).
+// (it is held in reset otherwise, as generic AXI4 traffic is not completion records); the RX
+// buffer checker watches them while rb_en is 1.
 /* verilator coverage_off */
 module nic_check_tb (
   input wire        clk,
@@ -51,6 +52,12 @@ module nic_check_tb (
   input wire [11:0] head,
   input wire        ev_fail,
   input wire [11:0] ev_fail_index,
+  // RX buffer checker (on the AXI4 write channels)
+  input wire        rb_en,
+  input wire        rb_buf_valid,
+  input wire [63:0] rb_buf_addr,
+  input wire [31:0] rb_buf_len,
+  input wire        rb_aw_last,
   // AXI-Stream
   input wire [63:0] tdata,
   input wire [7:0]  tkeep,
@@ -102,6 +109,14 @@ module nic_check_tb (
     .m_axi_wdata (wdata), .m_axi_wstrb (wstrb), .m_axi_wlast (wlast), .m_axi_wvalid (wvalid),
     .m_axi_wready (wready),
     .m_axi_bresp (bresp), .m_axi_bvalid (bvalid), .m_axi_bready (bready)
+  );
+
+  nic_rxbuf_check u_rxbuf (
+    .clk (clk), .rst (rst || !rb_en),
+    .buf_valid (rb_buf_valid), .buf_addr (rb_buf_addr), .buf_len (rb_buf_len),
+    .awaddr (awaddr), .awlen (awlen), .awvalid (awvalid), .awready (awready),
+    .aw_frame_last (rb_aw_last),
+    .wstrb (wstrb), .wlast (wlast), .wvalid (wvalid), .wready (wready)
   );
 
   nic_axis_check #(.DATA_W(64)) u_axis (

@@ -79,6 +79,8 @@ impl Direction {
 /// What to measure.
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
+    /// Datapath widths of the NIC (`DATA_W`), bits: 64 and 512.
+    pub widths: Vec<u32>,
     /// DMA latencies, ns (each rounded up to whole 4 ns cycles).
     pub latencies_ns: Vec<u64>,
     /// Frame sizes, bytes.
@@ -94,10 +96,11 @@ pub struct BenchConfig {
 }
 
 impl Default for BenchConfig {
-    /// 8 ns, 250 ns, 1 µs, 2 µs; 64, 576, 1500, 9000 bytes; frames by size
-    /// ([`auto_frames`]); no stalls; every direction.
+    /// 64 and 512 bits; 8 ns, 250 ns, 1 µs, 2 µs; 64, 576, 1500, 9000 bytes;
+    /// frames by size ([`auto_frames`]); no stalls; every direction.
     fn default() -> Self {
         BenchConfig {
+            widths: vec![64, 512],
             latencies_ns: vec![8, 250, 1000, 2000],
             sizes: vec![64, 576, 1500, 9000],
             frames: None,
@@ -153,6 +156,8 @@ pub enum BenchError {
     Config(String),
     #[error(transparent)]
     Driver(#[from] DriverError),
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
     #[error("{0} does not report its datapath width")]
     NoDatapath(String),
     #[error("{what}, {size}-byte frames, {latency_ns} ns: {why}")]
@@ -193,6 +198,22 @@ pub fn parse_sizes(s: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// Parses `--width`: comma-separated datapath widths in bits, each 64 or 512.
+pub fn parse_widths(s: &str) -> Result<Vec<u32>, String> {
+    let list: Vec<&str> = s.split(',').map(str::trim).collect();
+    if list.iter().all(|x| x.is_empty()) {
+        return Err("no width given (e.g. --width 64,512)".into());
+    }
+    list.iter()
+        .map(|x| match x.parse::<u32>() {
+            Ok(w @ (64 | 512)) => Ok(w),
+            _ => Err(format!(
+                "'{x}' is not a datapath width the NIC is built at: 64 or 512"
+            )),
+        })
+        .collect()
+}
+
 /// Parses `--latency`: comma-separated durations (`8ns`, `250ns`, `1us`, `2us`; bare numbers are ns).
 pub fn parse_latencies(s: &str) -> Result<Vec<u64>, String> {
     let list: Vec<&str> = s.split(',').map(str::trim).collect();
@@ -222,8 +243,21 @@ impl BenchConfig {
                 "--frames must be at least {MIN_FRAMES} (the first and last tenth are warm-up and drain), not {n}"
             ));
         }
-        if self.sizes.is_empty() || self.latencies_ns.is_empty() || self.directions.is_empty() {
-            return bad("nothing to measure: give at least one size and one latency".into());
+        if self.sizes.is_empty()
+            || self.latencies_ns.is_empty()
+            || self.directions.is_empty()
+            || self.widths.is_empty()
+        {
+            return bad(
+                "nothing to measure: give at least one width, one size and one latency".into(),
+            );
+        }
+        for &w in &self.widths {
+            if w != 64 && w != 512 {
+                return bad(format!(
+                    "datapath width {w} is not one the NIC is built at: 64 or 512"
+                ));
+            }
         }
         for &n in &self.sizes {
             if !(MIN_FRAME..=limits::MAX_FRAME as usize).contains(&n) {
@@ -265,12 +299,14 @@ pub fn bench_frame(size: usize) -> Vec<u8> {
 pub fn run(cfg: &BenchConfig, row: &mut dyn FnMut(&BenchRow)) -> Result<Vec<BenchRow>, BenchError> {
     cfg.validate()?;
     let mut out = Vec::new();
-    for &lat in &cfg.latencies_ns {
-        for &size in &cfg.sizes {
-            for &dir in &cfg.directions {
-                for r in run_one(cfg, dir, size, lat)? {
-                    row(&r);
-                    out.push(r);
+    for &bits in &cfg.widths {
+        for &lat in &cfg.latencies_ns {
+            for &size in &cfg.sizes {
+                for &dir in &cfg.directions {
+                    for r in run_one(cfg, bits, dir, size, lat)? {
+                        row(&r);
+                        out.push(r);
+                    }
                 }
             }
         }
@@ -305,6 +341,7 @@ fn in_window(stamps: &[u64], from: u64, to: u64) -> (u64, u64) {
 #[cfg(feature = "sim")]
 pub fn run_one(
     cfg: &BenchConfig,
+    bits: u32,
     dir: Direction,
     size: usize,
     latency_ns: u64,
@@ -326,7 +363,7 @@ pub fn run_one(
     let bp = Backpressure::by_name(&cfg.profile)
         .map_err(|e| BenchError::Config(e.to_string()))?
         .with_latency_ns(latency_ns);
-    let dev = SimDevice::with_backpressure(cfg.seed, bp);
+    let dev = SimDevice::with_width(cfg.seed, bp, bits)?;
     let bits = dev
         .datapath_bits()
         .ok_or_else(|| BenchError::NoDatapath(dev.describe()))?;
@@ -510,6 +547,10 @@ mod tests {
 
     #[test]
     fn size_and_latency_lists_parse_and_bad_ones_say_why() {
+        assert_eq!(parse_widths("64, 512"), Ok(vec![64, 512]));
+        for bad in ["128", "", "64,x", "-64"] {
+            assert!(parse_widths(bad).is_err(), "{bad:?} accepted");
+        }
         assert_eq!(parse_sizes("64, 1500,9000"), Ok(vec![64, 1500, 9000]));
         assert_eq!(
             parse_latencies("8ns,250ns,1us,2us"),

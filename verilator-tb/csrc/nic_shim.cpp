@@ -16,9 +16,31 @@
 #include <memory>
 #include <string>
 
+// Built twice by build.rs: at 64 bits (class Vnic_top, functions nic_sim_*) and with NIC_WIDE
+// defined at 512 bits (class Vnic512, functions nic512_sim_*); each build's types live in a
+// namespace of their own, so the two can be linked into one program.
+#define NIC_CAT2(a, b) a##b
+#define NIC_CAT(a, b) NIC_CAT2(a, b)
+#ifdef NIC_WIDE
+#include "Vnic512.h"
+#include "Vnic512__Syms.h"
+#include "Vnic512___024root.h"
+#define VTOP Vnic512
+#define VROOT Vnic512___024root
+#define FN(x) nic512_sim_##x
+#define NIC_NS nic512
+#define NIC_COV_NAME "nic_top512"
+#else
 #include "Vnic_top.h"
 #include "Vnic_top__Syms.h"
 #include "Vnic_top___024root.h"
+#define VTOP Vnic_top
+#define VROOT Vnic_top___024root
+#define FN(x) nic_sim_##x
+#define NIC_NS nic64
+#define NIC_COV_NAME "nic_top"
+#endif
+#define ROOTFN(x) NIC_CAT(VROOT, x)
 #include "verilated.h"
 #include "verilated_fst_c.h"
 #if VM_COVERAGE
@@ -64,19 +86,19 @@
 // ever reads it.
 #if VERILATOR_VERSION_INTEGER == 5006000 && !defined(NIC_ICO_READS_CLK)
 #define NIC_FAST_RISE 1
-void Vnic_top___024root___eval_triggers__ico(Vnic_top___024root* vlSelf);
-void Vnic_top___024root___eval_ico(Vnic_top___024root* vlSelf);
-void Vnic_top___024root___eval_triggers__act(Vnic_top___024root* vlSelf);
-void Vnic_top___024root___eval_act(Vnic_top___024root* vlSelf);
-void Vnic_top___024root___eval_nba(Vnic_top___024root* vlSelf);
+void ROOTFN(___eval_triggers__ico)(VROOT* vlSelf);
+void ROOTFN(___eval_ico)(VROOT* vlSelf);
+void ROOTFN(___eval_triggers__act)(VROOT* vlSelf);
+void ROOTFN(___eval_act)(VROOT* vlSelf);
+void ROOTFN(___eval_nba)(VROOT* vlSelf);
 
 // The active/NBA loop of Vnic_top___024root___eval: the same calls in the same
 // order (act triggers; while any: NBA triggers |= them, act region, act
 // triggers again; then the NBA region; repeat until no act trigger).
-static void act_nba(Vnic_top___024root* r) {
+static void act_nba(VROOT* r) {
     uint32_t nba_iters = 0;
     for (;;) {
-        Vnic_top___024root___eval_triggers__act(r);
+        ROOTFN(___eval_triggers__act)(r);
         if (!r->__VactTriggered.any()) return;
         r->__VnbaTriggered.clear();
         uint32_t act_iters = 0;
@@ -85,31 +107,31 @@ static void act_nba(Vnic_top___024root* r) {
                 VL_FATAL_MT(__FILE__, __LINE__, "", "Active region did not converge.");
             }
             r->__VnbaTriggered.set(r->__VactTriggered);
-            Vnic_top___024root___eval_act(r);
-            Vnic_top___024root___eval_triggers__act(r);
+            ROOTFN(___eval_act)(r);
+            ROOTFN(___eval_triggers__act)(r);
         } while (r->__VactTriggered.any());
         if (VL_UNLIKELY(++nba_iters > 101)) {
             VL_FATAL_MT(__FILE__, __LINE__, "", "NBA region did not converge.");
         }
-        Vnic_top___024root___eval_nba(r);
+        ROOTFN(___eval_nba)(r);
     }
 }
 
 // clk low, inputs applied: eval(); `ico` false skips the ico region (see above).
-static void fall(Vnic_top___024root* r, bool ico) {
+static void fall(VROOT* r, bool ico) {
     r->vlSymsp->__Vm_activity = true;
     r->clk = 0;
     if (ico) {
         r->__VicoIterCount = 0;
-        Vnic_top___024root___eval_triggers__ico(r);
+        ROOTFN(___eval_triggers__ico)(r);
         r->__VicoIterCount = 1;
-        Vnic_top___024root___eval_ico(r);
+        ROOTFN(___eval_ico)(r);
     }
     act_nba(r);
 }
 
 // The rising edge: eval() without its ico pass.
-static void rise(Vnic_top___024root* r) {
+static void rise(VROOT* r) {
     r->vlSymsp->__Vm_activity = true;
     r->clk = 1;
     act_nba(r);
@@ -117,11 +139,31 @@ static void rise(Vnic_top___024root* r) {
 }
 #endif
 
+namespace NIC_NS {
+
+// Data ports: 64 bits are a QData, 512 a VlWide<16> (32-bit words, word 0 the low bits).
+static inline void put(QData& d, const uint64_t* w) { d = w[0]; }
+template <std::size_t N>
+static inline void put(VlWide<N>& d, const uint64_t* w) {
+    for (std::size_t i = 0; i < N / 2; i++) {
+        d[2 * i] = (uint32_t)w[i];
+        d[2 * i + 1] = (uint32_t)(w[i] >> 32);
+    }
+}
+static inline void get(const QData& d, uint64_t* w) { w[0] = d; }
+template <std::size_t N>
+static inline void get(const VlWide<N>& d, uint64_t* w) {
+    for (std::size_t i = 0; i < N / 2; i++) w[i] = (uint64_t)d[2 * i] | ((uint64_t)d[2 * i + 1] << 32);
+}
+
 extern "C" {
 
-// One AXI4 DMA master's inputs and outputs (m_axi_* and m_axi_ctl_*), without padding.
+// One AXI4 DMA master's inputs and outputs (m_axi_* and m_axi_ctl_*), without padding. Data is
+// in 64-bit words, word 0 the low bits; a 64-bit model uses word 0 and the low 8 strobe bits.
+constexpr int BEAT_WORDS = 8;
+
 struct AxiIn {
-    uint64_t rdata;
+    uint64_t rdata[BEAT_WORDS];
     uint8_t awready;
     uint8_t wready;
     uint8_t bid;
@@ -137,14 +179,14 @@ struct AxiIn {
 
 struct AxiOut {
     uint64_t awaddr;
-    uint64_t wdata;
+    uint64_t wdata[BEAT_WORDS];
+    uint64_t wstrb;
     uint64_t araddr;
     uint8_t awid;
     uint8_t awlen;
     uint8_t awsize;
     uint8_t awburst;
     uint8_t awvalid;
-    uint8_t wstrb;
     uint8_t wlast;
     uint8_t wvalid;
     uint8_t bready;
@@ -154,14 +196,15 @@ struct AxiOut {
     uint8_t arburst;
     uint8_t arvalid;
     uint8_t rready;
-    uint8_t pad;
+    uint8_t pad[2];
 };
 
 struct NicInputs {
     uint64_t now_ns;
     AxiIn dma;  // m_axi_*: frame-buffer reads and writes
     AxiIn ctl;  // m_axi_ctl_*: descriptor reads, completion writes
-    uint64_t s_axis_rx_tdata;
+    uint64_t s_axis_rx_tdata[BEAT_WORDS];
+    uint64_t s_axis_rx_tkeep;
     uint32_t s_axil_wdata;
     uint16_t s_axil_awaddr;
     uint16_t s_axil_araddr;
@@ -173,16 +216,17 @@ struct NicInputs {
     uint8_t s_axil_arvalid;
     uint8_t s_axil_rready;
     uint8_t m_axis_tx_tready;
-    uint8_t s_axis_rx_tkeep;
     uint8_t s_axis_rx_tvalid;
     uint8_t s_axis_rx_tlast;
     uint8_t s_axis_rx_tuser;
+    uint8_t pad[5];
 };
 
 struct NicOutputs {
     AxiOut dma;
     AxiOut ctl;
-    uint64_t m_axis_tx_tdata;
+    uint64_t m_axis_tx_tdata[BEAT_WORDS];
+    uint64_t m_axis_tx_tkeep;
     uint32_t s_axil_rdata;
     uint8_t s_axil_awready;
     uint8_t s_axil_wready;
@@ -191,7 +235,6 @@ struct NicOutputs {
     uint8_t s_axil_arready;
     uint8_t s_axil_rresp;
     uint8_t s_axil_rvalid;
-    uint8_t m_axis_tx_tkeep;
     uint8_t m_axis_tx_tvalid;
     uint8_t m_axis_tx_tlast;
     uint8_t m_axis_tx_tuser;
@@ -202,7 +245,7 @@ struct NicOutputs {
 
 struct NicSim {
     std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vnic_top> top;
+    std::unique_ptr<VTOP> top;
     std::unique_ptr<VerilatedFstC> trace;
     uint64_t half_cycles = 0;
     // NIC_SIM_RECORD=prefix: every cycle's inputs and outputs are appended to
@@ -240,32 +283,42 @@ static uint8_t check_errors(NicSim* s) {
 
 // Record file layout: a header, then per cycle one NicInputs then one NicOutputs.
 struct NicRecordHeader {
-    char magic[8];  // "NICREC2\0"
+    char magic[8];  // "NICREC3\0"
     uint32_t inputs_size;
     uint32_t outputs_size;
+    uint32_t datapath_bits;  // the model's DATA_W
+    uint32_t reserved;
 };
+
+#ifdef NIC_WIDE
+constexpr uint32_t DATAPATH_BITS = 512;
+constexpr const char* RECORD_SUFFIX = ".512.";  // prefix.512.<n>
+#else
+constexpr uint32_t DATAPATH_BITS = 64;
+constexpr const char* RECORD_SUFFIX = ".";  // prefix.<n>
+#endif
 
 static FILE* open_record() {
     static std::atomic<unsigned> models{0};
     const char* prefix = std::getenv("NIC_SIM_RECORD");
     if (!prefix || !*prefix) return nullptr;
-    std::string path = std::string(prefix) + "." + std::to_string(models++);
+    std::string path = std::string(prefix) + RECORD_SUFFIX + std::to_string(models++);
     FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) return nullptr;
-    NicRecordHeader h = {{'N', 'I', 'C', 'R', 'E', 'C', '2', 0},
-                         (uint32_t)sizeof(NicInputs),
-                         (uint32_t)sizeof(NicOutputs)};
+    NicRecordHeader h = {{'N', 'I', 'C', 'R', 'E', 'C', '3', 0},
+                         (uint32_t)sizeof(NicInputs), (uint32_t)sizeof(NicOutputs), DATAPATH_BITS,
+                         0};
     std::fwrite(&h, sizeof h, 1, f);
     return f;
 }
 
 // trace_path: NULL for no waveform, else the FST file to write.
-NicSim* nic_sim_new(const char* trace_path) {
+NicSim* FN(new)(const char* trace_path) {
     NicSim* s = new NicSim;
     s->ctx.reset(new VerilatedContext);
     s->ctx->fatalOnError(false);
     s->ctx->traceEverOn(trace_path != nullptr);
-    s->top.reset(new Vnic_top(s->ctx.get(), "nic_top"));
+    s->top.reset(new VTOP(s->ctx.get(), "nic_top"));
     if (trace_path) {
         s->trace.reset(new VerilatedFstC);
         s->top->trace(s->trace.get(), 99);
@@ -279,7 +332,7 @@ NicSim* nic_sim_new(const char* trace_path) {
     return s;
 }
 
-void nic_sim_free(NicSim* s) {
+void FN(free)(NicSim* s) {
     if (!s) return;
     if (s->trace) s->trace->close();
     if (s->record) std::fclose(s->record);
@@ -288,7 +341,7 @@ void nic_sim_free(NicSim* s) {
 #if VM_COVERAGE
     if (const char* dir = std::getenv("NIC_COVERAGE_DIR")) {
         static std::atomic<unsigned> written{0};
-        std::string path = std::string(dir) + "/nic_top-" + std::to_string(getpid()) + "-" +
+        std::string path = std::string(dir) + "/" NIC_COV_NAME "-" + std::to_string(getpid()) + "-" +
                            std::to_string(written++) + ".dat";
         s->ctx->coveragep()->write(path.c_str());
     }
@@ -298,11 +351,11 @@ void nic_sim_free(NicSim* s) {
 
 // The messages of the last cycle nic_sim_step returned 1 for ("" if none); valid until the next
 // call on this model.
-const char* nic_sim_error(const NicSim* s) { return s->error.c_str(); }
+const char* FN(error)(const NicSim* s) { return s->error.c_str(); }
 
 // The ports are written and read on the root object, where they are plain members
 // (Vnic_top's port members are references to them: one load more each).
-static void apply(Vnic_top___024root* t, const NicInputs* in) {
+static void apply(VROOT* t, const NicInputs* in) {
     t->rst = in->rst;
     t->now_ns = in->now_ns;
     t->s_axil_awaddr = in->s_axil_awaddr;
@@ -321,7 +374,7 @@ static void apply(Vnic_top___024root* t, const NicInputs* in) {
     t->m_axi_bvalid = in->dma.bvalid;
     t->m_axi_arready = in->dma.arready;
     t->m_axi_rid = in->dma.rid;
-    t->m_axi_rdata = in->dma.rdata;
+    put(t->m_axi_rdata, in->dma.rdata);
     t->m_axi_rresp = in->dma.rresp;
     t->m_axi_rlast = in->dma.rlast;
     t->m_axi_rvalid = in->dma.rvalid;
@@ -332,19 +385,19 @@ static void apply(Vnic_top___024root* t, const NicInputs* in) {
     t->m_axi_ctl_bvalid = in->ctl.bvalid;
     t->m_axi_ctl_arready = in->ctl.arready;
     t->m_axi_ctl_rid = in->ctl.rid;
-    t->m_axi_ctl_rdata = in->ctl.rdata;
+    put(t->m_axi_ctl_rdata, in->ctl.rdata);
     t->m_axi_ctl_rresp = in->ctl.rresp;
     t->m_axi_ctl_rlast = in->ctl.rlast;
     t->m_axi_ctl_rvalid = in->ctl.rvalid;
     t->m_axis_tx_tready = in->m_axis_tx_tready;
-    t->s_axis_rx_tdata = in->s_axis_rx_tdata;
+    put(t->s_axis_rx_tdata, in->s_axis_rx_tdata);
     t->s_axis_rx_tkeep = in->s_axis_rx_tkeep;
     t->s_axis_rx_tvalid = in->s_axis_rx_tvalid;
     t->s_axis_rx_tlast = in->s_axis_rx_tlast;
     t->s_axis_rx_tuser = in->s_axis_rx_tuser;
 }
 
-static void collect(const Vnic_top___024root* t, NicOutputs* o) {
+static void collect(const VROOT* t, NicOutputs* o) {
     o->s_axil_awready = t->s_axil_awready;
     o->s_axil_wready = t->s_axil_wready;
     o->s_axil_bresp = t->s_axil_bresp;
@@ -359,7 +412,7 @@ static void collect(const Vnic_top___024root* t, NicOutputs* o) {
     o->dma.awsize = t->m_axi_awsize;
     o->dma.awburst = t->m_axi_awburst;
     o->dma.awvalid = t->m_axi_awvalid;
-    o->dma.wdata = t->m_axi_wdata;
+    get(t->m_axi_wdata, o->dma.wdata);
     o->dma.wstrb = t->m_axi_wstrb;
     o->dma.wlast = t->m_axi_wlast;
     o->dma.wvalid = t->m_axi_wvalid;
@@ -377,7 +430,7 @@ static void collect(const Vnic_top___024root* t, NicOutputs* o) {
     o->ctl.awsize = t->m_axi_ctl_awsize;
     o->ctl.awburst = t->m_axi_ctl_awburst;
     o->ctl.awvalid = t->m_axi_ctl_awvalid;
-    o->ctl.wdata = t->m_axi_ctl_wdata;
+    get(t->m_axi_ctl_wdata, o->ctl.wdata);
     o->ctl.wstrb = t->m_axi_ctl_wstrb;
     o->ctl.wlast = t->m_axi_ctl_wlast;
     o->ctl.wvalid = t->m_axi_ctl_wvalid;
@@ -389,7 +442,7 @@ static void collect(const Vnic_top___024root* t, NicOutputs* o) {
     o->ctl.arburst = t->m_axi_ctl_arburst;
     o->ctl.arvalid = t->m_axi_ctl_arvalid;
     o->ctl.rready = t->m_axi_ctl_rready;
-    o->m_axis_tx_tdata = t->m_axis_tx_tdata;
+    get(t->m_axis_tx_tdata, o->m_axis_tx_tdata);
     o->m_axis_tx_tkeep = t->m_axis_tx_tkeep;
     o->m_axis_tx_tvalid = t->m_axis_tx_tvalid;
     o->m_axis_tx_tlast = t->m_axis_tx_tlast;
@@ -401,10 +454,10 @@ static void collect(const Vnic_top___024root* t, NicOutputs* o) {
 
 // One clock cycle. `out` receives the outputs as they stand just before the
 // rising edge, i.e. the values that decide this cycle's handshakes.
-uint8_t nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
-    Vnic_top* t = s->top.get();
+uint8_t FN(step)(NicSim* s, const NicInputs* in, NicOutputs* out) {
+    VTOP* t = s->top.get();
     use_context(s);
-    Vnic_top___024root* r = t->rootp;
+    VROOT* r = t->rootp;
 #ifdef NIC_FAST_RISE
     if (!s->plain_eval) {
         // Every input after now_ns, compared with last cycle's (the struct's tail
@@ -456,3 +509,4 @@ uint8_t nic_sim_step(NicSim* s, const NicInputs* in, NicOutputs* out) {
 }
 
 }  // extern "C"
+}  // namespace NIC_NS

@@ -232,6 +232,7 @@ const CHECKERS: &[&str] = &[
     "hdl/check/nic_axil_check.sv",
     "hdl/check/nic_ic_check.sv",
     "hdl/check/nic_cpl_check.sv",
+    "hdl/check/nic_rxbuf_check.sv",
 ];
 
 /// The bind file that attaches the checkers to a benched module.

@@ -19,8 +19,8 @@
 extern "C" {
 
 struct CheckInputs {
-    uint64_t awaddr, wdata, araddr, rdata, cfg_cpl_base, tdata;
-    uint32_t l_wdata, l_rdata;
+    uint64_t awaddr, wdata, araddr, rdata, cfg_cpl_base, tdata, rb_buf_addr;
+    uint32_t l_wdata, l_rdata, rb_buf_len;
     uint16_t cfg_size, head, ev_fail_index, l_awaddr, l_araddr;
     uint8_t rst;
     uint8_t awid, awlen, awsize, awburst, awvalid, awready;
@@ -28,7 +28,7 @@ struct CheckInputs {
     uint8_t bid, bresp, bvalid, bready;
     uint8_t arid, arlen, arsize, arburst, arvalid, arready;
     uint8_t rid, rresp, rlast, rvalid, rready;
-    uint8_t cpl_en, ev_fail;
+    uint8_t cpl_en, ev_fail, rb_en, rb_buf_valid, rb_aw_last;
     uint8_t tkeep, tvalid, tready, tlast, tuser;
     uint8_t l_awvalid, l_awready, l_wstrb, l_wvalid, l_wready, l_bresp, l_bvalid, l_bready;
     uint8_t l_arvalid, l_arready, l_rresp, l_rvalid, l_rready;
@@ -112,6 +112,11 @@ uint8_t check_tb_step(CheckTb* s, const CheckInputs* i) {
     t->head = i->head;
     t->ev_fail = i->ev_fail;
     t->ev_fail_index = i->ev_fail_index;
+    t->rb_en = i->rb_en;
+    t->rb_buf_valid = i->rb_buf_valid;
+    t->rb_buf_addr = i->rb_buf_addr;
+    t->rb_buf_len = i->rb_buf_len;
+    t->rb_aw_last = i->rb_aw_last;
     t->tdata = i->tdata;
     t->tkeep = i->tkeep;
     t->tvalid = i->tvalid;

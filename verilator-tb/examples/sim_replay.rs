@@ -1,7 +1,7 @@
 //! Replays a recording of the whole-NIC model's ports and times the model alone.
 //!
 //! Record with `NIC_SIM_RECORD=/tmp/rec nicctl demo --bytes 4M` (every model
-//! the process builds writes `/tmp/rec.<n>`: each cycle's inputs and the
+//! the process builds writes `/tmp/rec.<n>`, a 512-bit one `/tmp/rec.512.<n>`: each cycle's inputs and the
 //! outputs seen before the rising edge), then
 //!
 //! ```text
@@ -19,10 +19,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 use verilator_tb::ffi::{Inputs, Outputs, Rtl};
 
-const MAGIC: &[u8; 8] = b"NICREC2\0";
-const HEADER: usize = 16;
+const MAGIC: &[u8; 8] = b"NICREC3\0";
+const HEADER: usize = 24;
 
-fn load(path: &str) -> Result<Vec<(Inputs, Outputs)>, String> {
+/// The recording's cycles and the datapath width of the model that made it.
+fn load(path: &str) -> Result<(Vec<(Inputs, Outputs)>, u32), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let (isz, osz) = (size_of::<Inputs>(), size_of::<Outputs>());
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {
@@ -36,9 +37,10 @@ fn load(path: &str) -> Result<Vec<(Inputs, Outputs)>, String> {
             field(12)
         ));
     }
+    let bits = field(16) as u32;
     let body = &bytes[HEADER..];
     let rec = isz + osz;
-    Ok(body
+    let recs = body
         .chunks_exact(rec)
         .map(|c| {
             // SAFETY: both structs are repr(C) with integer fields only, so any
@@ -51,7 +53,8 @@ fn load(path: &str) -> Result<Vec<(Inputs, Outputs)>, String> {
                 )
             }
         })
-        .collect())
+        .collect();
+    Ok((recs, bits))
 }
 
 fn main() -> ExitCode {
@@ -63,14 +66,17 @@ fn main() -> ExitCode {
     let mut failed = false;
     let (mut all_cycles, mut all_secs) = (0u64, 0f64);
     for path in &paths {
-        let recs = match load(path) {
+        let (recs, bits) = match load(path) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(2);
             }
         };
-        let mut rtl = Rtl::new(None);
+        let Some(mut rtl) = Rtl::with_width(bits, None) else {
+            eprintln!("{path}: recorded from a {bits}-bit model; this build has 64 and 512");
+            return ExitCode::from(2);
+        };
         let mut mismatches = 0u64;
         let mut first = None;
         let start = Instant::now();

@@ -9,7 +9,7 @@
 //! held until ready) and reports breaches into the caller's list.
 
 use crate::backpressure::{Backpressure, Channel, Dice};
-use crate::ffi::{AxiIn, AxiOut};
+use crate::ffi::{AxiIn, AxiOut, BEAT_WORDS};
 use crate::memory::Responses;
 use firmware_model::mem::{DmaAddr, HostMemory};
 use std::collections::VecDeque;
@@ -58,7 +58,7 @@ impl<T: PartialEq + Copy> Held<T> {
     }
 }
 
-type Beat = (u64, u8, bool);
+type Beat = ([u64; BEAT_WORDS], u64, bool);
 type Addr = (u8, u64, u8, u8, u8);
 
 /// The memory side of one AXI4 master port.
@@ -67,6 +67,8 @@ pub(crate) struct AxiSlave {
     /// its AR, AW and W channels' names.
     name: &'static str,
     labels: [&'static str; 3],
+    /// Bytes per beat (DATA_W / 8).
+    kw: usize,
     dice: Dice,
     reads: Responses<ReadBurst>,
     write_addrs: VecDeque<WriteAddr>,
@@ -87,8 +89,9 @@ pub(crate) struct AxiSlave {
 }
 
 impl AxiSlave {
-    /// The slave of the data master (`control` false) or the control master.
-    pub fn new(control: bool, seed: u64, bp: Backpressure) -> AxiSlave {
+    /// The slave of the data master (`control` false) or the control master
+    /// of a NIC whose beats are `kw` bytes.
+    pub fn new(control: bool, kw: usize, seed: u64, bp: Backpressure) -> AxiSlave {
         let (name, labels) = if control {
             ("DMA control", ["control AR", "control AW", "control W"])
         } else {
@@ -97,6 +100,7 @@ impl AxiSlave {
         AxiSlave {
             name,
             labels,
+            kw,
             dice: Dice::new(seed, bp),
             reads: Responses::new(bp.mem.reorder),
             write_addrs: VecDeque::new(),
@@ -150,18 +154,19 @@ impl AxiSlave {
         i.wready = w_go as u8;
         if i.rvalid == 0 && !self.reads.is_empty() && (self.reads.current().is_some() || r_go) {
             if let Some(r) = self.reads.offer(now, &mut self.dice) {
-                let addr = r.what.addr + 8 * r.next as u64;
+                let addr = r.what.addr + (self.kw * r.next as usize) as u64;
                 i.rvalid = 1;
                 i.rid = r.id;
                 i.rresp = if r.what.refused { SLVERR } else { 0 };
-                i.rdata = if r.what.refused {
-                    0
-                } else {
+                i.rdata = [0; BEAT_WORDS];
+                if !r.what.refused {
                     let b = mem
-                        .slice(DmaAddr(addr), 8)
+                        .slice(DmaAddr(addr), self.kw)
                         .expect("checked when the burst was accepted");
-                    u64::from_le_bytes(b.try_into().expect("8 bytes"))
-                };
+                    for (w, c) in i.rdata.iter_mut().zip(b.chunks_exact(8)) {
+                        *w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+                    }
+                }
                 i.rlast = (r.next + 1 == r.beats) as u8;
             }
         }
@@ -194,12 +199,11 @@ impl AxiSlave {
                 .check(o.arvalid != 0, ar_fire, ar, what, errs, cycle);
         }
         if ar_fire {
-            check_burst(
-                name, "read", o.araddr, o.arlen, o.arsize, o.arburst, errs, cycle,
-            );
+            let b = (o.araddr, o.arlen, o.arsize, o.arburst);
+            check_burst(name, "read", self.kw, b, errs, cycle);
             let beats = o.arlen as u32 + 1;
-            let addr = o.araddr & !7;
-            let refused = !mem.contains(DmaAddr(addr), beats as usize * 8);
+            let addr = o.araddr & !(self.kw as u64 - 1);
+            let refused = !mem.contains(DmaAddr(addr), beats as usize * self.kw);
             let due = cycle.saturating_add(self.dice.latency());
             self.reads
                 .push(o.arid, due, beats, ReadBurst { addr, refused });
@@ -222,12 +226,11 @@ impl AxiSlave {
                 .check(o.awvalid != 0, aw_fire, aw, what, errs, cycle);
         }
         if aw_fire {
-            check_burst(
-                name, "write", o.awaddr, o.awlen, o.awsize, o.awburst, errs, cycle,
-            );
+            let b = (o.awaddr, o.awlen, o.awsize, o.awburst);
+            check_burst(name, "write", self.kw, b, errs, cycle);
             self.write_addrs.push_back(WriteAddr {
                 id: o.awid,
-                addr: o.awaddr & !7,
+                addr: o.awaddr & !(self.kw as u64 - 1),
                 beats: o.awlen as u32 + 1,
             });
             self.most_writes = self
@@ -252,7 +255,7 @@ impl AxiSlave {
         while !self.write_addrs.is_empty() && !self.write_data.is_empty() {
             let a = self.write_addrs.pop_front().expect("checked non-empty");
             let mut d = self.write_data.pop_front().expect("checked non-empty");
-            let resp = apply_write(name, &a, &d, mem, errs, cycle);
+            let resp = apply_write(name, self.kw, &a, &d, mem, errs, cycle);
             let due = cycle.saturating_add(self.dice.latency());
             self.bresps.push(a.id, due, 1, resp);
             d.clear();
@@ -269,24 +272,21 @@ impl AxiSlave {
 }
 
 /// The burst rules the harness's memory holds a master to: INCR bursts of
-/// 8-byte beats, aligned, at most 16 beats, never across 4 KiB.
-#[allow(clippy::too_many_arguments)]
+/// full-width beats (`kw` bytes), aligned, at most 16 beats, never across 4 KiB.
 fn check_burst(
     port: &str,
     what: &str,
-    addr: u64,
-    len: u8,
-    size: u8,
-    burst: u8,
+    kw: usize,
+    (addr, len, size, burst): (u64, u8, u8, u8),
     errs: &mut Vec<String>,
     c: u64,
 ) {
-    if size != 3 || burst != 1 {
+    if 1usize << size != kw || burst != 1 {
         errs.push(format!(
             "cycle {c}: {port} {what} burst at {addr:#x} has size {size}, type {burst}"
         ));
     }
-    if !addr.is_multiple_of(8) {
+    if !addr.is_multiple_of(kw as u64) {
         errs.push(format!(
             "cycle {c}: {port} {what} burst at unaligned {addr:#x}"
         ));
@@ -297,7 +297,7 @@ fn check_burst(
             len as u32 + 1
         ));
     }
-    let end = addr.wrapping_add(8 * (len as u64 + 1) - 1);
+    let end = addr.wrapping_add(kw as u64 * (len as u64 + 1) - 1);
     if addr >> 12 != end >> 12 {
         errs.push(format!(
             "cycle {c}: {port} {what} burst {addr:#x}..={end:#x} crosses 4 KiB"
@@ -308,6 +308,7 @@ fn check_burst(
 /// Applies one write burst, all or nothing, as an IOMMU would.
 fn apply_write(
     port: &str,
+    kw: usize,
     a: &WriteAddr,
     beats: &[Beat],
     mem: &mut HostMemory,
@@ -322,15 +323,15 @@ fn apply_write(
             beats.len()
         ));
     }
-    if !mem.contains(DmaAddr(a.addr), beats.len() * 8) {
+    if !mem.contains(DmaAddr(a.addr), beats.len() * kw) {
         return SLVERR;
     }
-    for (k, &(data, strb, _)) in beats.iter().enumerate() {
-        let at = DmaAddr(a.addr + 8 * k as u64);
-        let dst = mem.slice_mut(at, 8).expect("burst range checked above");
-        for (b, byte) in data.to_le_bytes().iter().enumerate() {
+    for (k, (data, strb, _)) in beats.iter().enumerate() {
+        let at = DmaAddr(a.addr + (kw * k) as u64);
+        let dst = mem.slice_mut(at, kw).expect("burst range checked above");
+        for (b, byte) in dst.iter_mut().enumerate() {
             if strb >> b & 1 != 0 {
-                dst[b] = *byte;
+                *byte = (data[b / 8] >> (8 * (b % 8))) as u8;
             }
         }
     }

@@ -132,13 +132,14 @@ pub struct MemTiming {
 }
 
 impl Default for MemTiming {
-    /// 8 ns, no jitter, 64 reads and 64 writes outstanding, in order.
+    /// 8 ns, no jitter, 256 reads and 256 writes outstanding (a PCIe host
+    /// with 8-bit tags: 256 non-posted reads in flight), in order.
     fn default() -> Self {
         MemTiming {
             latency_ns: 8,
             jitter_ns: 0,
-            max_reads: 64,
-            max_writes: 64,
+            max_reads: 256,
+            max_writes: 256,
             reorder: false,
         }
     }

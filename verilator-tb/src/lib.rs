@@ -11,7 +11,7 @@
 //! waveforms.
 //!
 //! It also checks the RTL's side of the protocols (bursts within 4 KiB,
-//! 8-byte beats, valid held until ready, stream `tkeep` rules) and records any
+//! full-width beats, valid held until ready, stream `tkeep` rules) and records any
 //! breach in [`SimNic::protocol_errors`]. The RTL checks itself as well: the
 //! checkers of `hdl/check/` and the RTL's own assertions run in every
 //! simulation, and one that fails panics the harness with its message
@@ -34,8 +34,7 @@ use std::collections::VecDeque;
 
 /// Clock period of the simulated NIC: 250 MHz.
 pub const NS_PER_CYCLE: u64 = 4;
-/// Width of the NIC's datapath (AXI4 data, MAC streams) as verilated, bits.
-pub const DATAPATH_BITS: u32 = 64;
+pub use ffi::WIDTHS;
 
 /// What went wrong talking to the simulated NIC.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,12 +96,14 @@ pub struct SimNic {
     /// (descriptors, completion records).
     dma: AxiSlave,
     ctl: AxiSlave,
+    /// Bytes per beat of the datapath (DATA_W / 8).
+    kw: usize,
     tx_cur: Vec<u8>,
     rx_pos: usize,
     mmio: Mmio,
     irq: bool,
     irq_queue: u32,
-    held_tx: Held<(u64, u8, u8, u8)>,
+    held_tx: Held<([u64; ffi::BEAT_WORDS], u64, u8, u8)>,
     stamps: Option<WireStamps>,
 }
 
@@ -120,9 +121,17 @@ impl SimNic {
     /// A NIC out of reset, with `mem` as host memory and the given stall
     /// pattern and memory timing (`seed` makes it repeatable). Honours `NIC_TRACE`.
     pub fn new(mem: HostMemory, seed: u64, bp: Backpressure) -> SimNic {
+        SimNic::with_width(mem, seed, bp, 64).expect("the 64-bit model is built")
+    }
+
+    /// [`SimNic::new`] with the RTL verilated at `DATA_W = bits` (one of
+    /// [`WIDTHS`]; `None` for a width there is no model of).
+    pub fn with_width(mem: HostMemory, seed: u64, bp: Backpressure, bits: u32) -> Option<SimNic> {
         let trace = std::env::var_os("NIC_TRACE").map(std::path::PathBuf::from);
+        let rtl = Rtl::with_width(bits, trace.as_deref())?;
+        let kw = bits as usize / 8;
         let mut s = SimNic {
-            rtl: Rtl::new(trace.as_deref()),
+            rtl,
             mem,
             wire_tx: VecDeque::new(),
             wire_rx: VecDeque::new(),
@@ -131,8 +140,9 @@ impl SimNic {
             out: Outputs::default(),
             cycle: 0,
             dice: Dice::new(seed, bp),
-            dma: AxiSlave::new(false, seed ^ 0x0064_6d61, bp),
-            ctl: AxiSlave::new(true, seed ^ 0x0063_746c, bp),
+            dma: AxiSlave::new(false, kw, seed ^ 0x0064_6d61, bp),
+            ctl: AxiSlave::new(true, kw, seed ^ 0x0063_746c, bp),
+            kw,
             tx_cur: Vec::new(),
             rx_pos: 0,
             mmio: Mmio::default(),
@@ -147,7 +157,12 @@ impl SimNic {
         }
         s.inp.rst = 0;
         s.tick();
-        s
+        Some(s)
+    }
+
+    /// The width of the NIC's datapath (AXI4 data, MAC streams), bits.
+    pub fn datapath_bits(&self) -> u32 {
+        self.rtl.datapath_bits()
     }
 
     /// Cycles run so far.
@@ -352,12 +367,15 @@ impl SimNic {
             i.s_axis_rx_tvalid = 1;
         }
         if let Some(f) = self.wire_rx.front() {
-            let end = (self.rx_pos + 8).min(f.data.len());
+            let end = (self.rx_pos + self.kw).min(f.data.len());
             let chunk = &f.data[self.rx_pos..end];
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            i.s_axis_rx_tdata = u64::from_le_bytes(word);
-            i.s_axis_rx_tkeep = ((1u16 << chunk.len()) - 1) as u8;
+            i.s_axis_rx_tdata = [0; ffi::BEAT_WORDS];
+            for (k, c) in chunk.chunks(8).enumerate() {
+                let mut word = [0u8; 8];
+                word[..c.len()].copy_from_slice(c);
+                i.s_axis_rx_tdata[k] = u64::from_le_bytes(word);
+            }
+            i.s_axis_rx_tkeep = ((1u128 << chunk.len()) - 1) as u64;
             i.s_axis_rx_tlast = (end == f.data.len()) as u8;
             i.s_axis_rx_tuser = (end == f.data.len() && f.bad) as u8;
         } else {
@@ -419,14 +437,22 @@ impl SimNic {
         if tx_fire {
             let keep = o.m_axis_tx_tkeep;
             let n = keep.trailing_ones() as usize;
+            let full = ((1u128 << self.kw) - 1) as u64;
             let last = o.m_axis_tx_tlast != 0;
-            if keep == 0 || (keep as u16) != (1u16 << n) - 1 || (!last && n != 8) {
+            if keep == 0
+                || keep & !full != 0
+                || keep != ((1u128 << n) - 1) as u64
+                || (!last && n != self.kw)
+            {
                 self.protocol_errors.push(format!(
                     "cycle {cycle}: MAC TX beat with tkeep {keep:#04x} (last={last})"
                 ));
             }
-            self.tx_cur
-                .extend_from_slice(&o.m_axis_tx_tdata.to_le_bytes()[..n]);
+            let n = n.min(self.kw);
+            for k in 0..n {
+                self.tx_cur
+                    .push((o.m_axis_tx_tdata[k / 8] >> (8 * (k % 8))) as u8);
+            }
             if last {
                 let data = std::mem::take(&mut self.tx_cur);
                 self.wire_tx.push_back(Frame {
@@ -441,7 +467,7 @@ impl SimNic {
 
         // MAC RX.
         if i.s_axis_rx_tvalid != 0 && o.s_axis_rx_tready != 0 {
-            self.rx_pos += 8;
+            self.rx_pos += self.kw;
             let len = self.wire_rx.front().map_or(0, |f| f.data.len());
             if self.rx_pos >= len {
                 self.wire_rx.pop_front();

@@ -4,7 +4,7 @@ use crate::device::{Device, DeviceError, WirePlug};
 use firmware_model::mem::{DmaAddr, DmaMemory, HostMemory};
 use firmware_model::nic::Frame;
 pub use verilator_tb::{Backpressure, Channel, MemStats, MemTiming, PerChannel, Stalls};
-use verilator_tb::{SimNic, DATAPATH_BITS, NS_PER_CYCLE};
+use verilator_tb::{SimNic, NS_PER_CYCLE, WIDTHS};
 
 pub struct SimDevice {
     pub sim: SimNic,
@@ -25,12 +25,41 @@ impl SimDevice {
     }
 
     /// A NIC under any stall profile and memory timing, e.g.
-    /// `SimDevice::with_backpressure(7, Backpressure::by_name("bursty")?.with_latency_ns(1000))`.
+    /// `SimDevice::with_backpressure(7, Backpressure::by_name("bursty")?.with_latency_ns(1000))`,
+    /// at the datapath width [`SimDevice::default_width`] names.
     pub fn with_backpressure(seed: u64, bp: Backpressure) -> Self {
+        let bits = SimDevice::default_width().unwrap_or_else(|e| {
+            eprintln!("{e}; using 64");
+            64
+        });
+        SimDevice::with_width(seed, bp, bits).unwrap_or_else(|_| {
+            SimDevice::with_width(seed, bp, 64).expect("the 64-bit model is built")
+        })
+    }
+
+    /// [`SimDevice::with_backpressure`] with the RTL at `DATA_W = bits` (64 or 512).
+    pub fn with_width(seed: u64, bp: Backpressure, bits: u32) -> Result<Self, DeviceError> {
         let mem = HostMemory::new(HostMemory::DEFAULT_BASE, HostMemory::DEFAULT_SIZE);
-        SimDevice {
-            sim: SimNic::new(mem, seed, bp),
-            plug: None,
+        let sim = SimNic::with_width(mem, seed, bp, bits).ok_or_else(|| {
+            DeviceError::Unsupported(format!(
+                "the sim device has no {bits}-bit model (widths: {WIDTHS:?})"
+            ))
+        })?;
+        Ok(SimDevice { sim, plug: None })
+    }
+
+    /// The datapath width a sim device is built at unless asked otherwise:
+    /// `NIC_DATAPATH_BITS` (64 or 512) if set, else 64. `scripts/test` runs
+    /// the whole-NIC tests once at each.
+    pub fn default_width() -> Result<u32, String> {
+        match std::env::var("NIC_DATAPATH_BITS") {
+            Err(_) => Ok(64),
+            Ok(v) => match v.trim().parse::<u32>() {
+                Ok(b) if WIDTHS.contains(&b) => Ok(b),
+                _ => Err(format!(
+                    "NIC_DATAPATH_BITS={v:?} is not a width the sim device is built at ({WIDTHS:?})"
+                )),
+            },
         }
     }
 
@@ -52,7 +81,10 @@ impl SimDevice {
 
 impl Device for SimDevice {
     fn describe(&self) -> String {
-        "sim (nic_top RTL in Verilator)".into()
+        format!(
+            "sim (nic_top RTL in Verilator, {}-bit datapath)",
+            self.sim.datapath_bits()
+        )
     }
 
     fn read32(&mut self, offset: u32) -> Result<u32, DeviceError> {
@@ -116,7 +148,7 @@ impl Device for SimDevice {
     }
 
     fn datapath_bits(&self) -> Option<u32> {
-        Some(DATAPATH_BITS)
+        Some(self.sim.datapath_bits())
     }
 
     fn clock_cycles(&self) -> Option<u64> {

@@ -123,6 +123,9 @@ struct BenchModulesArgs {
 
 #[derive(clap::Args)]
 struct BenchNicArgs {
+    /// Datapath widths (DATA_W) of the NIC, bits, comma-separated: 64, 512 or both.
+    #[arg(long, default_value = "64,512", value_parser = bench_nic::parse_widths)]
+    width: std::vec::Vec<u32>,
     /// DMA latencies, comma-separated (ns, us; e.g. 8ns,250ns,1us,2us).
     #[arg(long, default_value = "8ns,250ns,1us,2us", value_parser = bench_nic::parse_latencies)]
     latency: std::vec::Vec<u64>,
@@ -415,6 +418,7 @@ fn bench_nic(spec: &DeviceSpec, a: &BenchNicArgs, json: bool) -> Result<ExitCode
         "bench nic measures the RTL in simulated time: use --device sim, not {spec}"
     );
     let cfg = BenchConfig {
+        widths: a.width.clone(),
         latencies_ns: a.latency.clone(),
         sizes: a.sizes.clone(),
         frames: a.frames,

@@ -14,8 +14,11 @@ pub struct CheckInputs {
     pub rdata: u64,
     pub cfg_cpl_base: u64,
     pub tdata: u64,
+    /// RX buffer checker: the buffer a frame is given.
+    pub rb_buf_addr: u64,
     pub l_wdata: u32,
     pub l_rdata: u32,
+    pub rb_buf_len: u32,
     pub cfg_size: u16,
     pub head: u16,
     pub ev_fail_index: u16,
@@ -49,6 +52,11 @@ pub struct CheckInputs {
     pub rready: u8,
     pub cpl_en: u8,
     pub ev_fail: u8,
+    /// RX buffer checker on (it watches the AXI4 write channels).
+    pub rb_en: u8,
+    pub rb_buf_valid: u8,
+    /// The accepted AW is its frame's last burst.
+    pub rb_aw_last: u8,
     pub tkeep: u8,
     pub tvalid: u8,
     pub tready: u8,

@@ -285,6 +285,88 @@ fn a_completion_write_of_part_of_a_record_and_head_past_the_ring_are_caught() {
 }
 
 // ------------------------------------------------------------------------------------------
+// RX buffers: no data write outside the buffer its frame was given
+// ------------------------------------------------------------------------------------------
+
+fn rxbuf_tb() -> CheckTb {
+    let mut tb = CheckTb::new();
+    tb.inp.rb_en = 1;
+    ok(&mut tb);
+    tb
+}
+
+/// Names the next frame's buffer for one cycle.
+fn post(tb: &mut CheckTb, addr: u64, len: u32) {
+    tb.inp.rb_buf_valid = 1;
+    tb.inp.rb_buf_addr = addr;
+    tb.inp.rb_buf_len = len;
+    ok(tb);
+    tb.inp.rb_buf_valid = 0;
+}
+
+/// Presents one write burst's AW for a cycle (accepted), `last` its frame's last.
+fn aw(tb: &mut CheckTb, addr: u64, beats: u8, last: bool) -> Result<(), String> {
+    tb.inp.awvalid = 1;
+    tb.inp.awready = 1;
+    tb.inp.awaddr = addr;
+    tb.inp.awlen = beats - 1;
+    tb.inp.rb_aw_last = last as u8;
+    let r = tb.step();
+    tb.inp.awvalid = 0;
+    tb.inp.rb_aw_last = 0;
+    r
+}
+
+/// One accepted W beat.
+fn w(tb: &mut CheckTb, strb: u8, last: bool) -> Result<(), String> {
+    tb.inp.wvalid = 1;
+    tb.inp.wready = 1;
+    tb.inp.wstrb = strb;
+    tb.inp.wlast = last as u8;
+    let r = tb.step();
+    tb.inp.wvalid = 0;
+    r
+}
+
+#[test]
+fn an_rx_write_burst_past_its_buffer_is_caught_and_one_within_is_not() {
+    let mut tb = rxbuf_tb();
+    // 20 bytes at 0x1000: three beats, the last with four bytes.
+    post(&mut tb, 0x1000, 20);
+    aw(&mut tb, 0x1000, 3, true).expect("within the buffer's beats");
+    w(&mut tb, 0xff, false).expect("bytes 0..8");
+    w(&mut tb, 0xff, false).expect("bytes 8..16");
+    w(&mut tb, 0x0f, true).expect("bytes 16..20");
+    // 8 bytes at 0x2000, written as two beats.
+    post(&mut tb, 0x2000, 8);
+    let e = aw(&mut tb, 0x2000, 2, true).expect_err("a beat past the buffer");
+    assert!(
+        e.contains(
+            "RX data write 0000000000002000, 2 beats, outside its buffer 0000000000002000 + 8"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_rx_write_strobe_past_its_buffer_and_a_write_with_no_buffer_are_caught() {
+    let mut tb = rxbuf_tb();
+    // 12 bytes at 0x3000: the second beat may write four bytes only.
+    post(&mut tb, 0x3000, 12);
+    aw(&mut tb, 0x3000, 2, true).expect("within the buffer's beats");
+    w(&mut tb, 0xff, false).expect("bytes 0..8");
+    let e = w(&mut tb, 0xff, true).expect_err("bytes 12..16 are not the buffer's");
+    assert!(
+        e.contains("RX data W beat at 0000000000003008, strobes ff, writes outside its buffer"),
+        "{e}"
+    );
+
+    let mut tb = rxbuf_tb();
+    let e = aw(&mut tb, 0x4000, 1, true).expect_err("no buffer was posted");
+    assert!(e.contains("with no posted buffer"), "{e}");
+}
+
+// ------------------------------------------------------------------------------------------
 // AXI-Stream, AXI4-Lite, valid/ready
 // ------------------------------------------------------------------------------------------
 
