@@ -21,8 +21,8 @@
 //            FIFO (HEAD == TAIL, or its fetch still in flight) -> the frame waits at the port (and
 //            every frame behind it, whatever its queue). A
 //            marked descriptor -> the queue halts here and the frame is dropped. Otherwise the
-//            descriptor is checked (LEN 0 -> DESC_LEN, ADDR % 8 -> DESC_ALIGN: the frame is
-//            consumed, nothing written) and the frame is written cut-through: each beat holding
+//            descriptor is checked (LEN 0 or ADDR + LEN past 2^64 -> DESC_LEN, ADDR % 8 ->
+//            DESC_ALIGN: the frame is consumed, nothing written) and the frame is written cut-through: each beat holding
 //            bytes below ADDR + LEN goes into a staging FIFO (wstrb trimmed to tkeep and the
 //            capacity), beats past it are discarded. At the frame's last beat an entry goes into
 //            the order FIFO and the next frame may start; the frame's writes drain behind it.
@@ -363,6 +363,8 @@ module nic_rx_engine #(
   wire        dh_ref  = dh[96];
   wire [63:0] dh_addr = dh[95:32];
   wire [31:0] dh_len  = dh[31:0];
+  // A buffer past the top of the address space would wrap to 0: a length error, nothing written.
+  wire        dh_wraps = ({1'b0, dh_addr} + {33'd0, dh_len}) > {1'b1, 64'd0};
   wire        desc_avail = (desc_wr[mq] != desc_rd[mq]);
 
   // ---------------------------------------------------------------------------------------------
@@ -648,7 +650,7 @@ module nic_rx_engine #(
       rem       <= ((dh_len > 32'h10000) ? 32'h10000 : dh_len) + 32'(dh_o);
       frame_len <= 32'd0;
       open_cnt  <= 5'd0;
-      if (dh_len == 32'd0)            desc_err <= 2'b01;
+      if (dh_len == 32'd0 || dh_wraps) desc_err <= 2'b01;
       else if (dh_addr[2:0] != 3'd0)  desc_err <= 2'b10;
       else                            desc_err <= 2'b00;
       state <= S_RECV;

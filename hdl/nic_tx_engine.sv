@@ -362,7 +362,9 @@ module nic_tx_engine #(
   wire        dq_empty  = (desc_wr == desc_rd);
   wire        dq_stop   = !run[dq_q];   // its queue stopped: the descriptor is dropped
 
-  wire d_len_bad   = (dq_len == 32'd0) || (dq_len > MAX_FRAME_L);
+  // A buffer past the top of the address space would wrap to 0: a length error, nothing read.
+  wire d_wraps     = ({1'b0, dq_addr} + {33'd0, dq_len}) > {1'b1, 64'd0};
+  wire d_len_bad   = (dq_len == 32'd0) || (dq_len > MAX_FRAME_L) || d_wraps;
   wire d_align_bad = (dq_addr[2:0] != 3'd0);
   wire d_csum_req  = feat_tx_csum && ((dq_flags & F_NEEDS_CSUM) != 8'd0);
   wire d_csum_bad  = d_csum_req && ({16'd0, dq_cstart} + {16'd0, dq_coff} + 32'd2 > dq_len);

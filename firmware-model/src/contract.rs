@@ -328,7 +328,7 @@ bits!(err, ERRORS, "ERR_", "Error bits (ERR_CAUSE, completion `errors`)",
     "Error bits. ERR_CAUSE holds the malformed-use ones; completion records \
      use the same numbering for the errors of one descriptor.",
 {
-    DESC_LEN = 0, "Descriptor length 0, or a TX length over MAX_FRAME.";
+    DESC_LEN = 0, "Descriptor length 0, a TX length over MAX_FRAME, or a buffer [ADDR, ADDR + LEN) past the top of the 64-bit address space.";
     DESC_ALIGN = 1, "Descriptor buffer address not a multiple of BUF_ALIGN.";
     DMA_READ = 2, "A DMA read was refused (address outside host memory).";
     DMA_WRITE = 3, "A DMA write was refused (address outside host memory).";

@@ -358,6 +358,12 @@ impl Nic {
     }
 }
 
+/// The buffer `[addr, addr + len)` runs past the top of the 64-bit address
+/// space (its last byte would be at an address below `addr`).
+fn wraps(addr: u64, len: u32) -> bool {
+    u128::from(addr) + u128::from(len) > 1u128 << 64
+}
+
 /// `x` is a multiple of `align` (a power of two).
 fn aligned(x: u64, align: u32) -> bool {
     x & (u64::from(align) - 1) == 0

@@ -89,8 +89,9 @@ fn bench_nic_json_has_one_row_per_direction_with_rates_at_most_line() {
 }
 
 #[test]
-fn the_pipeline_hides_2_us_of_dma_latency_at_1500_bytes() {
+fn the_pipeline_hides_2_us_of_dma_latency_at_1500_bytes_at_both_widths() {
     let cfg = BenchConfig {
+        widths: vec![64, 512],
         latencies_ns: vec![8, 2000],
         sizes: vec![1500],
         frames: Some(40),
@@ -98,18 +99,21 @@ fn the_pipeline_hides_2_us_of_dma_latency_at_1500_bytes() {
         ..BenchConfig::default()
     };
     let rows = bench_nic::run(&cfg, &mut |_| {}).expect("bench runs");
-    assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0].dma_latency_ns, 8);
-    assert_eq!(rows[1].dma_latency_ns, 2000);
-    // Descriptors are prefetched and many reads are in flight, so 2 us of latency costs
-    // little; the window is short, so allow a few per cent either way.
-    let ratio = rows[1].gbps / rows[0].gbps;
-    assert!(
-        (0.9..=1.03).contains(&ratio),
-        "2 us {} Gb/s vs 8 ns {} Gb/s",
-        rows[1].gbps,
-        rows[0].gbps
-    );
+    assert_eq!(rows.len(), 4);
+    for (pair, bits) in rows.chunks(2).zip([64, 512]) {
+        assert_eq!(pair[0].datapath_bits, bits);
+        assert_eq!(pair[0].dma_latency_ns, 8);
+        assert_eq!(pair[1].dma_latency_ns, 2000);
+        // Descriptors are prefetched and many reads are in flight, so 2 us of latency costs
+        // little; the window is short, so allow a few per cent either way.
+        let ratio = pair[1].gbps / pair[0].gbps;
+        assert!(
+            (0.9..=1.03).contains(&ratio),
+            "{bits} bits: 2 us {} Gb/s vs 8 ns {} Gb/s",
+            pair[1].gbps,
+            pair[0].gbps
+        );
+    }
 }
 
 #[test]

@@ -29,7 +29,8 @@ const CPL_WAIT_NS: u64 = 400_000;
 const QUIET_NS: u64 = 20_000;
 /// Ring entries of the queues the tests use.
 const ENTRIES: u32 = 16;
-/// The highest 8-aligned address (`u64::MAX & !7`): a buffer there wraps past 2^64.
+/// The highest 8-aligned address (`u64::MAX & !7`): a buffer of more than 8
+/// bytes there would wrap past 2^64.
 const TOP_BUF: u64 = !7;
 /// The highest 64-aligned address (`u64::MAX & !63`).
 const TOP_RING: u64 = !63;
@@ -1107,7 +1108,7 @@ fn misaligned_tx_buffer_is_refused_and_reported() {
 fn tx_buffer_outside_memory_sends_aborted_frame_and_reports_dma_read() {
     both(0xDEAD, |r| {
         let mut q = setup_queue(r.d(), false, ENTRIES);
-        for addr in [MEM_END, 0, TOP_BUF, MEM_END + 0x1000_0000] {
+        for addr in [MEM_END, 0, TOP_BUF - 0x1000, MEM_END + 0x1000_0000] {
             for len in [64u32, 61] {
                 r.tx_bad(
                     "outside memory",
@@ -1203,6 +1204,46 @@ fn tx_descriptor_ring_outside_memory_halts_queue_until_reenabled() {
 // Receive
 
 #[test]
+fn a_buffer_past_the_top_of_the_address_space_is_a_length_error_and_nothing_wraps_to_0() {
+    both(0x70B, |r| {
+        let mut q = setup_queue(r.d(), false, ENTRIES);
+        // 8 bytes at the top end exactly at 2^64: in range, but outside memory.
+        r.tx_bad(
+            "up to 2^64",
+            &mut q,
+            TOP_BUF,
+            8,
+            err::DMA_READ,
+            Some(vec![0; 8]),
+        );
+        // One byte more, or a frame from near the top, would wrap to address 0.
+        for (addr, len) in [(TOP_BUF, 9u32), (TOP_BUF, 64), (TOP_BUF - 0x30, 64)] {
+            r.tx_bad("past 2^64", &mut q, addr, len, err::DESC_LEN, None);
+            r.tx_good("after past 2^64", &mut q, 90, 41);
+        }
+        let mut q = setup_queue(r.d(), true, ENTRIES);
+        for (addr, cap) in [
+            (TOP_BUF, 2048u32),
+            (TOP_BUF - 0x30, 64),
+            (TOP_BUF - 0x1000, u32::MAX),
+        ] {
+            r.rx_bad(
+                "past 2^64",
+                &mut q,
+                addr,
+                cap,
+                &pattern(200, 42),
+                err::DESC_LEN,
+                err::DESC_LEN,
+                None,
+                None,
+            );
+            r.rx_good("after past 2^64", &mut q, 200, 43);
+        }
+    });
+}
+
+#[test]
 fn zero_length_rx_descriptor_consumes_frame_and_writes_nothing() {
     both(0x2E81, |r| {
         let mut q = setup_queue(r.d(), true, ENTRIES);
@@ -1262,7 +1303,7 @@ fn misaligned_rx_buffer_consumes_frame_and_writes_nothing() {
 fn rx_buffer_outside_memory_reports_dma_write_and_writes_nothing() {
     both(0xBEEF, |r| {
         let mut q = setup_queue(r.d(), true, ENTRIES);
-        for addr in [MEM_END, 0, TOP_BUF, MEM_END + 0x1000_0000] {
+        for addr in [MEM_END, 0, TOP_BUF - 0x1000, MEM_END + 0x1000_0000] {
             let f = pattern(200, 29);
             r.rx_bad(
                 "outside memory",

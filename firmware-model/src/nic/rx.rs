@@ -1,7 +1,7 @@
 //! The RX engine (docs/nic.md, "Receive").
 
 use super::queue::Dir;
-use super::{aligned, count, dma, Nic};
+use super::{aligned, count, dma, wraps, Nic};
 use crate::contract::{cap, err, limits, rxd, stat};
 use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
@@ -15,9 +15,10 @@ trait RxChecks {
 }
 
 impl RxChecks for RxDesc {
-    /// The descriptor's own error: `DESC_LEN` before `DESC_ALIGN`.
+    /// The descriptor's own error: `DESC_LEN` (no room, or a buffer that runs
+    /// past the top of the address space) before `DESC_ALIGN`.
     fn check(&self) -> u32 {
-        if self.len == 0 {
+        if self.len == 0 || wraps(self.addr, self.len) {
             err::DESC_LEN
         } else if !aligned(self.addr, limits::BUF_ALIGN) {
             err::DESC_ALIGN

@@ -1,7 +1,7 @@
 //! The TX engine (docs/nic.md, "Transmit").
 
 use super::queue::Dir;
-use super::{aligned, count, dma, Frame, Nic};
+use super::{aligned, count, dma, wraps, Frame, Nic};
 use crate::contract::{cap, err, limits, stat, txd, vnet};
 use crate::csum::{self, RxCsum};
 use crate::mem::{DmaAddr, DmaMemory};
@@ -24,11 +24,12 @@ impl TxChecks for TxDesc {
         u32::from(self.vnet_flags) & vnet::F_NEEDS_CSUM != 0
     }
 
-    /// The descriptor's own error: `DESC_LEN`, then `DESC_ALIGN`, then (only
+    /// The descriptor's own error: `DESC_LEN` (also for a buffer that runs past
+    /// the top of the address space), then `DESC_ALIGN`, then (only
     /// when the frame goes through the checksum engine, `csum`)
     /// `DESC_CSUM`.
     fn check(&self, csum: bool) -> u32 {
-        if self.len == 0 || self.len > limits::MAX_FRAME {
+        if self.len == 0 || self.len > limits::MAX_FRAME || wraps(self.addr, self.len) {
             err::DESC_LEN
         } else if !aligned(self.addr, limits::BUF_ALIGN) {
             err::DESC_ALIGN

@@ -53,7 +53,10 @@ fn tx_buffer_partly_outside_memory_sends_aborted_frame_with_zeros() {
 
 #[test]
 fn tx_buffer_wholly_outside_memory_sends_zeros_even_near_the_top_of_the_address_space() {
-    for addr in [8, !7u64, u64::MAX - 1023] {
+    // The last: a buffer that ends exactly at 2^64 (one byte more is DESC_LEN, faults.rs's
+    // buffer_past_the_top_of_the_address_space_is_a_length_error).
+    let top = 0u64.wrapping_sub(u64::from(limits::MAX_FRAME)) & !7;
+    for addr in [8, 1u64 << 63, top] {
         let mut t = Rig::new();
         let r = t.setup(Dir::Tx, 4);
         t.post(r, 0, addr, limits::MAX_FRAME);
@@ -102,7 +105,7 @@ fn rx_buffer_partly_outside_memory_lands_the_accepted_bursts() {
 
 #[test]
 fn rx_buffer_wholly_outside_memory_writes_nothing() {
-    for addr in [8, !7u64] {
+    for addr in [8, 0u64.wrapping_sub(2048)] {
         let mut t = Rig::new();
         let r = t.setup(Dir::Rx, 4);
         t.post(r, 0, addr, 2048);
@@ -118,6 +121,43 @@ fn rx_buffer_wholly_outside_memory_writes_nothing() {
         assert_eq!(t.cpl(r, 0), expected_rx_cpl(&data, errors, 0, true));
         assert_only_changed(&before, &t.mem, &[Rig::cpl_region(r, 0)]);
         assert_eq!(t.stat(stat::MALFORMED), 1);
+    }
+}
+
+#[test]
+fn buffer_past_the_top_of_the_address_space_is_a_length_error() {
+    // A buffer whose last byte would be past 2^64: nothing is read or written (no access
+    // wraps to address 0), the completion carries DESC_LEN, the queue goes on.
+    for (addr, len) in [
+        (!7u64, 9u32),
+        (0u64.wrapping_sub(64), 65),
+        (0u64.wrapping_sub(1 << 20), u32::MAX),
+    ] {
+        let mut t = Rig::new();
+        let r = t.setup(Dir::Rx, 4);
+        t.post(r, 0, addr, len);
+        t.doorbell(r, 1);
+        let data = pattern(100, 5);
+        t.nic.wire_rx_push(Frame {
+            data: data.clone(),
+            bad: false,
+        });
+        let before = t.mem.clone();
+        assert!(t.run());
+        assert_eq!(t.cpl(r, 0), expected_rx_cpl(&data, err::DESC_LEN, 0, true));
+        assert_only_changed(&before, &t.mem, &[Rig::cpl_region(r, 0)]);
+        assert_eq!(t.reg(reg::ERR_CAUSE), err::DESC_LEN, "RX {addr:#x} + {len}");
+        assert_eq!(t.qr(Dir::Rx, qreg::STATUS), qstatus::ENABLED);
+    }
+    for (addr, len) in [(!7u64, 9u32), (0u64.wrapping_sub(64), 65)] {
+        let mut t = Rig::new();
+        let r = t.setup(Dir::Tx, 4);
+        t.post(r, 0, addr, len);
+        t.doorbell(r, 1);
+        assert!(t.run());
+        assert!(t.tx_all().is_empty(), "TX {addr:#x} + {len} sent a frame");
+        assert_eq!(t.cpl(r, 0), expected_cpl(len, err::DESC_LEN, 0, true));
+        assert_eq!(t.reg(reg::ERR_CAUSE), err::DESC_LEN);
     }
 }
 
