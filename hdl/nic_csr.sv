@@ -184,6 +184,12 @@ module nic_csr
     return (b & (64'(RING_ALIGN) - 64'd1)) == 64'd0;
   endfunction
 
+  // A ring of `size` records of 2^rec_log2 bytes at `b` stays below 2^64 (it does not wrap to 0).
+  function automatic logic ring_fits(input logic [63:0] b, input logic [31:0] size,
+                                     input int rec_log2);
+    return ({1'b0, b} + ({33'd0, size} << rec_log2)) <= {1'b1, 64'd0};
+  endfunction
+
   function automatic logic [31:0] err_info_word(input logic [4:0] code, input logic is_rx,
                                                  input logic [3:0] queue, input logic [15:0] index);
     return (32'(1) << ERR_INFO_VALID_SHIFT) | (32'(code) << ERR_INFO_CODE_SHIFT) |
@@ -344,7 +350,10 @@ module nic_csr
             reg_err_is_rx = (q >= N);
             reg_err_queue = 4'((q >= N) ? q - N : q);
           end else if (!base_aligned({q_ring_hi[q], q_ring_lo[q]}) ||
-                       !base_aligned({q_cpl_hi[q], q_cpl_lo[q]})) begin
+                       !base_aligned({q_cpl_hi[q], q_cpl_lo[q]}) ||
+                       !ring_fits({q_ring_hi[q], q_ring_lo[q]}, q_size[q],
+                                  (q >= N) ? $clog2(RXD_SIZE) : $clog2(TXD_SIZE)) ||
+                       !ring_fits({q_cpl_hi[q], q_cpl_lo[q]}, q_size[q], $clog2(CPL_SIZE))) begin
             reg_err = 1'b1;
             reg_err_code = 5'(ERR_RING_ALIGN_BIT);
             reg_err_is_rx = (q >= N);

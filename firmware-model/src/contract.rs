@@ -336,7 +336,7 @@ bits!(err, ERRORS, "ERR_", "Error bits (ERR_CAUSE, completion `errors`)",
     RX_FRAME = 5, "Completion only: the MAC marked the frame bad (tuser).";
     DESC_CSUM = 6, "NEEDS_CSUM with CSUM_START + CSUM_OFFSET + 2 > LEN (TX checksum offload on).";
     RING_SIZE = 8, "ERR_CAUSE only: queue enabled with a bad SIZE.";
-    RING_ALIGN = 9, "ERR_CAUSE only: queue enabled with a misaligned ring base.";
+    RING_ALIGN = 9, "ERR_CAUSE only: queue enabled with a misaligned ring base, or a ring past the top of the 64-bit address space.";
     DOORBELL = 10, "ERR_CAUSE only: TAIL written with a value >= SIZE.";
 });
 

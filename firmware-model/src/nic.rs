@@ -364,6 +364,12 @@ fn wraps(addr: u64, len: u32) -> bool {
     u128::from(addr) + u128::from(len) > 1u128 << 64
 }
 
+/// A ring of `size` records of `rec` bytes at `base` runs past the top of the
+/// 64-bit address space.
+fn wraps_ring(base: u64, size: u32, rec: usize) -> bool {
+    u128::from(base) + u128::from(size) * rec as u128 > 1u128 << 64
+}
+
 /// `x` is a multiple of `align` (a power of two).
 fn aligned(x: u64, align: u32) -> bool {
     x & (u64::from(align) - 1) == 0

@@ -337,6 +337,29 @@ fn in_window(stamps: &[u64], from: u64, to: u64) -> (u64, u64) {
     ((i1 - i0 - 1) as u64, stamps[i1 - 1] - stamps[i0])
 }
 
+/// The driver's RX poll: reaps completions and gives the buffers back; the
+/// frames received, each checked to be `size` bytes without errors (`Err`
+/// with what was wrong otherwise).
+#[cfg(feature = "sim")]
+fn reap_rx(
+    drv: &mut Driver<crate::backend::sim::SimDevice>,
+    size: usize,
+) -> Result<Result<u64, String>, DriverError> {
+    drv.reap_rx()?;
+    let mut n = 0;
+    while let Some(f) = drv.receive() {
+        if f.data.len() != size || f.cpl.errors != 0 {
+            return Ok(Err(format!(
+                "received a {}-byte frame with errors {:#x}",
+                f.data.len(),
+                f.cpl.errors
+            )));
+        }
+        n += 1;
+    }
+    Ok(Ok(n))
+}
+
 /// One NIC, one direction, one size, one latency.
 #[cfg(feature = "sim")]
 pub fn run_one(
@@ -412,17 +435,7 @@ pub fn run_one(
             drv.flush_tx()?;
         }
         if dir.rx() {
-            drv.reap_rx()?;
-            while let Some(f) = drv.receive() {
-                if f.data.len() != size || f.cpl.errors != 0 {
-                    return Err(fail(format!(
-                        "received a {}-byte frame with errors {:#x}",
-                        f.data.len(),
-                        f.cpl.errors
-                    )));
-                }
-                received += 1;
-            }
+            received += reap_rx(&mut drv, size)?.map_err(fail)?;
         }
         // The wire, and the NIC until the next poll.
         let sim = &mut drv.device().sim;
@@ -478,17 +491,7 @@ pub fn run_one(
         let taken = st.rx.len() as u64;
         let mut polls = 0u64;
         while received < taken {
-            drv.reap_rx()?;
-            while let Some(f) = drv.receive() {
-                if f.data.len() != size || f.cpl.errors != 0 {
-                    return Err(fail(format!(
-                        "received a {}-byte frame with errors {:#x}",
-                        f.data.len(),
-                        f.cpl.errors
-                    )));
-                }
-                received += 1;
-            }
+            received += reap_rx(&mut drv, size)?.map_err(fail)?;
             drv.device().sim.run(POLL_CYCLES);
             polls += 1;
             if polls * POLL_CYCLES > STUCK_CYCLES {

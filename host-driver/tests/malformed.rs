@@ -32,8 +32,11 @@ const ENTRIES: u32 = 16;
 /// The highest 8-aligned address (`u64::MAX & !7`): a buffer of more than 8
 /// bytes there would wrap past 2^64.
 const TOP_BUF: u64 = !7;
-/// The highest 64-aligned address (`u64::MAX & !63`).
+/// The highest 64-aligned address (`u64::MAX & !63`): a ring there of more
+/// than 64 bytes would wrap past 2^64.
 const TOP_RING: u64 = !63;
+/// A TX ring of `ENTRIES` descriptors that ends exactly at 2^64.
+const TOP_TX_RING: u64 = 0u64.wrapping_sub(ENTRIES as u64 * 32);
 /// Interrupts the waits use. ERROR is left out so that it stays in IRQ_CAUSE
 /// for the test to see.
 const DONE: u32 = irq::TX_DONE | irq::RX_DONE;
@@ -865,20 +868,25 @@ fn ring_size_not_a_power_of_two_in_range_is_refused_on_enable() {
 }
 
 #[test]
-fn ring_or_completion_base_not_64_byte_aligned_is_refused_on_enable() {
+fn ring_or_completion_base_not_64_byte_aligned_or_past_2_64_is_refused_on_enable() {
     both(0x41A9, |r| {
         for is_rx in [false, true] {
             let mut q = setup_queue(r.d(), is_rx, ENTRIES);
-            for (what, ring_off, cpl_off) in [
-                ("ring +8", 8, 0),
-                ("ring +32", 32, 0),
-                ("completion +16", 0, 16),
-                ("completion +56", 0, 56),
-                ("both +8", 8, 8),
+            let (ring, cpls) = (q.ring, q.cpls);
+            let top = DmaAddr(TOP_RING);
+            for (what, ring_at, cpl_at) in [
+                ("ring +8", ring.offset(8), cpls),
+                ("ring +32", ring.offset(32), cpls),
+                ("completion +16", ring, cpls.offset(16)),
+                ("completion +56", ring, cpls.offset(56)),
+                ("both +8", ring.offset(8), cpls.offset(8)),
+                // Aligned, but the ring would run past 2^64 and wrap to address 0.
+                ("ring past 2^64", top, cpls),
+                ("completions past 2^64", ring, top),
             ] {
                 let label = format!("{} queue, {what}", dir(is_rx));
                 let snap = r.snap();
-                program(r.d(), &q, q.ring.offset(ring_off), q.cpls.offset(cpl_off));
+                program(r.d(), &q, ring_at, cpl_at);
                 let (st, _, _) = r.queue_regs(&q);
                 r.hex(&format!("{label}: queue STATUS (ENABLED stays 0)"), st, 0);
                 let ctrl = r.r32(q.reg(qreg::CTRL));
@@ -1145,7 +1153,7 @@ fn tx_descriptor_ring_outside_memory_halts_queue_until_reenabled() {
     both(0x7A17, |r| {
         let mut q = setup_queue(r.d(), false, ENTRIES);
         r.tx_good("TX before the bad ring", &mut q, 64, 21);
-        for ring in [MEM_END, 0, TOP_RING] {
+        for ring in [MEM_END, 0, TOP_TX_RING] {
             let label = format!("TX ring at {ring:#x}");
             let zeros = vec![0u8; q.entries as usize * cpl::SIZE];
             r.dev.mem_write(q.cpls, &zeros).unwrap();

@@ -121,7 +121,6 @@ fn main() {
     let tools = build_support::Tools::new(root.join("verilator-tb/csrc"));
     for &(name, top, src, width, kind) in VARIANTS {
         println!("cargo:rerun-if-changed={}", root.join(src).display());
-        let prefix = format!("V{name}");
         let mut args = vec![
             "--top-module".into(),
             top.into(),
@@ -130,36 +129,20 @@ fn main() {
         ];
         args.extend(CHECKERS.iter().map(|c| c.to_string()));
         args.push("hdl/check/nic_engine_binds.sv".into());
-        let inputs = model_inputs(&root, &args, "engine_shim.cpp");
-        tools.cached(
-            &out,
-            &root,
+        let model = Model {
+            root: &root,
+            out: &out,
             name,
-            &inputs,
-            &format!("{args:?} {kind}"),
-            |dir| {
-                let files = tools.verilate(&root, &out.join(format!("obj_{name}")), &prefix, &args);
-                let mut b = tools.cc_build();
-                b.include(out.join(format!("obj_{name}")))
-                    .file("engine_shim.cpp")
-                    .define("VTOP", prefix.as_str())
-                    .define("VHDR", format!("\"{prefix}.h\"").as_str())
-                    .define("VNAME", format!("\"{name}\"").as_str())
-                    .define(kind, "1")
-                    .define("FN(x)", format!("{name}_##x").as_str());
-                b.files(&files)
-                    .out_dir(dir)
-                    .cargo_metadata(false)
-                    .compile(name);
-            },
-        );
+            kind,
+            shim: "engine_shim.cpp",
+        };
+        model.build(&tools, &args, &[]);
     }
     println!("cargo:rerun-if-changed=module_shim.cpp");
     for &(name, top, srcs, params, kind) in MODULES {
         for src in srcs {
             println!("cargo:rerun-if-changed={}", root.join(src).display());
         }
-        let prefix = format!("V{name}");
         let mut args = vec!["--top-module".to_string(), top.to_string()];
         args.extend(params.iter().map(|p| format!("-G{p}")));
         args.extend(srcs.iter().map(|s| s.to_string()));
@@ -169,34 +152,14 @@ fn main() {
             // Alone, the interconnect carries any AXI4 burst (hdl/check/nic_ic_binds.sv).
             args.push("+define+NIC_CHECK_ANY_AXI4".into());
         }
-        let inputs = model_inputs(&root, &args, "module_shim.cpp");
-        tools.cached(
-            &out,
-            &root,
+        let model = Model {
+            root: &root,
+            out: &out,
             name,
-            &inputs,
-            &format!("{args:?} {kind}"),
-            |dir| {
-                let mdir = out.join(format!("obj_{name}"));
-                let files = tools.verilate(&root, &mdir, &prefix, &args);
-                let mut b = tools.cc_build();
-                b.include(&mdir)
-                    .file("module_shim.cpp")
-                    .define("VTOP", prefix.as_str())
-                    .define("VHDR", format!("\"{prefix}.h\"").as_str())
-                    .define("VNAME", format!("\"{name}\"").as_str())
-                    .define(kind, "1")
-                    .define("FN(x)", format!("{name}_##x").as_str());
-                for p in params {
-                    let (k, v) = p.split_once('=').expect("parameter K=V");
-                    b.define(&format!("P_{k}"), v);
-                }
-                b.files(&files)
-                    .out_dir(dir)
-                    .cargo_metadata(false)
-                    .compile(name);
-            },
-        );
+            kind,
+            shim: "module_shim.cpp",
+        };
+        model.build(&tools, &args, params);
     }
 
     // The checkers' test bench.
@@ -255,4 +218,51 @@ fn model_inputs(root: &Path, args: &[String], shim: &str) -> Vec<PathBuf> {
         .collect();
     inputs.push(PathBuf::from(shim));
     inputs
+}
+
+/// One model of a module alone, compiled with its shim, which it names through
+/// the defines `VTOP`, `VHDR`, `VNAME`, `FN(x)` and `kind`.
+struct Model<'a> {
+    root: &'a Path,
+    out: &'a Path,
+    name: &'a str,
+    kind: &'a str,
+    shim: &'a str,
+}
+
+impl Model<'_> {
+    /// Verilates `args` and compiles the result with the shim (from the cache when there);
+    /// each parameter `K=V` of `params` is also the shim's define `P_K=V`.
+    fn build(&self, tools: &build_support::Tools, args: &[String], params: &[&str]) {
+        let Model {
+            root,
+            out,
+            name,
+            kind,
+            shim,
+        } = *self;
+        let prefix = format!("V{name}");
+        let inputs = model_inputs(root, args, shim);
+        let key = format!("{args:?} {kind}");
+        tools.cached(out, root, name, &inputs, &key, |dir| {
+            let mdir = out.join(format!("obj_{name}"));
+            let files = tools.verilate(root, &mdir, &prefix, args);
+            let mut b = tools.cc_build();
+            b.include(&mdir)
+                .file(shim)
+                .define("VTOP", prefix.as_str())
+                .define("VHDR", format!("\"{prefix}.h\"").as_str())
+                .define("VNAME", format!("\"{name}\"").as_str())
+                .define(kind, "1")
+                .define("FN(x)", format!("{name}_##x").as_str());
+            for p in params {
+                let (k, v) = p.split_once('=').expect("parameter K=V");
+                b.define(&format!("P_{k}"), v);
+            }
+            b.files(&files)
+                .out_dir(dir)
+                .cargo_metadata(false)
+                .compile(name);
+        });
+    }
 }

@@ -1,8 +1,10 @@
 //! One queue's rings: setup registers, the ENABLE checks, the doorbell, HEAD
 //! and phase, and the completion record (docs/nic.md, "Rings").
 
-use super::aligned;
-use crate::contract::{cpl, err, limits, qctrl, qirq, qirq_field, qreg, qstatus, CPL_FLAG_PHASE};
+use super::{aligned, wraps_ring};
+use crate::contract::{
+    cpl, err, limits, qctrl, qirq, qirq_field, qreg, qstatus, rxd, txd, CPL_FLAG_PHASE,
+};
 use crate::csum::RxCsum;
 use crate::mem::DmaAddr;
 use crate::rss::RssResult;
@@ -176,7 +178,8 @@ impl Queue {
     /// A register write. The ring setup (bases, SIZE) is the engine's
     /// configuration and stays stable while the queue is enabled: writes to it
     /// then are ignored.
-    pub fn write(&mut self, r: u32, v: u32) -> WriteOutcome {
+    /// A write to queue register `r` of a queue of direction `dir`.
+    pub fn write(&mut self, r: u32, v: u32, dir: Dir) -> WriteOutcome {
         let setup = !self.enabled;
         match r {
             qreg::RING_LO if setup => self.ring = set_lo(self.ring, v),
@@ -184,7 +187,7 @@ impl Queue {
             qreg::CPL_LO if setup => self.cpl = set_lo(self.cpl, v),
             qreg::CPL_HI if setup => self.cpl = set_hi(self.cpl, v),
             qreg::SIZE if setup => self.size = v,
-            qreg::CTRL => return self.write_ctrl(v),
+            qreg::CTRL => return self.write_ctrl(v, dir),
             qreg::TAIL => return self.doorbell(v),
             qreg::IRQ => self.irq.write(v),
             _ => {}
@@ -192,7 +195,7 @@ impl Queue {
         WriteOutcome::Done
     }
 
-    fn write_ctrl(&mut self, v: u32) -> WriteOutcome {
+    fn write_ctrl(&mut self, v: u32, dir: Dir) -> WriteOutcome {
         let enable = v & qctrl::ENABLE != 0;
         if !enable {
             self.enabled = false;
@@ -209,7 +212,15 @@ impl Queue {
                 index: 0,
             };
         }
-        if !aligned(self.ring, limits::RING_ALIGN) || !aligned(self.cpl, limits::RING_ALIGN) {
+        let desc = match dir {
+            Dir::Tx => txd::SIZE,
+            Dir::Rx => rxd::SIZE,
+        };
+        if !aligned(self.ring, limits::RING_ALIGN)
+            || !aligned(self.cpl, limits::RING_ALIGN)
+            || wraps_ring(self.ring, self.size, desc)
+            || wraps_ring(self.cpl, self.size, cpl::SIZE)
+        {
             return WriteOutcome::Error {
                 bit: err::RING_ALIGN,
                 index: 0,

@@ -121,7 +121,8 @@ impl Nic {
         match decode(offset, self.queues() as u32) {
             Reg::Global(o) => self.global_write(o, value),
             Reg::Queue(d, n, r) => {
-                if let WriteOutcome::Error { bit, index } = self.queue_mut(d, n).write(r, value) {
+                if let WriteOutcome::Error { bit, index } = self.queue_mut(d, n).write(r, value, d)
+                {
                     self.error_event(bit, d, n, index);
                 }
             }

@@ -162,8 +162,41 @@ fn buffer_past_the_top_of_the_address_space_is_a_length_error() {
 }
 
 #[test]
+fn ring_past_the_top_of_the_address_space_is_refused() {
+    // Aligned bases, but a ring (TX descriptors 32 bytes, RX 16, completions 32) whose end
+    // would pass 2^64: ENABLE is refused with RING_ALIGN, as a misaligned base is.
+    for (dir, ring, cpl, size) in [
+        (Dir::Tx, 0u64.wrapping_sub(64), MEM_BASE, 4),
+        (Dir::Rx, 0u64.wrapping_sub(64 * 16 - 64), MEM_BASE, 64),
+        (Dir::Rx, MEM_BASE, 0u64.wrapping_sub(64), 4),
+    ] {
+        let mut t = Rig::new();
+        t.program(dir, ring, cpl, size);
+        t.qw(dir, qreg::CTRL, qctrl::ENABLE);
+        assert_eq!(
+            t.qr(dir, qreg::CTRL),
+            0,
+            "{dir:?} ring {ring:#x} cpl {cpl:#x} enabled"
+        );
+        assert_eq!(t.reg(reg::ERR_CAUSE), err::RING_ALIGN);
+    }
+    // Ending exactly at 2^64 is allowed.
+    let mut t = Rig::new();
+    t.program(
+        Dir::Rx,
+        0u64.wrapping_sub(64 * 16),
+        0u64.wrapping_sub(64 * 32),
+        64,
+    );
+    t.qw(Dir::Rx, qreg::CTRL, qctrl::ENABLE);
+    assert_eq!(t.qr(Dir::Rx, qreg::CTRL), qctrl::ENABLE);
+}
+
+#[test]
 fn tx_descriptor_ring_outside_memory_halts_the_queue() {
-    for ring in [MEM_END, !63u64] {
+    // The second: a ring of 4096 descriptors that ends exactly at 2^64 (one that would
+    // run past it is refused on enable, ring_past_the_top_of_the_address_space_is_refused).
+    for ring in [MEM_END, 0u64.wrapping_sub(4096 * 32)] {
         let mut t = Rig::new();
         let r = t.setup_at(Dir::Tx, ring, MEM_BASE, 4096);
         t.doorbell(r, 4095);
@@ -258,7 +291,7 @@ fn completion_ring_outside_memory_halts_after_sending() {
 fn rx_completion_outside_memory_halts_after_writing_the_buffer() {
     let mut t = Rig::new();
     let ring = t.mem.alloc(16 * 4, 64).unwrap().0;
-    let r = t.setup_at(Dir::Rx, ring, !63u64, 4);
+    let r = t.setup_at(Dir::Rx, ring, 0u64.wrapping_sub(4 * 32), 4);
     let buf = t.mem.alloc(128, 8).unwrap().0;
     t.post(r, 0, buf, 128);
     t.doorbell(r, 1);
