@@ -173,9 +173,12 @@ module nic_axi4_check #(
       awq_rd <= awq_rd + 1'b1;
       wbq_rd <= wbq_rd + 1'b1;
     end
-    w_ended <= w_ended + 32'(w_hs && wlast) - 32'(b_hs);
-    for (int i = 0; i < NID; i++) begin
-      aw_out[i] <= aw_out[i] + 32'(aw_hs && awid == ID_W'(i)) - 32'(b_hs && bid == ID_W'(i));
+    // Counted only in a cycle with a handshake, so that an idle link costs a simulator nothing.
+    if ((w_hs && wlast) || b_hs) w_ended <= w_ended + 32'(w_hs && wlast) - 32'(b_hs);
+    if (aw_hs || b_hs) begin
+      for (int i = 0; i < NID; i++) begin
+        aw_out[i] <= aw_out[i] + 32'(aw_hs && awid == ID_W'(i)) - 32'(b_hs && bid == ID_W'(i));
+      end
     end
     if (rst) begin
       awq_wr  <= '0;

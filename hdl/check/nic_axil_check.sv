@@ -44,9 +44,11 @@ module nic_axil_check #(
   logic [15:0] aw_open, w_open, ar_open;
 
   always @(posedge clk) begin
-    aw_open <= aw_open + 16'(aw_hs) - 16'(b_hs);
-    w_open  <= w_open + 16'(w_hs) - 16'(b_hs);
-    ar_open <= ar_open + 16'(ar_hs) - 16'(r_hs);
+    if (aw_hs || w_hs || b_hs) begin
+      aw_open <= aw_open + 16'(aw_hs) - 16'(b_hs);
+      w_open  <= w_open + 16'(w_hs) - 16'(b_hs);
+    end
+    if (ar_hs || r_hs) ar_open <= ar_open + 16'(ar_hs) - 16'(r_hs);
     if (rst) begin
       aw_open <= '0;
       w_open  <= '0;

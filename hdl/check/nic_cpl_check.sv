@@ -59,18 +59,17 @@ module nic_cpl_check #(
     return addr[4:0] == 5'd0 && ((32'(len) + 32'd1) * 32'(KW)) % 32 == 0;
   endfunction
 
-  logic in_any;
-  always_comb begin
-    in_any = 1'b0;
-    for (int q = 0; q < NQ; q++) begin
-      if (in_ring(cfg_cpl_base[64*q +: 64], cfg_size[13*q +: 13], m_axi_awaddr, m_axi_awlen))
-        in_any = 1'b1;
-    end
-  end
-
+  // Every check is made in the clocked block below under the event it checks, with block
+  // variables for its temporaries, so that a simulator does none of it in other cycles.
   always @(posedge clk) begin
     if (!rst) begin
-      if (aw_hs) begin
+      if (aw_hs) begin : aw
+        logic in_any;
+        in_any = 1'b0;
+        for (int q = 0; q < NQ; q++) begin
+          if (in_ring(cfg_cpl_base[64*q +: 64], cfg_size[13*q +: 13], m_axi_awaddr, m_axi_awlen))
+            in_any = 1'b1;
+        end
         assert (in_any)
           else $error("completion write %h, %0d beats, outside every completion ring",
                       m_axi_awaddr, m_axi_awlen + 9'd1);

@@ -9,7 +9,8 @@
 //
 // The previous cycle is kept in explicit flops rather than with $past: $past makes Verilator
 // sample signals at the start of eval(), which the whole-NIC shim's fast rising edge skips
-// (verilator-tb/csrc/nic_shim.cpp); the two are the same under one clock.
+// (verilator-tb/csrc/nic_shim.cpp); the two are the same under one clock. The payload is kept
+// only in a cycle that waits, so a simulator copies nothing while the channel is idle or flowing.
 /* verilator coverage_off */
 module nic_hs_check #(
   parameter int    W    = 1,
@@ -32,7 +33,7 @@ module nic_hs_check #(
         else $error("%s: payload changed while waiting for READY", NAME);
     end
     waiting <= !rst && valid && !ready;
-    held    <= payload;
+    if (valid && !ready) held <= payload;   // read only in the cycle after such a one
   end
 
 endmodule

@@ -41,48 +41,36 @@ module nic_rxbuf_check #(
   localparam logic [64:0] LOW = 65'(KW) - 65'd1;   // address bits within a beat
 
   // Buffers in frame order: {lo, hi} byte range [lo, hi).
-  logic [DEPTH-1:0][63:0] b_lo;
-  logic [DEPTH-1:0][64:0] b_hi;
+  // (Unpacked, as memories: a write to an element of a packed array makes Verilator copy the
+  // whole array every cycle.)
+  logic [63:0] b_lo [DEPTH];
+  logic [64:0] b_hi [DEPTH];
   logic [BA:0] b_wr, b_rd;
   // Accepted bursts awaiting W: the next beat's address and the buffer's byte range.
-  logic [AWS-1:0][63:0] a_addr;
-  logic [AWS-1:0][63:0] a_lo;
-  logic [AWS-1:0][64:0] a_hi;
+  logic [63:0] a_addr [AWS];
+  logic [63:0] a_lo [AWS];
+  logic [64:0] a_hi [AWS];
   logic [WA:0] a_wr, a_rd;
   logic [63:0] w_addr;          // the current W beat's address (of the burst at a_rd)
   logic        w_mid;           // a burst's first W beat has passed
 
   wire aw_hs = awvalid && awready;
   wire w_hs  = wvalid && wready;
-  wire [64:0] len_c = ({33'd0, buf_len} > CAP) ? CAP : {33'd0, buf_len};
   wire b_empty = (b_wr == b_rd);
-  wire [63:0] cur_lo = b_lo[b_rd[BA-1:0]];
-  wire [64:0] cur_hi = b_hi[b_rd[BA-1:0]];
-  wire [64:0] beat_lo = {1'b0, cur_lo} & ~LOW;
-  wire [64:0] beat_hi = (cur_hi + LOW) & ~LOW;
-  wire [64:0] aw_end = {1'b0, awaddr} + (65'(awlen) + 65'd1) * 65'(KW);
 
-  wire [63:0] wb_addr = w_mid ? w_addr : a_addr[a_rd[WA-1:0]];
-  wire [63:0] wb_lo = a_lo[a_rd[WA-1:0]];
-  wire [64:0] wb_hi = a_hi[a_rd[WA-1:0]];
-  logic strb_out;               // a strobed byte outside [wb_lo, wb_hi)
-  always_comb begin
-    strb_out = 1'b0;
-    for (int k = 0; k < KW; k++) begin
-      if (wstrb[k] && ((wb_addr + 64'(k) < wb_lo) || ({1'b0, wb_addr} + 65'(k) >= wb_hi)))
-        strb_out = 1'b1;
-    end
-  end
-
+  // Everything below is computed in the clocked block under the handshake it checks, with block
+  // variables for its temporaries, so that a simulator does none of it in other cycles.
   always_ff @(posedge clk) begin
-    if (buf_valid) begin
+    if (buf_valid) begin : named
+      logic [64:0] len_c;
+      len_c = ({33'd0, buf_len} > CAP) ? CAP : {33'd0, buf_len};
       b_lo[b_wr[BA-1:0]] <= buf_addr;
       b_hi[b_wr[BA-1:0]] <= {1'b0, buf_addr} + len_c;
     end
     if (aw_hs) begin
       a_addr[a_wr[WA-1:0]] <= awaddr;
-      a_lo[a_wr[WA-1:0]] <= cur_lo;
-      a_hi[a_wr[WA-1:0]] <= cur_hi;
+      a_lo[a_wr[WA-1:0]] <= b_lo[b_rd[BA-1:0]];
+      a_hi[a_wr[WA-1:0]] <= b_hi[b_rd[BA-1:0]];
     end
     if (rst) begin
       b_wr <= '0;
@@ -95,16 +83,18 @@ module nic_rxbuf_check #(
       if (buf_valid) b_wr <= b_wr + 1'b1;
       if (aw_hs && aw_frame_last && !b_empty) b_rd <= b_rd + 1'b1;
       if (aw_hs) a_wr <= a_wr + 1'b1;
-      if (w_hs) begin
-        w_addr <= wb_addr + 64'(KW);
-        w_mid  <= !wlast;
-        if (wlast) a_rd <= a_rd + 1'b1;
-      end
 
       if (buf_valid)
         assert ((b_wr - b_rd) != (BA+1)'(DEPTH))
           else $error("RX buffer checker: more than %0d buffers open", DEPTH);
-      if (aw_hs) begin
+      if (aw_hs) begin : aw
+        logic [63:0] cur_lo;
+        logic [64:0] cur_hi, beat_lo, beat_hi, aw_end;
+        cur_lo  = b_lo[b_rd[BA-1:0]];
+        cur_hi  = b_hi[b_rd[BA-1:0]];
+        beat_lo = {1'b0, cur_lo} & ~LOW;
+        beat_hi = (cur_hi + LOW) & ~LOW;
+        aw_end  = {1'b0, awaddr} + (65'(awlen) + 65'd1) * 65'(KW);
         assert (!b_empty)
           else $error("RX data write %h, %0d beats, with no posted buffer", awaddr,
                       awlen + 9'd1);
@@ -114,7 +104,21 @@ module nic_rxbuf_check #(
         assert ((a_wr - a_rd) != (WA+1)'(AWS))
           else $error("RX buffer checker: more than %0d bursts awaiting W", AWS);
       end
-      if (w_hs) begin
+      if (w_hs) begin : w
+        logic [63:0] wb_addr, wb_lo;
+        logic [64:0] wb_hi;
+        logic        strb_out;    // a strobed byte outside [wb_lo, wb_hi)
+        wb_addr = w_mid ? w_addr : a_addr[a_rd[WA-1:0]];
+        wb_lo   = a_lo[a_rd[WA-1:0]];
+        wb_hi   = a_hi[a_rd[WA-1:0]];
+        strb_out = 1'b0;
+        for (int k = 0; k < KW; k++) begin
+          if (wstrb[k] && ((wb_addr + 64'(k) < wb_lo) || ({1'b0, wb_addr} + 65'(k) >= wb_hi)))
+            strb_out = 1'b1;
+        end
+        w_addr <= wb_addr + 64'(KW);
+        w_mid  <= !wlast;
+        if (wlast) a_rd <= a_rd + 1'b1;
         assert (a_wr != a_rd)
           else $error("RX data W beat before its burst's AW");
         assert (a_wr == a_rd || !strb_out)
