@@ -1,26 +1,19 @@
-//! Host driver for the NIC.
+//! Host driver for the NIC. The `nicctl` command and its applications (demo, serve, benches) are
+//! the `nicctl` crate in `host-driver/nicctl/`, on top of this library.
 //!
 //! - [`device`]: the `Device` trait every backend implements, and device names.
 //! - [`backend`]: `model` (firmware model) and `sim` (RTL in Verilator).
-//! - [`bench_nic`]: `nicctl bench nic`, whole-NIC throughput through the driver.
-//! - [`demo`]: `nicctl demo`, two stacks on two NICs moving bytes over TCP.
 //! - [`driver`]: reset, capabilities, rings, transmit, receive, statistics.
 //! - [`offload`]: software fallback for offloads the NIC lacks or has off.
 //! - [`selftest`]: frames through a loopback, checked byte for byte.
-//! - [`serve`]: `nicctl serve`, the stack on a TAP device for the kernel's tools.
 //! - [`stack_port`]: the NIC as a device of the TCP/IP stack (`stack::phy::Device`).
-//! - [`state`]: feature switches of simulated devices kept between `nicctl` runs.
 
 pub mod backend;
-pub mod bench_nic;
-pub mod demo;
 pub mod device;
 pub mod driver;
 pub mod offload;
 pub mod selftest;
-pub mod serve;
 pub mod stack_port;
-pub mod state;
 
 pub use device::{Device, DeviceError, DeviceSpec};
 pub use driver::{Driver, DriverError};

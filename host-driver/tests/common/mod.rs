@@ -229,20 +229,6 @@ pub fn writes_outside(
     bad
 }
 
-/// Runs the built `nicctl` with `NICCTL_STATE_DIR=state`: (success, stdout, stderr).
-pub fn nicctl(state: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nicctl"))
-        .args(args)
-        .env("NICCTL_STATE_DIR", state)
-        .output()
-        .expect("run nicctl");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 /// Puts frames received from the wire (one port, fed in order) back in the
 /// order they were sent: frames of different RX queues interleave as the
 /// driver's round robin takes them. Panics on a frame that was never sent,

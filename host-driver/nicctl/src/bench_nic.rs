@@ -34,9 +34,9 @@
 //! line rate, whatever the poll interval. Line rate is the datapath width times the
 //! 250 MHz clock (16 Gb/s at 64 bits).
 
-use crate::device::Device;
-use crate::driver::{Driver, DriverError, RingConfig, TxMeta};
 use firmware_model::contract::limits;
+use host_driver::device::Device;
+use host_driver::driver::{Driver, DriverError, RingConfig, TxMeta};
 
 /// The NIC's clock, MHz.
 pub const CLOCK_MHZ: u64 = 250;
@@ -157,7 +157,7 @@ pub enum BenchError {
     #[error(transparent)]
     Driver(#[from] DriverError),
     #[error(transparent)]
-    Device(#[from] crate::device::DeviceError),
+    Device(#[from] host_driver::device::DeviceError),
     #[error("{0} does not report its datapath width")]
     NoDatapath(String),
     #[error("{what}, {size}-byte frames, {latency_ns} ns: {why}")]
@@ -342,7 +342,7 @@ fn in_window(stamps: &[u64], from: u64, to: u64) -> (u64, u64) {
 /// with what was wrong otherwise).
 #[cfg(feature = "sim")]
 fn reap_rx(
-    drv: &mut Driver<crate::backend::sim::SimDevice>,
+    drv: &mut Driver<host_driver::backend::sim::SimDevice>,
     size: usize,
 ) -> Result<Result<u64, String>, DriverError> {
     drv.reap_rx()?;
@@ -369,7 +369,7 @@ pub fn run_one(
     size: usize,
     latency_ns: u64,
 ) -> Result<Vec<BenchRow>, BenchError> {
-    use crate::backend::sim::SimDevice;
+    use host_driver::backend::sim::SimDevice;
     use verilator_tb::{Backpressure, NS_PER_CYCLE};
 
     let what = match dir {

@@ -7,7 +7,7 @@
 //! and indirection table `nicctl rss` sets. The file lives in
 //! `$NICCTL_STATE_DIR`, else `$XDG_RUNTIME_DIR/nicctl`, else `/tmp/nicctl-<uid>`.
 
-use crate::device::DeviceSpec;
+use host_driver::device::DeviceSpec;
 use std::path::PathBuf;
 
 /// The persisted switches of one device.
@@ -28,16 +28,16 @@ pub struct DeviceState {
 
 impl DeviceState {
     /// The recorded indirection table, if one was set and is whole.
-    pub fn indir(&self) -> anyhow::Result<Option<crate::driver::Indirection>> {
+    pub fn indir(&self) -> anyhow::Result<Option<host_driver::driver::Indirection>> {
         let Some(t) = &self.rss_indir else {
             return Ok(None);
         };
-        let table: crate::driver::Indirection = t.as_slice().try_into().map_err(|_| {
+        let table: host_driver::driver::Indirection = t.as_slice().try_into().map_err(|_| {
             anyhow::anyhow!(
                 "saved device state: the RSS indirection table has {} entries, not {} \
                  (delete the file to reset)",
                 t.len(),
-                crate::driver::INDIRECTION_LEN
+                host_driver::driver::INDIRECTION_LEN
             )
         })?;
         Ok(Some(table))

@@ -4,8 +4,8 @@
 
 use firmware_model::contract::limits;
 use host_driver::backend::sim::{Backpressure, MemStats, MemTiming, SimDevice};
-use host_driver::bench_nic::{self, BenchConfig, Direction};
 use host_driver::driver::{Driver, RingConfig, TxMeta};
+use nicctl::bench_nic::{self, BenchConfig, Direction};
 use std::process::Command;
 
 fn seed(default: u64) -> u64 {

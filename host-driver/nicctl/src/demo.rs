@@ -31,12 +31,12 @@
 //! the whole run, is exactly what running them one after the other gives
 //! ([`DemoConfig::nic_threads`] 1); only the wall time differs.
 
-use crate::device::{Device, DeviceSpec};
-use crate::driver::{read_stats, Driver, RingConfig};
-use crate::stack_port::NicPort;
 use anyhow::{anyhow, bail, Context, Result};
 use firmware_model::contract::{cap, limits};
 use firmware_model::nic::Frame;
+use host_driver::device::{Device, DeviceSpec};
+use host_driver::driver::{read_stats, Driver, RingConfig};
+use host_driver::stack_port::NicPort;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
@@ -217,7 +217,7 @@ impl DemoReport {
                 "delayed_acks": s.delayed_acks, "ooo_held": s.ooo_held,
             })
         };
-        let features: Vec<&str> = crate::driver::FEATURES
+        let features: Vec<&str> = host_driver::driver::FEATURES
             .iter()
             .filter(|f| f.bit != cap::LOOPBACK && self.features & f.bit != 0)
             .map(|f| f.name)
@@ -421,9 +421,9 @@ impl Host {
 /// Opens one NIC, applies the offload switches and starts its queues.
 fn open_nic(cfg: &DemoConfig, seed: u64) -> Result<NicPort<Dev>> {
     let dev: Dev = match cfg.device {
-        DeviceSpec::Model => Box::new(crate::backend::model::ModelDevice::new()),
+        DeviceSpec::Model => Box::new(host_driver::backend::model::ModelDevice::new()),
         #[cfg(feature = "sim")]
-        DeviceSpec::Sim => Box::new(crate::backend::sim::SimDevice::with_dma_latency(
+        DeviceSpec::Sim => Box::new(host_driver::backend::sim::SimDevice::with_dma_latency(
             seed,
             cfg.dma_latency_ns,
         )),

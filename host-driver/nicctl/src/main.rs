@@ -9,13 +9,13 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use firmware_model::contract;
 use host_driver::backend::{self, SimOptions};
-use host_driver::bench_nic::{self, BenchConfig, BenchRow};
-use host_driver::demo::{self, DemoConfig, OffloadMode};
 use host_driver::device::{Device, DeviceSpec};
 use host_driver::driver::{self, read_stats, Driver, FEATURES};
 use host_driver::selftest::{self, Loopback, SelftestConfig};
-use host_driver::serve::{self, App, ServeConfig};
-use host_driver::state::{self, DeviceState};
+use nicctl::bench_nic::{self, BenchConfig, BenchRow};
+use nicctl::demo::{self, DemoConfig, OffloadMode};
+use nicctl::serve::{self, App, ServeConfig};
+use nicctl::state::{self, DeviceState};
 use serde_json::json;
 use std::process::ExitCode;
 
