@@ -113,15 +113,17 @@ impl HostMemory {
 
     /// Allocates `len` bytes aligned to `align` (a power of two), zeroed.
     pub fn alloc(&mut self, len: usize, align: u64) -> Result<DmaAddr, OutOfDmaMemory> {
-        let start = self.next.div_ceil(align) * align;
+        // An alignment of 0 is taken as 1; one so large that the start would pass 2^64 fails.
+        let start = self.next.checked_next_multiple_of(align.max(1));
         let end = self.base + self.bytes.len() as u64;
-        if start.checked_add(len as u64).is_none_or(|e| e > end) {
+        let Some(start) = start.filter(|s| s.checked_add(len as u64).is_some_and(|e| e <= end))
+        else {
             return Err(OutOfDmaMemory {
                 want: len as u64,
                 left: end.saturating_sub(self.next),
                 size: self.bytes.len() as u64,
             });
-        }
+        };
         self.next = start + len as u64;
         let r = self
             .range(DmaAddr(start), len)

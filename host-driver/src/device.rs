@@ -1,8 +1,9 @@
 //! The one interface the driver uses to reach a NIC: MMIO, DMA memory and
 //! interrupt wait. Backends: `model` (the firmware model), `sim` (the RTL in
 //! Verilator); a VFIO backend for the real card implements the same trait.
+//! What only a simulated NIC can do is the separate trait [`Simulated`].
 
-use firmware_model::mem::{DmaAddr, DmaFault, OutOfDmaMemory};
+use firmware_model::mem::{DmaAddr, DmaFault, HostMemory, OutOfDmaMemory};
 use firmware_model::nic::Frame;
 use std::fmt;
 
@@ -18,6 +19,39 @@ pub enum DeviceError {
     HostAccess(#[from] DmaFault),
     #[error("{0}")]
     Unsupported(String),
+    /// The request itself is not one any device can honour (a DMA alignment that is not a
+    /// power of two, ...).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Checks a BAR0 access before a backend makes it: registers are 32 bits wide at 4-byte aligned
+/// offsets inside BAR0 (`BAR0_SIZE`). Every backend calls it, so a bad offset is the same error
+/// on all of them and never reaches the device.
+pub fn check_bar0(offset: u32) -> Result<(), DeviceError> {
+    use firmware_model::contract::limits::BAR0_SIZE;
+    if !offset.is_multiple_of(4) {
+        return Err(DeviceError::Mmio(format!(
+            "BAR0 offset {offset:#x} is not 4-byte aligned"
+        )));
+    }
+    if offset >= BAR0_SIZE {
+        return Err(DeviceError::Mmio(format!(
+            "BAR0 offset {offset:#x} is past BAR0's {BAR0_SIZE:#x} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a DMA allocation's alignment: a power of two (1 for none).
+pub fn check_dma_align(align: u64) -> Result<(), DeviceError> {
+    if align.is_power_of_two() {
+        Ok(())
+    } else {
+        Err(DeviceError::Invalid(format!(
+            "DMA alignment {align} is not a power of two"
+        )))
+    }
 }
 
 /// A NIC as the driver sees it.
@@ -59,34 +93,74 @@ pub trait Device {
     fn clock_cycles(&self) -> Option<u64> {
         None
     }
-    /// Sends a frame into the NIC's MAC RX port from the wire (simulated devices).
-    fn wire_send(&mut self, _frame: Frame) -> Result<(), DeviceError> {
-        Err(DeviceError::Unsupported(format!(
-            "{} has no simulated wire",
-            self.describe()
-        )))
-    }
-    /// Takes the next frame the NIC sent on the wire (simulated devices).
-    fn wire_recv(&mut self) -> Option<Frame> {
+    /// What only a simulated device can do (the wire port, the harness's
+    /// protocol checks, host memory inspection): `Some` for `sim` and
+    /// `model`, `None` for real hardware. Callers use [`SimulatedExt`].
+    fn simulated(&mut self) -> Option<&mut dyn Simulated> {
         None
     }
-    /// Protocol breaches a simulation harness saw on the device's interfaces
-    /// (AXI, AXI-Stream rules); always empty for real hardware.
-    fn protocol_errors(&self) -> Vec<String> {
-        Vec::new()
-    }
-    /// The whole of host memory, where the backend simulates it (for tests
-    /// that check nothing was written outside posted buffers).
-    fn host_memory(&self) -> Option<&firmware_model::mem::HostMemory> {
+
+    /// [`Device::simulated`], read-only.
+    fn simulated_ref(&self) -> Option<&dyn Simulated> {
         None
     }
+}
+
+/// The abilities only a simulated NIC has, kept out of [`Device`] so that a
+/// real-hardware backend implements nothing it cannot do.
+pub trait Simulated {
+    /// Sends a frame into the NIC's MAC RX port from the wire.
+    fn wire_send(&mut self, frame: Frame) -> Result<(), DeviceError>;
+    /// Takes the next frame the NIC sent on the wire.
+    fn wire_recv(&mut self) -> Option<Frame>;
     /// Plugs a loopback connector into the wire port: every frame the NIC
     /// sends comes back into its RX port. `None` unplugs.
-    fn set_wire_plug(&mut self, _plug: Option<WirePlug>) -> Result<(), DeviceError> {
-        Err(DeviceError::Unsupported(format!(
-            "{} has no simulated wire",
-            self.describe()
-        )))
+    fn set_wire_plug(&mut self, plug: Option<WirePlug>) -> Result<(), DeviceError>;
+    /// The whole of host memory (for tests that check nothing was written
+    /// outside posted buffers).
+    fn host_memory(&self) -> &HostMemory;
+    /// Protocol breaches the simulation harness saw on the device's
+    /// interfaces (AXI, AXI-Stream rules).
+    fn protocol_errors(&self) -> Vec<String>;
+}
+
+/// [`Simulated`]'s abilities on any [`Device`]: on a device that is not
+/// simulated the wire calls fail with [`DeviceError::Unsupported`] naming
+/// it, `wire_recv` and `host_memory` give `None`, `protocol_errors` nothing.
+pub trait SimulatedExt {
+    fn wire_send(&mut self, frame: Frame) -> Result<(), DeviceError>;
+    fn wire_recv(&mut self) -> Option<Frame>;
+    fn set_wire_plug(&mut self, plug: Option<WirePlug>) -> Result<(), DeviceError>;
+    fn host_memory(&self) -> Option<&HostMemory>;
+    fn protocol_errors(&self) -> Vec<String>;
+}
+
+impl<D: Device + ?Sized> SimulatedExt for D {
+    fn wire_send(&mut self, frame: Frame) -> Result<(), DeviceError> {
+        let what = self.describe();
+        self.simulated()
+            .ok_or_else(|| DeviceError::Unsupported(format!("{what} has no simulated wire")))?
+            .wire_send(frame)
+    }
+
+    fn wire_recv(&mut self) -> Option<Frame> {
+        self.simulated()?.wire_recv()
+    }
+
+    fn set_wire_plug(&mut self, plug: Option<WirePlug>) -> Result<(), DeviceError> {
+        let what = self.describe();
+        self.simulated()
+            .ok_or_else(|| DeviceError::Unsupported(format!("{what} has no simulated wire")))?
+            .set_wire_plug(plug)
+    }
+
+    fn host_memory(&self) -> Option<&HostMemory> {
+        Some(self.simulated_ref()?.host_memory())
+    }
+
+    fn protocol_errors(&self) -> Vec<String> {
+        self.simulated_ref()
+            .map_or_else(Vec::new, |s| s.protocol_errors())
     }
 }
 

@@ -15,7 +15,7 @@ pub mod offload;
 pub mod selftest;
 pub mod stack_port;
 
-pub use device::{Device, DeviceError, DeviceSpec};
+pub use device::{Device, DeviceError, DeviceSpec, Simulated, SimulatedExt};
 pub use driver::{Driver, DriverError};
 
 impl<D: Device + ?Sized> Device for Box<D> {
@@ -64,19 +64,10 @@ impl<D: Device + ?Sized> Device for Box<D> {
     fn clock_cycles(&self) -> Option<u64> {
         (**self).clock_cycles()
     }
-    fn wire_send(&mut self, frame: firmware_model::nic::Frame) -> Result<(), DeviceError> {
-        (**self).wire_send(frame)
+    fn simulated(&mut self) -> Option<&mut dyn device::Simulated> {
+        (**self).simulated()
     }
-    fn wire_recv(&mut self) -> Option<firmware_model::nic::Frame> {
-        (**self).wire_recv()
-    }
-    fn protocol_errors(&self) -> Vec<String> {
-        (**self).protocol_errors()
-    }
-    fn host_memory(&self) -> Option<&firmware_model::mem::HostMemory> {
-        (**self).host_memory()
-    }
-    fn set_wire_plug(&mut self, plug: Option<device::WirePlug>) -> Result<(), DeviceError> {
-        (**self).set_wire_plug(plug)
+    fn simulated_ref(&self) -> Option<&dyn device::Simulated> {
+        (**self).simulated_ref()
     }
 }

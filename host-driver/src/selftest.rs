@@ -1,6 +1,6 @@
 //! `nicctl selftest`: random frames through a loopback, checked byte for byte.
 
-use crate::device::{Device, WirePlug};
+use crate::device::{Device, SimulatedExt, WirePlug};
 use crate::driver::{read_rss_key, Driver, DriverError, RingConfig, RxFrame};
 use crate::offload::{complete_sum, CsumRequest};
 use firmware_model::contract::{cap, verdict};

@@ -8,6 +8,7 @@ use firmware_model::contract::cap;
 use firmware_model::nic::Frame;
 use firmware_model::packets::{random_packet, Mix};
 use host_driver::device::Device;
+use host_driver::device::SimulatedExt;
 use host_driver::driver::{tx_queue_for, Driver, RingConfig};
 use host_driver::selftest::test_frame;
 use rand::SeedableRng;

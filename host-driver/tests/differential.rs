@@ -19,6 +19,7 @@ use firmware_model::rss;
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::{Backpressure, MemTiming, SimDevice};
 use host_driver::device::Device;
+use host_driver::device::SimulatedExt;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

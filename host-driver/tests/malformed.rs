@@ -21,6 +21,7 @@ use firmware_model::contract::{
 use firmware_model::mem::{DmaAddr, HostMemory};
 use firmware_model::nic::Frame;
 use host_driver::device::Device;
+use host_driver::device::SimulatedExt;
 use std::fmt::Debug;
 
 /// Longest a completion may take, device time (100k cycles on the sim).

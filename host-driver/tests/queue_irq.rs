@@ -10,6 +10,7 @@ use firmware_model::contract::{limits, qirq, qirq_field, qreg, reg, rxq, txq};
 use firmware_model::nic::Frame;
 use firmware_model::packets::{tcp_ipv4_flow_frame, Flow4};
 use host_driver::device::Device;
+use host_driver::device::SimulatedExt;
 
 const RX_Q: u32 = 5;
 const TX_Q: u32 = 3;

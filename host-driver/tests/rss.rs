@@ -11,6 +11,7 @@ use firmware_model::contract::{cap, rss_type};
 use firmware_model::nic::Frame;
 use firmware_model::packets::{random_packet, Mix};
 use firmware_model::rss;
+use host_driver::device::SimulatedExt;
 use host_driver::driver::{self, Driver, RingConfig, RxFrame};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

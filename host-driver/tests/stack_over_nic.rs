@@ -10,6 +10,7 @@ use firmware_model::contract::cap;
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::SimDevice;
 use host_driver::device::Device;
+use host_driver::device::SimulatedExt;
 use host_driver::driver::{read_stats, Driver, RingConfig};
 use host_driver::stack_port::NicPort;
 use stack::iface::{Interface, InterfaceConfig};

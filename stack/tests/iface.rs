@@ -475,12 +475,7 @@ fn echo_request_with_bad_checksum_is_dropped_and_counted() {
 }
 
 fn seed() -> u64 {
-    let seed = std::env::var("IFACE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    println!("iface seed: IFACE_SEED={seed}");
-    seed
+    test_support::seed(0x1face)
 }
 
 #[test]

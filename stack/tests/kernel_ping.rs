@@ -8,24 +8,13 @@
 //! tools); without root or /dev/net/tun it prints a skip line.
 
 use stack::iface::{Interface, InterfaceConfig};
-use stack::phy::tap::netns::{self, Netns};
 use stack::phy::tap::TapDevice;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::netns::{self, Netns};
 
 const OUR_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
-
-fn have_privileges() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    let ok = root && Path::new("/dev/net/tun").exists() && netns::run("ip", &["-V"]).is_ok();
-    if !ok {
-        eprintln!("skipped: needs root and /dev/net/tun (and iproute2's ip)");
-    }
-    ok
-}
 
 /// Runs `ping` in the namespace against `target` while our interface serves
 /// the TAP; returns ping's output once it exits (bounded to 15 s).
@@ -67,7 +56,7 @@ fn kernel_pings_us(
 
 #[test]
 fn stack_answers_the_kernels_ping_over_ipv4_and_ipv6() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let ns = Netns::create().expect("create namespace");

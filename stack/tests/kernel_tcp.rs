@@ -20,23 +20,19 @@ mod support;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stack::iface::{Interface, InterfaceConfig};
-use stack::phy::tap::netns::{self, Netns};
 use stack::phy::tap::TapDevice;
 use stack::phy::{Capabilities, Device, DeviceError, RxMeta, TxMeta};
 use stack::socket::TcpHandle;
 use stack::tcp::{CloseReason, State};
-use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use support::*;
+use test_support::netns::{self, Netns};
 
-const SEED_VAR: &str = "KERNEL_TCP_SEED";
 const OUR_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
 const OUR_V4: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
 const OUR_V6: Ipv6Addr = Ipv6Addr::new(0xfd77, 0, 0, 0, 0, 0, 0, 2);
@@ -48,16 +44,6 @@ const LEN: usize = 64 * MIB;
 const LIMIT: Duration = Duration::from_secs(150);
 /// Blocking kernel socket calls give up after this.
 const SOCKET_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn have_privileges() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    let ok = root && Path::new("/dev/net/tun").exists() && netns::run("ip", &["-V"]).is_ok();
-    if !ok {
-        eprintln!("skipped: needs root and /dev/net/tun (and iproute2's ip)");
-    }
-    ok
-}
 
 /// The TAP as our device, counting RST segments each way, and dropping a
 /// seeded fraction `loss` of TCP segments each way (a lossy link between
@@ -121,10 +107,10 @@ struct Fixture {
 
 impl Fixture {
     fn new(name: &str, default_seed: u64, loss: f64) -> Option<Fixture> {
-        if !have_privileges() {
+        if !test_support::net_admin() {
             return None;
         }
-        let seed = seed(SEED_VAR, name, default_seed);
+        let seed = seed(name, default_seed);
         let ns = Netns::create().expect("create namespace");
         let ifname = netns::unique_name("kt");
         let tap = TapDevice::open(&ifname).expect("open TAP");
@@ -196,23 +182,6 @@ impl Fixture {
             }
         }
     }
-}
-
-/// Runs `f` on a new thread that first joins the network namespace `ns`,
-/// so the sockets it makes live there.
-fn in_namespace<T: Send + 'static>(
-    ns: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> JoinHandle<T> {
-    let path = format!("/run/netns/{ns}");
-    thread::spawn(move || {
-        let file = File::open(&path).unwrap_or_else(|e| panic!("open {path}: {e}"));
-        // SAFETY: `file` is an open namespace file that outlives the call;
-        // setns only changes this thread's network namespace.
-        let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-        assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
-        f()
-    })
 }
 
 /// Who sends the first FIN.
@@ -370,14 +339,13 @@ fn exchange(plan: Plan) {
     } else {
         (OUR_V4.into(), KERNEL_V4.into())
     };
-    let ns_name = fx.ns.name().to_string();
     let first = plan.first_fin;
 
     let mut pings = Vec::new();
     let (h, kernel): (TcpHandle, JoinHandle<Result<KernelReport, String>>) = if plan.we_serve {
         let listener = fx.iface.tcp_listen(plan.port, 4).expect("listen");
         let target = SocketAddr::new(our_ip, plan.port);
-        let kernel = in_namespace(&ns_name, move || {
+        let kernel = fx.ns.spawn_in(move || {
             let s = TcpStream::connect_timeout(&target, SOCKET_TIMEOUT)
                 .map_err(|e| format!("kernel connect to {target}: {e}"))?;
             kernel_peer(s, kernel_seed, our_seed, first)
@@ -404,7 +372,7 @@ fn exchange(plan: Plan) {
     } else {
         let (ready_tx, ready_rx) = mpsc::channel();
         let bind = SocketAddr::new(kernel_ip, plan.port);
-        let kernel = in_namespace(&ns_name, move || {
+        let kernel = fx.ns.spawn_in(move || {
             let l = TcpListener::bind(bind).map_err(|e| format!("kernel bind {bind}: {e}"))?;
             let _ = ready_tx.send(());
             l.set_nonblocking(false).map_err(|e| e.to_string())?;

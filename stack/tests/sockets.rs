@@ -23,12 +23,7 @@ const MS: u64 = 1_000_000;
 const SEC: u64 = 1_000_000_000;
 
 fn seed(default: u64) -> u64 {
-    let s = std::env::var("SOCKETS_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    println!("seed {s} (override with SOCKETS_SEED)");
-    s
+    test_support::seed(default)
 }
 
 fn config(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr, secret: u128) -> InterfaceConfig {

@@ -7,12 +7,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use stack::phy::tap::netns::{self, Netns};
 use stack::phy::tap::{TapDevice, TapError, DEFAULT_MAX_FRAME};
 use stack::phy::{Capabilities, Device, DeviceError, RxChecksum, TxMeta};
 use stack::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use stack::wire::ethernet::{EtherType, EthernetAddress, EthernetFrame, EthernetRepr};
 use stack::wire::ipv4::Ipv4Address;
+use test_support::netns::{self, Netns};
 
 /// Our side of the link, as the kernel will learn it.
 const OUR_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x02]);
@@ -20,16 +20,6 @@ const OUR_IP: Ipv4Address = Ipv4Address([10, 77, 0, 2]);
 const KERNEL_IP: Ipv4Address = Ipv4Address([10, 77, 0, 1]);
 /// Longest we wait for the kernel to do something.
 const PATIENCE: Duration = Duration::from_secs(3);
-
-fn have_privileges() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    let ok = root && Path::new("/dev/net/tun").exists() && netns::run("ip", &["-V"]).is_ok();
-    if !ok {
-        eprintln!("skipped: needs root and /dev/net/tun (and iproute2's ip)");
-    }
-    ok
-}
 
 /// Receives frames until one satisfies `want`, for at most [`PATIENCE`].
 /// Frames the kernel sends on its own (IPv6 router solicitations, MLD
@@ -88,7 +78,7 @@ fn tap_in_netns() -> (Netns, TapDevice) {
 
 #[test]
 fn open_reports_name_and_no_offloads() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let name = netns::unique_name("nst");
@@ -120,7 +110,7 @@ fn open_reports_name_and_no_offloads() {
 
 #[test]
 fn kernel_arp_request_reaches_receive() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let (ns, mut tap) = tap_in_netns();
@@ -142,7 +132,7 @@ fn kernel_arp_request_reaches_receive() {
 
 #[test]
 fn transmitted_arp_lands_in_kernel_neighbour_table() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let (ns, mut tap) = tap_in_netns();
@@ -182,7 +172,7 @@ fn transmitted_arp_lands_in_kernel_neighbour_table() {
 
 #[test]
 fn oversize_frame_is_too_big() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let mut tap = TapDevice::open(&netns::unique_name("nst")).expect("open TAP");
@@ -207,7 +197,7 @@ fn oversize_frame_is_too_big() {
 
 #[test]
 fn transmit_on_a_down_interface_is_an_io_error() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     // A fresh TAP is down; the kernel refuses frames with EIO.

@@ -5,7 +5,7 @@
 //! Most tests drive one connection with a hand-crafted peer ([`Dut`]), so
 //! that sequence numbers, options and timing are exact; the end-to-end ones
 //! join two connections over a pipe that drops, duplicates and reorders
-//! ([`Net`]). Randomised tests print their seed; `TCP_RFC_SEED` replays.
+//! ([`Net`]). Randomised tests print their seed; `TEST_SEED` replays.
 
 mod common_tcp;
 
@@ -1575,7 +1575,7 @@ fn ooo_flood_beyond_the_range_limit_is_dropped_counted_and_the_transfer_complete
 
 #[test]
 fn transfer_completes_with_a_tiny_reassembly_limit_under_reordering() {
-    let seed = seed("TCP_RFC_SEED", "reorder", 0x0dd_0001);
+    let seed = seed("reorder", 0x0dd_0001);
     let cb = TcpConfig {
         max_ooo_ranges: 1,
         ..cfg()
@@ -1621,7 +1621,7 @@ fn transfer_completes_with_a_tiny_reassembly_limit_under_reordering() {
 
 #[test]
 fn graceful_close_with_data_in_flight_delivers_every_byte_before_fin() {
-    let seed = seed("TCP_RFC_SEED", "graceful_close", 0x0c105e);
+    let seed = seed("graceful_close", 0x0c105e);
     let c = TcpConfig {
         time_wait_ns: 2 * SEC,
         ..cfg()
@@ -1812,7 +1812,7 @@ fn dut_in_state(state: State, rng: &mut ChaCha8Rng) -> Dut {
 
 #[test]
 fn random_segment_flood_never_panics_in_any_state() {
-    let seed = seed("TCP_RFC_SEED", "random_segment_flood", 0xf100d);
+    let seed = seed("random_segment_flood", 0xf100d);
     let states = [
         State::SynSent,
         State::SynReceived,

@@ -14,7 +14,7 @@
 //! transfer in both directions at once over IPv6; and a hostile peer
 //! forging segments into a transfer.
 //!
-//! Each test prints its seed; `TCP_TRANSFER_SEED=<seed>` replays one. A run
+//! Each test prints its seed; `TEST_SEED=<seed>` replays one. A run
 //! that exceeds its simulated-time budget, stalls, or takes too long in
 //! real time fails with the seed and the state of both ends, never hangs.
 
@@ -33,7 +33,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 use support::*;
 
-const SEED_VAR: &str = "TCP_TRANSFER_SEED";
+use test_support::SEED_VAR;
 const PORT: u16 = 5001;
 const MACS: [[u8; 6]; 2] = [[0x02, 0, 0, 0, 0, 0x0a], [0x02, 0, 0, 0, 0, 0x0b]];
 const V4: [Ipv4Addr; 2] = [Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2)];
@@ -467,7 +467,7 @@ struct Outcome {
 }
 
 fn run(plan: Plan) -> Outcome {
-    let seed = seed(SEED_VAR, plan.name, plan.default_seed);
+    let seed = seed(plan.name, plan.default_seed);
     let mut net = Net::new(plan.name, seed, plan.link, plan.sack, plan.offloads);
     let server_ip: IpAddr = if plan.ipv6 {
         V6[1].into()

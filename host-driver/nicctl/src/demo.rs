@@ -34,6 +34,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use firmware_model::contract::{cap, limits};
 use firmware_model::nic::Frame;
+use host_driver::device::SimulatedExt;
 use host_driver::device::{Device, DeviceSpec};
 use host_driver::driver::{read_stats, Driver, RingConfig};
 use host_driver::stack_port::NicPort;

@@ -9,12 +9,7 @@ use nicctl::bench_nic::{self, BenchConfig, Direction};
 use std::process::Command;
 
 fn seed(default: u64) -> u64 {
-    let s = std::env::var("NIC_TEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    eprintln!("seed {s} (replay with NIC_TEST_SEED={s})");
-    s
+    test_support::seed(default)
 }
 
 #[test]

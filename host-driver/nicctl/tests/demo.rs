@@ -4,15 +4,15 @@
 //! the offloads are on or off; the counters show who computed the
 //! checksums: the NICs, or the stack in software.
 
+mod common;
+
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// Seed from `NICCTL_DEMO_SEED` if set, else 1; printed so a run can be replayed.
+/// The demo's seed: `TEST_SEED` if set, else 1 (`test_support::seed`).
 fn seed() -> String {
-    let s = std::env::var("NICCTL_DEMO_SEED").unwrap_or_else(|_| "1".into());
-    eprintln!("seed {s} (replay with NICCTL_DEMO_SEED={s})");
-    s
+    test_support::seed(1).to_string()
 }
 
 /// A state directory of this test's own, so switches a user saved cannot leak in.
@@ -20,17 +20,11 @@ fn state_dir(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!("nicctl-demo-test-{}-{tag}", std::process::id()))
 }
 
-fn nicctl_in(state: &PathBuf, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nicctl"))
-        .args(args)
-        .env("NICCTL_STATE_DIR", state)
-        .output()
-        .expect("run nicctl")
+fn nicctl_in(state: &std::path::Path, args: &[&str]) -> Output {
+    common::run(state, args)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::text;
 
 /// Runs `nicctl demo --json` with `args`; the parsed report.
 fn demo_json(tag: &str, args: &[&str]) -> Value {

@@ -1,20 +1,15 @@
 //! nicctl as a user runs it: the binary, its exit code and what it prints.
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
 
 fn nicctl(args: &[&str]) -> Output {
-    // A state directory of our own, so switches a user saved cannot leak in.
     let state = std::env::temp_dir().join(format!("nicctl-cli-test-{}", std::process::id()));
-    Command::new(env!("CARGO_BIN_EXE_nicctl"))
-        .args(args)
-        .env("NICCTL_STATE_DIR", state)
-        .output()
-        .expect("run nicctl")
+    common::run(&state, args)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::text;
 
 #[test]
 fn caps_json_is_identical_on_sim_and_model() {

@@ -11,41 +11,23 @@
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use stack::phy::tap::netns::{self, Netns};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::netns::{self, Netns};
 
 const OUR_V4: &str = "10.77.0.2";
 const OUR_V6: &str = "fd77::2";
 
 extern "C" {
-    fn geteuid() -> u32;
-    fn setns(fd: i32, nstype: i32) -> i32;
     fn kill(pid: i32, sig: i32) -> i32;
 }
-const CLONE_NEWNET: i32 = 0x4000_0000;
 const SIGTERM: i32 = 15;
 
-fn have_privileges() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { geteuid() } == 0;
-    let ok = root && Path::new("/dev/net/tun").exists() && netns::run("ip", &["-V"]).is_ok();
-    if !ok {
-        eprintln!("skipped: needs root and /dev/net/tun (and iproute2's ip)");
-    }
-    ok
-}
-
 fn seed() -> u64 {
-    let s = std::env::var("NICCTL_SERVE_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7);
-    eprintln!("seed {s} (replay with NICCTL_SERVE_SEED={s})");
-    s
+    test_support::seed(7)
 }
 
 /// A running `nicctl serve` whose TAP sits in a namespace of the test's own.
@@ -115,18 +97,7 @@ impl Served {
 
     /// Runs `f` on a thread that joined the namespace (kernel sockets there).
     fn in_ns<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
-        let path = format!("/var/run/netns/{}", self.ns.name());
-        std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).expect("open the namespace");
-            use std::os::fd::AsRawFd;
-            // SAFETY: `file` is an open namespace descriptor that lives
-            // through the call; setns changes only this thread's namespace.
-            let rc = unsafe { setns(file.as_raw_fd(), CLONE_NEWNET) };
-            assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
-            f()
-        })
-        .join()
-        .expect("namespace thread")
+        self.ns.run_in(f)
     }
 
     /// Stops the server with SIGTERM; its exit status and stdout.
@@ -207,7 +178,7 @@ fn content_length(head: &str) -> usize {
 
 #[test]
 fn kernel_pings_and_tcp_echo_get_their_bytes_back_over_ipv4_and_ipv6() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let mut served = Served::start("echo");
@@ -236,7 +207,7 @@ fn kernel_pings_and_tcp_echo_get_their_bytes_back_over_ipv4_and_ipv6() {
 
 #[test]
 fn kernel_http_clients_get_the_page_n_bytes_404_and_400() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let mut served = Served::start("http");
@@ -263,8 +234,9 @@ fn kernel_http_clients_get_the_page_n_bytes_404_and_400() {
     }
     assert_eq!(results[3].0, 404, "{}", results[3].1);
     assert_eq!(results[4].0, 400, "{}", results[4].1);
-    // curl, where installed, gets the same.
-    if netns::run("curl", &["--version"]).is_ok() {
+    // curl gets the same (scripts/setup installs it; without it the test skips this part, or under
+    // CI=true fails).
+    if test_support::tool("curl", "--version") {
         let out = served
             .ns
             .exec(
@@ -280,7 +252,7 @@ fn kernel_http_clients_get_the_page_n_bytes_404_and_400() {
 
 #[test]
 fn discard_reads_everything_and_sends_nothing() {
-    if !have_privileges() {
+    if !test_support::net_admin() {
         return;
     }
     let mut served = Served::start("discard");

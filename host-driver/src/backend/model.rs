@@ -2,7 +2,7 @@
 //! The model does its work instantly; device time moves only while the host
 //! waits for an interrupt.
 
-use crate::device::{Device, DeviceError, WirePlug};
+use crate::device::{Device, DeviceError, Simulated, WirePlug};
 use firmware_model::contract::reg;
 use firmware_model::mem::{DmaAddr, HostMemory};
 use firmware_model::nic::{Frame, Nic};
@@ -56,15 +56,18 @@ impl Device for ModelDevice {
     }
 
     fn read32(&mut self, offset: u32) -> Result<u32, DeviceError> {
+        crate::device::check_bar0(offset)?;
         Ok(self.nic.mmio_read(offset))
     }
 
     fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError> {
+        crate::device::check_bar0(offset)?;
         self.nic.mmio_write(offset, value);
         Ok(())
     }
 
     fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaAddr, DeviceError> {
+        crate::device::check_dma_align(align)?;
         Ok(self.mem.alloc(len, align)?)
     }
 
@@ -124,6 +127,16 @@ impl Device for ModelDevice {
         self.now
     }
 
+    fn simulated(&mut self) -> Option<&mut dyn Simulated> {
+        Some(self)
+    }
+
+    fn simulated_ref(&self) -> Option<&dyn Simulated> {
+        Some(self)
+    }
+}
+
+impl Simulated for ModelDevice {
     fn wire_send(&mut self, frame: Frame) -> Result<(), DeviceError> {
         self.nic.wire_rx_push(frame);
         Ok(())
@@ -134,12 +147,16 @@ impl Device for ModelDevice {
         self.nic.wire_tx_pop()
     }
 
-    fn host_memory(&self) -> Option<&HostMemory> {
-        Some(&self.mem)
+    fn host_memory(&self) -> &HostMemory {
+        &self.mem
     }
 
     fn set_wire_plug(&mut self, plug: Option<WirePlug>) -> Result<(), DeviceError> {
         self.plug = plug;
         Ok(())
+    }
+
+    fn protocol_errors(&self) -> Vec<String> {
+        Vec::new()
     }
 }

@@ -1,6 +1,6 @@
 //! The `sim` backend: the RTL in Verilator, through the verilator-tb harness.
 
-use crate::device::{Device, DeviceError, WirePlug};
+use crate::device::{Device, DeviceError, Simulated, WirePlug};
 use firmware_model::mem::{DmaAddr, DmaMemory, HostMemory};
 use firmware_model::nic::Frame;
 pub use verilator_tb::{Backpressure, Channel, MemStats, MemTiming, PerChannel, Stalls};
@@ -88,18 +88,21 @@ impl Device for SimDevice {
     }
 
     fn read32(&mut self, offset: u32) -> Result<u32, DeviceError> {
+        crate::device::check_bar0(offset)?;
         self.sim
             .mmio_read(offset)
             .map_err(|e| DeviceError::Mmio(e.to_string()))
     }
 
     fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError> {
+        crate::device::check_bar0(offset)?;
         self.sim
             .mmio_write(offset, value)
             .map_err(|e| DeviceError::Mmio(e.to_string()))
     }
 
     fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaAddr, DeviceError> {
+        crate::device::check_dma_align(align)?;
         Ok(self.sim.mem.alloc(len, align)?)
     }
 
@@ -155,6 +158,16 @@ impl Device for SimDevice {
         Some(self.sim.cycles())
     }
 
+    fn simulated(&mut self) -> Option<&mut dyn Simulated> {
+        Some(self)
+    }
+
+    fn simulated_ref(&self) -> Option<&dyn Simulated> {
+        Some(self)
+    }
+}
+
+impl Simulated for SimDevice {
     fn wire_send(&mut self, frame: Frame) -> Result<(), DeviceError> {
         self.sim.wire_rx.push_back(frame);
         Ok(())
@@ -168,8 +181,8 @@ impl Device for SimDevice {
         self.sim.protocol_errors.clone()
     }
 
-    fn host_memory(&self) -> Option<&HostMemory> {
-        Some(&self.sim.mem)
+    fn host_memory(&self) -> &HostMemory {
+        &self.sim.mem
     }
 
     fn set_wire_plug(&mut self, plug: Option<WirePlug>) -> Result<(), DeviceError> {

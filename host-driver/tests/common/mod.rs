@@ -10,6 +10,7 @@ use firmware_model::mem::{DmaAddr, HostMemory};
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::SimDevice;
 use host_driver::device::Device;
+use host_driver::device::SimulatedExt;
 use host_driver::driver::RxFrame;
 
 /// Both backends, for tests that run on each.
@@ -23,14 +24,9 @@ pub fn devices(seed: u64, stalls: bool) -> Vec<(&'static str, Box<dyn Device>)> 
     ]
 }
 
-/// Seed from `NIC_TEST_SEED` if set, else `default`; printed so a run can be replayed.
+/// The workspace's seed convention (`test_support::seed`): `TEST_SEED` if set, else `default`.
 pub fn seed(default: u64) -> u64 {
-    let s = std::env::var("NIC_TEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    eprintln!("seed {s} (replay with NIC_TEST_SEED={s})");
-    s
+    test_support::seed(default)
 }
 
 /// First address past the simulated host memory window.

@@ -444,11 +444,7 @@ mod tests {
     #[test]
     fn per_segment_ipv4_checksum_equals_a_full_recomputation() {
         use rand::{Rng, SeedableRng};
-        let seed: u64 = std::env::var("GSO_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0x9c5);
-        println!("seed {seed:#x} (GSO_SEED)");
+        let seed = test_support::seed(0x9c5);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         for _ in 0..300 {
             let len = rng.gen_range(0..2000);

@@ -759,11 +759,7 @@ mod tests {
 
     #[test]
     fn fast_tcp_parse_agrees_with_the_general_parse() {
-        let seed: u64 = std::env::var("INGRESS_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0x7c9);
-        println!("seed {seed:#x} (INGRESS_SEED)");
+        let seed = test_support::seed(0x7c9);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let pair = IpPair::V4 {
             src: Ipv4Address([10, 0, 0, 1]),

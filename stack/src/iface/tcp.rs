@@ -497,7 +497,7 @@ mod tests {
     #[test]
     fn direct_software_gso_equals_splitting_a_held_super_frame() {
         use rand::{RngCore, SeedableRng};
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x65_0d);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(test_support::seed(0x65_0d));
         let mac = crate::wire::EthernetAddress([2, 0, 0, 0, 0, 0x0b]);
         for (v6, tx_checksum, len) in [
             (false, false, 5000),

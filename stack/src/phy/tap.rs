@@ -13,8 +13,8 @@
 //! The interface is not persistent: it disappears when the device is dropped
 //! and its descriptor closed.
 //!
-//! [`netns`] holds helpers for tests that put the TAP's kernel side in a
-//! network namespace of their own.
+//! Tests that put the TAP's kernel side in a network namespace of their own
+//! use the test-only crate `test-support` (`stack/test-support`).
 
 use std::ffi::CString;
 use std::io;
@@ -231,105 +231,5 @@ impl Device for TapDevice {
             ..RxMeta::default()
         };
         Some((self.rx_buf[..n as usize].to_vec(), meta))
-    }
-}
-
-/// Network-namespace helpers, **for tests only**: they run `ip` (iproute2)
-/// and need root. A test creates a [`Netns`], moves its TAP into it with
-/// [`Netns::adopt_tap`] (the TAP's descriptor keeps working: it is bound to
-/// the interface, which moved), and talks to the kernel through it. Dropping
-/// the [`Netns`] deletes the namespace, also when the test panics.
-pub mod netns {
-    use std::process::Command;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// The kernel side's IPv4 address, with prefix, inside the namespace.
-    pub const KERNEL_V4: &str = "10.77.0.1/24";
-    /// The kernel side's IPv6 address, with prefix, inside the namespace.
-    pub const KERNEL_V6: &str = "fd77::1/64";
-
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-    /// A name unique in this process and among concurrent processes:
-    /// `<prefix><pid>-<n>`. Keep `prefix` short: interface names have at
-    /// most 15 bytes.
-    pub fn unique_name(prefix: &str) -> String {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        format!("{prefix}{}-{n}", std::process::id())
-    }
-
-    /// Runs a command and returns its stdout, or an error that names the
-    /// command and carries its stderr.
-    pub fn run(program: &str, args: &[&str]) -> Result<String, String> {
-        let out = Command::new(program)
-            .args(args)
-            .output()
-            .map_err(|e| format!("cannot run {program} {}: {e}", args.join(" ")))?;
-        if !out.status.success() {
-            return Err(format!(
-                "{program} {} failed ({}): {}",
-                args.join(" "),
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// A network namespace this process created; deleted on drop.
-    #[derive(Debug)]
-    pub struct Netns {
-        name: String,
-    }
-
-    impl Netns {
-        /// Creates a namespace named `nicsim-<pid>-<n>`, with loopback up.
-        pub fn create() -> Result<Netns, String> {
-            let ns = Netns {
-                name: unique_name("nicsim-"),
-            };
-            run("ip", &["netns", "add", &ns.name])?;
-            // From here on, an error drops `ns` and deletes the namespace.
-            ns.ip(&["link", "set", "lo", "up"])?;
-            Ok(ns)
-        }
-
-        /// The namespace's name.
-        pub fn name(&self) -> &str {
-            &self.name
-        }
-
-        /// `ip -n <ns> <args>`.
-        pub fn ip(&self, args: &[&str]) -> Result<String, String> {
-            let mut full = vec!["-n", &self.name];
-            full.extend_from_slice(args);
-            run("ip", &full)
-        }
-
-        /// `ip netns exec <ns> <program> <args>`.
-        pub fn exec(&self, program: &str, args: &[&str]) -> Result<String, String> {
-            let mut full = vec!["netns", "exec", &self.name, program];
-            full.extend_from_slice(args);
-            run("ip", &full)
-        }
-
-        /// Moves interface `tap` into the namespace, gives it
-        /// [`KERNEL_V4`] and [`KERNEL_V6`] (no duplicate-address detection)
-        /// and brings it up.
-        pub fn adopt_tap(&self, tap: &str) -> Result<(), String> {
-            run("ip", &["link", "set", tap, "netns", &self.name])?;
-            self.ip(&["addr", "add", KERNEL_V4, "dev", tap])?;
-            self.ip(&["addr", "add", KERNEL_V6, "dev", tap, "nodad"])?;
-            self.ip(&["link", "set", tap, "up"])?;
-            Ok(())
-        }
-    }
-
-    impl Drop for Netns {
-        fn drop(&mut self) {
-            if let Err(e) = run("ip", &["netns", "delete", &self.name]) {
-                eprintln!("warning: {e}");
-            }
-        }
     }
 }

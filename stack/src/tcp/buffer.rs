@@ -327,15 +327,6 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    fn seed(var: &str, default: u64) -> u64 {
-        let s = std::env::var(var)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default);
-        eprintln!("{var}={s}");
-        s
-    }
-
     /// The byte of an endless test stream at absolute position `p`.
     fn byte_at(p: usize) -> u8 {
         (p.wrapping_mul(31) ^ (p >> 8)) as u8
@@ -645,7 +636,7 @@ mod tests {
 
     #[test]
     fn recv_buffer_matches_reference_model_on_random_inserts() {
-        let base = seed("TCP_BUFFER_SEED", 0x5eed_0001);
+        let base = test_support::seed(0x5eed_0001);
         for round in 0..300u64 {
             let mut rng = ChaCha8Rng::seed_from_u64(base.wrapping_add(round));
             let cap = rng.gen_range(1..200);
@@ -723,7 +714,7 @@ mod tests {
 
     #[test]
     fn send_buffer_matches_reference_model() {
-        let base = seed("TCP_BUFFER_SEED", 0x5eed_0002);
+        let base = test_support::seed(0x5eed_0002);
         let mut rng = ChaCha8Rng::seed_from_u64(base);
         for _ in 0..200 {
             let cap = rng.gen_range(1..100);

@@ -308,11 +308,7 @@ mod tests {
 
     #[test]
     fn scoreboard_matches_reference_model_on_random_sacks() {
-        let base = std::env::var("TCP_SCOREBOARD_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0x5c0_4ebu64);
-        eprintln!("TCP_SCOREBOARD_SEED={base}");
+        let base = test_support::seed(0x5c0_4eb);
         for round in 0..200u64 {
             let mut rng = ChaCha8Rng::seed_from_u64(base.wrapping_add(round));
             // Starting near the wrap in half the rounds.

@@ -45,22 +45,10 @@ pub fn peer_addr6() -> SocketAddr {
     SocketAddr::from(([0xfd00, 0, 0, 0, 0, 0, 0, 2], PEER_PORT))
 }
 
-/// The seed of a randomised test: `default`, or the value of the
-/// environment variable `var` (decimal or 0x-hex). Printed either way.
-pub fn seed(var: &str, test: &str, default: u64) -> u64 {
-    let seed = match std::env::var(var) {
-        Ok(s) if !s.trim().is_empty() => {
-            let s = s.trim();
-            let parsed = match s.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("{var}={s:?} is not a number"))
-        }
-        _ => default,
-    };
-    eprintln!("{test}: seed {seed:#x} (replay with {var}={seed:#x})");
-    seed
+/// The seed of a randomised test named `test`: the workspace's convention
+/// (`test_support::seed_named`: `TEST_SEED` replays it).
+pub fn seed(test: &str, default: u64) -> u64 {
+    test_support::seed_named(test, default)
 }
 
 /// A deterministic byte stream: the byte at position `p`.

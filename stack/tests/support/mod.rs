@@ -27,23 +27,10 @@ pub const MIB: usize = 1024 * 1024;
 pub const MS: u64 = 1_000_000;
 pub const SEC: u64 = 1_000 * MS;
 
-/// The seed of a randomised test: `default`, or the value of the
-/// environment variable `var` (decimal or 0x-hex) to replay a failure.
-/// Printed either way.
-pub fn seed(var: &str, test: &str, default: u64) -> u64 {
-    let seed = match std::env::var(var) {
-        Ok(s) => {
-            let s = s.trim();
-            let parsed = match s.strip_prefix("0x") {
-                Some(hex) => u64::from_str_radix(hex, 16),
-                None => s.parse(),
-            };
-            parsed.unwrap_or_else(|_| panic!("{var}={s:?} is not a number"))
-        }
-        Err(_) => default,
-    };
-    eprintln!("{test}: seed {seed:#x} (replay with {var}={seed:#x})");
-    seed
+/// The seed of a randomised test named `test`: the workspace's convention
+/// (`test_support::seed_named`: `TEST_SEED` replays it).
+pub fn seed(test: &str, default: u64) -> u64 {
+    test_support::seed_named(test, default)
 }
 
 /// Lowercase hex of a digest.

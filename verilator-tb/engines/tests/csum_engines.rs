@@ -29,12 +29,7 @@ fn shrink() -> usize {
 }
 
 fn seed(default: u64) -> u64 {
-    let s = std::env::var("NIC_TEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    eprintln!("seed {s} (replay with NIC_TEST_SEED={s})");
-    s
+    test_support::seed(default)
 }
 
 fn mix(rng: &mut ChaCha8Rng) -> Mix {
@@ -216,7 +211,7 @@ fn rx_csum_engine_matches_model_at_512_bits() {
 
 #[test]
 fn rx_csum_engine_reports_nothing_when_disabled() {
-    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed(9));
     for width in [Width::W64, Width::W512] {
         let frames: Vec<Frame> = (0..2000)
             .map(|_| Frame {

@@ -66,7 +66,7 @@ fn etherparse_verdict(frame: &[u8]) -> Result<(), String> {
 
 #[test]
 fn rtl_tx_checksums_pass_etherparse() {
-    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let mut rng = ChaCha8Rng::seed_from_u64(test_support::seed(77));
     let mix = Mix {
         max_payload: 1460,
         p_bad_csum: 0.0,

@@ -13,12 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn seed(default: u64) -> u64 {
-    let s = std::env::var("NIC_TEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    eprintln!("seed {s} (replay with NIC_TEST_SEED={s})");
-    s
+    test_support::seed(default)
 }
 
 fn random_icx(rng: &mut ChaCha8Rng, nports: usize, seed: u64) -> IcxConfig {

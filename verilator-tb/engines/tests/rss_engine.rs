@@ -34,12 +34,7 @@ fn frames() -> usize {
 }
 
 fn seed(default: u64) -> u64 {
-    let s = std::env::var("NIC_TEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    eprintln!("seed {s} (replay with NIC_TEST_SEED={s})");
-    s
+    test_support::seed(default)
 }
 
 fn assert_clean(st: &RunStats, what: &str) {

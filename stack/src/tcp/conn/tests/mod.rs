@@ -16,12 +16,7 @@ fn addr(s: &str) -> SocketAddr {
 }
 
 fn seed(name: &str, default: u64) -> u64 {
-    let seed = std::env::var("CONN_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    println!("{name} seed: CONN_SEED={seed}");
-    seed
+    test_support::seed_named(name, default)
 }
 
 pub(super) struct InFlight {
