@@ -107,8 +107,10 @@ fn build_model(
     // -O3 for the model's own C++ (plain -O3, no -march: CI machines differ): the same
     // instructions per cycle as -O2 but about 5 % more cycles per second on the build machine.
     model.opt_level(3);
-    model.include(&mdir).file("csrc/nic_shim.cpp").files(&files);
-    model.out_dir(dir).cargo_metadata(false).compile(name);
+    model.include(&mdir);
+    let mut sources = vec![PathBuf::from("csrc/nic_shim.cpp")];
+    sources.extend(files);
+    tools.compile_model(&model, &sources, dir, name);
 }
 
 /// True if any generated input-combinational function (`*ico_sequent*`) mentions

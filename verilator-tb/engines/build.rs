@@ -176,11 +176,10 @@ fn main() {
         |dir| {
             let files = tools.verilate(&root, &out.join("obj_check_tb"), "Vcheck_tb", &args);
             let mut b = tools.cc_build();
-            b.include(out.join("obj_check_tb")).file("check_shim.cpp");
-            b.files(&files)
-                .out_dir(dir)
-                .cargo_metadata(false)
-                .compile("check_tb");
+            b.include(out.join("obj_check_tb"));
+            let mut sources = vec![PathBuf::from("check_shim.cpp")];
+            sources.extend(files);
+            tools.compile_model(&b, &sources, dir, "check_tb");
         },
     );
 
@@ -249,7 +248,6 @@ impl Model<'_> {
             let files = tools.verilate(root, &mdir, &prefix, args);
             let mut b = tools.cc_build();
             b.include(&mdir)
-                .file(shim)
                 .define("VTOP", prefix.as_str())
                 .define("VHDR", format!("\"{prefix}.h\"").as_str())
                 .define("VNAME", format!("\"{name}\"").as_str())
@@ -259,10 +257,9 @@ impl Model<'_> {
                 let (k, v) = p.split_once('=').expect("parameter K=V");
                 b.define(&format!("P_{k}"), v);
             }
-            b.files(&files)
-                .out_dir(dir)
-                .cargo_metadata(false)
-                .compile(name);
+            let mut sources = vec![PathBuf::from(shim)];
+            sources.extend(files);
+            tools.compile_model(&b, &sources, dir, name);
         });
     }
 }
