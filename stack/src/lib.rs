@@ -8,9 +8,10 @@
 //! - [`tcp`]: TCP: sequence arithmetic, RTO, NewReno, buffers, SACK
 //!   scoreboard, and the pure per-connection state machine.
 //! - [`phy`]: the device trait with offload capabilities and per-packet
-//!   metadata (`virtio_net_hdr` semantics), the wire emulator and
-//!   [`phy::emulator::EmulatorPort`], a device on it that emulates checksum,
-//!   TSO and LRO offloads in software; the TAP device.
+//!   metadata (`virtio_net_hdr` semantics), the wire emulator, the TAP
+//!   device. (A wire port that emulates our NIC's offloads in software is
+//!   `EmulatorPort`, in the crate `emulated-nic`, which follows the NIC
+//!   model's rules and so lives outside the stack.)
 //! - [`iface`]: an Ethernet interface: ARP and NDP neighbour caches, ICMP
 //!   and ICMPv6 echo, the socket table and TCP/UDP, checksum offload use,
 //!   TSO super-frames or software GSO ([`iface::gso`]), software GRO

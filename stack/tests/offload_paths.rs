@@ -5,11 +5,12 @@
 //! who segmented or checksummed them, and software GSO equals the emulated
 //! TSO device byte for byte.
 
+use emulated_nic::{EmulatorPort, EmulatorPortStats};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stack::iface::gso::{segment, SegChecksum};
 use stack::iface::{Interface, InterfaceConfig, Stats};
-use stack::phy::emulator::{EmulatorPort, EmulatorPortStats, LinkConfig, Wire};
+use stack::phy::emulator::{LinkConfig, Wire};
 use stack::phy::{Capabilities, Device, TxMeta, GSO_NONE};
 use stack::tcp::State;
 use std::cell::{Cell, RefCell};

@@ -2,10 +2,11 @@
 //! echo over IPv4 and IPv6, UDP, refused connects, the backlog, stale
 //! handles, and malformed or corrupted TCP/UDP dropped and counted.
 
+use emulated_nic::EmulatorPort;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stack::iface::{Interface, InterfaceConfig};
-use stack::phy::emulator::{EmulatorPort, LinkConfig, Wire};
+use stack::phy::emulator::{LinkConfig, Wire};
 use stack::phy::{Capabilities, Device};
 use stack::socket::{SocketError, SocketHandle, TcpHandle};
 use stack::tcp::{CloseReason, State};

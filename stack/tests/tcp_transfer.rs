@@ -20,10 +20,11 @@
 
 mod support;
 
+use emulated_nic::EmulatorPort;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stack::iface::{Interface, InterfaceConfig, Stats};
-use stack::phy::emulator::{EmulatorPort, LinkConfig, PortId, Wire};
+use stack::phy::emulator::{LinkConfig, PortId, Wire};
 use stack::phy::{Capabilities, Device, DeviceError, RxMeta, TxMeta};
 use stack::tcp::{CloseReason, ConnStats, State};
 use std::cell::{Cell, RefCell};
