@@ -7,13 +7,13 @@
 //! edges: headers that end past the 128-byte window and IPv6 chains of up to four extension
 //! headers (the NIC walks two). (TSO and LRO are compared once the NIC has them.)
 
+mod common;
+
 use emulated_nic::EmulatorPort;
-use firmware_model::contract::cap;
 use firmware_model::csum::{add, fold, ipv4_pseudo_sum, ipv6_pseudo_sum, sum};
 use firmware_model::packets::{as_partial, random_packet, Mix};
 use host_driver::backend::model::ModelDevice;
 use host_driver::device::{Device, SimulatedExt};
-use host_driver::driver::{Driver, RingConfig};
 use host_driver::stack_port::NicPort;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -24,16 +24,7 @@ use std::rc::Rc;
 
 /// The model NIC behind the driver, as a stack device, with both checksum offloads on.
 fn model_port() -> NicPort<Box<dyn Device>> {
-    let mut drv = Driver::open(Box::new(ModelDevice::new()) as Box<dyn Device>).unwrap();
-    drv.set_features(cap::TX_CSUM | cap::RX_CSUM, 0).unwrap();
-    drv.start(RingConfig {
-        tx_entries: 64,
-        rx_entries: 64,
-        rx_buf_bytes: 2048,
-        ..RingConfig::default()
-    })
-    .unwrap();
-    NicPort::new(drv)
+    common::nic_port(Box::new(ModelDevice::new()), true)
 }
 
 /// An `EmulatorPort` with both checksum offloads on, and the wire port that talks to it.

@@ -6,32 +6,19 @@
 //! so ICMP comes up "not checked" and the stack verifies it), with them off
 //! the stack does it all in software and the pings still work.
 
-use firmware_model::contract::cap;
+mod common;
+
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::SimDevice;
 use host_driver::device::Device;
 use host_driver::device::SimulatedExt;
-use host_driver::driver::{read_stats, Driver, RingConfig};
+use host_driver::driver::read_stats;
 use host_driver::stack_port::NicPort;
 use stack::iface::{Interface, InterfaceConfig};
 use std::net::IpAddr;
 
 fn port(dev: Box<dyn Device>, offloads: bool) -> NicPort<Box<dyn Device>> {
-    let mut drv = Driver::open(dev).unwrap();
-    let bits = cap::TX_CSUM | cap::RX_CSUM;
-    if offloads {
-        drv.set_features(bits, 0).unwrap();
-    } else {
-        drv.set_features(0, bits).unwrap();
-    }
-    drv.start(RingConfig {
-        tx_entries: 64,
-        rx_entries: 64,
-        rx_buf_bytes: 2048,
-        ..RingConfig::default()
-    })
-    .unwrap();
-    NicPort::new(drv)
+    common::nic_port(dev, offloads)
 }
 
 fn iface(last: u8) -> Interface {

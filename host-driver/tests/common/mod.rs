@@ -254,3 +254,28 @@ pub fn in_send_order(name: &str, got: Vec<RxFrame>, sent: &[Vec<u8>]) -> Vec<RxF
     placed.sort_by_key(|(i, _)| *i);
     placed.into_iter().map(|(_, rx)| rx).collect()
 }
+
+/// The NIC behind the driver as a stack device (`NicPort`), rings of 64 entries and 2 KiB RX
+/// buffers, with both checksum offloads on or off.
+pub fn nic_port(
+    dev: Box<dyn Device>,
+    offloads: bool,
+) -> host_driver::stack_port::NicPort<Box<dyn Device>> {
+    use firmware_model::contract::cap;
+    use host_driver::driver::{Driver, RingConfig};
+    let mut drv = Driver::open(dev).unwrap();
+    let bits = cap::TX_CSUM | cap::RX_CSUM;
+    if offloads {
+        drv.set_features(bits, 0).unwrap();
+    } else {
+        drv.set_features(0, bits).unwrap();
+    }
+    drv.start(RingConfig {
+        tx_entries: 64,
+        rx_entries: 64,
+        rx_buf_bytes: 2048,
+        ..RingConfig::default()
+    })
+    .unwrap();
+    host_driver::stack_port::NicPort::new(drv)
+}
