@@ -100,6 +100,13 @@ impl Served {
         self.ns.run_in(f)
     }
 
+    /// [`Served::stop`], which must end with a clean exit; its stdout.
+    fn stop_cleanly(&mut self) -> String {
+        let (clean, out) = self.stop();
+        assert!(clean, "serve did not exit cleanly on SIGTERM: {out}");
+        out
+    }
+
     /// Stops the server with SIGTERM; its exit status and stdout.
     fn stop(&mut self) -> (bool, String) {
         let child = self.child.take().expect("server running");
@@ -198,8 +205,7 @@ fn kernel_pings_and_tcp_echo_get_their_bytes_back_over_ipv4_and_ipv6() {
         assert_eq!(back.len(), data.len(), "{addr}: echoed length");
         assert!(back == data, "{addr}: echoed bytes differ");
     }
-    let (clean, out) = served.stop();
-    assert!(clean, "serve did not exit cleanly on SIGTERM: {out}");
+    let out = served.stop_cleanly();
     assert!(out.contains("connection #1 from 10.77.0.1:"), "{out}");
     assert!(out.contains("connection #2 from [fd77::1]:"), "{out}");
     assert!(out.contains("300000 bytes in, 300000 bytes out"), "{out}");
@@ -246,8 +252,7 @@ fn kernel_http_clients_get_the_page_n_bytes_404_and_400() {
             .expect("curl");
         assert_eq!(out.len(), 1000);
     }
-    let (clean, out) = served.stop();
-    assert!(clean, "serve did not exit cleanly on SIGTERM: {out}");
+    served.stop_cleanly();
 }
 
 #[test]
@@ -267,8 +272,7 @@ fn discard_reads_everything_and_sends_nothing() {
         back.len()
     });
     assert_eq!(got, 0, "discard sent bytes back");
-    let (clean, out) = served.stop();
-    assert!(clean, "serve did not exit cleanly on SIGTERM: {out}");
+    let out = served.stop_cleanly();
     assert!(out.contains("1000000 bytes in, 0 bytes out"), "{out}");
 }
 
