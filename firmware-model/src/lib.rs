@@ -5,7 +5,6 @@
 //! - [`csum`]: the checksum offload engines as plain functions (docs/offloads.md).
 //! - [`mem`]: host memory as the NIC's DMA sees it.
 //! - [`nic`]: the NIC as a behavioural model, the executable spec of the RTL.
-//! - [`packets`]: seeded random test traffic (IPv4/IPv6, TCP/UDP, malformed kinds).
 //! - [`rss`]: receive-side scaling: the Toeplitz hash, its input per frame, the queue.
 
 pub mod contract;
@@ -13,5 +12,4 @@ pub mod contract_gen;
 pub mod csum;
 pub mod mem;
 pub mod nic;
-pub mod packets;
 pub mod rss;

@@ -6,11 +6,11 @@ mod common;
 
 use firmware_model::contract::cap;
 use firmware_model::nic::Frame;
-use firmware_model::packets::{random_packet, Mix};
 use host_driver::device::Device;
 use host_driver::device::SimulatedExt;
 use host_driver::driver::{tx_queue_for, Driver, RingConfig};
 use host_driver::selftest::test_frame;
+use nic_traffic::{random_packet, Mix};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

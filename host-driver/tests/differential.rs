@@ -14,12 +14,12 @@ use firmware_model::contract::{
 };
 use firmware_model::mem::DmaAddr;
 use firmware_model::nic::Frame;
-use firmware_model::packets::{as_partial, random_packet, Mix};
 use firmware_model::rss;
 use host_driver::backend::model::ModelDevice;
 use host_driver::backend::sim::{Backpressure, MemTiming, SimDevice};
 use host_driver::device::Device;
 use host_driver::device::SimulatedExt;
+use nic_traffic::{as_partial, random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

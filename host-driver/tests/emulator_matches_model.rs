@@ -11,10 +11,10 @@ mod common;
 
 use emulated_nic::EmulatorPort;
 use firmware_model::csum::{add, fold, ipv4_pseudo_sum, ipv6_pseudo_sum, sum};
-use firmware_model::packets::{as_partial, random_packet, Mix};
 use host_driver::backend::model::ModelDevice;
 use host_driver::device::{Device, SimulatedExt};
 use host_driver::stack_port::NicPort;
+use nic_traffic::{as_partial, random_packet, Mix};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use stack::phy::emulator::{LinkConfig, PortId, Wire};

@@ -8,9 +8,9 @@ mod common;
 use common::*;
 use firmware_model::contract::{limits, qirq, qirq_field, qreg, reg, rxq, txq};
 use firmware_model::nic::Frame;
-use firmware_model::packets::{tcp_ipv4_flow_frame, Flow4};
 use host_driver::device::Device;
 use host_driver::device::SimulatedExt;
+use nic_traffic::{tcp_ipv4_flow_frame, Flow4};
 
 const RX_Q: u32 = 5;
 const TX_Q: u32 = 3;

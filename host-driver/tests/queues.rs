@@ -15,10 +15,10 @@ mod common;
 
 use firmware_model::contract::rss_type;
 use firmware_model::csum::{add, fold, ipv4_pseudo_sum, ipv6_pseudo_sum, sum};
-use firmware_model::packets::{tcp_ipv4_flow_frame, Flow4};
 use firmware_model::rss;
 use host_driver::device::Device;
 use host_driver::driver::{self, Driver, QueueStats, RingConfig};
+use nic_traffic::{tcp_ipv4_flow_frame, Flow4};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;

@@ -9,10 +9,10 @@ mod common;
 
 use firmware_model::contract::{cap, rss_type};
 use firmware_model::nic::Frame;
-use firmware_model::packets::{random_packet, Mix};
 use firmware_model::rss;
 use host_driver::device::SimulatedExt;
 use host_driver::driver::{self, Driver, RingConfig, RxFrame};
+use nic_traffic::{random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

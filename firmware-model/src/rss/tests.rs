@@ -477,7 +477,7 @@ fn seed(default: u64) -> u64 {
 #[test]
 fn random_and_garbage_frames_never_panic_and_match_the_checksum_walk() {
     let mut rng = ChaCha8Rng::seed_from_u64(seed(0x5255_5353));
-    let mix = crate::packets::Mix {
+    let mix = nic_traffic::Mix {
         max_payload: 200,
         p_bad_csum: 0.2,
         p_malformed: 0.4,
@@ -487,7 +487,7 @@ fn random_and_garbage_frames_never_panic_and_match_the_checksum_walk() {
             let n = rng.gen_range(0..160);
             (0..n).map(|_| rng.gen()).collect()
         } else {
-            crate::packets::random_packet(&mut rng, &mix).frame
+            nic_traffic::random_packet(&mut rng, &mix).frame
         };
         let mut key = [0u8; KEY_LEN];
         rng.fill(&mut key[..]);

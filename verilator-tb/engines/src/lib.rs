@@ -529,7 +529,7 @@ pub struct BenchRow {
 /// a frame's last input beat to its checksum being ready.
 pub fn bench(engine: Engine, width: Width, frame_bytes: usize) -> BenchRow {
     let n = (512 * 1024 / frame_bytes).clamp(64, 4096);
-    let frame = firmware_model::packets::tcp_ipv4_frame(frame_bytes, frame_bytes as u64);
+    let frame = nic_traffic::tcp_ipv4_frame(frame_bytes, frame_bytes as u64);
     let st = match engine {
         Engine::TxCsum => {
             let jobs: Vec<TxJob> = (0..n)

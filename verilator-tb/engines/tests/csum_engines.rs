@@ -8,7 +8,7 @@
 use engine_tb::{run_rx_csum, run_tx_csum, Backpressure, RxResult, TxJob, Width};
 use firmware_model::csum::{rx_checksum, tx_checksum};
 use firmware_model::nic::Frame;
-use firmware_model::packets::{as_partial, random_packet, Mix};
+use nic_traffic::{as_partial, random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

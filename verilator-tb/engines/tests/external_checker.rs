@@ -5,7 +5,7 @@
 use engine_tb::{run_tx_csum, Backpressure, TxJob, Width};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use firmware_model::nic::Frame;
-use firmware_model::packets::{as_partial, random_packet, Mix};
+use nic_traffic::{as_partial, random_packet, Mix};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

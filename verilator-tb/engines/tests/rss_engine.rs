@@ -9,8 +9,8 @@
 use engine_tb::{run_rx_rss, Backpressure, RunStats, Width};
 use etherparse::{IpNumber, PacketBuilder};
 use firmware_model::nic::Frame;
-use firmware_model::packets::{random_packet, Mix};
 use firmware_model::rss::{self, hash_type, rx_rss, Indirection, Key, RssResult};
+use nic_traffic::{random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -318,7 +318,7 @@ fn rss_engine_matches_model_on_random_frames_at_512_bits() {
 /// 5 cycles after its frame's last beat.
 #[test]
 fn rss_engine_takes_back_to_back_minimum_frames_without_a_stall() {
-    let v4 = firmware_model::packets::tcp_ipv4_frame(60, 7);
+    let v4 = nic_traffic::tcp_ipv4_frame(60, 7);
     let mut v6 = Vec::new();
     PacketBuilder::ethernet2(MAC_A, MAC_B)
         .ipv6([0x20; 16], [0x30; 16], 64)

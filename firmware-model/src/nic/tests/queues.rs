@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::contract::{cap, err, limits, reg, stat};
-use crate::packets::{tcp_ipv4_flow_frame, Flow4};
 use crate::rss;
+use nic_traffic::{tcp_ipv4_flow_frame, Flow4};
 
 fn flow(i: u32) -> Flow4 {
     Flow4 {

@@ -2,8 +2,9 @@
 //! (with VLAN tags, IPv4 options, IPv6 extension headers, padding) and the
 //! malformed kinds a checksum parser must refuse to call good.
 //!
-//! Checksums are computed here independently of `csum.rs` (the model's
-//! tests cross-check both against the `etherparse` crate).
+//! Checksums are computed here on purpose independently of the firmware
+//! model's `csum.rs` (this crate depends on nothing of ours; the model's tests
+//! cross-check both against the `etherparse` oracle in `test-support`).
 
 use rand::Rng;
 
