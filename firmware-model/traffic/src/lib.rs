@@ -1,10 +1,15 @@
 //! Seeded random test traffic: Ethernet frames carrying IPv4/IPv6 TCP/UDP
 //! (with VLAN tags, IPv4 options, IPv6 extension headers, padding) and the
-//! malformed kinds a checksum parser must refuse to call good.
+//! malformed kinds a checksum parser must refuse to call good; and
+//! [`FrameBuilder`], the one builder of ordinary test frames.
 //!
 //! Checksums are computed here on purpose independently of the firmware
 //! model's `csum.rs` (this crate depends on nothing of ours; the model's tests
 //! cross-check both against the `etherparse` oracle in `test-support`).
+
+pub mod frame;
+
+pub use frame::{Built, Checksum, FrameBuilder};
 
 use rand::Rng;
 
