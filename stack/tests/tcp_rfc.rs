@@ -14,7 +14,7 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stack::tcp::rtt::{MS, SEC};
 use stack::tcp::{CloseReason, Connection, Keepalive, Outgoing, State, TcpConfig};
-use stack::wire::TcpFlags;
+use stack::wire::{TcpFlags, TcpSeqNumber};
 
 fn cfg() -> TcpConfig {
     TcpConfig::default()
@@ -1933,7 +1933,7 @@ fn random_segment(rng: &mut ChaCha8Rng, d: &Dut) -> stack::wire::TcpRepr {
     for b in r.sack_ranges.iter_mut() {
         if rng.gen_bool(0.3) {
             let l = near(rng, d.dut_snd_max());
-            *b = Some((l, near(rng, l)));
+            *b = Some((TcpSeqNumber(l), TcpSeqNumber(near(rng, l))));
         }
     }
     r.timestamp = match rng.gen_range(0..4) {

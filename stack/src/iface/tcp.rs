@@ -188,16 +188,13 @@ impl Interface {
         let (seq, ack, flags) = if seg.flags.contains(TcpFlags::ACK) {
             (seg.ack_number, TcpSeqNumber(0), TcpFlags::RST)
         } else {
-            let mut len = seg.payload_len as u32;
-            if seg.flags.contains(TcpFlags::SYN) {
-                len = len.wrapping_add(1);
-            }
-            if seg.flags.contains(TcpFlags::FIN) {
-                len = len.wrapping_add(1);
-            }
+            // SEG.LEN: the payload plus one for SYN and one for FIN.
+            let len = seg.payload_len
+                + usize::from(seg.flags.contains(TcpFlags::SYN))
+                + usize::from(seg.flags.contains(TcpFlags::FIN));
             (
                 TcpSeqNumber(0),
-                TcpSeqNumber(seg.seq_number.0.wrapping_add(len)),
+                seg.seq_number + len,
                 TcpFlags(TcpFlags::RST.0 | TcpFlags::ACK.0),
             )
         };

@@ -33,7 +33,7 @@
 //! - Limited transmit (RFC 3042) for the first two duplicate ACKs is left to
 //!   the caller; this module only counts them.
 //!
-//! Sequence numbers are plain `u32` compared modulo 2^32 (RFC 9293 §3.4).
+//! Sequence numbers are [`TcpSeqNumber`]s, compared modulo 2^32 (RFC 9293 §3.4).
 //! `highest_sent` is SND.NXT (one past the last byte sent), so "ACK covers
 //! `recover`" is `ack >= recover`. "FlightSize" is the data outstanding
 //! (SND.NXT − SND.UNA) at the moment the event is reported; for
@@ -41,6 +41,8 @@
 //!
 //! All state is public and `Copy`, so a connection can be exported to a NIC
 //! and imported back bit-for-bit.
+
+use crate::wire::TcpSeqNumber;
 
 /// What the sender should do after an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,18 +92,13 @@ pub struct NewReno {
     pub phase: Phase,
     /// RFC 6582 `recover`: SND.NXT when recovery (fast or RTO) began.
     /// Meaningful unless `phase` is [`Phase::Open`].
-    pub recover: u32,
+    pub recover: TcpSeqNumber,
     /// Bytes acknowledged in congestion avoidance not yet turned into
     /// window growth (RFC 3465 §2.1).
     pub bytes_acked: u32,
     /// Retransmission timeouts since the last ACK of new data; ssthresh is
     /// only reduced by the first.
     pub consecutive_rtos: u32,
-}
-
-/// Whether `a >= b` modulo 2^32 (RFC 9293 §3.4).
-fn seq_ge(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) >= 0
 }
 
 impl NewReno {
@@ -115,7 +112,7 @@ impl NewReno {
             smss,
             dupacks: 0,
             phase: Phase::Open,
-            recover: 0,
+            recover: TcpSeqNumber(0),
             bytes_acked: 0,
             consecutive_rtos: 0,
         }
@@ -152,16 +149,16 @@ impl NewReno {
     /// `highest_sent` is SND.NXT.
     pub fn on_ack(
         &mut self,
-        ack: u32,
+        ack: TcpSeqNumber,
         newly_acked_bytes: u32,
         flight_size: u32,
-        highest_sent: u32,
+        highest_sent: TcpSeqNumber,
     ) -> Action {
-        debug_assert!(seq_ge(highest_sent, ack), "ACK beyond SND.NXT");
+        debug_assert!(highest_sent.ge(ack), "ACK beyond SND.NXT");
         self.dupacks = 0;
         self.consecutive_rtos = 0;
         match self.phase {
-            Phase::FastRecovery if seq_ge(ack, self.recover) => {
+            Phase::FastRecovery if ack.ge(self.recover) => {
                 // RFC 6582 §3.2 step 3, option 1.
                 let deflated = flight_size.max(self.smss).saturating_add(self.smss);
                 self.cwnd = self.ssthresh.min(deflated);
@@ -178,7 +175,7 @@ impl NewReno {
                 Action::PartialAckRetransmit
             }
             Phase::AfterRto | Phase::Open => {
-                if self.phase == Phase::AfterRto && seq_ge(ack, self.recover) {
+                if self.phase == Phase::AfterRto && ack.ge(self.recover) {
                     self.phase = Phase::Open;
                 }
                 self.grow(newly_acked_bytes);
@@ -205,7 +202,12 @@ impl NewReno {
     /// A duplicate ACK (RFC 5681 §2) arrived; `snd_una` is the value it
     /// acknowledges, `flight_size` the data outstanding and `highest_sent`
     /// SND.NXT.
-    pub fn on_dupack(&mut self, flight_size: u32, highest_sent: u32, snd_una: u32) -> Action {
+    pub fn on_dupack(
+        &mut self,
+        flight_size: u32,
+        highest_sent: TcpSeqNumber,
+        snd_una: TcpSeqNumber,
+    ) -> Action {
         self.dupacks = self.dupacks.saturating_add(1);
         match self.phase {
             Phase::FastRecovery => {
@@ -215,7 +217,7 @@ impl NewReno {
             }
             // RFC 6582 §4: the ACK does not cover `recover`, so these
             // duplicates may stem from the go-back-N after the timeout.
-            Phase::AfterRto if !seq_ge(snd_una, self.recover) => Action::None,
+            Phase::AfterRto if !snd_una.ge(self.recover) => Action::None,
             Phase::AfterRto | Phase::Open => {
                 if self.dupacks != 3 {
                     return Action::None;
@@ -234,7 +236,7 @@ impl NewReno {
     /// The retransmission timer expired (RFC 5681 §3.1, RFC 6582 §4):
     /// `flight_size` is the data outstanding and `highest_sent` SND.NXT.
     /// The caller retransmits the first unacknowledged segment itself.
-    pub fn on_rto(&mut self, flight_size: u32, highest_sent: u32) {
+    pub fn on_rto(&mut self, flight_size: u32, highest_sent: TcpSeqNumber) {
         if self.consecutive_rtos == 0 {
             self.ssthresh = self.halved(flight_size);
         }
@@ -260,6 +262,10 @@ mod tests {
 
     const SMSS: u32 = 1460;
 
+    fn s(v: u32) -> TcpSeqNumber {
+        TcpSeqNumber(v)
+    }
+
     /// A connection in congestion avoidance with a 10-segment window.
     fn in_avoidance() -> NewReno {
         NewReno {
@@ -272,9 +278,9 @@ mod tests {
     /// Three duplicate ACKs with `flight` outstanding and SND.NXT `nxt`.
     fn three_dupacks(cc: &mut NewReno, flight: u32, nxt: u32, una: u32) -> [Action; 3] {
         [
-            cc.on_dupack(flight, nxt, una),
-            cc.on_dupack(flight, nxt, una),
-            cc.on_dupack(flight, nxt, una),
+            cc.on_dupack(flight, s(nxt), s(una)),
+            cc.on_dupack(flight, s(nxt), s(una)),
+            cc.on_dupack(flight, s(nxt), s(una)),
         ]
     }
 
@@ -298,7 +304,7 @@ mod tests {
             let segments = cc.cwnd / SMSS;
             for _ in 0..segments {
                 una = una.wrapping_add(SMSS);
-                assert_eq!(cc.on_ack(una, SMSS, 0, una), Action::None);
+                assert_eq!(cc.on_ack(s(una), SMSS, 0, s(una)), Action::None);
             }
             expected *= 2;
             assert_eq!(cc.cwnd, expected);
@@ -309,9 +315,9 @@ mod tests {
     #[test]
     fn slow_start_grows_at_most_one_smss_per_ack() {
         let mut cc = NewReno::new(SMSS);
-        cc.on_ack(10 * SMSS, 5 * SMSS, 0, 10 * SMSS);
+        cc.on_ack(s(10 * SMSS), 5 * SMSS, 0, s(10 * SMSS));
         assert_eq!(cc.cwnd, 4380 + SMSS);
-        cc.on_ack(10 * SMSS + 100, 100, 0, 10 * SMSS + 100);
+        cc.on_ack(s(10 * SMSS + 100), 100, 0, s(10 * SMSS + 100));
         assert_eq!(cc.cwnd, 4380 + SMSS + 100);
     }
 
@@ -321,22 +327,22 @@ mod tests {
         let mut una = 0u32;
         for _ in 0..9 {
             una += SMSS;
-            cc.on_ack(una, SMSS, 0, una);
+            cc.on_ack(s(una), SMSS, 0, s(una));
         }
         assert_eq!(cc.cwnd, 10 * SMSS);
         assert_eq!(cc.bytes_acked, 9 * SMSS);
         una += SMSS;
-        cc.on_ack(una, SMSS, 0, una);
+        cc.on_ack(s(una), SMSS, 0, s(una));
         assert_eq!(cc.cwnd, 11 * SMSS);
         assert_eq!(cc.bytes_acked, 0);
         // The next window is 11 segments long.
         for _ in 0..10 {
             una += SMSS;
-            cc.on_ack(una, SMSS, 0, una);
+            cc.on_ack(s(una), SMSS, 0, s(una));
         }
         assert_eq!(cc.cwnd, 11 * SMSS);
         una += SMSS;
-        cc.on_ack(una, SMSS, 0, una);
+        cc.on_ack(s(una), SMSS, 0, s(una));
         assert_eq!(cc.cwnd, 12 * SMSS);
     }
 
@@ -348,7 +354,7 @@ mod tests {
         assert!(acts[2].retransmit());
         assert_eq!(cc.ssthresh, 7300);
         assert_eq!(cc.cwnd, 7300 + 3 * SMSS);
-        assert_eq!(cc.recover, 50_000);
+        assert_eq!(cc.recover, s(50_000));
         assert!(cc.in_recovery());
     }
 
@@ -356,8 +362,8 @@ mod tests {
     fn first_two_dupacks_change_nothing() {
         let mut cc = in_avoidance();
         let before = cc;
-        cc.on_dupack(14600, 50_000, 35_400);
-        cc.on_dupack(14600, 50_000, 35_400);
+        cc.on_dupack(14600, s(50_000), s(35_400));
+        cc.on_dupack(14600, s(50_000), s(35_400));
         assert_eq!(cc.cwnd, before.cwnd);
         assert_eq!(cc.ssthresh, before.ssthresh);
         assert_eq!(cc.dupacks, 2);
@@ -367,9 +373,9 @@ mod tests {
     fn further_dupacks_inflate_cwnd_by_one_smss() {
         let mut cc = in_avoidance();
         three_dupacks(&mut cc, 14600, 50_000, 35_400);
-        assert_eq!(cc.on_dupack(14600, 50_000, 35_400), Action::None);
+        assert_eq!(cc.on_dupack(14600, s(50_000), s(35_400)), Action::None);
         assert_eq!(cc.cwnd, 11680 + SMSS);
-        assert_eq!(cc.on_dupack(14600, 50_000, 35_400), Action::None);
+        assert_eq!(cc.on_dupack(14600, s(50_000), s(35_400)), Action::None);
         assert_eq!(cc.cwnd, 11680 + 2 * SMSS);
         assert_eq!(cc.ssthresh, 7300);
     }
@@ -378,18 +384,18 @@ mod tests {
     fn partial_ack_retransmits_and_deflates() {
         let mut cc = in_avoidance();
         three_dupacks(&mut cc, 14600, 50_000, 35_400);
-        cc.on_dupack(14600, 50_000, 35_400);
-        cc.on_dupack(14600, 50_000, 35_400);
+        cc.on_dupack(14600, s(50_000), s(35_400));
+        cc.on_dupack(14600, s(50_000), s(35_400));
         assert_eq!(cc.cwnd, 14600);
         // Two segments acknowledged, below recover.
-        let act = cc.on_ack(38_320, 2 * SMSS, 11_680, 50_000);
+        let act = cc.on_ack(s(38_320), 2 * SMSS, 11_680, s(50_000));
         assert_eq!(act, Action::PartialAckRetransmit);
         assert!(act.retransmit());
         assert_eq!(cc.cwnd, 14600 - 2 * SMSS + SMSS);
         assert!(cc.in_recovery());
         assert_eq!(cc.ssthresh, 7300);
         // Less than one SMSS acknowledged: no SMSS added back.
-        let act = cc.on_ack(38_820, 500, 11_180, 50_000);
+        let act = cc.on_ack(s(38_820), 500, 11_180, s(50_000));
         assert_eq!(act, Action::PartialAckRetransmit);
         assert_eq!(cc.cwnd, 13140 - 500);
         assert!(cc.in_recovery());
@@ -400,7 +406,7 @@ mod tests {
         // Little outstanding: cwnd = max(FlightSize, SMSS) + SMSS.
         let mut cc = in_avoidance();
         three_dupacks(&mut cc, 14600, 50_000, 35_400);
-        assert_eq!(cc.on_ack(50_000, 14600, 0, 50_000), Action::None);
+        assert_eq!(cc.on_ack(s(50_000), 14600, 0, s(50_000)), Action::None);
         assert!(!cc.in_recovery());
         assert_eq!(cc.phase, Phase::Open);
         assert_eq!(cc.cwnd, 2 * SMSS);
@@ -409,7 +415,7 @@ mod tests {
         // Much outstanding (new data sent during recovery): cwnd = ssthresh.
         let mut cc = in_avoidance();
         three_dupacks(&mut cc, 14600, 50_000, 35_400);
-        assert_eq!(cc.on_ack(50_000, 14600, 10_000, 60_000), Action::None);
+        assert_eq!(cc.on_ack(s(50_000), 14600, 10_000, s(60_000)), Action::None);
         assert_eq!(cc.cwnd, 7300);
         assert_eq!(cc.dupacks, 0);
     }
@@ -417,34 +423,34 @@ mod tests {
     #[test]
     fn dupacks_after_rto_below_recover_do_not_fast_retransmit() {
         let mut cc = in_avoidance();
-        cc.on_rto(14600, 50_000);
+        cc.on_rto(14600, s(50_000));
         assert_eq!(cc.ssthresh, 7300);
         // Go-back-N: the retransmission is acknowledged, then duplicates.
-        cc.on_ack(36_860, SMSS, 13_140, 50_000);
+        cc.on_ack(s(36_860), SMSS, 13_140, s(50_000));
         assert_eq!(cc.cwnd, 2 * SMSS);
         let acts = three_dupacks(&mut cc, 2 * SMSS, 50_000, 36_860);
         assert_eq!(acts, [Action::None; 3]);
-        cc.on_dupack(2 * SMSS, 50_000, 36_860);
+        cc.on_dupack(2 * SMSS, s(50_000), s(36_860));
         assert_eq!(cc.cwnd, 2 * SMSS);
         assert_eq!(cc.ssthresh, 7300);
         assert!(!cc.in_recovery());
 
         // Once an ACK covers recover, fast retransmit works again.
-        cc.on_ack(50_000, 13_140, 4380, 54_380);
+        cc.on_ack(s(50_000), 13_140, 4380, s(54_380));
         assert_eq!(cc.phase, Phase::Open);
         let acts = three_dupacks(&mut cc, 4380, 54_380, 50_000);
         assert_eq!(acts[2], Action::FastRetransmit);
         assert_eq!(cc.ssthresh, 2 * SMSS);
-        assert_eq!(cc.recover, 54_380);
+        assert_eq!(cc.recover, s(54_380));
     }
 
     #[test]
     fn rto_sets_loss_window_and_halves_ssthresh() {
         let mut cc = in_avoidance();
-        cc.on_rto(14600, 50_000);
+        cc.on_rto(14600, s(50_000));
         assert_eq!(cc.cwnd, SMSS);
         assert_eq!(cc.ssthresh, 7300);
-        assert_eq!(cc.recover, 50_000);
+        assert_eq!(cc.recover, s(50_000));
         assert_eq!(cc.phase, Phase::AfterRto);
         assert!(cc.in_slow_start());
     }
@@ -453,10 +459,10 @@ mod tests {
     fn rto_during_fast_recovery_leaves_recovery() {
         let mut cc = in_avoidance();
         three_dupacks(&mut cc, 14600, 50_000, 35_400);
-        cc.on_rto(14600, 52_000);
+        cc.on_rto(14600, s(52_000));
         assert!(!cc.in_recovery());
         assert_eq!(cc.cwnd, SMSS);
-        assert_eq!(cc.recover, 52_000);
+        assert_eq!(cc.recover, s(52_000));
         // Later dupacks below the new recover are ignored.
         assert_eq!(
             three_dupacks(&mut cc, SMSS, 52_000, 35_400),
@@ -467,20 +473,20 @@ mod tests {
     #[test]
     fn repeated_rto_of_same_segment_keeps_ssthresh() {
         let mut cc = in_avoidance();
-        cc.on_rto(14600, 50_000);
-        cc.on_rto(SMSS, 50_000);
+        cc.on_rto(14600, s(50_000));
+        cc.on_rto(SMSS, s(50_000));
         assert_eq!(cc.ssthresh, 7300);
         assert_eq!(cc.cwnd, SMSS);
         // After progress, a new timeout halves again.
-        cc.on_ack(36_860, SMSS, 4000, 40_860);
-        cc.on_rto(4000, 40_860);
+        cc.on_ack(s(36_860), SMSS, 4000, s(40_860));
+        cc.on_rto(4000, s(40_860));
         assert_eq!(cc.ssthresh, 2 * SMSS);
     }
 
     #[test]
     fn ssthresh_never_below_two_smss() {
         let mut cc = in_avoidance();
-        cc.on_rto(2000, 10_000);
+        cc.on_rto(2000, s(10_000));
         assert_eq!(cc.ssthresh, 2 * SMSS);
 
         let mut cc = in_avoidance();
@@ -489,7 +495,7 @@ mod tests {
         assert_eq!(cc.cwnd, 5 * SMSS);
 
         let mut cc = in_avoidance();
-        cc.on_rto(0, 10_000);
+        cc.on_rto(0, s(10_000));
         assert_eq!(cc.ssthresh, 2 * SMSS);
     }
 
@@ -504,38 +510,41 @@ mod tests {
             three_dupacks(&mut cc, flight, nxt, una)[2],
             Action::FastRetransmit
         );
-        assert_eq!(cc.recover, nxt);
+        assert_eq!(cc.recover, s(nxt));
         // Partial ACK across the wrap, still below recover.
         let ack = 0x0000_0050u32;
         let acked = ack.wrapping_sub(una);
-        let act = cc.on_ack(ack, acked, nxt.wrapping_sub(ack), nxt);
+        let act = cc.on_ack(s(ack), acked, nxt.wrapping_sub(ack), s(nxt));
         assert_eq!(act, Action::PartialAckRetransmit);
         assert!(cc.in_recovery());
         // Full ACK at the wrapped recover point.
-        assert_eq!(cc.on_ack(nxt, nxt - ack, 0, nxt), Action::None);
+        assert_eq!(cc.on_ack(s(nxt), nxt - ack, 0, s(nxt)), Action::None);
         assert!(!cc.in_recovery());
 
         // RTO guard across the wrap: dupacks at 0xFFFF_FF00 < 0x100.
         let mut cc = in_avoidance();
-        cc.on_rto(flight, nxt);
+        cc.on_rto(flight, s(nxt));
         assert_eq!(
             three_dupacks(&mut cc, flight, nxt, 0xFFFF_FF00),
             [Action::None; 3]
         );
-        cc.on_ack(nxt, flight, 0, nxt);
+        cc.on_ack(s(nxt), flight, 0, s(nxt));
         assert_eq!(cc.phase, Phase::Open);
     }
 
     #[test]
     fn new_ack_resets_dupack_count() {
         let mut cc = in_avoidance();
-        cc.on_dupack(14600, 50_000, 35_400);
-        cc.on_dupack(14600, 50_000, 35_400);
-        cc.on_ack(36_860, SMSS, 13_140, 50_000);
+        cc.on_dupack(14600, s(50_000), s(35_400));
+        cc.on_dupack(14600, s(50_000), s(35_400));
+        cc.on_ack(s(36_860), SMSS, 13_140, s(50_000));
         assert_eq!(cc.dupacks, 0);
-        assert_eq!(cc.on_dupack(13_140, 50_000, 36_860), Action::None);
-        assert_eq!(cc.on_dupack(13_140, 50_000, 36_860), Action::None);
-        assert_eq!(cc.on_dupack(13_140, 50_000, 36_860), Action::FastRetransmit);
+        assert_eq!(cc.on_dupack(13_140, s(50_000), s(36_860)), Action::None);
+        assert_eq!(cc.on_dupack(13_140, s(50_000), s(36_860)), Action::None);
+        assert_eq!(
+            cc.on_dupack(13_140, s(50_000), s(36_860)),
+            Action::FastRetransmit
+        );
     }
 
     #[test]
@@ -552,7 +561,7 @@ mod tests {
         cc.on_idle_restart();
         assert_eq!(cc.cwnd, 4380);
         let mut cc = NewReno::new(SMSS);
-        cc.on_rto(14600, 1000);
+        cc.on_rto(14600, s(1000));
         cc.on_idle_restart();
         assert_eq!(cc.cwnd, SMSS);
     }
@@ -565,8 +574,8 @@ mod tests {
         let mut imported = NewReno { ..exported };
         assert_eq!(imported, cc);
         assert_eq!(
-            imported.on_ack(50_000, 14600, 0, 50_000),
-            cc.on_ack(50_000, 14600, 0, 50_000)
+            imported.on_ack(s(50_000), 14600, 0, s(50_000)),
+            cc.on_ack(s(50_000), 14600, 0, s(50_000))
         );
         assert_eq!(imported, cc);
     }

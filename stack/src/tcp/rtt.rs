@@ -7,7 +7,7 @@
 //! yield a sample. Both are plain `Copy` structs with public fields, so a
 //! connection's state can be exported to a NIC and imported back exactly.
 
-use super::seq::SeqNumber;
+use crate::wire::TcpSeqNumber;
 
 /// One millisecond in nanoseconds.
 pub const MS: u64 = 1_000_000;
@@ -180,7 +180,7 @@ impl RtoEstimator {
 pub struct RttTimer {
     /// The running measurement: the sequence number an ACK must reach
     /// (SEG.SEQ + SEG.LEN of the timed segment) and when it was sent.
-    pub running: Option<(SeqNumber, u64)>,
+    pub running: Option<(TcpSeqNumber, u64)>,
 }
 
 impl RttTimer {
@@ -197,7 +197,7 @@ impl RttTimer {
     /// Starts timing a segment first sent at `now_ns`, whose end is `end_seq`
     /// (SEG.SEQ + SEG.LEN), unless one is already being timed. Returns whether
     /// timing started. Call it only for segments sent for the first time.
-    pub fn start(&mut self, end_seq: SeqNumber, now_ns: u64) -> bool {
+    pub fn start(&mut self, end_seq: TcpSeqNumber, now_ns: u64) -> bool {
         if self.running.is_some() {
             return false;
         }
@@ -207,7 +207,7 @@ impl RttTimer {
 
     /// An ACK for `ack` arrived at `now_ns`. If it covers the timed segment,
     /// ends the measurement and returns the RTT sample.
-    pub fn on_ack(&mut self, ack: SeqNumber, now_ns: u64) -> Option<u64> {
+    pub fn on_ack(&mut self, ack: TcpSeqNumber, now_ns: u64) -> Option<u64> {
         let (end_seq, sent_ns) = self.running?;
         if ack.ge(end_seq) {
             self.running = None;
@@ -304,22 +304,25 @@ mod tests {
     #[test]
     fn retransmitted_segment_gives_no_sample() {
         let mut t = RttTimer::new();
-        assert!(t.start(SeqNumber(1100), 0));
+        assert!(t.start(TcpSeqNumber(1100), 0));
         t.on_retransmit();
-        assert_eq!(t.on_ack(SeqNumber(1100), 500 * MS), None);
+        assert_eq!(t.on_ack(TcpSeqNumber(1100), 500 * MS), None);
         // A segment first sent afterwards is timed normally.
-        assert!(t.start(SeqNumber(2100), 600 * MS));
-        assert_eq!(t.on_ack(SeqNumber(2100), 650 * MS), Some(50 * MS));
+        assert!(t.start(TcpSeqNumber(2100), 600 * MS));
+        assert_eq!(t.on_ack(TcpSeqNumber(2100), 650 * MS), Some(50 * MS));
     }
 
     #[test]
     fn timer_times_one_segment_until_covered_by_ack() {
         let mut t = RttTimer::new();
-        assert!(t.start(SeqNumber(u32::MAX - 10) + 20, 1_000));
-        assert!(!t.start(SeqNumber(5000), 2_000), "second segment not timed");
-        assert_eq!(t.on_ack(SeqNumber(u32::MAX - 10), 3_000), None);
+        assert!(t.start(TcpSeqNumber(u32::MAX - 10) + 20, 1_000));
+        assert!(
+            !t.start(TcpSeqNumber(5000), 2_000),
+            "second segment not timed"
+        );
+        assert_eq!(t.on_ack(TcpSeqNumber(u32::MAX - 10), 3_000), None);
         assert!(t.is_running());
-        assert_eq!(t.on_ack(SeqNumber(30), 4_000), Some(3_000));
+        assert_eq!(t.on_ack(TcpSeqNumber(30), 4_000), Some(3_000));
         assert!(!t.is_running());
     }
 

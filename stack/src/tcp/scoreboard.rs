@@ -2,13 +2,13 @@
 //! rules for what is lost and what to retransmit): which bytes above
 //! SND.UNA the receiver has reported holding, so retransmissions skip them.
 
-use super::seq::SeqNumber;
+use crate::wire::TcpSeqNumber;
 
 /// One SACKed range `[left, right)` and when it last changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Block {
-    left: SeqNumber,
-    right: SeqNumber,
+    left: TcpSeqNumber,
+    right: TcpSeqNumber,
     stamp: u64,
 }
 
@@ -42,9 +42,9 @@ impl Scoreboard {
     /// marked SACKed.
     pub fn on_sack(
         &mut self,
-        blocks: &[(SeqNumber, SeqNumber)],
-        snd_una: SeqNumber,
-        snd_nxt: SeqNumber,
+        blocks: &[(TcpSeqNumber, TcpSeqNumber)],
+        snd_una: TcpSeqNumber,
+        snd_nxt: TcpSeqNumber,
     ) -> u32 {
         if self.max == 0 {
             return 0;
@@ -66,7 +66,7 @@ impl Scoreboard {
     }
 
     /// Merges `[left, right)` in; returns the bytes it newly covers.
-    fn add(&mut self, left: SeqNumber, right: SeqNumber) -> u32 {
+    fn add(&mut self, left: TcpSeqNumber, right: TcpSeqNumber) -> u32 {
         self.clock += 1;
         // Blocks touching [left, right) (overlap or adjacent): [lo, hi).
         let lo = self.blocks.partition_point(|b| b.right.lt(left));
@@ -109,7 +109,7 @@ impl Scoreboard {
     }
 
     /// SND.UNA advanced: drops what lies below it.
-    pub fn on_ack(&mut self, snd_una: SeqNumber) {
+    pub fn on_ack(&mut self, snd_una: TcpSeqNumber) {
         self.blocks.retain(|b| b.right.gt(snd_una));
         if let Some(first) = self.blocks.first_mut() {
             if first.left.lt(snd_una) {
@@ -117,7 +117,7 @@ impl Scoreboard {
             }
         }
     }
-    pub fn is_sacked(&self, seq: SeqNumber) -> bool {
+    pub fn is_sacked(&self, seq: TcpSeqNumber) -> bool {
         self.blocks
             .iter()
             .any(|b| seq.ge(b.left) && seq.lt(b.right))
@@ -130,13 +130,13 @@ impl Scoreboard {
             .sum()
     }
     /// One past the highest SACKed byte, if any.
-    pub fn highest_sacked(&self) -> Option<SeqNumber> {
+    pub fn highest_sacked(&self) -> Option<TcpSeqNumber> {
         self.blocks.last().map(|b| b.right)
     }
     /// The first hole at or after `from` and below the highest SACKed byte:
     /// `(start, len)` of bytes not SACKed that the receiver has evidently
     /// missed. `None` when no SACKed byte lies above `from`.
-    pub fn next_hole(&self, from: SeqNumber) -> Option<(SeqNumber, usize)> {
+    pub fn next_hole(&self, from: TcpSeqNumber) -> Option<(TcpSeqNumber, usize)> {
         let mut cur = from;
         for b in &self.blocks {
             if b.right.le(cur) {
@@ -151,7 +151,7 @@ impl Scoreboard {
         None
     }
     /// Ranges held, lowest first, as `(left, right)`.
-    pub fn ranges(&self) -> Vec<(SeqNumber, SeqNumber)> {
+    pub fn ranges(&self) -> Vec<(TcpSeqNumber, TcpSeqNumber)> {
         self.blocks.iter().map(|b| (b.left, b.right)).collect()
     }
     /// Number of ranges held.
@@ -169,8 +169,8 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    fn s(v: u32) -> SeqNumber {
-        SeqNumber(v)
+    fn s(v: u32) -> TcpSeqNumber {
+        TcpSeqNumber(v)
     }
 
     #[test]

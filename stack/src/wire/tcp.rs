@@ -14,17 +14,88 @@ use core::{fmt, ops};
 
 const PROTO: &str = "tcp";
 
-/// A TCP sequence number: arithmetic wraps modulo 2^32 (RFC 9293 section 3.4).
+/// A TCP sequence (or acknowledgement) number, and SACK block edges: a
+/// point on a circle of 2^32 (RFC 9293 section 3.4). All arithmetic wraps
+/// modulo 2^32. This is the stack's one sequence-number type: the wire
+/// format carries it, and the TCP machine ([`crate::tcp::seq`]) computes
+/// with it.
+///
+/// `a` is before `b` when going forward from `a` reaches `b` in fewer than
+/// 2^31 steps (the signed 32-bit difference `b - a` is positive). This is
+/// exact for any two numbers less than 2^31 apart in the unwrapped sequence
+/// space, which TCP guarantees as long as windows stay below 2^30 (RFC 7323
+/// section 2.3).
+///
+/// **Ambiguity at 2^31:** two numbers exactly 2^31 apart have the signed
+/// difference `i32::MIN` whichever way it is taken, so each is "less than"
+/// the other. Callers must never compare numbers that far apart.
+///
+/// It deliberately does not implement `PartialOrd`/`Ord`: circular order is
+/// not a total order, so comparisons are the explicit
+/// [`lt`](TcpSeqNumber::lt) family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TcpSeqNumber(pub u32);
 
 impl TcpSeqNumber {
-    /// `self` comes strictly before `other` in sequence space.
-    pub fn before(self, other: TcpSeqNumber) -> bool {
-        (self.0.wrapping_sub(other.0) as i32) < 0
+    /// The signed distance `self - other` in the circular space: positive if
+    /// `self` is after `other`. Exact when the two are less than 2^31 apart.
+    pub fn signed_distance(self, other: TcpSeqNumber) -> i32 {
+        self.0.wrapping_sub(other.0) as i32
+    }
+
+    /// The number of sequence numbers from `base` forward to `self`
+    /// (`self - base` modulo 2^32), e.g. how far into a window `self` lies.
+    pub fn offset_from(self, base: TcpSeqNumber) -> usize {
+        self.0.wrapping_sub(base.0) as usize
+    }
+
+    /// `self < other` modulo 2^32 (RFC 9293 section 3.4).
+    pub fn lt(self, other: TcpSeqNumber) -> bool {
+        self.signed_distance(other) < 0
+    }
+
+    /// `self =< other` modulo 2^32.
+    pub fn le(self, other: TcpSeqNumber) -> bool {
+        self.signed_distance(other) <= 0
+    }
+
+    /// `self > other` modulo 2^32.
+    pub fn gt(self, other: TcpSeqNumber) -> bool {
+        self.signed_distance(other) > 0
+    }
+
+    /// `self >= other` modulo 2^32.
+    pub fn ge(self, other: TcpSeqNumber) -> bool {
+        self.signed_distance(other) >= 0
+    }
+
+    /// The later of the two, modulo 2^32.
+    pub fn max(self, other: TcpSeqNumber) -> TcpSeqNumber {
+        if self.lt(other) {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// The earlier of the two, modulo 2^32.
+    pub fn min(self, other: TcpSeqNumber) -> TcpSeqNumber {
+        if self.gt(other) {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// Whether `self` lies in `[start, start + len)` modulo 2^32. For `len` up
+    /// to 2^31 this equals `start =< self < start + len` of RFC 9293; `len == 0`
+    /// is an empty range.
+    pub fn in_window(self, start: TcpSeqNumber, len: usize) -> bool {
+        self.offset_from(start) < len
     }
 }
 
+/// Advances by `rhs` sequence numbers; `rhs` is taken modulo 2^32.
 impl ops::Add<usize> for TcpSeqNumber {
     type Output = TcpSeqNumber;
     fn add(self, rhs: usize) -> TcpSeqNumber {
@@ -32,17 +103,43 @@ impl ops::Add<usize> for TcpSeqNumber {
     }
 }
 
-impl ops::Sub for TcpSeqNumber {
+impl ops::AddAssign<usize> for TcpSeqNumber {
+    fn add_assign(&mut self, rhs: usize) {
+        *self = *self + rhs;
+    }
+}
+
+/// Goes back by `rhs` sequence numbers; `rhs` is taken modulo 2^32.
+impl ops::Sub<usize> for TcpSeqNumber {
+    type Output = TcpSeqNumber;
+    fn sub(self, rhs: usize) -> TcpSeqNumber {
+        TcpSeqNumber(self.0.wrapping_sub(rhs as u32))
+    }
+}
+
+/// Signed distance, as [`TcpSeqNumber::signed_distance`].
+impl ops::Sub<TcpSeqNumber> for TcpSeqNumber {
     type Output = i32;
-    /// Signed distance from `rhs` to `self`.
     fn sub(self, rhs: TcpSeqNumber) -> i32 {
-        self.0.wrapping_sub(rhs.0) as i32
+        self.signed_distance(rhs)
+    }
+}
+
+impl From<u32> for TcpSeqNumber {
+    fn from(v: u32) -> Self {
+        TcpSeqNumber(v)
+    }
+}
+
+impl From<TcpSeqNumber> for u32 {
+    fn from(s: TcpSeqNumber) -> Self {
+        s.0
     }
 }
 
 impl fmt::Display for TcpSeqNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        self.0.fmt(f)
     }
 }
 
@@ -118,8 +215,8 @@ pub enum TcpOption<'a> {
     MaxSegmentSize(u16),
     WindowScale(u8),
     SackPermitted,
-    /// Up to four (left edge, right edge) blocks.
-    SackRange([Option<(u32, u32)>; 4]),
+    /// Up to four (left edge, right edge) blocks (RFC 2018 section 3).
+    SackRange([Option<(TcpSeqNumber, TcpSeqNumber)>; 4]),
     Timestamps {
         tsval: u32,
         tsecr: u32,
@@ -199,7 +296,7 @@ impl<'a> TcpOption<'a> {
                 }
                 let mut blocks = [None; 4];
                 for (i, b) in data.chunks_exact(field::OPT_SACK_BLOCK_LEN).enumerate() {
-                    blocks[i] = Some((get_u32(b, 0), get_u32(b, 4)));
+                    blocks[i] = Some((TcpSeqNumber(get_u32(b, 0)), TcpSeqNumber(get_u32(b, 4))));
                 }
                 TcpOption::SackRange(blocks)
             }
@@ -250,8 +347,8 @@ impl<'a> TcpOption<'a> {
             TcpOption::SackRange(blocks) => {
                 for (i, (l, r)) in blocks.iter().flatten().enumerate() {
                     let at = 2 + i * field::OPT_SACK_BLOCK_LEN;
-                    set_u32(buf, at, *l);
-                    set_u32(buf, at + 4, *r);
+                    set_u32(buf, at, l.0);
+                    set_u32(buf, at + 4, r.0);
                 }
                 (field::OPT_SACK, buf)
             }
@@ -470,7 +567,8 @@ pub struct TcpRepr {
     /// Window shift, at most [`MAX_WINDOW_SHIFT`].
     pub window_scale: Option<u8>,
     pub sack_permitted: bool,
-    pub sack_ranges: [Option<(u32, u32)>; 4],
+    /// SACK blocks: (left edge, right edge), first block first.
+    pub sack_ranges: [Option<(TcpSeqNumber, TcpSeqNumber)>; 4],
     /// (TSval, TSecr).
     pub timestamp: Option<(u32, u32)>,
     pub payload_len: usize,
@@ -680,7 +778,12 @@ mod tests {
             max_seg_size: None,
             window_scale: None,
             sack_permitted: false,
-            sack_ranges: [Some((100, 200)), Some((300, 400)), Some((500, 600)), None],
+            sack_ranges: [
+                Some((TcpSeqNumber(100), TcpSeqNumber(200))),
+                Some((TcpSeqNumber(300), TcpSeqNumber(400))),
+                Some((TcpSeqNumber(500), TcpSeqNumber(600))),
+                None,
+            ],
             timestamp: Some((7, 8)),
             payload_len: 5,
         }
@@ -743,13 +846,16 @@ mod tests {
     #[test]
     fn sack_blocks_that_do_not_fit_are_dropped() {
         let mut r = full_repr();
-        r.sack_ranges[3] = Some((700, 800));
+        r.sack_ranges[3] = Some((TcpSeqNumber(700), TcpSeqNumber(800)));
         r.max_seg_size = Some(536);
         let buf = emit(&r, &V4);
         let p = TcpPacket::new_checked(&buf[..]).unwrap();
         assert!(p.header_len() <= field::MAX_HEADER_LEN);
         let back = TcpRepr::parse(&p, &V4, true).unwrap();
-        assert_eq!(back.sack_ranges[0], Some((100, 200)));
+        assert_eq!(
+            back.sack_ranges[0],
+            Some((TcpSeqNumber(100), TcpSeqNumber(200)))
+        );
         assert_eq!(back.timestamp, Some((7, 8)));
     }
 
@@ -864,13 +970,95 @@ mod tests {
         assert_eq!(r.timestamp, Some((123456, 0)));
     }
 
-    #[test]
-    fn sequence_numbers_wrap() {
-        let a = TcpSeqNumber(0xffff_fff0);
-        let b = a + 0x20;
-        assert_eq!(b, TcpSeqNumber(0x10));
-        assert!(a.before(b));
-        assert_eq!(b - a, 0x20);
+    /// Sequence-number arithmetic and circular order (RFC 9293 section 3.4).
+    mod seq_number {
+        use super::TcpSeqNumber;
+        use rand::{Rng, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+
+        const TOP: u32 = u32::MAX;
+
+        #[test]
+        fn addition_wraps_at_2_pow_32() {
+            assert_eq!(TcpSeqNumber(TOP) + 1, TcpSeqNumber(0));
+            assert_eq!(TcpSeqNumber(TOP - 9) + 20, TcpSeqNumber(10));
+            let mut s = TcpSeqNumber(TOP);
+            s += 2;
+            assert_eq!(s, TcpSeqNumber(1));
+        }
+
+        #[test]
+        fn subtraction_of_count_wraps_below_zero() {
+            assert_eq!(TcpSeqNumber(0) - 1, TcpSeqNumber(TOP));
+            assert_eq!(TcpSeqNumber(5) - 10, TcpSeqNumber(TOP - 4));
+        }
+
+        #[test]
+        fn distance_across_wrap_is_small_and_signed() {
+            assert_eq!(TcpSeqNumber(10) - TcpSeqNumber(TOP - 9), 20);
+            assert_eq!(TcpSeqNumber(TOP - 9) - TcpSeqNumber(10), -20);
+            assert_eq!(TcpSeqNumber(10).offset_from(TcpSeqNumber(TOP - 9)), 20);
+        }
+
+        #[test]
+        fn comparisons_hold_across_wrap() {
+            let before = TcpSeqNumber(TOP - 5);
+            let after = TcpSeqNumber(3);
+            assert!(before.lt(after));
+            assert!(before.le(after));
+            assert!(after.gt(before));
+            assert!(after.ge(before));
+            assert!(!after.lt(before));
+            assert!(!before.gt(after));
+            assert!(after.le(after) && after.ge(after));
+            assert!(!after.lt(after) && !after.gt(after));
+        }
+
+        #[test]
+        fn max_and_min_follow_circular_order() {
+            let before = TcpSeqNumber(TOP - 5);
+            let after = TcpSeqNumber(3);
+            assert_eq!(before.max(after), after);
+            assert_eq!(after.max(before), after);
+            assert_eq!(before.min(after), before);
+            assert_eq!(after.min(before), before);
+        }
+
+        #[test]
+        fn numbers_2_pow_31_apart_are_ambiguous() {
+            // Documented: each is "less than" the other.
+            let a = TcpSeqNumber(0);
+            let b = TcpSeqNumber(1 << 31);
+            assert!(a.lt(b));
+            assert!(b.lt(a));
+            // One step closer and the order is well defined again.
+            let c = TcpSeqNumber((1 << 31) - 1);
+            assert!(a.lt(c) && !c.lt(a));
+        }
+
+        /// Compares the modular operations with i64 arithmetic on unwrapped
+        /// sequence numbers less than 2^31 apart.
+        #[test]
+        fn modular_comparisons_match_unwrapped_arithmetic() {
+            let seed = test_support::seed(0x5e9_2b17);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            const SPAN: i64 = (1 << 31) - 1;
+            for _ in 0..100_000 {
+                let a: i64 = rng.gen_range(0..(1i64 << 40));
+                let b: i64 = a + rng.gen_range(-SPAN..=SPAN);
+                let n: i64 = rng.gen_range(0..=SPAN);
+                let (sa, sb) = (TcpSeqNumber(a as u32), TcpSeqNumber(b as u32));
+                assert_eq!(sa.lt(sb), a < b, "seed {seed}: {a} < {b}");
+                assert_eq!(sa.le(sb), a <= b, "seed {seed}: {a} <= {b}");
+                assert_eq!(sa.gt(sb), a > b, "seed {seed}: {a} > {b}");
+                assert_eq!(sa.ge(sb), a >= b, "seed {seed}: {a} >= {b}");
+                assert_eq!(sa - sb, (a - b) as i32, "seed {seed}: {a} - {b}");
+                assert_eq!(sa.max(sb), TcpSeqNumber(a.max(b) as u32), "seed {seed}");
+                assert_eq!(sa.min(sb), TcpSeqNumber(a.min(b) as u32), "seed {seed}");
+                assert_eq!(sa + n as usize, TcpSeqNumber((a + n) as u32), "seed {seed}");
+                assert_eq!(sa - n as usize, TcpSeqNumber((a - n) as u32), "seed {seed}");
+            }
+        }
     }
 
     #[test]

@@ -78,8 +78,14 @@ pub fn seg_len(o: &Outgoing) -> u32 {
 pub fn is_pure_ack(o: &Outgoing) -> bool {
     has(o, ACK) && !has(o, SYN) && !has(o, FIN) && !has(o, RST) && o.payload.is_empty()
 }
+/// The SACK blocks as plain numbers, as this harness writes them.
 pub fn sack_blocks(o: &Outgoing) -> Vec<(u32, u32)> {
-    o.repr.sack_ranges.iter().flatten().copied().collect()
+    o.repr
+        .sack_ranges
+        .iter()
+        .flatten()
+        .map(|(l, r)| (l.0, r.0))
+        .collect()
 }
 pub fn tsval(o: &Outgoing) -> Option<u32> {
     o.repr.timestamp.map(|t| t.0)
@@ -360,7 +366,7 @@ impl Dut {
     pub fn peer_ack_sack(&mut self, ack: u32, blocks: &[(u32, u32)]) -> Vec<Outgoing> {
         let mut r = self.peer.seg(self.now, ACK, self.peer.snd_nxt, ack, 0);
         for (i, b) in blocks.iter().take(4).enumerate() {
-            r.sack_ranges[i] = Some(*b);
+            r.sack_ranges[i] = Some((TcpSeqNumber(b.0), TcpSeqNumber(b.1)));
         }
         self.deliver(r, &[])
     }

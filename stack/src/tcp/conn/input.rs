@@ -4,7 +4,8 @@
 
 use super::{CloseReason, Connection, PendingRst, State};
 use crate::tcp::rtt::{MS, SEC};
-use crate::tcp::seq::{segment_acceptable, SeqNumber};
+use crate::tcp::seq::segment_acceptable;
+use crate::wire::TcpSeqNumber;
 use crate::wire::{TcpFlags, TcpRepr};
 
 /// PAWS is not applied once TS.Recent is older than 24 days (RFC 7323 §5.5).
@@ -26,7 +27,7 @@ impl Connection {
         }
     }
 
-    fn queue_rst(&mut self, seq: SeqNumber, ack: Option<SeqNumber>) {
+    fn queue_rst(&mut self, seq: TcpSeqNumber, ack: Option<TcpSeqNumber>) {
         self.pending_rst = Some(PendingRst { seq, ack });
     }
 
@@ -68,8 +69,8 @@ impl Connection {
     /// RFC 9293 §3.10.7.3.
     fn input_syn_sent(&mut self, now: u64, seg: &TcpRepr) {
         let flags = seg.flags;
-        let seq = SeqNumber(seg.seq_number.0);
-        let ack = SeqNumber(seg.ack_number.0);
+        let seq = seg.seq_number;
+        let ack = seg.ack_number;
         let has_ack = flags.contains(TcpFlags::ACK);
         // First: the ACK bit.
         if has_ack && (ack.le(self.iss) || ack.gt(self.snd_max)) {
@@ -138,7 +139,7 @@ impl Connection {
     /// RFC 9293 §3.10.7.4: SYN-RECEIVED and every synchronized state.
     fn input_synchronized(&mut self, now: u64, seg: &TcpRepr, payload: &[u8]) {
         let flags = seg.flags;
-        let seq = SeqNumber(seg.seq_number.0);
+        let seq = seg.seq_number;
         let syn = flags.contains(TcpFlags::SYN);
         let fin = flags.contains(TcpFlags::FIN);
         let seg_len = payload.len() + usize::from(syn) + usize::from(fin);
@@ -261,8 +262,8 @@ impl Connection {
     /// RFC 9293 §3.10.7.4 fifth check plus RFC 5961 §5.2. Returns whether
     /// processing continues.
     fn process_ack(&mut self, now: u64, seg: &TcpRepr, pure: bool) -> bool {
-        let ack = SeqNumber(seg.ack_number.0);
-        let seq = SeqNumber(seg.seq_number.0);
+        let ack = seg.ack_number;
+        let seq = seg.seq_number;
         if self.state == State::SynReceived {
             if self.snd_una.lt(ack) && ack.le(self.snd_max) {
                 self.state = if self.fin_seq.is_some() {
@@ -293,10 +294,10 @@ impl Connection {
         let wnd = u32::from(seg.window_len) << self.snd_shift;
         let outstanding = self.snd_max != self.snd_una;
         let sacked_new = if self.sack_ok {
-            let mut blocks = [(SeqNumber(0), SeqNumber(0)); 4];
+            let mut blocks = [(TcpSeqNumber(0), TcpSeqNumber(0)); 4];
             let mut n = 0;
             for (l, r) in seg.sack_ranges.iter().flatten() {
-                blocks[n] = (SeqNumber(*l), SeqNumber(*r));
+                blocks[n] = (*l, *r);
                 n += 1;
             }
             if n > 0 && outstanding {
@@ -356,7 +357,7 @@ impl Connection {
     /// Reports one duplicate ACK to NewReno; fast retransmit if it says so.
     fn dupack(&mut self) {
         let flight = self.snd_max.offset_from(self.snd_una) as u32;
-        let action = self.cc.on_dupack(flight, self.snd_max.0, self.snd_una.0);
+        let action = self.cc.on_dupack(flight, self.snd_max, self.snd_una);
         if action.retransmit() {
             self.stats.fast_retransmits += 1;
             self.rtx_one = true;
@@ -391,7 +392,7 @@ impl Connection {
     }
 
     /// SND.UNA < SEG.ACK <= SND.MAX: new data acknowledged.
-    fn on_new_ack(&mut self, now: u64, ack: SeqNumber, seg: &TcpRepr) {
+    fn on_new_ack(&mut self, now: u64, ack: TcpSeqNumber, seg: &TcpRepr) {
         let newly = ack.offset_from(self.snd_una);
         let base = self.buf_base();
         let data_end = self.data_end();
@@ -425,10 +426,10 @@ impl Connection {
         let flight = self.snd_max.offset_from(self.snd_una) as u32;
         let was_recovering = self.cc.in_recovery();
         let action = self.cc.on_ack(
-            ack.0,
+            ack,
             newly.min(u32::MAX as usize) as u32,
             flight,
-            self.snd_max.0,
+            self.snd_max,
         );
         self.rtx_out = self.rtx_out.saturating_sub(newly as u32);
         if was_recovering && !self.cc.in_recovery() {
@@ -492,7 +493,7 @@ impl Connection {
     }
 
     /// RFC 9293 §3.10.7.4 seventh and eighth checks: segment text and FIN.
-    fn process_data(&mut self, now: u64, seq: SeqNumber, payload: &[u8], fin: bool) {
+    fn process_data(&mut self, now: u64, seq: TcpSeqNumber, payload: &[u8], fin: bool) {
         let accepts_text = matches!(
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
@@ -580,7 +581,7 @@ impl Connection {
         }
     }
 
-    fn push_ack_point(&mut self, p: SeqNumber) {
+    fn push_ack_point(&mut self, p: TcpSeqNumber) {
         let n = usize::from(self.n_ack_points);
         if n < self.ack_points.len() {
             self.ack_points[n] = p;

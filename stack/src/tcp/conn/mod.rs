@@ -64,8 +64,8 @@ use super::buffer::{RecvBuffer, SendBuffer};
 use super::congestion::NewReno;
 use super::rtt::{RtoEstimator, RttTimer, MS, SEC};
 use super::scoreboard::Scoreboard;
-use super::seq::SeqNumber;
 use crate::wire::TcpRepr;
+use crate::wire::TcpSeqNumber;
 use std::net::SocketAddr;
 
 /// A pending RST: its sequence number and the acknowledgement it carries
@@ -73,8 +73,8 @@ use std::net::SocketAddr;
 /// ACK; a bare RST answering an unacceptable ACK in SYN-SENT/SYN-RECEIVED).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PendingRst {
-    pub(crate) seq: SeqNumber,
-    pub(crate) ack: Option<SeqNumber>,
+    pub(crate) seq: TcpSeqNumber,
+    pub(crate) ack: Option<TcpSeqNumber>,
 }
 
 /// A TCP connection: the TCB of RFC 9293 §3.3.1 plus the state of every
@@ -91,33 +91,33 @@ pub struct Connection {
     pub(crate) now: u64,
 
     // Send sequence space (RFC 9293 §3.3.1).
-    pub(crate) iss: SeqNumber,
-    pub(crate) snd_una: SeqNumber,
+    pub(crate) iss: TcpSeqNumber,
+    pub(crate) snd_una: TcpSeqNumber,
     /// Next sequence number to send; moves back to SND.UNA after an RTO
     /// (go-back-N), so it may lie below `snd_max`.
-    pub(crate) snd_nxt: SeqNumber,
+    pub(crate) snd_nxt: TcpSeqNumber,
     /// One past the highest sequence number ever sent.
-    pub(crate) snd_max: SeqNumber,
+    pub(crate) snd_max: TcpSeqNumber,
     /// One past the last sub-MSS segment of new data sent (Minshall's
     /// Nagle: a small segment waits only while another is unacknowledged).
-    pub(crate) snd_sml: SeqNumber,
+    pub(crate) snd_sml: TcpSeqNumber,
     /// The peer's window in bytes (scaled).
     pub(crate) snd_wnd: u32,
     pub(crate) max_snd_wnd: u32,
-    pub(crate) snd_wl1: SeqNumber,
-    pub(crate) snd_wl2: SeqNumber,
+    pub(crate) snd_wl1: TcpSeqNumber,
+    pub(crate) snd_wl2: TcpSeqNumber,
     /// Our SYN was acknowledged (send buffer offset 0 is then SND.UNA).
     pub(crate) syn_acked: bool,
     /// Sequence number of our FIN once the application closed.
-    pub(crate) fin_seq: Option<SeqNumber>,
+    pub(crate) fin_seq: Option<TcpSeqNumber>,
 
     // Receive sequence space.
-    pub(crate) irs: SeqNumber,
-    pub(crate) rcv_nxt: SeqNumber,
+    pub(crate) irs: TcpSeqNumber,
+    pub(crate) rcv_nxt: TcpSeqNumber,
     /// Right edge of the window we advertised (never moves left).
-    pub(crate) rcv_adv: SeqNumber,
+    pub(crate) rcv_adv: TcpSeqNumber,
     /// The peer's FIN, seen (possibly out of order) but not yet reached.
-    pub(crate) peer_fin: Option<SeqNumber>,
+    pub(crate) peer_fin: Option<TcpSeqNumber>,
     pub(crate) fin_rcvd: bool,
 
     // Negotiated options.
@@ -130,7 +130,7 @@ pub struct Connection {
     pub(crate) ts_offset: u32,
     pub(crate) ts_recent: u32,
     pub(crate) ts_recent_age: u64,
-    pub(crate) last_ack_sent: SeqNumber,
+    pub(crate) last_ack_sent: TcpSeqNumber,
     /// Our TSval at the last RTO: echoes older than this give no RTT sample.
     pub(crate) ts_rto_floor: u32,
 
@@ -146,12 +146,12 @@ pub struct Connection {
     /// Retransmit one segment from SND.UNA now (fast retransmit, partial ACK).
     pub(crate) rtx_one: bool,
     /// Highest sequence retransmitted during SACK recovery.
-    pub(crate) rtx_hi: SeqNumber,
+    pub(crate) rtx_hi: TcpSeqNumber,
     /// Bytes retransmitted during the current recovery (RFC 6675 pipe).
     pub(crate) rtx_out: u32,
     /// The first hole's last retransmission during SACK recovery: SND.UNA
     /// then and SND.NXT then (data SACKed beyond it shows it was lost).
-    pub(crate) rtx_mark: Option<(SeqNumber, SeqNumber)>,
+    pub(crate) rtx_mark: Option<(TcpSeqNumber, TcpSeqNumber)>,
     /// Consecutive retransmission timeouts.
     pub(crate) retries: u32,
 
@@ -164,10 +164,10 @@ pub struct Connection {
     /// when several segments arrive between two polls, the ACK "every
     /// second full-sized segment" (RFC 5681 §4.2) is sent for each pair,
     /// as a receiver handling them one by one would (bounded).
-    pub(crate) ack_points: [SeqNumber; MAX_ACK_POINTS],
+    pub(crate) ack_points: [TcpSeqNumber; MAX_ACK_POINTS],
     pub(crate) n_ack_points: u8,
     /// RCV.NXT when the pending immediate ACK became due.
-    pub(crate) ack_due_at: Option<SeqNumber>,
+    pub(crate) ack_due_at: Option<TcpSeqNumber>,
     /// In-order bytes received since the last ACK we sent.
     pub(crate) unacked_bytes: usize,
     pub(crate) persist_fired: bool,
@@ -211,7 +211,7 @@ pub const OOW_ACK_INTERVAL_NS: u64 = 500 * MS;
 
 impl Connection {
     fn new(config: TcpConfig, local: SocketAddr, remote: SocketAddr, iss: u32, now: u64) -> Self {
-        let iss = SeqNumber(iss);
+        let iss = TcpSeqNumber(iss);
         // RFC 6298 §2.5 bounds: a maximum below 60 s is raised to 60 s and
         // the minimum kept below the maximum.
         let mut rc = config.rto;
@@ -235,13 +235,13 @@ impl Connection {
             snd_sml: iss,
             snd_wnd: 0,
             max_snd_wnd: 0,
-            snd_wl1: SeqNumber(0),
+            snd_wl1: TcpSeqNumber(0),
             snd_wl2: iss,
             syn_acked: false,
             fin_seq: None,
-            irs: SeqNumber(0),
-            rcv_nxt: SeqNumber(0),
-            rcv_adv: SeqNumber(0),
+            irs: TcpSeqNumber(0),
+            rcv_nxt: TcpSeqNumber(0),
+            rcv_adv: TcpSeqNumber(0),
             peer_fin: None,
             fin_rcvd: false,
             send_mss,
@@ -254,7 +254,7 @@ impl Connection {
             ts_offset: iss.0.rotate_left(13) ^ 0x5bd1_e995,
             ts_recent: 0,
             ts_recent_age: now,
-            last_ack_sent: SeqNumber(0),
+            last_ack_sent: TcpSeqNumber(0),
             ts_rto_floor: 0,
             sndbuf: SendBuffer::new(config.send_buffer.max(1)),
             rcvbuf: RecvBuffer::new(recv_buffer, config.max_ooo_ranges),
@@ -270,7 +270,7 @@ impl Connection {
             pending_rst: None,
             ack_now: false,
             acks_owed: 0,
-            ack_points: [SeqNumber(0); MAX_ACK_POINTS],
+            ack_points: [TcpSeqNumber(0); MAX_ACK_POINTS],
             n_ack_points: 0,
             ack_due_at: None,
             unacked_bytes: 0,
@@ -354,7 +354,7 @@ impl Connection {
     }
 
     /// Sequence number of send-buffer offset 0.
-    pub(crate) fn buf_base(&self) -> SeqNumber {
+    pub(crate) fn buf_base(&self) -> TcpSeqNumber {
         if self.syn_acked {
             self.snd_una
         } else {
@@ -363,7 +363,7 @@ impl Connection {
     }
 
     /// One past the last queued data byte.
-    pub(crate) fn data_end(&self) -> SeqNumber {
+    pub(crate) fn data_end(&self) -> TcpSeqNumber {
         self.buf_base() + self.sndbuf.len()
     }
 
@@ -434,7 +434,7 @@ impl Connection {
     ) -> Connection {
         let mut c = Connection::new(config, local, remote, iss, now);
         c.state = State::SynReceived;
-        c.irs = SeqNumber(syn.seq_number.0);
+        c.irs = syn.seq_number;
         c.rcv_nxt = c.irs + 1;
         c.rcv_adv = c.rcv_nxt;
         c.negotiate(syn, now);

@@ -4,7 +4,6 @@
 
 use super::{CloseReason, Connection, Outgoing, PendingRst, State};
 use crate::tcp::congestion::Phase;
-use crate::tcp::seq::SeqNumber;
 use crate::wire::{TcpFlags, TcpRepr, TcpSeqNumber};
 
 /// What [`Connection::plan`] decided to send.
@@ -15,7 +14,7 @@ pub(super) enum Plan {
     Syn,
     /// `len` data bytes from `seq`, FIN after them if `fin`.
     Data {
-        seq: SeqNumber,
+        seq: TcpSeqNumber,
         len: usize,
         fin: bool,
         kind: DataKind,
@@ -25,7 +24,7 @@ pub(super) enum Plan {
     /// SEQ = SND.UNA - 1, no data (RFC 1122 §4.2.3.6).
     KeepaliveProbe,
     /// A pure ACK of an earlier point (see `Connection::ack_points`).
-    AckAt(SeqNumber),
+    AckAt(TcpSeqNumber),
     Ack,
 }
 
@@ -125,7 +124,7 @@ impl Connection {
     }
 
     /// Whether our FIN lies at `seq` and was sent before.
-    fn fin_sent_at(&self, seq: SeqNumber) -> bool {
+    fn fin_sent_at(&self, seq: TcpSeqNumber) -> bool {
         self.fin_seq == Some(seq) && self.snd_max.gt(seq)
     }
 
@@ -349,7 +348,7 @@ impl Connection {
             return;
         }
         let flight = self.snd_max.offset_from(self.snd_una) as u32;
-        self.cc.on_rto(flight, self.snd_max.0);
+        self.cc.on_rto(flight, self.snd_max);
         // RFC 2018 §8: the receiver may have reneged.
         self.scoreboard.clear();
         self.rtx_one = false;
@@ -454,7 +453,7 @@ impl Connection {
     /// The sequence number for a segment without data: SND.MAX when the
     /// peer's window holds it, else the window's right edge (so the peer
     /// finds it acceptable).
-    fn ack_seq(&self) -> SeqNumber {
+    fn ack_seq(&self) -> TcpSeqNumber {
         let edge = self.snd_una + self.snd_wnd as usize;
         if self.snd_max.le(edge) {
             self.snd_max
@@ -463,14 +462,18 @@ impl Connection {
         }
     }
 
-    fn header(&mut self, now: u64, seq: SeqNumber, flags: TcpFlags) -> TcpRepr {
+    fn header(&mut self, now: u64, seq: TcpSeqNumber, flags: TcpFlags) -> TcpRepr {
         let syn = flags.contains(TcpFlags::SYN);
         let has_ack = flags.contains(TcpFlags::ACK);
         let mut repr = TcpRepr::bare(
             self.local.port(),
             self.remote.port(),
-            TcpSeqNumber(seq.0),
-            TcpSeqNumber(if has_ack { self.rcv_nxt.0 } else { 0 }),
+            seq,
+            if has_ack {
+                self.rcv_nxt
+            } else {
+                TcpSeqNumber(0)
+            },
             flags,
         );
         if flags.contains(TcpFlags::RST) {
@@ -493,7 +496,7 @@ impl Connection {
             if self.sack_ok && !syn && self.rcvbuf.ooo_ranges() > 0 {
                 let max = if self.ts_ok { 3 } else { 4 };
                 for (i, (s, e)) in self.rcvbuf.sack_ranges(max).into_iter().take(4).enumerate() {
-                    repr.sack_ranges[i] = Some(((self.rcv_nxt + s).0, (self.rcv_nxt + e).0));
+                    repr.sack_ranges[i] = Some((self.rcv_nxt + s, self.rcv_nxt + e));
                 }
             }
             // Duplicate ACKs owed for out-of-order segments still go out
@@ -587,7 +590,7 @@ impl Connection {
                 };
                 let mut repr = self.header(now, r.seq, flags);
                 if let Some(a) = r.ack {
-                    repr.ack_number = TcpSeqNumber(a.0);
+                    repr.ack_number = a;
                 }
                 self.finish(repr, Vec::new())
             }
@@ -734,7 +737,7 @@ impl Connection {
                 self.ack_points.copy_within(1.., 0);
                 self.n_ack_points -= 1;
                 self.last_ack_sent = point;
-                repr.ack_number = TcpSeqNumber(point.0);
+                repr.ack_number = point;
                 // The same right edge, seen from the earlier point.
                 let wnd = if self.rcv_adv.gt(point) {
                     self.rcv_adv.offset_from(point)

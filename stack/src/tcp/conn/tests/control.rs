@@ -215,11 +215,11 @@ fn syn_in_established_gets_rate_limited_challenge_acks() {
 fn acks_of_unsent_or_ancient_data_are_dropped_and_answered() {
     let mut sim = pair(TcpConfig::default(), TcpConfig::default());
     let mut s = from_peer(&sim, A, TcpFlags::ACK, 0, 0);
-    s.ack_number = TcpSeqNumber(sim.c[A].snd_max.0.wrapping_add(10));
+    s.ack_number = sim.c[A].snd_max + 10;
     sim.c[A].on_segment(sim.now, &s, &[]);
     assert_eq!(sim.c[A].stats().ack_unsent, 1);
     assert_eq!(drain(&mut sim, A).len(), 1);
-    s.ack_number = TcpSeqNumber(sim.c[A].snd_una.0.wrapping_sub(1 << 30));
+    s.ack_number = sim.c[A].snd_una - (1 << 30);
     sim.c[A].on_segment(sim.now, &s, &[]);
     assert_eq!(sim.c[A].stats().challenge_acks, 1);
     assert_eq!(sim.state(A), State::Established);
@@ -276,7 +276,7 @@ fn third(b: &Connection, syn: &TcpRepr, flags: TcpFlags) -> TcpRepr {
         src_port: syn.src_port,
         dst_port: syn.dst_port,
         seq_number: TcpSeqNumber(501),
-        ack_number: TcpSeqNumber(b.iss.0.wrapping_add(1)),
+        ack_number: b.iss + 1,
         flags: TcpFlags::ACK | flags,
         window_len: 1000,
         timestamp: syn.timestamp.map(|(v, _)| (v + 1, b.ts_now(MS))),
@@ -349,7 +349,7 @@ fn bad_ack_in_syn_received_is_answered_with_rst() {
     let (mut b, syn) = passive(TcpConfig::default());
     b.poll_transmit(MS, 1460).unwrap();
     let mut bad = third(&b, &syn, TcpFlags(0));
-    bad.ack_number = TcpSeqNumber(b.iss.0.wrapping_add(77));
+    bad.ack_number = b.iss + 77;
     b.on_segment(2 * MS, &bad, &[]);
     let rst = b.poll_transmit(2 * MS, 1460).unwrap().repr;
     assert!(rst.flags.contains(TcpFlags::RST));

@@ -48,7 +48,7 @@ fn keepalive_probes_an_idle_peer_then_gives_up() {
     let probe = sim
         .log
         .iter()
-        .find(|(f, r)| *f == A && r.seq_number.0 == sim.c[A].snd_una.0.wrapping_sub(1))
+        .find(|(f, r)| *f == A && r.seq_number == sim.c[A].snd_una - 1)
         .expect("probe with SEQ = SND.UNA - 1");
     assert_eq!(probe.1.payload_len, 0);
     // A silent peer: three probes, then the connection times out.
@@ -117,7 +117,7 @@ fn nagle_holds_small_segments_while_data_is_unacknowledged() {
         // Once the first byte is acknowledged the held byte goes out.
         if nagle {
             let mut ack = from_peer(&sim, A, TcpFlags::ACK, 0, 0);
-            ack.ack_number = TcpSeqNumber(sim.c[A].snd_una.0.wrapping_add(1));
+            ack.ack_number = sim.c[A].snd_una + 1;
             ack.window_len = 0xffff;
             sim.c[A].on_segment(sim.now, &ack, &[]);
             let out = drain(&mut sim, A);

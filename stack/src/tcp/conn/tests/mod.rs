@@ -243,8 +243,8 @@ fn from_peer(sim: &Sim, to: usize, flags: TcpFlags, seq_delta: i64, len: usize) 
     TcpRepr {
         src_port: p.local.port(),
         dst_port: p.remote.port(),
-        seq_number: TcpSeqNumber(p.snd_nxt.0.wrapping_add(seq_delta as u32)),
-        ack_number: TcpSeqNumber(p.rcv_nxt.0),
+        seq_number: p.snd_nxt + seq_delta as usize,
+        ack_number: p.rcv_nxt,
         flags,
         window_len: 1000,
         urgent_at: 0,

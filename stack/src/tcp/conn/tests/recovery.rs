@@ -13,7 +13,7 @@ fn segments_arriving_between_polls_are_acked_every_second_one() {
     }
     let acks: Vec<u32> = drain(&mut sim, A)
         .iter()
-        .map(|o| o.repr.ack_number.0.wrapping_sub(base.0))
+        .map(|o| o.repr.ack_number.offset_from(base) as u32)
         .collect();
     assert_eq!(acks, vec![2 * 1448, 4 * 1448, 6 * 1448]);
 }
@@ -29,13 +29,10 @@ fn each_out_of_order_segment_between_polls_gets_its_duplicate_ack() {
     let out = drain(&mut sim, A);
     assert_eq!(out.len(), 3);
     for o in &out {
-        assert_eq!(o.repr.ack_number.0, base.0);
+        assert_eq!(o.repr.ack_number, base);
         assert_eq!(o.repr.payload_len, 0);
         let (l, r) = o.repr.sack_ranges[0].unwrap();
-        assert_eq!(
-            (l.wrapping_sub(base.0), r.wrapping_sub(base.0)),
-            (1448, 4 * 1448)
-        );
+        assert_eq!((l.offset_from(base), r.offset_from(base)), (1448, 4 * 1448));
     }
 }
 
@@ -50,12 +47,12 @@ fn flight(sim: &mut Sim, n: usize) -> Vec<Outgoing> {
 /// An ACK from B for `ack` (relative to A's SND.UNA) with SACK blocks
 /// (relative too).
 fn ack_from_b(sim: &Sim, ack: u32, sacks: &[(u32, u32)]) -> TcpRepr {
-    let una = sim.c[A].snd_una.0;
+    let una = sim.c[A].snd_una;
     let mut r = from_peer(sim, A, TcpFlags::ACK, 0, 0);
-    r.ack_number = TcpSeqNumber(una.wrapping_add(ack));
+    r.ack_number = una + ack as usize;
     r.window_len = sim.c[B].advertise_preview();
     for (i, (l, h)) in sacks.iter().enumerate() {
-        r.sack_ranges[i] = Some((una.wrapping_add(*l), una.wrapping_add(*h)));
+        r.sack_ranges[i] = Some((una + *l as usize, una + *h as usize));
     }
     r
 }
