@@ -1,10 +1,13 @@
 //! The checksum engines against docs/offloads.md, one behaviour per test.
 //!
-//! Frames are built here with their own checksum arithmetic ([`naive`]: byte
-//! weights summed modulo 0xFFFF), not with the functions under test.
+//! Frames are built by the workspace's frame builder (`nic_traffic`, whose
+//! checksum arithmetic is its own) and expectations are computed here
+//! ([`naive`]: byte weights summed modulo 0xFFFF), never with the functions
+//! under test.
 
 use super::*;
 use crate::contract::verdict::{BAD, GOOD, NOT_CHECKED};
+use nic_traffic::{Built, FrameBuilder};
 
 /// The folded one's-complement sum of `parts`, each summed from its own first
 /// byte, computed as a plain sum modulo 0xFFFF (the RFC 1071 identity):
@@ -58,16 +61,6 @@ pub(super) struct Pkt {
     /// L4 header and payload; the checksum field is filled in by `build`.
     pub l4: Vec<u8>,
     pub pad: Vec<u8>,
-}
-
-/// A built frame and where its layers start.
-#[derive(Debug, Clone)]
-pub(super) struct Built {
-    pub frame: Vec<u8>,
-    pub l3: usize,
-    pub l4: usize,
-    /// End of the IP packet (start of padding).
-    pub end: usize,
 }
 
 fn payload(len: usize, seed: u8) -> Vec<u8> {
@@ -142,91 +135,35 @@ impl Pkt {
     }
 
     /// The frame with a correct IPv4 header checksum and a correct L4
-    /// checksum (0 written as 0xFFFF).
+    /// checksum (0 written as 0xFFFF), built by the workspace's frame
+    /// builder (`nic_traffic`, arithmetic of its own) from the L4 bytes as
+    /// given.
     pub fn build(&self) -> Built {
-        let mut f = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2];
-        if self.vlan {
-            f.extend_from_slice(&ETHERTYPE_VLAN.to_be_bytes());
-            f.extend_from_slice(&0x2064u16.to_be_bytes());
-        }
-        let l3 = f.len() + 2;
-        let mut l4 = self.l4.clone();
-        let l4_len = l4.len();
-        let field = Pkt::csum_field(self.protocol).filter(|&o| o + 2 <= l4.len());
-        if let Some(o) = field {
-            l4[o..o + 2].fill(0);
-        }
-        match &self.ip {
-            Ip::V4 { options, frag } => {
-                f.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
-                let hlen = 20 + options.len();
-                let mut h = vec![0u8; 20];
-                h[0] = 0x40 | (hlen / 4) as u8;
-                h[2..4].copy_from_slice(&((hlen + l4_len) as u16).to_be_bytes());
-                h[4..6].copy_from_slice(&0xbeefu16.to_be_bytes());
-                h[6..8].copy_from_slice(&frag.to_be_bytes());
-                h[8] = 64;
-                h[9] = self.protocol;
-                h[12..16].copy_from_slice(&SRC4);
-                h[16..20].copy_from_slice(&DST4);
-                h.extend_from_slice(options);
-                let c = !naive(&[&h]);
-                h[10..12].copy_from_slice(&c.to_be_bytes());
-                f.extend(h);
-                if let Some(o) = field {
-                    let pseudo = [0, self.protocol];
-                    let len = (l4_len as u16).to_be_bytes();
-                    let c = l4_csum(naive(&[&SRC4, &DST4, &pseudo, &len, &l4]));
-                    l4[o..o + 2].copy_from_slice(&c.to_be_bytes());
-                }
-            }
+        let mut b = match &self.ip {
+            Ip::V4 { options, frag } => FrameBuilder::ipv4(SRC4, DST4)
+                .ipv4_id(0xbeef)
+                .ipv4_frag(*frag)
+                .ipv4_options(options),
             Ip::V6 { exts } => {
-                f.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
-                let ext_len: usize = exts.iter().map(|e| e.1).sum();
-                let mut h = vec![0u8; IPV6_HLEN];
-                h[0] = 0x60;
-                h[1] = 0x0a;
-                h[4..6].copy_from_slice(&((ext_len + l4_len) as u16).to_be_bytes());
-                h[6] = exts.first().map_or(self.protocol, |e| e.0);
-                h[7] = 64;
-                h[8..24].copy_from_slice(&SRC6);
-                h[24..40].copy_from_slice(&DST6);
-                for (i, &(_, len)) in exts.iter().enumerate() {
+                let mut b = FrameBuilder::ipv6(SRC6, DST6).flow_label(0xa_0000);
+                for (i, &(kind, len)) in exts.iter().enumerate() {
                     let mut e = payload(len, 3 + i as u8);
-                    e[0] = exts.get(i + 1).map_or(self.protocol, |n| n.0);
-                    e[1] = (len / 8 - 1) as u8;
-                    if exts[i].0 == proto::ROUTING {
+                    if kind == proto::ROUTING {
                         e[3] = 0; // Segments Left
                     }
-                    h.extend(e);
+                    b = b.ipv6_ext_bytes(kind, &e);
                 }
-                f.extend(h);
-                if let Some(o) = field {
-                    let len = (l4_len as u32).to_be_bytes();
-                    let nh = [0, 0, 0, self.protocol];
-                    let c = l4_csum(naive(&[&SRC6, &DST6, &len, &nh, &l4]));
-                    l4[o..o + 2].copy_from_slice(&c.to_be_bytes());
-                }
+                b
             }
+        };
+        b = b
+            .macs([0x02, 0, 0, 0, 0, 1], [0x02, 0, 0, 0, 0, 2])
+            .l4_bytes(self.protocol, &self.l4)
+            .pad(&self.pad);
+        if self.vlan {
+            b = b.vlan(0x2064);
         }
-        let l4_at = f.len();
-        f.extend(l4);
-        let end = f.len();
-        f.extend_from_slice(&self.pad);
-        Built {
-            frame: f,
-            l3,
-            l4: l4_at,
-            end,
-        }
-    }
-}
-
-/// The L4 checksum for a sum `s` taken with the field at 0.
-fn l4_csum(s: u16) -> u16 {
-    match !s {
-        0 => 0xFFFF,
-        c => c,
+        b.build()
     }
 }
 

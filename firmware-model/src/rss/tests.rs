@@ -2,7 +2,8 @@
 //! verification vectors, one behaviour per test.
 
 use super::*;
-use crate::csum::{rx_checksum, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN};
+use crate::csum::rx_checksum;
+use nic_traffic::FrameBuilder;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -90,33 +91,6 @@ fn v6(s: &str) -> [u8; 16] {
     s.parse::<Ipv6Addr>().expect("IPv6 literal").octets()
 }
 
-/// Folded one's-complement sum, written here so the builder does not lean
-/// on `csum`.
-fn ones(data: &[u8]) -> u16 {
-    let mut s: u32 = 0;
-    for (i, &b) in data.iter().enumerate() {
-        s += if i % 2 == 0 {
-            u32::from(b) << 8
-        } else {
-            u32::from(b)
-        };
-    }
-    while s > 0xFFFF {
-        s = (s & 0xFFFF) + (s >> 16);
-    }
-    s as u16
-}
-
-fn eth(vlan: bool, ethertype: u16) -> Vec<u8> {
-    let mut f = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2];
-    if vlan {
-        f.extend_from_slice(&ETHERTYPE_VLAN.to_be_bytes());
-        f.extend_from_slice(&7u16.to_be_bytes());
-    }
-    f.extend_from_slice(&ethertype.to_be_bytes());
-    f
-}
-
 pub(crate) fn tcp(sport: u16, dport: u16) -> Vec<u8> {
     let mut h = vec![0u8; 20];
     h[0..2].copy_from_slice(&sport.to_be_bytes());
@@ -131,11 +105,12 @@ pub(crate) fn udp(sport: u16, dport: u16, payload: usize) -> Vec<u8> {
     h[0..2].copy_from_slice(&sport.to_be_bytes());
     h[2..4].copy_from_slice(&dport.to_be_bytes());
     h[4..6].copy_from_slice(&((8 + payload) as u16).to_be_bytes());
-    h[6..8].copy_from_slice(&0x1234u16.to_be_bytes());
     h
 }
 
-/// Ethernet (+ tag) + IPv4 (options as given, header checksum right) + `l4`.
+/// Ethernet (+ tag 7 when `vlan`) + IPv4 (options as given) + the L4 bytes
+/// `l4` as protocol `protocol`, padded to 60: the workspace's frame builder
+/// with the L4 header given as bytes, as the walk's edge cases need.
 pub(crate) fn ipv4_frame(
     vlan: bool,
     src: [u8; 4],
@@ -145,29 +120,19 @@ pub(crate) fn ipv4_frame(
     options: &[u8],
     l4: &[u8],
 ) -> Vec<u8> {
-    let mut f = eth(vlan, ETHERTYPE_IPV4);
-    let hlen = 20 + options.len();
-    let mut h = vec![0u8; 20];
-    h[0] = 0x40 | (hlen / 4) as u8;
-    h[2..4].copy_from_slice(&((hlen + l4.len()) as u16).to_be_bytes());
-    h[6..8].copy_from_slice(&frag.to_be_bytes());
-    h[8] = 64;
-    h[9] = protocol;
-    h[12..16].copy_from_slice(&src);
-    h[16..20].copy_from_slice(&dst);
-    h.extend_from_slice(options);
-    let c = !ones(&h);
-    h[10..12].copy_from_slice(&c.to_be_bytes());
-    f.extend(h);
-    f.extend_from_slice(l4);
-    if f.len() < 60 {
-        f.resize(60, 0);
+    let mut b = FrameBuilder::ipv4(src, dst)
+        .ipv4_frag(frag)
+        .ipv4_options(options)
+        .l4_bytes(protocol, l4)
+        .min_len(60);
+    if vlan {
+        b = b.vlan(7);
     }
-    f
+    b.build().frame
 }
 
-/// Ethernet (+ tag) + IPv6 + extension headers (kind, total length; bytes
-/// 0 and 1 filled in) + `l4` with next header `protocol`.
+/// Ethernet (+ tag) + IPv6 + extension headers (kind, total length) + `l4`
+/// with next header `protocol`, padded to 60.
 pub(crate) fn ipv6_frame(
     vlan: bool,
     src: [u8; 16],
@@ -176,27 +141,16 @@ pub(crate) fn ipv6_frame(
     exts: &[(u8, usize)],
     l4: &[u8],
 ) -> Vec<u8> {
-    let mut f = eth(vlan, ETHERTYPE_IPV6);
-    let ext_len: usize = exts.iter().map(|e| e.1).sum();
-    let mut h = vec![0u8; 40];
-    h[0] = 0x60;
-    h[4..6].copy_from_slice(&((ext_len + l4.len()) as u16).to_be_bytes());
-    h[6] = exts.first().map_or(protocol, |e| e.0);
-    h[7] = 64;
-    h[8..24].copy_from_slice(&src);
-    h[24..40].copy_from_slice(&dst);
-    f.extend(h);
-    for (i, &(_, len)) in exts.iter().enumerate() {
-        let mut e = vec![0u8; len];
-        e[0] = exts.get(i + 1).map_or(protocol, |n| n.0);
-        e[1] = (len / 8 - 1) as u8;
-        f.extend(e);
+    let mut b = FrameBuilder::ipv6(src, dst)
+        .l4_bytes(protocol, l4)
+        .min_len(60);
+    for &(kind, len) in exts {
+        b = b.ipv6_ext(kind, len);
     }
-    f.extend_from_slice(l4);
-    if f.len() < 60 {
-        f.resize(60, 0);
+    if vlan {
+        b = b.vlan(7);
     }
-    f
+    b.build().frame
 }
 
 fn input(parts: &[&[u8]]) -> Vec<u8> {

@@ -9,7 +9,8 @@ use crate::contract::{
     verdict::{BAD, GOOD, NOT_CHECKED},
     vnet,
 };
-use crate::csum::{fold, ipv4_pseudo_sum, rx_checksum, tx_checksum};
+use crate::csum::{rx_checksum, tx_checksum};
+use nic_traffic::{Checksum, FrameBuilder};
 
 const NEEDS_CSUM: u8 = vnet::F_NEEDS_CSUM as u8;
 /// TCP over IPv4 without options: the TCP header starts at 34, its
@@ -21,21 +22,17 @@ const TCP_OFFSET: u16 = 16;
 /// (CHECKSUM_PARTIAL): the TCP checksum field holds the folded
 /// pseudo-header sum and the IPv4 header checksum is 0.
 fn partial_tcp(payload: usize, seed: u8) -> Vec<u8> {
-    let tcp_len = 20 + payload;
-    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
-    f.extend_from_slice(&[0x45, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0]);
-    f[16..18].copy_from_slice(&((20 + tcp_len) as u16).to_be_bytes());
-    let (src, dst) = ([10, 0, 0, 1], [10, 0, 0, 2]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    let mut tcp = vec![0u8; 20];
-    tcp[0..4].copy_from_slice(&[0x9c, 0x40, 0x01, 0xbb]);
-    tcp[12] = 0x50;
-    tcp[13] = 0x18;
-    let pseudo = fold(ipv4_pseudo_sum(src, dst, 6, tcp_len as u16));
-    tcp[16..18].copy_from_slice(&pseudo.to_be_bytes());
-    f.extend(tcp);
-    f.extend(pattern(payload, seed));
+    let b = FrameBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2])
+        .ipv4_id(0x1234)
+        .ipv4_checksum(Checksum::Zero)
+        .tcp(40000, 443)
+        .tcp_seq(0)
+        .tcp_flags(0x18)
+        .tcp_window(0)
+        .payload(&pattern(payload, seed))
+        .build();
+    let (f, start, offset) = b.partial().expect("TCP has a checksum field");
+    assert_eq!((start, offset), (TCP_START.into(), TCP_OFFSET.into()));
     f
 }
 
