@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
-use crate::contract::{ctrl, limits, reg, stat};
+use crate::contract::{ctrl, limits, reg, rxd, stat};
 
 /// A random value that is often one of the interesting ones.
 fn value(rng: &mut ChaCha8Rng) -> u32 {
@@ -35,12 +35,16 @@ fn one_run(seed: u64) {
     // Host memory full of descriptors pointing anywhere.
     for _ in 0..2000 {
         let at = MEM_BASE + rng.gen_range(0..(MEM_SIZE as u64 / 16)) * 16;
-        let mut d = [0u8; 16];
-        d[0..8].copy_from_slice(&addr(&mut rng).to_le_bytes());
-        d[8..12].copy_from_slice(&value(&mut rng).to_le_bytes());
+        // Read as an RX descriptor or as either half of a TX one.
+        let mut d = rxd::RxDesc {
+            addr: addr(&mut rng),
+            len: value(&mut rng),
+        }
+        .encode();
         if rng.gen() {
-            // TX: VNET_FLAGS (often NEEDS_CSUM), GSO_TYPE, HDR_LEN.
-            d[12..16].copy_from_slice(&rng.gen::<[u8; 4]>());
+            // TX: VNET_FLAGS (often NEEDS_CSUM), GSO_TYPE, HDR_LEN; RX: the
+            // reserved bytes, which the codec always writes as 0.
+            d[rxd::RESERVED].copy_from_slice(&rng.gen::<[u8; 4]>());
         }
         t.mem
             .slice_mut(DmaAddr(at), 16)

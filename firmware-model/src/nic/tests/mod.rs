@@ -63,13 +63,15 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
 
 /// The completion record the spec says the NIC writes.
 fn expected_cpl(len: u32, errors: u32, index: u16, phase: bool) -> [u8; cpl::SIZE] {
-    let mut rec = [0u8; cpl::SIZE];
-    rec[cpl::LEN].copy_from_slice(&len.to_le_bytes());
-    rec[cpl::SEGS].copy_from_slice(&u16::from(errors == 0).to_le_bytes());
-    rec[cpl::ERRORS].copy_from_slice(&(errors as u16).to_le_bytes());
-    rec[cpl::INDEX].copy_from_slice(&index.to_le_bytes());
-    rec[cpl::FLAGS][0] = if phase { CPL_FLAG_PHASE } else { 0 };
-    rec
+    cpl::Completion {
+        len,
+        segs: u16::from(errors == 0),
+        errors: errors as u16,
+        index,
+        flags: if phase { CPL_FLAG_PHASE } else { 0 },
+        ..Default::default()
+    }
+    .encode()
 }
 
 /// CHECKSUM_COMPLETE as the spec defines it (the folded one's-complement sum
@@ -107,22 +109,28 @@ fn expected_rx_cpl(frame: &[u8], errors: u32, index: u16, phase: bool) -> [u8; c
 
 /// `rec` with RSS_HASH and RSS_TYPE as RXHASH (on after reset) gives them
 /// for `frame` under the reset key.
-fn with_rss(mut rec: [u8; cpl::SIZE], frame: &[u8]) -> [u8; cpl::SIZE] {
+fn with_rss(rec: [u8; cpl::SIZE], frame: &[u8]) -> [u8; cpl::SIZE] {
     let r = crate::rss::rx_rss(
         frame,
         &crate::rss::VERIFICATION_KEY,
         &[0; crate::rss::INDIRECTION_LEN],
     );
-    rec[cpl::RSS_HASH].copy_from_slice(&r.hash.to_le_bytes());
-    rec[cpl::RSS_TYPE][0] = r.hash_type;
-    rec
+    cpl::Completion {
+        rss_hash: r.hash,
+        rss_type: r.hash_type,
+        ..cpl::Completion::decode(&rec)
+    }
+    .encode()
 }
 
 /// `rec` with CSUM and CSUM_VERDICT set.
-fn with_rx_csum(mut rec: [u8; cpl::SIZE], csum: u16, v: u8) -> [u8; cpl::SIZE] {
-    rec[cpl::CSUM].copy_from_slice(&csum.to_le_bytes());
-    rec[cpl::CSUM_VERDICT][0] = v;
-    rec
+fn with_rx_csum(rec: [u8; cpl::SIZE], csum: u16, v: u8) -> [u8; cpl::SIZE] {
+    cpl::Completion {
+        csum,
+        csum_verdict: v,
+        ..cpl::Completion::decode(&rec)
+    }
+    .encode()
 }
 
 impl Rig {
@@ -221,22 +229,30 @@ impl Rig {
         self.post(r, slot, addr, len);
         let at = DmaAddr(r.ring + u64::from(slot) * txd::SIZE as u64);
         let d = self.mem.slice_mut(at, txd::SIZE).unwrap();
-        d[txd::VNET_FLAGS][0] = csum.0;
-        d[txd::CSUM_START].copy_from_slice(&csum.1.to_le_bytes());
-        d[txd::CSUM_OFFSET].copy_from_slice(&csum.2.to_le_bytes());
+        let desc = txd::TxDesc {
+            vnet_flags: csum.0,
+            csum_start: csum.1,
+            csum_offset: csum.2,
+            ..txd::TxDesc::decode(&d[..].try_into().unwrap())
+        };
+        d.copy_from_slice(&desc.encode());
     }
 
     /// Writes descriptor `slot`: buffer `addr`, length (TX) or capacity (RX) `len`.
     fn post(&mut self, r: Ring, slot: u32, addr: u64, len: u32) {
         let size = desc_size(r.dir);
         let at = DmaAddr(r.ring + u64::from(slot) * size as u64);
-        let (addr_field, len_field) = match r.dir {
-            Dir::Tx => (txd::ADDR, txd::LEN),
-            Dir::Rx => (rxd::ADDR, rxd::LEN),
+        let d = match r.dir {
+            Dir::Tx => txd::TxDesc {
+                addr,
+                len,
+                ..Default::default()
+            }
+            .encode()
+            .to_vec(),
+            Dir::Rx => rxd::RxDesc { addr, len }.encode().to_vec(),
         };
-        let mut d = vec![0u8; size];
-        d[addr_field].copy_from_slice(&addr.to_le_bytes());
-        d[len_field].copy_from_slice(&len.to_le_bytes());
+        assert_eq!(d.len(), size);
         self.mem.slice_mut(at, size).unwrap().copy_from_slice(&d);
     }
 
