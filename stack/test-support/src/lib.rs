@@ -7,8 +7,11 @@
 //!   `skipped:` line and passes, except under `CI=true`, where it fails with
 //!   the same message: an unprivileged CI must not pass them silently.
 //! - [`netns`]: network namespaces (iproute2) for those tests.
+//! - [`oracle`]: an independent packet oracle (etherparse): what a frame is,
+//!   whether its checksums are right, reference frames.
 
 pub mod netns;
+pub mod oracle;
 
 use std::path::Path;
 
