@@ -7,13 +7,13 @@
 //! `NIC_TEST_SEED=<printed seed>`.
 
 use engine_tb::{run_rx_rss, Backpressure, RunStats, Width};
-use etherparse::{IpNumber, PacketBuilder};
 use firmware_model::nic::Frame;
 use firmware_model::rss::{self, hash_type, rx_rss, Indirection, Key, RssResult};
 use nic_traffic::{random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use test_support::oracle::{self, Build};
 
 /// Frames per width, in runs of `RUN` with one key and table each.
 const FRAMES_FULL: usize = 24_000;
@@ -129,7 +129,7 @@ fn pad(mut f: Vec<u8>) -> Frame {
     }
 }
 
-/// The vector frames (built with etherparse, not our builders) and the
+/// The vector frames (built by the oracle, etherparse, not our builder) and the
 /// published (hash, type) each must get.
 fn vector_frames() -> Vec<(Frame, u32, u8)> {
     let mut out = Vec::new();
@@ -137,30 +137,28 @@ fn vector_frames() -> Vec<(Frame, u32, u8)> {
     for (s, d, sp, dp, h2, h4) in V4 {
         let s: [u8; 4] = s.parse::<Ipv4Addr>().unwrap().octets();
         let d: [u8; 4] = d.parse::<Ipv4Addr>().unwrap().octets();
-        let ip = || PacketBuilder::ethernet2(MAC_A, MAC_B).ipv4(s, d, 64);
-        let mut f = Vec::new();
-        ip().tcp(sp, dp, 1, 1000).write(&mut f, &payload).unwrap();
-        out.push((pad(f), h4, hash_type::TCPV4));
-        let mut f = Vec::new();
-        ip().udp(sp, dp).write(&mut f, &payload).unwrap();
-        out.push((pad(f), h4, hash_type::UDPV4));
-        let mut f = Vec::new();
-        ip().write(&mut f, IpNumber(1), &payload).unwrap();
-        out.push((pad(f), h2, hash_type::IPV4));
+        let f = |l4| oracle::ipv4_frame((MAC_A, MAC_B), s, d, l4, &payload);
+        let (sport, dport) = (sp, dp);
+        out.push((pad(f(Build::Tcp { sport, dport })), h4, hash_type::TCPV4));
+        out.push((pad(f(Build::Udp { sport, dport })), h4, hash_type::UDPV4));
+        out.push((pad(f(Build::Other(1))), h2, hash_type::IPV4));
     }
     for (s, d, sp, dp, h2, h4) in V6 {
         let s: [u8; 16] = s.parse::<Ipv6Addr>().unwrap().octets();
         let d: [u8; 16] = d.parse::<Ipv6Addr>().unwrap().octets();
-        let ip = || PacketBuilder::ethernet2(MAC_A, MAC_B).ipv6(s, d, 64);
-        let mut f = Vec::new();
-        ip().tcp(sp, dp, 1, 1000).write(&mut f, &payload).unwrap();
-        out.push((pad(f), h4, hash_type::TCPV6));
-        let mut f = Vec::new();
-        ip().udp(sp, dp).write(&mut f, &payload).unwrap();
-        out.push((pad(f), h4, hash_type::UDPV6));
-        let mut f = Vec::new();
-        ip().write(&mut f, IpNumber(59), &[]).unwrap();
-        out.push((pad(f), h2, hash_type::IPV6));
+        let f = |l4, p: &[u8]| oracle::ipv6_frame((MAC_A, MAC_B), s, d, l4, p);
+        let (sport, dport) = (sp, dp);
+        out.push((
+            pad(f(Build::Tcp { sport, dport }, &payload)),
+            h4,
+            hash_type::TCPV6,
+        ));
+        out.push((
+            pad(f(Build::Udp { sport, dport }, &payload)),
+            h4,
+            hash_type::UDPV6,
+        ));
+        out.push((pad(f(Build::Other(59), &[])), h2, hash_type::IPV6));
     }
     out
 }
@@ -319,12 +317,13 @@ fn rss_engine_matches_model_on_random_frames_at_512_bits() {
 #[test]
 fn rss_engine_takes_back_to_back_minimum_frames_without_a_stall() {
     let v4 = nic_traffic::tcp_ipv4_frame(60, 7);
-    let mut v6 = Vec::new();
-    PacketBuilder::ethernet2(MAC_A, MAC_B)
-        .ipv6([0x20; 16], [0x30; 16], 64)
-        .udp(1, 2)
-        .write(&mut v6, &[])
-        .unwrap();
+    let v6 = oracle::ipv6_frame(
+        (MAC_A, MAC_B),
+        [0x20; 16],
+        [0x30; 16],
+        Build::Udp { sport: 1, dport: 2 },
+        &[],
+    );
     assert_eq!(v6.len(), 62);
     for (frame, ty) in [(v4, hash_type::TCPV4), (v6, hash_type::UDPV6)] {
         let frames: Vec<Frame> = (0..2000)
