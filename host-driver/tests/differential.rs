@@ -191,11 +191,15 @@ fn stage_tx(dev: &mut dyn Device, a: u64, it: &TxItem) -> [u8; txd::SIZE] {
     if inside > 0 {
         dev.mem_write(DmaAddr(a), &it.data[..inside]).unwrap();
     }
-    let mut d = tx_desc(a, it.len);
-    d[txd::VNET_FLAGS.start] = it.csum.0;
-    d[txd::CSUM_START].copy_from_slice(&it.csum.1.to_le_bytes());
-    d[txd::CSUM_OFFSET].copy_from_slice(&it.csum.2.to_le_bytes());
-    d
+    txd::TxDesc {
+        addr: a,
+        len: it.len,
+        vnet_flags: it.csum.0,
+        csum_start: it.csum.1,
+        csum_offset: it.csum.2,
+        ..Default::default()
+    }
+    .encode()
 }
 
 /// Lets the last TX frames leave the stream FIFOs: runs 50 us with the

@@ -10,11 +10,10 @@
 mod common;
 
 use emulated_nic::EmulatorPort;
-use firmware_model::csum::{add, fold, ipv4_pseudo_sum, ipv6_pseudo_sum, sum};
 use host_driver::backend::model::ModelDevice;
 use host_driver::device::{Device, SimulatedExt};
 use host_driver::stack_port::NicPort;
-use nic_traffic::{as_partial, random_packet, Mix};
+use nic_traffic::{as_partial, random_packet, FrameBuilder, Mix};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use stack::phy::emulator::{LinkConfig, PortId, Wire};
@@ -119,69 +118,33 @@ fn transmit_both(
     (on_wire_m, on_wire_e)
 }
 
+/// A TCP segment from 12345 to 80 with PSH+ACK and `payload` counting bytes, as the
+/// frame builder makes it on top of `b`, checksums right.
+fn tcp_frame(b: FrameBuilder, tcp_opts: usize, payload: usize) -> Vec<u8> {
+    b.macs([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .tcp(12345, 80)
+        .tcp_flags(0x18)
+        .tcp_options(&vec![1; tcp_opts]) // NOPs
+        .payload(&(0..payload).map(|i| i as u8).collect::<Vec<u8>>())
+        .build()
+        .frame
+}
+
 /// An IPv6 TCP frame (20-byte header, `payload` bytes) behind the extension headers `exts`
 /// (next-header value, length in 8-byte units beyond the first 8), checksum right.
 fn ipv6_tcp_with_exts(exts: &[(u8, u8)], payload: usize) -> Vec<u8> {
-    let (src, dst) = ([0xfd; 16], [0xfe; 16]);
-    let ext_bytes: usize = exts.iter().map(|&(_, l)| 8 * (usize::from(l) + 1)).sum();
-    let l4_len = 20 + payload;
-    let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd];
-    f.extend_from_slice(&[0x60, 0, 0, 0]);
-    f.extend_from_slice(&((ext_bytes + l4_len) as u16).to_be_bytes());
-    f.push(exts.first().map_or(6, |e| e.0));
-    f.push(64);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    for (i, &(_, len)) in exts.iter().enumerate() {
-        let next = exts.get(i + 1).map_or(6, |e| e.0);
-        let mut h = vec![0u8; 8 * (usize::from(len) + 1)];
-        h[0] = next;
-        h[1] = len;
-        f.extend_from_slice(&h);
+    let mut b = FrameBuilder::ipv6([0xfd; 16], [0xfe; 16]);
+    for &(kind, len) in exts {
+        b = b.ipv6_ext(kind, 8 * (usize::from(len) + 1));
     }
-    let l4 = f.len();
-    f.extend_from_slice(&[
-        0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff,
-    ]);
-    f.extend_from_slice(&[0, 0, 0, 0]);
-    f.extend((0..payload).map(|i| i as u8));
-    let c = !fold(add(
-        ipv6_pseudo_sum(src, dst, l4_len as u32, 6),
-        sum(&f[l4..]),
-    ));
-    f[l4 + 16..l4 + 18].copy_from_slice(&c.to_be_bytes());
-    f
+    tcp_frame(b, 0, payload)
 }
 
 /// An IPv4 TCP frame with `ip_opts` bytes of IP options and `tcp_opts` of TCP options (each a
 /// multiple of 4), checksums right.
 fn ipv4_tcp_with_options(ip_opts: usize, tcp_opts: usize, payload: usize) -> Vec<u8> {
-    let (src, dst) = ([10, 0, 0, 1], [10, 0, 0, 2]);
-    let ihl = 20 + ip_opts;
-    let thl = 20 + tcp_opts;
-    let total = ihl + thl + payload;
-    let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
-    f.push(0x40 | (ihl / 4) as u8);
-    f.push(0);
-    f.extend_from_slice(&(total as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend(std::iter::repeat_n(1u8, ip_opts)); // NOPs
-    let hc = !fold(sum(&f[14..14 + ihl]));
-    f[24..26].copy_from_slice(&hc.to_be_bytes());
-    let l4 = f.len();
-    f.extend_from_slice(&[0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0]);
-    f.push(((thl / 4) as u8) << 4);
-    f.extend_from_slice(&[0x18, 0xff, 0xff, 0, 0, 0, 0]);
-    f.extend(std::iter::repeat_n(1u8, tcp_opts));
-    f.extend((0..payload).map(|i| i as u8));
-    let c = !fold(add(
-        ipv4_pseudo_sum(src, dst, 6, (thl + payload) as u16),
-        sum(&f[l4..]),
-    ));
-    f[l4 + 16..l4 + 18].copy_from_slice(&c.to_be_bytes());
-    f
+    let b = FrameBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2]).ipv4_options(&vec![1; ip_opts]);
+    tcp_frame(b, tcp_opts, payload)
 }
 
 #[test]

@@ -14,11 +14,10 @@
 mod common;
 
 use firmware_model::contract::rss_type;
-use firmware_model::csum::{add, fold, ipv4_pseudo_sum, ipv6_pseudo_sum, sum};
 use firmware_model::rss;
 use host_driver::device::Device;
 use host_driver::driver::{self, Driver, QueueStats, RingConfig};
-use nic_traffic::{tcp_ipv4_flow_frame, Flow4};
+use nic_traffic::{tcp_ipv4_flow_frame, Flow4, FrameBuilder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
@@ -89,52 +88,20 @@ impl Flow {
         }
         let mut data = vec![0u8; payload];
         ChaCha8Rng::seed_from_u64(seed).fill(&mut data[..]);
-        let mut l4 = Vec::new();
-        l4.extend_from_slice(&self.sport.to_be_bytes());
-        l4.extend_from_slice(&self.dport.to_be_bytes());
-        let proto = if self.tcp {
-            // seq, ack, data offset 5, ACK, window, checksum, urgent pointer
-            l4.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0]);
-            6u8
+        let b = if self.v6 {
+            FrameBuilder::ipv6(self.src, self.dst)
         } else {
-            l4.extend_from_slice(&((8 + payload) as u16).to_be_bytes());
-            l4.extend_from_slice(&[0, 0]);
-            17u8
-        };
-        let csum_at = if self.tcp { 16 } else { 6 };
-        l4.extend_from_slice(&data);
-        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
-        let pseudo = if self.v6 {
-            f.extend_from_slice(&[0x86, 0xdd]);
-            f.extend_from_slice(&[0x60, 0, 0, 0]);
-            f.extend_from_slice(&(l4.len() as u16).to_be_bytes());
-            f.extend_from_slice(&[proto, 64]);
-            f.extend_from_slice(&self.src);
-            f.extend_from_slice(&self.dst);
-            ipv6_pseudo_sum(self.src, self.dst, l4.len() as u32, proto)
-        } else {
-            let (src, dst): ([u8; 4], [u8; 4]) = (
+            FrameBuilder::ipv4(
                 self.src[..4].try_into().unwrap(),
                 self.dst[..4].try_into().unwrap(),
-            );
-            f.extend_from_slice(&[0x08, 0x00]);
-            let mut ip = vec![0x45, 0];
-            ip.extend_from_slice(&((20 + l4.len()) as u16).to_be_bytes());
-            ip.extend_from_slice(&[0, 1, 0x40, 0, 64, proto, 0, 0]);
-            ip.extend_from_slice(&src);
-            ip.extend_from_slice(&dst);
-            let h = !fold(sum(&ip));
-            ip[10..12].copy_from_slice(&h.to_be_bytes());
-            f.extend_from_slice(&ip);
-            ipv4_pseudo_sum(src, dst, proto, l4.len() as u16)
+            )
         };
-        let mut c = !fold(add(pseudo, sum(&l4)));
-        if !self.tcp && c == 0 {
-            c = 0xffff; // UDP: 0 means "no checksum"
-        }
-        l4[csum_at..csum_at + 2].copy_from_slice(&c.to_be_bytes());
-        f.extend_from_slice(&l4);
-        f
+        let b = if self.tcp {
+            b.tcp(self.sport, self.dport)
+        } else {
+            b.udp(self.sport, self.dport)
+        };
+        b.payload(&data).build().frame
     }
 }
 

@@ -113,17 +113,16 @@ pub fn program(dev: &mut dyn Device, q: &Queue, ring: DmaAddr, cpls: DmaAddr) {
 }
 
 pub fn tx_desc(addr: u64, len: u32) -> [u8; txd::SIZE] {
-    let mut d = [0u8; txd::SIZE];
-    d[txd::ADDR].copy_from_slice(&addr.to_le_bytes());
-    d[txd::LEN].copy_from_slice(&len.to_le_bytes());
-    d
+    txd::TxDesc {
+        addr,
+        len,
+        ..Default::default()
+    }
+    .encode()
 }
 
 pub fn rx_desc(addr: u64, len: u32) -> [u8; rxd::SIZE] {
-    let mut d = [0u8; rxd::SIZE];
-    d[rxd::ADDR].copy_from_slice(&addr.to_le_bytes());
-    d[rxd::LEN].copy_from_slice(&len.to_le_bytes());
-    d
+    rxd::RxDesc { addr, len }.encode()
 }
 
 /// Writes a descriptor at the queue's tail and advances the test's tail (no doorbell).
