@@ -20,8 +20,8 @@
 //! `fix_checksum` (the emulated LRO): the stack only feeds segments it has
 //! verified, and treats what comes out as verified.
 
-use super::gso::{fill_tcp_checksum, fix_ip_lengths, ip_end, tcp_offsets, TcpOffsets};
-use crate::wire::tcp::{field, TcpFlags};
+use super::gso::fill_tcp_checksum;
+use crate::wire::{IpPair, TcpFlags, TcpOffsets, TcpPacket, TcpSeqNumber};
 
 /// Largest IP packet a merged frame may become.
 pub const MAX_MERGED_IP_LEN: usize = 65535;
@@ -35,7 +35,7 @@ struct Held {
     o: TcpOffsets,
     /// Payload bytes of the first segment: longer ones do not merge.
     mss: usize,
-    next_seq: u32,
+    next_seq: TcpSeqNumber,
     segments: u16,
 }
 
@@ -69,32 +69,35 @@ type Key = ([u8; 36], bool);
 
 fn key_of(f: &[u8], o: &TcpOffsets) -> Key {
     let mut k = [0u8; 36];
-    let (addrs, ports) = flow_key(f, o);
-    k[..addrs.len()].copy_from_slice(addrs);
-    k[32..].copy_from_slice(ports);
+    match o.ip_pair(f) {
+        IpPair::V4 { src, dst } => {
+            k[..4].copy_from_slice(&src.0);
+            k[4..8].copy_from_slice(&dst.0);
+        }
+        IpPair::V6 { src, dst } => {
+            k[..16].copy_from_slice(&src.0);
+            k[16..32].copy_from_slice(&dst.0);
+        }
+    }
+    let t = o.tcp(f);
+    k[32..34].copy_from_slice(&t.src_port().to_be_bytes());
+    k[34..].copy_from_slice(&t.dst_port().to_be_bytes());
     (k, o.ipv6)
 }
 
-fn flow_key<'a>(f: &'a [u8], o: &TcpOffsets) -> (&'a [u8], &'a [u8]) {
-    let addrs = if o.ipv6 {
-        &f[o.l3 + 8..o.l3 + 40]
-    } else {
-        &f[o.l3 + 12..o.l3 + 20]
-    };
-    (addrs, &f[o.l4..o.l4 + 4])
+fn seq(f: &[u8], o: &TcpOffsets) -> TcpSeqNumber {
+    o.tcp(f).seq_number()
 }
 
-fn seq(f: &[u8], o: &TcpOffsets) -> u32 {
-    u32::from_be_bytes([f[o.l4 + 4], f[o.l4 + 5], f[o.l4 + 6], f[o.l4 + 7]])
-}
-
-/// IP fields that must match for a merge (IPv4 TOS and TTL; IPv6 version,
-/// traffic class and hop limit, flow label aside).
+/// IP fields that must match for a merge: the version, IPv4 TOS (DSCP and
+/// ECN) and TTL, IPv6 traffic class and hop limit (the flow label aside).
 fn ip_invariant(f: &[u8], o: &TcpOffsets) -> [u8; 3] {
     if o.ipv6 {
-        [f[o.l3] & 0xf0 | f[o.l3 + 1] >> 4 & 0x0f, f[o.l3 + 7], 6]
+        let p = o.ipv6(f);
+        [p.version(), p.traffic_class(), p.hop_limit()]
     } else {
-        [f[o.l3 + 1], f[o.l3 + 8], 4]
+        let p = o.ipv4(f);
+        [p.version(), p.dscp() << 2 | p.ecn(), p.ttl()]
     }
 }
 
@@ -138,14 +141,14 @@ impl GroTable {
     /// [`Offered::Passed`] means the table neither merged nor held it: the
     /// caller processes `frame[..end]` itself, after what is in `out`.
     pub fn offer(&mut self, frame: &[u8], out: &mut Vec<(Vec<u8>, u16)>) -> Offered {
-        let Some(o) = tcp_offsets(frame) else {
+        let Some(o) = TcpOffsets::parse(frame) else {
             return Offered::Passed { end: frame.len() };
         };
-        let Some(end) = ip_end(frame, &o) else {
+        let Some(end) = o.ip_end(frame) else {
             return Offered::Passed { end: frame.len() };
         };
         let frame = &frame[..end];
-        let flags = frame[o.l4 + field::FLAGS];
+        let flags = o.tcp(frame).flags().0;
         let len = end - o.payload;
         let key = key_of(frame, &o);
         let idx = self
@@ -182,7 +185,7 @@ impl GroTable {
             key,
             o,
             mss: len,
-            next_seq: s.wrapping_add(len as u32),
+            next_seq: s + len,
             segments: 1,
         });
         Offered::Taken
@@ -194,7 +197,7 @@ impl GroTable {
     /// to those of the held frame, which passed the same parse. A merge
     /// that completes the held frame appends it to `out`. `frame` ends
     /// where its IP packet does and `o` are its offsets, as
-    /// [`tcp_offsets`] finds them (the caller parsed the headers already).
+    /// [`TcpOffsets::parse`] finds them (the caller parsed the headers already).
     pub fn try_merge(
         &mut self,
         frame: &[u8],
@@ -204,8 +207,8 @@ impl GroTable {
         if self.held.is_empty() {
             return false;
         }
-        debug_assert_eq!(tcp_offsets(frame), Some(*o));
-        debug_assert_eq!(ip_end(frame, o), Some(frame.len()));
+        debug_assert_eq!(TcpOffsets::parse(frame), Some(*o));
+        debug_assert_eq!(o.ip_end(frame), Some(frame.len()));
         let o = *o;
         let end = frame.len();
         let key = key_of(frame, &o);
@@ -238,17 +241,18 @@ impl GroTable {
         len: usize,
         out: &mut Vec<(Vec<u8>, u16)>,
     ) {
-        let flags = frame[o.l4 + field::FLAGS];
+        let tcp = o.tcp(frame);
+        let flags = tcp.flags().0;
         let h = &mut self.held[i];
         h.frame.extend_from_slice(&frame[o.payload..]);
         // The IP length fields (and IPv4 header checksum) are fixed once,
         // when the frame leaves the table (`finish`).
         let hend = h.frame.len();
-        h.frame[h.o.l4 + field::FLAGS] |= flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0);
-        let w = o.l4 + field::WINDOW;
-        let hw = h.o.l4 + field::WINDOW;
-        h.frame[hw..hw + 2].copy_from_slice(&frame[w..w + 2]);
-        h.next_seq = h.next_seq.wrapping_add(len as u32);
+        let mut held = h.o.tcp_mut(&mut h.frame);
+        let merged = held.flags().0 | flags & (TcpFlags::PSH.0 | TcpFlags::FIN.0);
+        held.set_flags(TcpFlags(merged));
+        held.set_window_len(tcp.window_len());
+        h.next_seq += len;
         h.segments = h.segments.saturating_add(1);
         self.merged_segments += 1;
         let full = hend - h.o.l3 + h.mss > MAX_MERGED_IP_LEN;
@@ -260,15 +264,15 @@ impl GroTable {
 
     fn can_merge(&self, h: &Held, f: &[u8], o: &TcpOffsets, len: usize) -> bool {
         let hf = &h.frame;
-        let (a, b) = (h.o.l4, o.l4);
-        let flags = f[b + field::FLAGS];
+        let (ht, t) = (h.o.tcp(hf), o.tcp(f));
+        let flags = t.flags().0;
         h.o == *o
             && len > 0
             && len <= h.mss
             && flags & NEVER_HELD == 0
-            && (flags ^ hf[a + field::FLAGS]) & NOT_IGNORED == 0
-            && hf[a + field::ACK..a + field::ACK + 4] == f[b + field::ACK..b + field::ACK + 4]
-            && hf[a + field::OPTIONS..h.o.payload] == f[b + field::OPTIONS..o.payload]
+            && (flags ^ ht.flags().0) & NOT_IGNORED == 0
+            && ht.ack_number() == t.ack_number()
+            && ht.options_area() == t.options_area()
             && ip_invariant(hf, &h.o) == ip_invariant(f, o)
             && seq(f, o) == h.next_seq
             && hf.len() - h.o.l3 + len <= MAX_MERGED_IP_LEN
@@ -277,7 +281,7 @@ impl GroTable {
     fn finish(&self, mut h: Held) -> (Vec<u8>, u16) {
         if h.segments > 1 {
             let end = h.frame.len();
-            fix_ip_lengths(&mut h.frame, &h.o, end);
+            h.o.set_ip_end(&mut h.frame, end);
             if self.fix_checksum {
                 fill_tcp_checksum(&mut h.frame, &h.o, end);
             }
@@ -311,20 +315,16 @@ pub fn lro_coalesce(frames: Vec<Vec<u8>>) -> Vec<(Vec<u8>, u16)> {
 
 /// Whether `f` is a TCP segment whose IP header and TCP checksum verify.
 fn tcp_checksum_ok(f: &[u8]) -> bool {
-    let Some(o) = tcp_offsets(f) else {
+    let Some(o) = TcpOffsets::parse(f) else {
         return false;
     };
-    let Some(end) = ip_end(f, &o) else {
+    let Some(end) = o.ip_end(f) else {
         return false;
     };
-    if !o.ipv6 && crate::checksum::data(&f[o.l3..o.l4]) != 0xffff {
+    if !o.ipv6 && !o.ipv4(f).verify_checksum() {
         return false;
     }
-    let sum = crate::checksum::combine(&[
-        super::gso::pseudo_sum(f, &o, Some(end - o.l4)),
-        crate::checksum::data(&f[o.l4..end]),
-    ]);
-    sum == 0xffff
+    TcpPacket::new_unchecked(&f[o.l4..end]).verify_checksum(&o.ip_pair(f))
 }
 
 #[cfg(test)]
@@ -352,15 +352,55 @@ mod tests {
         f.extend_from_slice(payload);
         let tl = (f.len() - 14) as u16;
         f[16..18].copy_from_slice(&tl.to_be_bytes());
-        let o = tcp_offsets(&f).unwrap();
+        let o = TcpOffsets::parse(&f).unwrap();
         let end = f.len();
-        fix_ip_lengths(&mut f, &o, end);
+        o.set_ip_end(&mut f, end);
         fill_tcp_checksum(&mut f, &o, end);
         f
     }
 
     const ACK: u8 = 0x10;
     const PSH: u8 = 0x08;
+
+    /// A valid IPv6 TCP frame, 2001:db8::1 port 1 -> 2001:db8::2 port 2,
+    /// ACK set, with traffic class `tc` and flow label `flow`.
+    fn frame6(seq: u32, payload: &[u8], tc: u8, flow: u32) -> Vec<u8> {
+        let v4 = frame(seq, payload, ACK);
+        let mut f = v4[..14].to_vec();
+        f[12..14].copy_from_slice(&[0x86, 0xdd]);
+        let mut ip = [0u8; 40];
+        let vtf = (6u32 << 28) | (u32::from(tc) << 20) | flow;
+        ip[..4].copy_from_slice(&vtf.to_be_bytes());
+        ip[4..6].copy_from_slice(&((v4.len() - 34) as u16).to_be_bytes());
+        ip[6] = 6;
+        ip[7] = 64;
+        ip[8..24].copy_from_slice(&[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        ip[24..40].copy_from_slice(&[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&v4[34..]);
+        let o = TcpOffsets::parse(&f).unwrap();
+        let end = f.len();
+        fill_tcp_checksum(&mut f, &o, end);
+        f
+    }
+
+    #[test]
+    fn ipv6_segments_merge_only_with_the_same_traffic_class() {
+        // The flow label may differ; every bit of the traffic class may not
+        // (its DSCP half included, not only the ECN half).
+        let mut t = GroTable::new(true);
+        assert!(t.push(frame6(0, &[1; 100], 0x00, 1)).is_empty());
+        assert!(t.push(frame6(100, &[1; 100], 0x00, 2)).is_empty());
+        for tc in [0x80, 0x04, 0x01] {
+            let out = t.push(frame6(200, &[1; 100], tc, 1));
+            assert_eq!(out.len(), 1, "tc {tc:#x}: the held frame is flushed");
+            assert_eq!(out[0].1, 2);
+            assert!(tcp_checksum_ok(&out[0].0));
+            t.flush_all();
+            assert!(t.push(frame6(0, &[1; 100], 0x00, 1)).is_empty());
+            assert!(t.push(frame6(100, &[1; 100], 0x00, 2)).is_empty());
+        }
+    }
 
     #[test]
     fn contiguous_segments_merge_until_psh_and_the_result_verifies() {
@@ -372,9 +412,9 @@ mod tests {
         let (f, n) = &out[0];
         assert_eq!(*n, 3);
         assert!(tcp_checksum_ok(f));
-        let o = tcp_offsets(f).unwrap();
+        let o = TcpOffsets::parse(f).unwrap();
         assert_eq!(f.len() - o.payload, 300);
-        assert_eq!(f[o.l4 + field::FLAGS], ACK | PSH);
+        assert_eq!(o.tcp(f).flags().0, ACK | PSH);
         assert_eq!(t.merged_segments, 2);
         assert_eq!(t.held(), 0);
     }
@@ -385,7 +425,10 @@ mod tests {
         assert!(t.push(frame(1000, &[1; 100], ACK)).is_empty());
         let out = t.push(frame(1300, &[1; 100], ACK));
         assert_eq!(out.len(), 1);
-        assert_eq!(seq(&out[0].0, &tcp_offsets(&out[0].0).unwrap()), 1000);
+        assert_eq!(
+            seq(&out[0].0, &TcpOffsets::parse(&out[0].0).unwrap()),
+            TcpSeqNumber(1000)
+        );
         let mut other_ack = frame(1400, &[1; 100], ACK);
         other_ack[42..46].copy_from_slice(&100u32.to_be_bytes());
         let out = t.push(other_ack);
@@ -416,9 +459,9 @@ mod tests {
         f.extend_from_slice(payload);
         let tl = (f.len() - 14) as u16;
         f[16..18].copy_from_slice(&tl.to_be_bytes());
-        let o = tcp_offsets(&f).unwrap();
+        let o = TcpOffsets::parse(&f).unwrap();
         let end = f.len();
-        fix_ip_lengths(&mut f, &o, end);
+        o.set_ip_end(&mut f, end);
         fill_tcp_checksum(&mut f, &o, end);
         f
     }
@@ -445,7 +488,7 @@ mod tests {
         assert!(out.len() >= 2);
         let mut total = 0;
         for (f, n) in &out {
-            let o = tcp_offsets(f).unwrap();
+            let o = TcpOffsets::parse(f).unwrap();
             assert!(f.len() - o.l3 <= MAX_MERGED_IP_LEN);
             assert!(tcp_checksum_ok(f));
             total += f.len() - o.payload;
@@ -498,7 +541,7 @@ mod tests {
     fn lro_of_gso_segments_restores_the_super_segment_payload() {
         let payload: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
         let sup = frame(5, &payload, ACK);
-        let o = tcp_offsets(&sup).unwrap();
+        let o = TcpOffsets::parse(&sup).unwrap();
         let meta = TxMeta {
             flags: F_NEEDS_CSUM,
             gso_type: GSO_TCPV4,

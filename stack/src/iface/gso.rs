@@ -22,7 +22,7 @@
 
 use crate::checksum;
 use crate::phy::{TxMeta, F_NEEDS_CSUM, GSO_NONE};
-use crate::wire::{ethernet, ip_protocol, ipv4, ipv6, tcp, Ipv6Packet};
+use crate::wire::{ip_protocol, ipv4, tcp, Ipv4Packet, TcpOffsets, TcpPacket};
 
 /// How the TCP checksum of each segment is produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,130 +48,6 @@ pub enum GsoError {
     NoSegmentSize,
 }
 
-/// Where the headers of a TCP frame are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpOffsets {
-    /// Start of the IP header.
-    pub l3: usize,
-    /// Start of the TCP header.
-    pub l4: usize,
-    /// Start of the payload (all headers' length).
-    pub payload: usize,
-    pub ipv6: bool,
-}
-
-/// Finds the headers of an Ethernet + IPv4/IPv6 + TCP frame; `None` if it
-/// is not one or any length is inconsistent. For IPv4 the payload ends at
-/// the total length, for IPv6 at the payload length; the returned offsets
-/// are valid for `frame` (trailing bytes beyond the IP length are ignored
-/// by [`ip_end`]).
-pub fn tcp_offsets(frame: &[u8]) -> Option<TcpOffsets> {
-    let l3 = ethernet::field::HEADER_LEN;
-    if frame.len() < l3 + 1 {
-        return None;
-    }
-    let ethertype = u16::from_be_bytes([frame[12], frame[13]]);
-    let (l4, v6) = match ethertype {
-        0x0800 => {
-            let ihl = usize::from(frame[l3] & 0x0f) * 4;
-            if frame[l3] >> 4 != 4
-                || ihl < ipv4::field::MIN_HEADER_LEN
-                || frame.len() < l3 + ihl
-                || frame[l3 + ipv4::field::PROTOCOL] != ip_protocol::TCP
-            {
-                return None;
-            }
-            // Fragments are not segments.
-            let ff = u16::from_be_bytes([frame[l3 + 6], frame[l3 + 7]]);
-            if ff & (ipv4::field::FLAG_MF | ipv4::field::FRAG_OFFSET_MASK) != 0 {
-                return None;
-            }
-            (l3 + ihl, false)
-        }
-        0x86dd => {
-            let p = Ipv6Packet::new_checked(&frame[l3..]).ok()?;
-            let (next, at) = p.upper_layer().ok()?;
-            if next != ip_protocol::TCP {
-                return None;
-            }
-            (l3 + ipv6::field::HEADER_LEN + at, true)
-        }
-        _ => return None,
-    };
-    if frame.len() < l4 + tcp::field::MIN_HEADER_LEN {
-        return None;
-    }
-    let thl = usize::from(frame[l4 + tcp::field::DATA_OFF] >> 4) * 4;
-    if thl < tcp::field::MIN_HEADER_LEN {
-        return None;
-    }
-    let o = TcpOffsets {
-        l3,
-        l4,
-        payload: l4 + thl,
-        ipv6: v6,
-    };
-    let end = ip_end(frame, &o)?;
-    if end < o.payload {
-        return None;
-    }
-    Some(o)
-}
-
-/// End of the IP packet in `frame` (by the IP header's length field);
-/// `None` if the frame is shorter than that.
-pub fn ip_end(frame: &[u8], o: &TcpOffsets) -> Option<usize> {
-    let end = if o.ipv6 {
-        let pl = u16::from_be_bytes([frame[o.l3 + 4], frame[o.l3 + 5]]);
-        o.l3 + ipv6::field::HEADER_LEN + usize::from(pl)
-    } else {
-        let tl = u16::from_be_bytes([frame[o.l3 + 2], frame[o.l3 + 3]]);
-        o.l3 + usize::from(tl)
-    };
-    (end <= frame.len()).then_some(end)
-}
-
-/// Pseudo-header sum of the frame's addresses for TCP and `length`
-/// (`None` for the length leaves it out: the GSO convention).
-pub fn pseudo_sum(frame: &[u8], o: &TcpOffsets, length: Option<usize>) -> u16 {
-    let l3 = o.l3;
-    if o.ipv6 {
-        let mut src = [0u8; 16];
-        let mut dst = [0u8; 16];
-        src.copy_from_slice(&frame[l3 + 8..l3 + 24]);
-        dst.copy_from_slice(&frame[l3 + 24..l3 + 40]);
-        checksum::pseudo_header_v6(src, dst, ip_protocol::TCP, length.unwrap_or(0) as u32)
-    } else {
-        let mut src = [0u8; 4];
-        let mut dst = [0u8; 4];
-        src.copy_from_slice(&frame[l3 + 12..l3 + 16]);
-        dst.copy_from_slice(&frame[l3 + 16..l3 + 20]);
-        checksum::pseudo_header_v4(src, dst, ip_protocol::TCP, length.unwrap_or(0) as u16)
-    }
-}
-
-/// Rewrites the IP length field(s) of `frame` for an IP packet ending at
-/// `end`, and the IPv4 header checksum.
-pub fn fix_ip_lengths(frame: &mut [u8], o: &TcpOffsets, end: usize) {
-    let l3 = o.l3;
-    if o.ipv6 {
-        let pl = (end - l3 - ipv6::field::HEADER_LEN) as u16;
-        frame[l3 + 4..l3 + 6].copy_from_slice(&pl.to_be_bytes());
-    } else {
-        frame[l3 + 2..l3 + 4].copy_from_slice(&((end - l3) as u16).to_be_bytes());
-        fix_ipv4_checksum(frame, o);
-    }
-}
-
-/// Recomputes the IPv4 header checksum.
-pub fn fix_ipv4_checksum(frame: &mut [u8], o: &TcpOffsets) {
-    let l3 = o.l3;
-    let at = l3 + ipv4::field::CHECKSUM;
-    frame[at..at + 2].copy_from_slice(&[0, 0]);
-    let sum = !checksum::data(&frame[l3..o.l4]);
-    frame[at..at + 2].copy_from_slice(&sum.to_be_bytes());
-}
-
 /// `!sum`, with 0 written as 0xffff (as the NIC and Linux do; the same
 /// number in one's complement).
 pub fn complement(sum: u16) -> u16 {
@@ -184,14 +60,11 @@ pub fn complement(sum: u16) -> u16 {
 /// Fills the TCP checksum of a single frame in software from its
 /// addresses.
 pub fn fill_tcp_checksum(frame: &mut [u8], o: &TcpOffsets, end: usize) {
-    let at = o.l4 + tcp::field::CHECKSUM;
-    frame[at..at + 2].copy_from_slice(&[0, 0]);
-    let len = end - o.l4;
-    let sum = checksum::combine(&[
-        pseudo_sum(frame, o, Some(len)),
-        checksum::data(&frame[o.l4..end]),
-    ]);
-    frame[at..at + 2].copy_from_slice(&complement(sum).to_be_bytes());
+    let pair = o.ip_pair(frame);
+    let tcp = &mut frame[o.l4..end];
+    TcpPacket::new_unchecked(&mut *tcp).set_checksum(0);
+    let sum = pair.upper_layer_sum(ip_protocol::TCP, tcp);
+    TcpPacket::new_unchecked(tcp).set_checksum(complement(sum));
 }
 
 /// Splits a super-frame into segments of at most `meta.gso_size` payload
@@ -216,8 +89,8 @@ pub fn segment_each(
     csum: SegChecksum,
     emit: impl FnMut(&[u8], &TxMeta),
 ) -> Result<usize, GsoError> {
-    let o = tcp_offsets(frame).ok_or(GsoError::NotTcp)?;
-    let end = ip_end(frame, &o).ok_or(GsoError::Malformed)?;
+    let o = TcpOffsets::parse(frame).ok_or(GsoError::NotTcp)?;
+    let end = o.ip_end(frame).ok_or(GsoError::Malformed)?;
     let mss = usize::from(meta.gso_size);
     if mss == 0 {
         return Err(GsoError::NoSegmentSize);
@@ -253,27 +126,29 @@ pub(crate) fn segment_parts(
     let (first, second) = payload;
     let total = first.len() + second.len();
     let count = total.div_ceil(mss).max(1);
-    let field_at = o.l4 + tcp::field::CHECKSUM;
-    let field = u16::from_be_bytes([headers[field_at], headers[field_at + 1]]);
-    let seq0 = u32::from_be_bytes(headers[o.l4 + 4..o.l4 + 8].try_into().unwrap_or([0; 4]));
-    let flags0 = headers[o.l4 + tcp::field::FLAGS];
-    let ident0 = u16::from_be_bytes([headers[o.l3 + 4], headers[o.l3 + 5]]);
+    let tcp0 = o.tcp(headers);
+    let field = tcp0.checksum();
+    let seq0 = tcp0.seq_number();
+    let flags0 = tcp0.flags().0;
+    let ident0 = if o.ipv6 { 0 } else { o.ipv4(headers).ident() };
     let mut seg = Vec::with_capacity(hdr + mss.min(total));
     seg.extend_from_slice(headers);
     // The pseudo-header sum of the addresses without length, for
     // `Software` (from the IP header, as `fill_tcp_checksum` takes it).
-    let pseudo0 = pseudo_sum(headers, o, None);
+    let pseudo0 = o.pseudo_sum(headers, None);
     // IPv4: the header's sum without total length, ID and checksum, which
     // are the fields that change per segment.
     let ip_fixed = if o.ipv6 {
         0
     } else {
-        let mut h = [0u8; 60];
+        let mut h = [0u8; ipv4::field::MAX_HEADER_LEN];
         let ip = &headers[o.l3..o.l4];
-        let n = ip.len().min(60);
+        let n = ip.len().min(h.len());
         h[..n].copy_from_slice(&ip[..n]);
-        h[2..6].fill(0);
-        h[ipv4::field::CHECKSUM..ipv4::field::CHECKSUM + 2].fill(0);
+        let mut p = Ipv4Packet::new_unchecked(&mut h[..n]);
+        p.set_total_len(0);
+        p.set_ident(0);
+        p.set_checksum(0);
         checksum::data(&h[..n])
     };
     for i in 0..count {
@@ -288,8 +163,6 @@ pub(crate) fn segment_parts(
             seg.extend_from_slice(&second[lo.saturating_sub(first.len())..hi - first.len()]);
         }
         let seg_end = seg.len();
-        let seq = seq0.wrapping_add((i * mss) as u32);
-        seg[o.l4 + 4..o.l4 + 8].copy_from_slice(&seq.to_be_bytes());
         let mut flags = flags0;
         if i + 1 < count {
             flags &= !(tcp::TcpFlags::FIN.0 | tcp::TcpFlags::PSH.0);
@@ -297,53 +170,59 @@ pub(crate) fn segment_parts(
         if i > 0 {
             flags &= !tcp::TcpFlags::CWR.0;
         }
-        seg[o.l4 + tcp::field::FLAGS] = flags;
-        if !o.ipv6 {
-            let id = ident0.wrapping_add(i as u16);
-            seg[o.l3 + 4..o.l3 + 6].copy_from_slice(&id.to_be_bytes());
+        {
+            let mut t = o.tcp_mut(&mut seg);
+            t.set_seq_number(seq0 + i * mss);
+            t.set_flags(tcp::TcpFlags(flags));
         }
         if o.ipv6 {
-            fix_ip_lengths(&mut seg, o, seg_end);
+            o.set_ip_end(&mut seg, seg_end);
         } else {
             // Total length and header checksum: the sum of the fixed part
             // of the header plus this segment's ID and length (the same
-            // one's-complement sum `fix_ipv4_checksum` would take, so the
-            // same bytes).
+            // one's-complement sum `Ipv4Packet::fill_checksum` would take,
+            // so the same bytes).
+            let id = ident0.wrapping_add(i as u16);
             let total = (seg_end - o.l3) as u16;
-            let id = u16::from_be_bytes([seg[o.l3 + 4], seg[o.l3 + 5]]);
-            seg[o.l3 + 2..o.l3 + 4].copy_from_slice(&total.to_be_bytes());
-            let sum = !checksum::combine(&[ip_fixed, id, total]);
-            let at = o.l3 + ipv4::field::CHECKSUM;
-            seg[at..at + 2].copy_from_slice(&sum.to_be_bytes());
+            let mut ip = o.ipv4_mut(&mut seg);
+            ip.set_ident(id);
+            ip.set_total_len(total);
+            ip.set_checksum(!checksum::combine(&[ip_fixed, id, total]));
         }
         let tcp_len = seg_end - o.l4;
         let mut seg_meta = TxMeta {
             gso_type: GSO_NONE,
             ..TxMeta::default()
         };
-        match csum {
+        let sum = match csum {
             SegChecksum::Software => {
                 // One pass over the segment: the pseudo-header (addresses
                 // plus this segment's length) combined with its bytes.
-                seg[field_at..field_at + 2].copy_from_slice(&[0, 0]);
+                o.tcp_mut(&mut seg).set_checksum(0);
                 let len = u16::try_from(tcp_len).unwrap_or(u16::MAX);
-                let sum = checksum::combine(&[pseudo0, len, checksum::data(&seg[o.l4..])]);
-                seg[field_at..field_at + 2].copy_from_slice(&complement(sum).to_be_bytes());
+                complement(checksum::combine(&[
+                    pseudo0,
+                    len,
+                    checksum::data(&seg[o.l4..]),
+                ]))
             }
             SegChecksum::Offload => {
-                let p = pseudo_sum(&seg, o, Some(tcp_len));
-                seg[field_at..field_at + 2].copy_from_slice(&p.to_be_bytes());
                 seg_meta.flags = F_NEEDS_CSUM;
                 seg_meta.csum_start = o.l4 as u16;
                 seg_meta.csum_offset = tcp::field::CHECKSUM as u16;
+                o.pseudo_sum(&seg, Some(tcp_len))
             }
             SegChecksum::FromField => {
-                seg[field_at..field_at + 2].copy_from_slice(&[0, 0]);
+                o.tcp_mut(&mut seg).set_checksum(0);
                 let len = u16::try_from(tcp_len).unwrap_or(u16::MAX);
-                let sum = checksum::combine(&[field, len, checksum::data(&seg[o.l4..])]);
-                seg[field_at..field_at + 2].copy_from_slice(&complement(sum).to_be_bytes());
+                complement(checksum::combine(&[
+                    field,
+                    len,
+                    checksum::data(&seg[o.l4..]),
+                ]))
             }
-        }
+        };
+        o.tcp_mut(&mut seg).set_checksum(sum);
         emit(&seg, &seg_meta);
     }
     count
@@ -455,12 +334,12 @@ mod tests {
             f[18..20].copy_from_slice(&id.to_be_bytes());
             f[22] = rng.gen();
             f[15] = rng.gen();
-            let o = tcp_offsets(&f).unwrap();
-            fix_ipv4_checksum(&mut f, &o);
+            let o = TcpOffsets::parse(&f).unwrap();
+            o.ipv4_mut(&mut f).fill_checksum();
             meta.gso_size = rng.gen_range(1..600);
             for (mut seg, _) in segment(&f, &meta, SegChecksum::Software).unwrap() {
                 let got = seg.clone();
-                fix_ipv4_checksum(&mut seg, &o);
+                o.ipv4_mut(&mut seg).fill_checksum();
                 assert_eq!(seg, got, "seed {seed:#x}");
                 assert!(Ipv4Packet::new_checked(&got[14..])
                     .unwrap()

@@ -12,7 +12,7 @@ use crate::wire::{
     EthernetFrame, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, Ipv4Address, Ipv4Packet,
     Ipv6Address, Ipv6Packet, Ipv6Repr, NdpNaFlags, NdpRepr, WireError,
 };
-use crate::wire::{ipv6, IpPair, TcpPacket, TcpRepr, UdpPacket};
+use crate::wire::{ipv6, udp, IpPair, TcpOffsets, TcpPacket, TcpRepr, UdpPacket};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Where a TCP or UDP message sits in a frame.
@@ -40,42 +40,9 @@ fn ip_of(a: &IpPair) -> (IpAddr, IpAddr) {
     }
 }
 
-/// `TcpRepr::parse(p, _, false)` for the two option layouts of nearly
-/// every data segment and ACK: no options, or exactly NOP, NOP, timestamps
-/// (RFC 7323 appendix A); `None` for anything else (the caller then takes
-/// the general parse). Same result as the general parse for those layouts,
-/// without walking the options.
-fn parse_tcp_fast(p: &TcpPacket<&[u8]>) -> Option<TcpRepr> {
-    let opts = p.options_area();
-    let timestamp = match opts.len() {
-        0 => None,
-        12 if opts[..4] == [1, 1, 8, 10] => Some((
-            u32::from_be_bytes([opts[4], opts[5], opts[6], opts[7]]),
-            u32::from_be_bytes([opts[8], opts[9], opts[10], opts[11]]),
-        )),
-        _ => return None,
-    };
-    p.check_len().ok()?;
-    Some(TcpRepr {
-        src_port: p.src_port(),
-        dst_port: p.dst_port(),
-        seq_number: p.seq_number(),
-        ack_number: p.ack_number(),
-        flags: p.flags(),
-        window_len: p.window_len(),
-        urgent_at: p.urgent_at(),
-        max_seg_size: None,
-        window_scale: None,
-        sack_permitted: false,
-        sack_ranges: [None; 4],
-        timestamp,
-        payload_len: p.payload().len(),
-    })
-}
-
 /// The TCP header of a checked segment, by the fast path if it applies.
 fn parse_tcp(p: &TcpPacket<&[u8]>, pair: &IpPair) -> Result<TcpRepr, WireError> {
-    match parse_tcp_fast(p) {
+    match TcpRepr::parse_fast(p) {
         Some(r) => Ok(r),
         None => TcpRepr::parse(p, pair, false),
     }
@@ -585,8 +552,8 @@ impl Interface {
         let msg = &frame[at.l4..at.end];
         if at.proto == ip_protocol::UDP
             && matches!(at.pair, IpPair::V4 { .. })
-            && msg.len() >= 8
-            && msg[6..8] == [0, 0]
+            && msg.len() >= udp::field::HEADER_LEN
+            && UdpPacket::new_unchecked(msg).checksum() == 0
         {
             return true;
         }
@@ -637,7 +604,7 @@ impl Interface {
             }
             let gro = self.config.gro && !device.capabilities().lro && rx.segments <= 1;
             let mut out = Vec::new();
-            let o = super::gso::TcpOffsets {
+            let o = TcpOffsets {
                 l3: at.l3,
                 l4: at.l4,
                 payload: at.l4 + p.header_len(),
@@ -713,22 +680,12 @@ impl Interface {
         f: &[u8],
         segments: u16,
     ) {
-        let Some(o) = super::gso::tcp_offsets(f) else {
+        let Some(o) = TcpOffsets::parse(f) else {
             self.stats.tcp_malformed += 1;
             return;
         };
-        let pair = if o.ipv6 {
-            IpPair::V6 {
-                src: Ipv6Address::from_bytes(&f[o.l3 + 8..o.l3 + 24]),
-                dst: Ipv6Address::from_bytes(&f[o.l3 + 24..o.l3 + 40]),
-            }
-        } else {
-            IpPair::V4 {
-                src: Ipv4Address::from_bytes(&f[o.l3 + 12..o.l3 + 16]),
-                dst: Ipv4Address::from_bytes(&f[o.l3 + 16..o.l3 + 20]),
-            }
-        };
-        let Some(end) = super::gso::ip_end(f, &o) else {
+        let pair = o.ip_pair(f);
+        let Some(end) = o.ip_end(f) else {
             self.stats.tcp_malformed += 1;
             return;
         };
@@ -748,65 +705,5 @@ impl Interface {
         let local = SocketAddr::new(dst, repr.dst_port);
         let remote = SocketAddr::new(src, repr.src_port);
         self.tcp_input(now, device, local, remote, &repr, p.payload());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::wire::{Ipv4Address, TcpFlags, TcpSeqNumber};
-    use rand::{Rng, SeedableRng};
-
-    #[test]
-    fn fast_tcp_parse_agrees_with_the_general_parse() {
-        let seed = test_support::seed(0x7c9);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let pair = IpPair::V4 {
-            src: Ipv4Address([10, 0, 0, 1]),
-            dst: Ipv4Address([10, 0, 0, 2]),
-        };
-        let (mut fast, mut general) = (0, 0);
-        for i in 0..2000 {
-            let payload_len = rng.gen_range(0..64);
-            let repr = TcpRepr {
-                src_port: rng.gen(),
-                dst_port: rng.gen(),
-                seq_number: TcpSeqNumber(rng.gen()),
-                ack_number: TcpSeqNumber(rng.gen()),
-                flags: TcpFlags(rng.gen()),
-                window_len: rng.gen(),
-                urgent_at: rng.gen(),
-                max_seg_size: rng.gen_bool(0.2).then(|| rng.gen()),
-                window_scale: None,
-                sack_permitted: rng.gen_bool(0.2),
-                sack_ranges: [None; 4],
-                timestamp: rng.gen_bool(0.7).then(|| (rng.gen(), rng.gen())),
-                payload_len,
-            };
-            let mut b = vec![0u8; repr.buffer_len()];
-            repr.emit(&mut TcpPacket::new_unchecked(&mut b[..]), &pair, true);
-            if i % 3 == 0 {
-                // Damage a byte of the option area now and then.
-                let hl = repr.header_len();
-                if hl > 20 {
-                    let at = rng.gen_range(20..hl);
-                    b[at] = rng.gen();
-                }
-            }
-            let p = TcpPacket::new_checked(&b[..]).unwrap();
-            let want = TcpRepr::parse(&p, &pair, false);
-            match parse_tcp_fast(&p) {
-                Some(r) => {
-                    fast += 1;
-                    assert_eq!(Ok(r), want, "seed {seed:#x} round {i}");
-                }
-                None => general += 1,
-            }
-            assert_eq!(parse_tcp(&p, &pair), want, "seed {seed:#x} round {i}");
-        }
-        assert!(
-            fast > 500 && general > 200,
-            "{fast} fast, {general} general"
-        );
     }
 }

@@ -12,8 +12,9 @@ use crate::checksum;
 use crate::phy::{Device, TxMeta, F_NEEDS_CSUM, GSO_NONE, GSO_TCPV4, GSO_TCPV6};
 use crate::tcp::{Connection, Outgoing, State};
 use crate::wire::{
-    ip_protocol, ipv4, ipv6, tcp as wtcp, EtherType, IpPair, Ipv4Address, Ipv4Packet, Ipv4Repr,
-    Ipv6Address, Ipv6Packet, Ipv6Repr, TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber,
+    ip_protocol, ipv4, ipv6, tcp as wtcp, EtherType, EthernetFrame, IpPair, Ipv4Address,
+    Ipv4Packet, Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, TcpFlags, TcpOffsets, TcpPacket,
+    TcpRepr, TcpSeqNumber,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -386,7 +387,6 @@ impl Interface {
             false,
         );
         self.stats.tcp_segs_out += 1;
-        let csum_at = l4 + wtcp::field::CHECKSUM;
         if single {
             // One frame: checksum offload or software.
             frame.extend_from_slice(data.0);
@@ -402,10 +402,10 @@ impl Interface {
         // A GSO super-frame: the checksum field holds the pseudo-header sum
         // without the length (Linux's convention for GSO frames).
         let pseudo0 = pair.pseudo_header_sum(ip_protocol::TCP, 0);
-        frame[csum_at..csum_at + 2].copy_from_slice(&pseudo0.to_be_bytes());
+        TcpPacket::new_unchecked(&mut frame[l4..]).set_checksum(pseudo0);
         if let Some(mac) = direct_mac {
-            frame[..6].copy_from_slice(&mac.0);
-            let o = gso::TcpOffsets {
+            EthernetFrame::new_unchecked(&mut frame[..]).set_destination(mac);
+            let o = TcpOffsets {
                 l3: ETH,
                 l4,
                 payload: hdr_len,
@@ -441,10 +441,9 @@ impl Interface {
     /// Fills the TCP checksum of a single frame (software), or writes the
     /// pseudo-header sum and asks the device (NEEDS_CSUM).
     fn tcp_checksum(&mut self, offload: bool, frame: &mut [u8], l4: usize, pseudo: u16) -> TxMeta {
-        let at = l4 + wtcp::field::CHECKSUM;
         if offload {
             self.stats.tx_csum_offloaded += 1;
-            frame[at..at + 2].copy_from_slice(&pseudo.to_be_bytes());
+            TcpPacket::new_unchecked(&mut frame[l4..]).set_checksum(pseudo);
             TxMeta {
                 flags: F_NEEDS_CSUM,
                 gso_type: GSO_NONE,
@@ -454,9 +453,9 @@ impl Interface {
             }
         } else {
             self.stats.tx_csum_software += 1;
-            frame[at..at + 2].copy_from_slice(&[0, 0]);
+            TcpPacket::new_unchecked(&mut frame[l4..]).set_checksum(0);
             let sum = checksum::combine(&[pseudo, checksum::data(&frame[l4..])]);
-            frame[at..at + 2].copy_from_slice(&gso::complement(sum).to_be_bytes());
+            TcpPacket::new_unchecked(&mut frame[l4..]).set_checksum(gso::complement(sum));
             TxMeta::default()
         }
     }
@@ -587,7 +586,7 @@ mod tests {
             for (f, m) in &direct.0 {
                 assert_eq!(m.gso_type, GSO_NONE);
                 assert_eq!(m.flags != 0, tx_checksum);
-                let o = gso::tcp_offsets(f).unwrap();
+                let o = TcpOffsets::parse(f).unwrap();
                 data.extend_from_slice(&f[o.payload..]);
             }
             assert_eq!(data, payload);

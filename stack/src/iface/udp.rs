@@ -8,8 +8,9 @@ use crate::checksum;
 use crate::phy::{Device, TxMeta, F_NEEDS_CSUM};
 use crate::socket::SocketError;
 use crate::wire::{
-    ip_protocol, ipv4, ipv6, udp as wudp, EtherType, IpPair, Ipv4Address, Ipv4Packet, Ipv4Repr,
-    Ipv6Address, Ipv6Packet, Ipv6Repr, UdpPacket, UdpRepr,
+    icmpv4, icmpv6, ip_protocol, ipv4, ipv6, udp as wudp, EtherType, Icmpv4Packet, Icmpv6Packet,
+    IpPair, Ipv4Address, Ipv4Packet, Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, UdpPacket,
+    UdpRepr,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -68,9 +69,10 @@ impl Interface {
                     false,
                 )
                 .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true);
-                frame[l4] = 3;
-                frame[l4 + 1] = 3;
-                frame[l4 + 8..].copy_from_slice(quote);
+                let mut icmp = Icmpv4Packet::new_unchecked(&mut frame[l4..]);
+                icmp.set_msg_type(icmpv4::msg_type::DEST_UNREACHABLE);
+                icmp.set_code(icmpv4::msg_type::CODE_PORT_UNREACHABLE);
+                frame[l4 + icmpv4::field::HEADER_LEN..].copy_from_slice(quote);
                 let meta = super::egress::finish_checksum(offload, &mut frame, l4, 2, 0);
                 (frame, meta, link)
             }
@@ -95,8 +97,10 @@ impl Interface {
                     flow_label: 0,
                 }
                 .emit(&mut Ipv6Packet::new_unchecked(&mut frame[ETH..]));
-                frame[l4] = 1;
-                frame[l4 + 1] = 4;
+                let mut icmp = Icmpv6Packet::new_unchecked(&mut frame[l4..]);
+                icmp.set_msg_type(icmpv6::msg_type::DEST_UNREACHABLE);
+                icmp.set_code(icmpv6::msg_type::CODE_PORT_UNREACHABLE);
+                // The quote follows the 4 unused bytes (RFC 4443 section 3.1).
                 frame[l4 + 8..].copy_from_slice(quote);
                 let pseudo =
                     checksum::pseudo_header_v6(us.0, peer.0, ip_protocol::ICMPV6, icmp_len as u32);
@@ -207,10 +211,9 @@ impl Interface {
             false,
         );
         let pseudo = pair.pseudo_header_sum(ip_protocol::UDP, udp_len);
-        let at = l4 + wudp::field::CHECKSUM;
         let meta = if device.capabilities().tx_checksum {
             self.stats.tx_csum_offloaded += 1;
-            frame[at..at + 2].copy_from_slice(&pseudo.to_be_bytes());
+            UdpPacket::new_unchecked(&mut frame[l4..]).set_checksum(pseudo);
             TxMeta {
                 flags: F_NEEDS_CSUM,
                 csum_start: l4 as u16,
@@ -221,7 +224,7 @@ impl Interface {
             self.stats.tx_csum_software += 1;
             let sum = !checksum::combine(&[pseudo, checksum::data(&frame[l4..])]);
             let sum = if sum == 0 { 0xffff } else { sum };
-            frame[at..at + 2].copy_from_slice(&sum.to_be_bytes());
+            UdpPacket::new_unchecked(&mut frame[l4..]).set_checksum(sum);
             TxMeta::default()
         };
         self.stats.udp_datagrams_out += 1;

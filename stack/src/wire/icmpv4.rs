@@ -22,6 +22,8 @@ pub mod field {
 pub mod msg_type {
     pub const ECHO_REPLY: u8 = 0;
     pub const DEST_UNREACHABLE: u8 = 3;
+    /// Destination Unreachable code 3: Port Unreachable (RFC 792).
+    pub const CODE_PORT_UNREACHABLE: u8 = 3;
     pub const ECHO_REQUEST: u8 = 8;
     pub const TIME_EXCEEDED: u8 = 11;
 }

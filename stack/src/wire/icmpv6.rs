@@ -36,6 +36,10 @@ pub mod field {
 
 /// Message types handled here.
 pub mod msg_type {
+    /// Destination Unreachable (RFC 4443 section 3.1).
+    pub const DEST_UNREACHABLE: u8 = 1;
+    /// Its code 4: Port Unreachable.
+    pub const CODE_PORT_UNREACHABLE: u8 = 4;
     pub const ECHO_REQUEST: u8 = 128;
     pub const ECHO_REPLY: u8 = 129;
     pub const NEIGHBOR_SOLICIT: u8 = 135;

@@ -9,6 +9,7 @@
 
 pub mod arp;
 pub mod ethernet;
+pub mod frame;
 pub mod icmpv4;
 pub mod icmpv6;
 pub mod ipv4;
@@ -18,6 +19,7 @@ pub mod udp;
 
 pub use arp::{ArpOperation, ArpPacket, ArpRepr};
 pub use ethernet::{EtherType, EthernetAddress, EthernetFrame, EthernetRepr, VlanTag};
+pub use frame::TcpOffsets;
 pub use icmpv4::{Icmpv4Packet, Icmpv4Repr};
 pub use icmpv6::{Icmpv6Packet, Icmpv6Repr, NdpNaFlags, NdpRepr};
 pub use ipv4::{Ipv4Address, Ipv4Packet, Ipv4Repr};

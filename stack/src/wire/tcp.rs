@@ -641,6 +641,40 @@ impl TcpRepr {
         Ok(r)
     }
 
+    /// `parse(p, _, false)` for the two option layouts of nearly every data
+    /// segment and ACK: no options, or exactly NOP, NOP, Timestamps (RFC 7323
+    /// appendix A); `None` for anything else (the caller then takes
+    /// [`parse`](Self::parse)). The same result as `parse` for those layouts,
+    /// without walking the options.
+    pub fn parse_fast(p: &TcpPacket<&[u8]>) -> Option<Self> {
+        const NOP_NOP_TS: [u8; 4] = [
+            field::OPT_NOP,
+            field::OPT_NOP,
+            field::OPT_TSTAMP,
+            field::OPT_TSTAMP_LEN as u8,
+        ];
+        p.check_len().ok()?;
+        let opts = p.options_area();
+        let timestamp = match opts.len() {
+            0 => None,
+            12 if opts[..4] == NOP_NOP_TS => Some((get_u32(opts, 4), get_u32(opts, 8))),
+            _ => return None,
+        };
+        Some(TcpRepr {
+            timestamp,
+            payload_len: p.payload().len(),
+            window_len: p.window_len(),
+            urgent_at: p.urgent_at(),
+            ..TcpRepr::bare(
+                p.src_port(),
+                p.dst_port(),
+                p.seq_number(),
+                p.ack_number(),
+                p.flags(),
+            )
+        })
+    }
+
     /// The options to emit, in order, with NOPs so 4-byte fields stay
     /// aligned; SACK blocks beyond what fits in 40 bytes are dropped.
     fn emitted_options(&self) -> ([Option<TcpOption<'static>>; 10], usize) {
@@ -1059,6 +1093,55 @@ mod tests {
                 assert_eq!(sa - n as usize, TcpSeqNumber((a - n) as u32), "seed {seed}");
             }
         }
+    }
+
+    #[test]
+    fn fast_parse_agrees_with_the_general_parse() {
+        use rand::{Rng, SeedableRng};
+        let seed = test_support::seed(0x7c9);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let (mut fast, mut general) = (0, 0);
+        for i in 0..2000 {
+            let payload_len = rng.gen_range(0..64);
+            let repr = TcpRepr {
+                src_port: rng.gen(),
+                dst_port: rng.gen(),
+                seq_number: TcpSeqNumber(rng.gen()),
+                ack_number: TcpSeqNumber(rng.gen()),
+                flags: TcpFlags(rng.gen()),
+                window_len: rng.gen(),
+                urgent_at: rng.gen(),
+                max_seg_size: rng.gen_bool(0.2).then(|| rng.gen()),
+                window_scale: None,
+                sack_permitted: rng.gen_bool(0.2),
+                sack_ranges: [None; 4],
+                timestamp: rng.gen_bool(0.7).then(|| (rng.gen(), rng.gen())),
+                payload_len,
+            };
+            let mut b = vec![0u8; repr.buffer_len()];
+            repr.emit(&mut TcpPacket::new_unchecked(&mut b[..]), &V4, true);
+            if i % 3 == 0 {
+                // Damage a byte of the option area now and then.
+                let hl = repr.header_len();
+                if hl > 20 {
+                    let at = rng.gen_range(20..hl);
+                    b[at] = rng.gen();
+                }
+            }
+            let p = TcpPacket::new_checked(&b[..]).unwrap();
+            let want = TcpRepr::parse(&p, &V4, false);
+            match TcpRepr::parse_fast(&p) {
+                Some(r) => {
+                    fast += 1;
+                    assert_eq!(Ok(r), want, "seed {seed:#x} round {i}");
+                }
+                None => general += 1,
+            }
+        }
+        assert!(
+            fast > 500 && general > 200,
+            "{fast} fast, {general} general"
+        );
     }
 
     #[test]
