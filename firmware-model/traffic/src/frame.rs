@@ -296,7 +296,7 @@ impl FrameBuilder {
     /// IPv4 options (a multiple of 4 bytes, at most 40).
     pub fn ipv4_options(mut self, options: &[u8]) -> FrameBuilder {
         assert!(
-            options.len() % 4 == 0 && options.len() <= 40,
+            options.len().is_multiple_of(4) && options.len() <= 40,
             "IPv4 options"
         );
         self.v4().options = options.to_vec();
@@ -354,7 +354,7 @@ impl FrameBuilder {
     /// overwritten; the length is a multiple of 8, at most 2048).
     pub fn ipv6_ext_bytes(mut self, kind: u8, bytes: &[u8]) -> FrameBuilder {
         assert!(
-            bytes.len() >= 8 && bytes.len() % 8 == 0 && bytes.len() <= 2048,
+            bytes.len() >= 8 && bytes.len().is_multiple_of(8) && bytes.len() <= 2048,
             "IPv6 extension header length"
         );
         self.v6().exts.push(Ext {
@@ -391,7 +391,10 @@ impl FrameBuilder {
 
     /// TCP options (a multiple of 4 bytes, at most 40).
     pub fn tcp_options(mut self, options: &[u8]) -> FrameBuilder {
-        assert!(options.len() % 4 == 0 && options.len() <= 40, "TCP options");
+        assert!(
+            options.len().is_multiple_of(4) && options.len() <= 40,
+            "TCP options"
+        );
         self.tcp_hdr().options = options.to_vec();
         self
     }
