@@ -1,46 +1,101 @@
-//! The one interface the driver uses to reach a NIC: MMIO, DMA memory and
-//! interrupt wait. Backends: `model` (the firmware model), `sim` (the RTL in
+//! The one interface the driver uses to reach a NIC: MMIO, DMA memory as mapped regions,
+//! interrupts (wait with a timeout, or a pollable event). Backends: `model` (the firmware model), `sim` (the RTL in
 //! Verilator); a VFIO backend for the real card implements the same trait.
 //! What only a simulated NIC can do is the separate trait [`Simulated`].
 
-use firmware_model::mem::{DmaAddr, DmaFault, HostMemory, OutOfDmaMemory};
+pub use crate::irq_event::IrqEvent;
+pub use firmware_model::mem::{DmaAddr, DmaRegion};
+use firmware_model::mem::{DmaFault, HostMemory, OutOfDmaMemory, RegionOverrun};
 use firmware_model::nic::Frame;
 use std::fmt;
+
+/// Why a BAR0 access failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MmioFault {
+    /// Registers are 32 bits wide at 4-byte aligned offsets.
+    Misaligned,
+    /// The offset is past BAR0's `size` bytes.
+    PastBar0 { size: u32 },
+    /// The device gave no response within `cycles` of its clock.
+    NoResponse { cycles: u64 },
+    /// The device answered with this bus error response (AXI `SLVERR` 2, `DECERR` 3).
+    Refused { resp: u8 },
+}
+
+impl fmt::Display for MmioFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MmioFault::Misaligned => f.write_str("is not 4-byte aligned"),
+            MmioFault::PastBar0 { size } => write!(f, "is past BAR0's {size:#x} bytes"),
+            MmioFault::NoResponse { cycles } => {
+                write!(f, "got no response within {cycles} cycles")
+            }
+            MmioFault::Refused { resp } => write!(f, "was answered with error response {resp}"),
+        }
+    }
+}
+
+/// A register access: a read or a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MmioOp {
+    Read,
+    Write,
+}
+
+impl fmt::Display for MmioOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MmioOp::Read => "read",
+            MmioOp::Write => "write",
+        })
+    }
+}
 
 /// A backend failure: the device did not answer, or the host asked for
 /// something it cannot give.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    #[error("{0}")]
-    Mmio(String),
+    #[error("BAR0 {op} at offset {offset:#x} {fault}")]
+    Mmio {
+        op: MmioOp,
+        offset: u32,
+        fault: MmioFault,
+    },
     #[error(transparent)]
     OutOfMemory(#[from] OutOfDmaMemory),
     #[error("host access outside DMA memory: {0}")]
     HostAccess(#[from] DmaFault),
+    #[error(transparent)]
+    Region(#[from] RegionOverrun),
+    /// The device has no such ability (`what` says which, on which device).
     #[error("{0}")]
     Unsupported(String),
     /// The request itself is not one any device can honour (a DMA alignment that is not a
     /// power of two, ...).
     #[error("{0}")]
     Invalid(String),
+    /// The operating system refused a call the backend needed (`what`: which, with what).
+    #[error("{what}: {source}")]
+    Os {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Checks a BAR0 access before a backend makes it: registers are 32 bits wide at 4-byte aligned
 /// offsets inside BAR0 (`BAR0_SIZE`). Every backend calls it, so a bad offset is the same error
 /// on all of them and never reaches the device.
-pub fn check_bar0(offset: u32) -> Result<(), DeviceError> {
+pub fn check_bar0(op: MmioOp, offset: u32) -> Result<(), DeviceError> {
     use firmware_model::contract::limits::BAR0_SIZE;
-    if !offset.is_multiple_of(4) {
-        return Err(DeviceError::Mmio(format!(
-            "BAR0 offset {offset:#x} is not 4-byte aligned"
-        )));
-    }
-    if offset >= BAR0_SIZE {
-        return Err(DeviceError::Mmio(format!(
-            "BAR0 offset {offset:#x} is past BAR0's {BAR0_SIZE:#x} bytes"
-        )));
-    }
-    Ok(())
+    let fault = if !offset.is_multiple_of(4) {
+        MmioFault::Misaligned
+    } else if offset >= BAR0_SIZE {
+        MmioFault::PastBar0 { size: BAR0_SIZE }
+    } else {
+        return Ok(());
+    };
+    Err(DeviceError::Mmio { op, offset, fault })
 }
 
 /// Checks a DMA allocation's alignment: a power of two (1 for none).
@@ -54,7 +109,16 @@ pub fn check_dma_align(align: u64) -> Result<(), DeviceError> {
     }
 }
 
-/// A NIC as the driver sees it.
+/// Which interrupt an [`IrqEvent`] follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IrqSource {
+    /// The NIC's interrupt line (IRQ_CAUSE & IRQ_MASK, moderated).
+    Line,
+    /// Any of these queue vectors (bit n: TX queue n, bit NUM_TXQ + n: RX queue n).
+    Vectors(u32),
+}
+
+/// A NIC as the driver sees it: what a real card behind VFIO has too.
 pub trait Device {
     /// One line naming what this device is.
     fn describe(&self) -> String;
@@ -62,12 +126,9 @@ pub trait Device {
     fn read32(&mut self, offset: u32) -> Result<u32, DeviceError>;
     /// Writes a 32-bit BAR0 register.
     fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError>;
-    /// Allocates zeroed DMA memory the device can reach.
-    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaAddr, DeviceError>;
-    /// The CPU reads DMA memory.
-    fn mem_read(&mut self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DeviceError>;
-    /// The CPU writes DMA memory.
-    fn mem_write(&mut self, addr: DmaAddr, data: &[u8]) -> Result<(), DeviceError>;
+    /// Allocates zeroed DMA memory the device can reach, mapped for the host: the region
+    /// gives the bus address the device uses and the bytes the CPU reads and writes.
+    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaRegion, DeviceError>;
     /// Lets the device run until its interrupt line is high (true) or
     /// `timeout_ns` of device time have passed (false).
     fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError>;
@@ -78,6 +139,16 @@ pub trait Device {
     fn wait_queue_irq(&mut self, _vectors: u32, _timeout_ns: u64) -> Result<u32, DeviceError> {
         Err(DeviceError::Unsupported(format!(
             "{} has no queue interrupt vectors to wait on",
+            self.describe()
+        )))
+    }
+    /// An event a caller can poll (`poll(2)`, epoll, an async reactor) for `source`: its fd
+    /// becomes readable each time the interrupt rises, as a VFIO MSI-X eventfd does. On a
+    /// simulated device, device time moves only inside this trait's calls, so the event
+    /// fires during them (e.g. `wait_irq`), never on its own.
+    fn irq_event(&mut self, _source: IrqSource) -> Result<IrqEvent, DeviceError> {
+        Err(DeviceError::Unsupported(format!(
+            "{} has no pollable interrupt events",
             self.describe()
         )))
     }

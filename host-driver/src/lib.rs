@@ -3,6 +3,7 @@
 //!
 //! - [`device`]: the `Device` trait every backend implements, and device names.
 //! - [`backend`]: `model` (firmware model) and `sim` (RTL in Verilator).
+//! - [`irq_event`]: interrupts as pollable eventfds.
 //! - [`driver`]: reset, capabilities, rings, transmit, receive, statistics.
 //! - [`offload`]: software fallback for offloads the NIC lacks or has off.
 //! - [`selftest`]: frames through a loopback, checked byte for byte.
@@ -11,6 +12,7 @@
 pub mod backend;
 pub mod device;
 pub mod driver;
+pub mod irq_event;
 pub mod offload;
 pub mod selftest;
 pub mod stack_port;
@@ -28,32 +30,17 @@ impl<D: Device + ?Sized> Device for Box<D> {
     fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError> {
         (**self).write32(offset, value)
     }
-    fn dma_alloc(
-        &mut self,
-        len: usize,
-        align: u64,
-    ) -> Result<firmware_model::mem::DmaAddr, DeviceError> {
+    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<device::DmaRegion, DeviceError> {
         (**self).dma_alloc(len, align)
-    }
-    fn mem_read(
-        &mut self,
-        addr: firmware_model::mem::DmaAddr,
-        buf: &mut [u8],
-    ) -> Result<(), DeviceError> {
-        (**self).mem_read(addr, buf)
-    }
-    fn mem_write(
-        &mut self,
-        addr: firmware_model::mem::DmaAddr,
-        data: &[u8],
-    ) -> Result<(), DeviceError> {
-        (**self).mem_write(addr, data)
     }
     fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError> {
         (**self).wait_irq(timeout_ns)
     }
     fn wait_queue_irq(&mut self, vectors: u32, timeout_ns: u64) -> Result<u32, DeviceError> {
         (**self).wait_queue_irq(vectors, timeout_ns)
+    }
+    fn irq_event(&mut self, source: device::IrqSource) -> Result<device::IrqEvent, DeviceError> {
+        (**self).irq_event(source)
     }
     fn now_ns(&self) -> u64 {
         (**self).now_ns()

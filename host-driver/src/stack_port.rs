@@ -142,15 +142,7 @@ impl<D: Device> phy::Device for NicPort<D> {
             );
             self.enqueue(f, TxMeta::default())
         } else {
-            let m = TxMeta {
-                flags: meta.flags,
-                gso_type: meta.gso_type,
-                hdr_len: meta.hdr_len,
-                gso_size: meta.gso_size,
-                csum_start: meta.csum_start,
-                csum_offset: meta.csum_offset,
-            };
-            self.enqueue(frame.to_vec(), m)
+            self.enqueue(frame.to_vec(), *meta)
         }
     }
 

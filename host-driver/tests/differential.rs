@@ -258,8 +258,8 @@ fn run(dev: &mut dyn Device, batches: &[Batch]) -> Result<Trace, String> {
     let mut tx = setup_queue(dev, false, RING);
     let mut rx = setup_queue(dev, true, RING);
     dev.write32(reg::IRQ_MASK, 0x7).unwrap();
-    let tx_pool = dev.dma_alloc(SLOTS * SLOT_BYTES as usize, 64).unwrap();
-    let rx_pool = dev.dma_alloc(SLOTS * SLOT_BYTES as usize, 64).unwrap();
+    let tx_pool = dev.dma_alloc_at(SLOTS * SLOT_BYTES as usize, 64).unwrap();
+    let rx_pool = dev.dma_alloc_at(SLOTS * SLOT_BYTES as usize, 64).unwrap();
     let addr = |pool: DmaAddr, i: usize, b: &TxBuf| match b {
         TxBuf::Slot => pool.0 + i as u64 * SLOT_BYTES,
         TxBuf::Misaligned => pool.0 + i as u64 * SLOT_BYTES + 4,
@@ -544,8 +544,8 @@ fn run_mq(
         dev.write32(reg::RSS_INDIR + 4 * w as u32, v).unwrap();
     }
     dev.write32(reg::IRQ_MASK, 0x7).unwrap();
-    let tx_pool = dev.dma_alloc(SLOTS * SLOT_BYTES as usize, 64).unwrap();
-    let rx_pool = dev.dma_alloc(SLOTS * SLOT_BYTES as usize, 64).unwrap();
+    let tx_pool = dev.dma_alloc_at(SLOTS * SLOT_BYTES as usize, 64).unwrap();
+    let rx_pool = dev.dma_alloc_at(SLOTS * SLOT_BYTES as usize, 64).unwrap();
     let addr = |pool: DmaAddr, i: usize, b: &TxBuf| match b {
         TxBuf::Slot => pool.0 + i as u64 * SLOT_BYTES,
         TxBuf::Misaligned => pool.0 + i as u64 * SLOT_BYTES + 4,

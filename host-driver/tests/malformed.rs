@@ -12,7 +12,7 @@ mod common;
 
 use common::{
     devices, doorbell, post, program, rx_desc, seed, setup_queue, take_cpl, tx_desc, u32_at,
-    writes_outside, Queue, MEM_END,
+    writes_outside, HostAccess, Queue, MEM_END,
 };
 use firmware_model::contract::{
     cpl, describe_err_info, err, err_info_value, irq, limits, qctrl, qreg, qstatus, reg, stat,
@@ -489,7 +489,7 @@ impl Run {
     fn tx_post_good(&mut self, q: &mut Queue, len: usize, tag: u8) -> (u32, Vec<u8>) {
         let buf = self
             .dev
-            .dma_alloc(len.max(8), limits::BUF_ALIGN as u64)
+            .dma_alloc_at(len.max(8), limits::BUF_ALIGN as u64)
             .unwrap();
         let data = pattern(len, tag);
         self.dev.mem_write(buf, &data).unwrap();
@@ -541,7 +541,7 @@ impl Run {
     fn rx_post_good(&mut self, q: &mut Queue, cap: usize) -> (u32, DmaAddr) {
         let buf = self
             .dev
-            .dma_alloc(cap + 64, limits::BUF_ALIGN as u64)
+            .dma_alloc_at(cap + 64, limits::BUF_ALIGN as u64)
             .unwrap();
         self.dev.mem_write(buf, &vec![0xa5; cap + 64]).unwrap();
         let idx = q.tail;
@@ -1035,7 +1035,7 @@ fn doorbell_at_or_past_ring_size_is_refused_and_tail_kept() {
 fn zero_length_tx_descriptor_is_refused_and_reported() {
     both(0x2E80, |r| {
         let mut q = setup_queue(r.d(), false, ENTRIES);
-        let buf = r.dev.dma_alloc(256, 8).unwrap();
+        let buf = r.dev.dma_alloc_at(256, 8).unwrap();
         r.dev.mem_write(buf, &pattern(256, 9)).unwrap();
         r.tx_bad(
             "zero length at index 0",
@@ -1062,7 +1062,10 @@ fn zero_length_tx_descriptor_is_refused_and_reported() {
 fn oversize_tx_descriptor_is_refused_and_reported() {
     both(0x0B16, |r| {
         let mut q = setup_queue(r.d(), false, ENTRIES);
-        let buf = r.dev.dma_alloc(limits::MAX_FRAME as usize + 64, 8).unwrap();
+        let buf = r
+            .dev
+            .dma_alloc_at(limits::MAX_FRAME as usize + 64, 8)
+            .unwrap();
         r.dev
             .mem_write(buf, &pattern(limits::MAX_FRAME as usize + 64, 12))
             .unwrap();
@@ -1079,7 +1082,7 @@ fn oversize_tx_descriptor_is_refused_and_reported() {
 fn misaligned_tx_buffer_is_refused_and_reported() {
     both(0xA116, |r| {
         let mut q = setup_queue(r.d(), false, ENTRIES);
-        let buf = r.dev.dma_alloc(512, 8).unwrap();
+        let buf = r.dev.dma_alloc_at(512, 8).unwrap();
         r.dev.mem_write(buf, &pattern(512, 15)).unwrap();
         for off in [1u64, 4, 7] {
             r.tx_bad(
@@ -1256,7 +1259,7 @@ fn a_buffer_past_the_top_of_the_address_space_is_a_length_error_and_nothing_wrap
 fn zero_length_rx_descriptor_consumes_frame_and_writes_nothing() {
     both(0x2E81, |r| {
         let mut q = setup_queue(r.d(), true, ENTRIES);
-        let buf = r.dev.dma_alloc(2048, 8).unwrap();
+        let buf = r.dev.dma_alloc_at(2048, 8).unwrap();
         for len in [100usize, 1500] {
             r.rx_bad(
                 "zero length",
@@ -1278,7 +1281,7 @@ fn zero_length_rx_descriptor_consumes_frame_and_writes_nothing() {
 fn misaligned_rx_buffer_consumes_frame_and_writes_nothing() {
     both(0xA117, |r| {
         let mut q = setup_queue(r.d(), true, ENTRIES);
-        let buf = r.dev.dma_alloc(4096, 8).unwrap();
+        let buf = r.dev.dma_alloc_at(4096, 8).unwrap();
         for off in [1u64, 4, 7] {
             r.rx_bad(
                 "misaligned",
@@ -1366,7 +1369,7 @@ fn rx_frame_longer_than_its_buffer_is_truncated_and_flagged_not_counted_as_misus
         let f = pattern(1500, 35);
         for cap in [1000usize, 1001, 1, 8, 1499] {
             // Canary bytes around the buffer: nothing past ADDR + LEN may change.
-            let buf = r.dev.dma_alloc(cap + 128, 8).unwrap();
+            let buf = r.dev.dma_alloc_at(cap + 128, 8).unwrap();
             r.dev.mem_write(buf, &vec![0x5a; cap + 128]).unwrap();
             r.rx_bad(
                 "frame longer than buffer",
@@ -1520,7 +1523,7 @@ fn completion_ring_outside_memory_halts_queue_until_reenabled() {
 fn err_info_keeps_the_first_error_until_err_cause_is_all_clear() {
     both(0xF125, |r| {
         let mut q = setup_queue(r.d(), false, ENTRIES);
-        let buf = r.dev.dma_alloc(256, 8).unwrap();
+        let buf = r.dev.dma_alloc_at(256, 8).unwrap();
         r.dev.mem_write(buf, &pattern(256, 43)).unwrap();
         let label = "two bad descriptors, then a bad doorbell, without clearing";
         post(r.d(), &mut q, &tx_desc(buf.0, 0));

@@ -40,7 +40,7 @@ fn check(name: &str, dev: &mut dyn Device) {
     let mut rx = setup_queue_n(dev, true, RX_Q, 64);
     let mut tx = setup_queue_n(dev, false, TX_Q, 64);
     for _ in 0..32 {
-        let a = dev.dma_alloc(256, 8).unwrap();
+        let a = dev.dma_alloc_at(256, 8).unwrap();
         post(dev, &mut rx, &rx_desc(a.0, 256));
     }
     doorbell(dev, &rx);
@@ -105,7 +105,7 @@ fn check(name: &str, dev: &mut dyn Device) {
     dev.write32(reg::IRQ_MOD_FRAMES, 0).unwrap();
     dev.write32(reg::IRQ_MOD_NS, 0).unwrap();
     let data = frame(9).data;
-    let a = dev.dma_alloc(data.len(), 8).unwrap();
+    let a = dev.dma_alloc_at(data.len(), 8).unwrap();
     dev.mem_write(a, &data).unwrap();
     post(dev, &mut tx, &tx_desc(a.0, data.len() as u32));
     doorbell(dev, &tx);

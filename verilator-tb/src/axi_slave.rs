@@ -160,8 +160,9 @@ impl AxiSlave {
                 i.rresp = if r.what.refused { SLVERR } else { 0 };
                 i.rdata = [0; BEAT_WORDS];
                 if !r.what.refused {
-                    let b = mem
-                        .slice(DmaAddr(addr), self.kw)
+                    let mut beat = [0u8; 8 * BEAT_WORDS];
+                    let b = &mut beat[..self.kw];
+                    mem.read(DmaAddr(addr), b)
                         .expect("checked when the burst was accepted");
                     for (w, c) in i.rdata.iter_mut().zip(b.chunks_exact(8)) {
                         *w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
@@ -328,12 +329,12 @@ fn apply_write(
     }
     for (k, (data, strb, _)) in beats.iter().enumerate() {
         let at = DmaAddr(a.addr + (kw * k) as u64);
-        let dst = mem.slice_mut(at, kw).expect("burst range checked above");
-        for (b, byte) in dst.iter_mut().enumerate() {
-            if strb >> b & 1 != 0 {
-                *byte = (data[b / 8] >> (8 * (b % 8))) as u8;
-            }
+        let mut beat = [0u8; 8 * BEAT_WORDS];
+        for (c, w) in beat.chunks_exact_mut(8).zip(data.iter()) {
+            c.copy_from_slice(&w.to_le_bytes());
         }
+        mem.write_strobed(at, &beat[..kw], *strb)
+            .expect("burst range checked above");
     }
     mem.writes += 1;
     0

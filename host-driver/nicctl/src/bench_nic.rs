@@ -468,16 +468,14 @@ pub fn run_one(
         if (moved, rx) != (last_move.1, last_move.2) {
             last_move = (cycle, moved, rx);
         } else if cycle - last_move.0 > STUCK_CYCLES {
-            let nic = drv
-                .nic_error()?
-                .map_or("none".into(), |(c, w)| format!("{c} ({w})"));
+            let nic = drv.nic_error()?.map_or("none".into(), |f| f.to_string());
             return Err(fail(format!(
                 "no frame moved for {STUCK_CYCLES} cycles ({tx} sent, {rx} received of {n}; NIC error: {nic})"
             )));
         }
     }
-    if let Some((c, w)) = drv.nic_error()? {
-        return Err(fail(format!("the NIC reports {c} ({w})")));
+    if let Some(f) = drv.nic_error()? {
+        return Err(fail(format!("the NIC reports {f}")));
     }
     if let Some(f) = drv.tx_failures.first() {
         return Err(fail(format!(

@@ -116,21 +116,15 @@ extern "C" fn on_signal(_sig: i32) {
     STOP.store(true, Ordering::SeqCst);
 }
 
-extern "C" {
-    fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
-}
-
-const SIGINT: i32 = 2;
-const SIGTERM: i32 = 15;
-
 /// Makes SIGINT and SIGTERM set the flag [`run`] watches, for a clean exit.
 pub fn install_stop_signals() -> &'static AtomicBool {
     // SAFETY: `on_signal` only stores to an atomic, which is
     // async-signal-safe; `signal` with a valid signal number and a function
     // pointer of the C handler type has no other preconditions.
     unsafe {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        let handler = on_signal as extern "C" fn(i32) as libc::sighandler_t;
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
     }
     &STOP
 }

@@ -52,13 +52,8 @@ fn dir() -> PathBuf {
         return PathBuf::from(d).join("nicctl");
     }
     // SAFETY: getuid has no preconditions and cannot fail.
-    let uid = unsafe { libc_getuid() };
+    let uid = unsafe { libc::getuid() };
     PathBuf::from(format!("/tmp/nicctl-{uid}"))
-}
-
-extern "C" {
-    #[link_name = "getuid"]
-    fn libc_getuid() -> u32;
 }
 
 /// Where the state of `spec` is kept.

@@ -21,11 +21,6 @@ use test_support::netns::{self, Netns};
 const OUR_V4: &str = "10.77.0.2";
 const OUR_V6: &str = "fd77::2";
 
-extern "C" {
-    fn kill(pid: i32, sig: i32) -> i32;
-}
-const SIGTERM: i32 = 15;
-
 fn seed() -> u64 {
     test_support::seed(7)
 }
@@ -111,7 +106,7 @@ impl Served {
     fn stop(&mut self) -> (bool, String) {
         let child = self.child.take().expect("server running");
         // SAFETY: kill with a pid we spawned and a valid signal number.
-        unsafe { kill(child.id() as i32, SIGTERM) };
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
         let out = child.wait_with_output().expect("wait for nicctl serve");
         (
             out.status.success(),

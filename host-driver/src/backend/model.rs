@@ -2,9 +2,13 @@
 //! The model does its work instantly; device time moves only while the host
 //! waits for an interrupt.
 
-use crate::device::{Device, DeviceError, Simulated, WirePlug};
+use crate::device::{
+    check_bar0, check_dma_align, Device, DeviceError, DmaRegion, IrqEvent, IrqSource, MmioOp,
+    Simulated, WirePlug,
+};
+use crate::irq_event::IrqEvents;
 use firmware_model::contract::reg;
-use firmware_model::mem::{DmaAddr, HostMemory};
+use firmware_model::mem::HostMemory;
 use firmware_model::nic::{Frame, Nic};
 
 pub struct ModelDevice {
@@ -12,6 +16,7 @@ pub struct ModelDevice {
     pub mem: HostMemory,
     now: u64,
     plug: Option<WirePlug>,
+    events: IrqEvents,
 }
 
 impl ModelDevice {
@@ -21,6 +26,7 @@ impl ModelDevice {
             mem: HostMemory::new(HostMemory::DEFAULT_BASE, HostMemory::DEFAULT_SIZE),
             now: 0,
             plug: None,
+            events: IrqEvents::default(),
         }
     }
 
@@ -38,8 +44,19 @@ impl ModelDevice {
             }
             any |= progressed;
             if !progressed {
+                self.note_irqs();
                 return any;
             }
+        }
+    }
+}
+
+impl ModelDevice {
+    /// Tells the registered interrupt events what the NIC's interrupts are now.
+    fn note_irqs(&mut self) {
+        if !self.events.is_empty() {
+            self.events
+                .update(self.nic.irq(), self.nic.queue_irq_lines());
         }
     }
 }
@@ -56,37 +73,20 @@ impl Device for ModelDevice {
     }
 
     fn read32(&mut self, offset: u32) -> Result<u32, DeviceError> {
-        crate::device::check_bar0(offset)?;
+        check_bar0(MmioOp::Read, offset)?;
         Ok(self.nic.mmio_read(offset))
     }
 
     fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError> {
-        crate::device::check_bar0(offset)?;
+        check_bar0(MmioOp::Write, offset)?;
         self.nic.mmio_write(offset, value);
+        self.note_irqs();
         Ok(())
     }
 
-    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaAddr, DeviceError> {
-        crate::device::check_dma_align(align)?;
-        Ok(self.mem.alloc(len, align)?)
-    }
-
-    fn mem_read(&mut self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DeviceError> {
-        use firmware_model::mem::DmaMemory;
-        Ok(self.mem.dma_read(addr, buf)?)
-    }
-
-    fn mem_write(&mut self, addr: DmaAddr, data: &[u8]) -> Result<(), DeviceError> {
-        let dst = self
-            .mem
-            .slice_mut(addr, data.len())
-            .ok_or(firmware_model::mem::DmaFault {
-                kind: firmware_model::mem::DmaKind::Write,
-                addr,
-                len: data.len(),
-            })?;
-        dst.copy_from_slice(data);
-        Ok(())
+    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaRegion, DeviceError> {
+        check_dma_align(align)?;
+        Ok(self.mem.alloc_region(len, align)?)
     }
 
     fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError> {
@@ -121,6 +121,12 @@ impl Device for ModelDevice {
             // A vector held back by moderation needs time to pass; steps of 1 us, as wait_irq.
             self.now = (self.now + 1_000).min(deadline);
         }
+    }
+
+    fn irq_event(&mut self, source: IrqSource) -> Result<IrqEvent, DeviceError> {
+        let e = self.events.register(source)?;
+        self.note_irqs();
+        Ok(e)
     }
 
     fn now_ns(&self) -> u64 {

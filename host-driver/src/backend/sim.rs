@@ -1,14 +1,19 @@
 //! The `sim` backend: the RTL in Verilator, through the verilator-tb harness.
 
-use crate::device::{Device, DeviceError, Simulated, WirePlug};
-use firmware_model::mem::{DmaAddr, DmaMemory, HostMemory};
+use crate::device::{
+    check_bar0, check_dma_align, Device, DeviceError, DmaRegion, IrqEvent, IrqSource, MmioFault,
+    MmioOp, Simulated, WirePlug,
+};
+use crate::irq_event::IrqEvents;
+use firmware_model::mem::HostMemory;
 use firmware_model::nic::Frame;
 pub use verilator_tb::{Backpressure, Channel, MemStats, MemTiming, PerChannel, Stalls};
-use verilator_tb::{SimNic, NS_PER_CYCLE, WIDTHS};
+use verilator_tb::{SimError, SimNic, NS_PER_CYCLE, WIDTHS};
 
 pub struct SimDevice {
     pub sim: SimNic,
     plug: Option<WirePlug>,
+    events: IrqEvents,
 }
 
 impl SimDevice {
@@ -45,7 +50,11 @@ impl SimDevice {
                 "the sim device has no {bits}-bit model (widths: {WIDTHS:?})"
             ))
         })?;
-        Ok(SimDevice { sim, plug: None })
+        Ok(SimDevice {
+            sim,
+            plug: None,
+            events: IrqEvents::default(),
+        })
     }
 
     /// The datapath width a sim device is built at unless asked otherwise:
@@ -76,7 +85,33 @@ impl SimDevice {
                 self.sim.wire_rx.push_back(plug.pass(f));
             }
         }
+        self.note_irqs();
     }
+
+    /// Tells the registered interrupt events what the NIC's interrupts are now.
+    fn note_irqs(&mut self) {
+        if !self.events.is_empty() {
+            self.events.update(self.sim.irq(), self.sim.irq_queue());
+        }
+    }
+}
+
+/// The harness's MMIO failure as the device error every backend gives.
+fn mmio_error(e: SimError) -> DeviceError {
+    let (op, offset, fault) = match e {
+        SimError::Timeout {
+            what,
+            offset,
+            cycles,
+        } => (what, offset, MmioFault::NoResponse { cycles }),
+        SimError::Refused { what, offset, resp } => (what, offset, MmioFault::Refused { resp }),
+    };
+    let op = if op == "read" {
+        MmioOp::Read
+    } else {
+        MmioOp::Write
+    };
+    DeviceError::Mmio { op, offset, fault }
 }
 
 impl Device for SimDevice {
@@ -88,40 +123,22 @@ impl Device for SimDevice {
     }
 
     fn read32(&mut self, offset: u32) -> Result<u32, DeviceError> {
-        crate::device::check_bar0(offset)?;
-        self.sim
-            .mmio_read(offset)
-            .map_err(|e| DeviceError::Mmio(e.to_string()))
+        check_bar0(MmioOp::Read, offset)?;
+        let v = self.sim.mmio_read(offset).map_err(mmio_error);
+        self.note_irqs();
+        v
     }
 
     fn write32(&mut self, offset: u32, value: u32) -> Result<(), DeviceError> {
-        crate::device::check_bar0(offset)?;
-        self.sim
-            .mmio_write(offset, value)
-            .map_err(|e| DeviceError::Mmio(e.to_string()))
+        check_bar0(MmioOp::Write, offset)?;
+        let r = self.sim.mmio_write(offset, value).map_err(mmio_error);
+        self.note_irqs();
+        r
     }
 
-    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaAddr, DeviceError> {
-        crate::device::check_dma_align(align)?;
-        Ok(self.sim.mem.alloc(len, align)?)
-    }
-
-    fn mem_read(&mut self, addr: DmaAddr, buf: &mut [u8]) -> Result<(), DeviceError> {
-        Ok(self.sim.mem.dma_read(addr, buf)?)
-    }
-
-    fn mem_write(&mut self, addr: DmaAddr, data: &[u8]) -> Result<(), DeviceError> {
-        let dst =
-            self.sim
-                .mem
-                .slice_mut(addr, data.len())
-                .ok_or(firmware_model::mem::DmaFault {
-                    kind: firmware_model::mem::DmaKind::Write,
-                    addr,
-                    len: data.len(),
-                })?;
-        dst.copy_from_slice(data);
-        Ok(())
+    fn dma_alloc(&mut self, len: usize, align: u64) -> Result<DmaRegion, DeviceError> {
+        check_dma_align(align)?;
+        Ok(self.sim.mem.alloc_region(len, align)?)
     }
 
     fn wait_irq(&mut self, timeout_ns: u64) -> Result<bool, DeviceError> {
@@ -144,6 +161,12 @@ impl Device for SimDevice {
             self.tick();
         }
         Ok(self.sim.irq_queue() & vectors)
+    }
+
+    fn irq_event(&mut self, source: IrqSource) -> Result<IrqEvent, DeviceError> {
+        let e = self.events.register(source)?;
+        self.note_irqs();
+        Ok(e)
     }
 
     fn now_ns(&self) -> u64 {

@@ -2,7 +2,7 @@
 //! tables `nicctl rss --indir` builds the way `ethtool -X` does (`equal N`,
 //! `weight W0 W1 ...`, `default`).
 
-use super::{queue_counts, DriverError};
+use super::{queue_counts, Driver, DriverError};
 use crate::device::Device;
 use firmware_model::contract::{limits, reg};
 pub use firmware_model::rss::{Indirection, INDIRECTION_LEN};
@@ -216,6 +216,32 @@ pub fn format_rss_key(key: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(":")
+}
+
+impl<D: Device> Driver<D> {
+    /// Sets the RSS indirection table (like `ethtool -X`) and keeps it:
+    /// `start` then leaves it as it is instead of programming the default.
+    /// Every entry must name an RX queue the NIC has, and once started one
+    /// in use. Call it before `start` or while the RX queues are idle.
+    pub fn set_rss_indir(&mut self, table: &Indirection) -> Result<(), DriverError> {
+        if !self.rx.is_empty() {
+            check_indir(table, self.rx_queues())?;
+        }
+        write_rss_indir(&mut self.dev, table)?;
+        self.rss_indir = Some(*table);
+        Ok(())
+    }
+
+    /// Forgets a table set with [`set_rss_indir`](Self::set_rss_indir): the
+    /// next `start` programs the default again (`ethtool -X default`).
+    pub fn clear_rss_indir(&mut self) {
+        self.rss_indir = None;
+    }
+
+    /// The RSS indirection table as the NIC holds it.
+    pub fn rss_indir(&mut self) -> Result<Indirection, DriverError> {
+        read_rss_indir(&mut self.dev)
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The NIC's counters: the global statistics block and each queue's own
 //! FRAMES, BYTES, ERRORS and DROPPED registers.
 
-use super::{queue_counts, DriverError};
+use super::{queue_counts, Driver, DriverError};
 use crate::device::Device;
 use firmware_model::contract::{limits, qreg, rxq, txq};
 
@@ -105,4 +105,16 @@ fn read_queue<D: Device + ?Sized>(
         errors: dev.read32(at(qreg::ERRORS))?,
         dropped: dev.read32(at(qreg::DROPPED))?,
     })
+}
+
+impl<D: Device> Driver<D> {
+    /// Every statistics counter, in contract order.
+    pub fn stats(&mut self) -> Result<Stats, DriverError> {
+        read_stats(&mut self.dev)
+    }
+
+    /// The counters of every queue the NIC has (in use or not).
+    pub fn queue_stats(&mut self) -> Result<QueueStats, DriverError> {
+        read_queue_stats(&mut self.dev)
+    }
 }

@@ -221,10 +221,7 @@ fn aborted_tx_frame_goes_out_unpatched_and_is_not_counted() {
     // The first 64 bytes inside host memory, the rest past its end.
     let data = partial_tcp(100, 4);
     let start = MEM_END - 64;
-    t.mem
-        .slice_mut(DmaAddr(start), 64)
-        .unwrap()
-        .copy_from_slice(&data[..64]);
+    t.mem.write(DmaAddr(start), &data[..64]).unwrap();
     t.post_csum(
         r,
         0,

@@ -15,10 +15,7 @@ fn tx_buffer_partly_outside_memory_sends_aborted_frame_with_zeros() {
     // boundary at the end of memory), 100 bytes past the end.
     let start = MEM_END - 200;
     let inside = pattern(200, 8);
-    t.mem
-        .slice_mut(DmaAddr(start), 200)
-        .unwrap()
-        .copy_from_slice(&inside);
+    t.mem.write(DmaAddr(start), &inside).unwrap();
     t.post(r, 0, start, 300);
     t.doorbell(r, 1);
     let before = t.mem.clone();

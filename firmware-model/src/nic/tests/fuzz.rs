@@ -46,10 +46,7 @@ fn one_run(seed: u64) {
             // reserved bytes, which the codec always writes as 0.
             d[rxd::RESERVED].copy_from_slice(&rng.gen::<[u8; 4]>());
         }
-        t.mem
-            .slice_mut(DmaAddr(at), 16)
-            .unwrap()
-            .copy_from_slice(&d);
+        t.mem.write(DmaAddr(at), &d).unwrap();
     }
     for step in 0..400 {
         match rng.gen_range(0..10) {

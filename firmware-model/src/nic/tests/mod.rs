@@ -215,10 +215,7 @@ impl Rig {
     /// Copies `data` into a fresh 8-aligned buffer.
     fn buf(&mut self, data: &[u8]) -> u64 {
         let a = self.mem.alloc(data.len().max(1), 8).unwrap();
-        self.mem
-            .slice_mut(a, data.len())
-            .unwrap()
-            .copy_from_slice(data);
+        self.mem.write(a, data).unwrap();
         a.0
     }
 
@@ -228,7 +225,7 @@ impl Rig {
         assert_eq!(r.dir, Dir::Tx);
         self.post(r, slot, addr, len);
         let at = DmaAddr(r.ring + u64::from(slot) * txd::SIZE as u64);
-        let d = self.mem.slice_mut(at, txd::SIZE).unwrap();
+        let mut d = self.mem.read_vec(at, txd::SIZE).unwrap();
         let desc = txd::TxDesc {
             vnet_flags: csum.0,
             csum_start: csum.1,
@@ -236,6 +233,7 @@ impl Rig {
             ..txd::TxDesc::decode(&d[..].try_into().unwrap())
         };
         d.copy_from_slice(&desc.encode());
+        self.mem.write(at, &d).unwrap();
     }
 
     /// Writes descriptor `slot`: buffer `addr`, length (TX) or capacity (RX) `len`.
@@ -253,7 +251,7 @@ impl Rig {
             Dir::Rx => rxd::RxDesc { addr, len }.encode().to_vec(),
         };
         assert_eq!(d.len(), size);
-        self.mem.slice_mut(at, size).unwrap().copy_from_slice(&d);
+        self.mem.write(at, &d).unwrap();
     }
 
     fn doorbell(&mut self, r: Ring, tail: u32) {
@@ -262,7 +260,11 @@ impl Rig {
 
     fn cpl(&self, r: Ring, slot: u32) -> [u8; cpl::SIZE] {
         let at = DmaAddr(r.cpl + u64::from(slot) * cpl::SIZE as u64);
-        self.mem.slice(at, cpl::SIZE).unwrap().try_into().unwrap()
+        self.mem
+            .read_vec(at, cpl::SIZE)
+            .unwrap()
+            .try_into()
+            .unwrap()
     }
 
     fn cpl_region(r: Ring, slot: u32) -> (u64, usize) {
@@ -270,7 +272,7 @@ impl Rig {
     }
 
     fn bytes(&self, addr: u64, len: usize) -> Vec<u8> {
-        self.mem.slice(DmaAddr(addr), len).unwrap().to_vec()
+        self.mem.read_vec(DmaAddr(addr), len).unwrap()
     }
 
     /// A 64-bit counter, read low word first as the contract says.
@@ -296,8 +298,8 @@ impl Rig {
 /// Asserts that `after` differs from `before` only inside `allowed`
 /// (address, length) regions.
 fn assert_only_changed(before: &HostMemory, after: &HostMemory, allowed: &[(u64, usize)]) {
-    let mut a = before.as_bytes().to_vec();
-    let mut b = after.as_bytes().to_vec();
+    let mut a = before.snapshot();
+    let mut b = after.snapshot();
     for &(addr, len) in allowed {
         let start = (addr - MEM_BASE) as usize;
         let end = (start + len).min(a.len());

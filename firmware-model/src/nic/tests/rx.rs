@@ -130,7 +130,7 @@ fn rx_too_big_writes_exactly_cap_bytes() {
     let r = t.setup(Dir::Rx, 4);
     // The buffer sits inside a region filled with a sentinel.
     let region = t.mem.alloc(512, 8).unwrap().0;
-    t.mem.slice_mut(DmaAddr(region), 512).unwrap().fill(0xaa);
+    t.mem.write(DmaAddr(region), &[0xaa; 512]).unwrap();
     let buf = region + 64;
     t.post(r, 0, buf, 100);
     t.doorbell(r, 1);
@@ -214,10 +214,7 @@ fn aborted_tx_frame_in_loopback_arrives_marked_bad() {
     t.doorbell(rx, 1);
     // 16 bytes, the last 8 outside host memory.
     let last = pattern(8, 0x40);
-    t.mem
-        .slice_mut(DmaAddr(MEM_END - 8), 8)
-        .unwrap()
-        .copy_from_slice(&last);
+    t.mem.write(DmaAddr(MEM_END - 8), &last).unwrap();
     t.post(tx, 0, MEM_END - 8, 16);
     t.doorbell(tx, 1);
 

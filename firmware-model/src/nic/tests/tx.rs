@@ -35,10 +35,7 @@ fn tx_max_frame_across_4k_boundaries_is_sent_whole() {
     // 8 bytes past a page start, so bursts are cut at 4 KiB boundaries too.
     let page = t.mem.alloc(3 * 4096, 4096).unwrap().0;
     let buf = page + 4096 - 8;
-    t.mem
-        .slice_mut(DmaAddr(buf), len)
-        .unwrap()
-        .copy_from_slice(&data);
+    t.mem.write(DmaAddr(buf), &data).unwrap();
     t.post(r, 0, buf, len as u32);
     t.doorbell(r, 1);
 
