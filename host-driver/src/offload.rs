@@ -1,8 +1,9 @@
-//! What the host does when an offload is absent or switched off: the same
-//! computation in software, so the wire carries the same bytes either way.
-//! The arithmetic is the stack's fast checksum (`stack::checksum`).
+//! What the host does when an offload is absent or switched off: the NIC's own rule applied in
+//! software, so the wire carries the same bytes either way. The rule has one home, the
+//! firmware model's (`firmware_model::csum`, docs/offloads.md); this module only adapts it to
+//! the driver's request type.
 
-use stack::checksum;
+use firmware_model::csum;
 
 /// Per-packet checksum request: the `CHECKSUM_PARTIAL` pair. The host has put
 /// the pseudo-header sum in the field at `start + offset`.
@@ -12,30 +13,23 @@ pub struct CsumRequest {
     pub offset: u16,
 }
 
-/// Completes a `CHECKSUM_PARTIAL` frame in software, exactly as the NIC's TX
-/// checksum engine would (a zero result is written as 0xFFFF). Returns false,
-/// changing nothing, if the field does not fit in the frame.
+/// Completes a `CHECKSUM_PARTIAL` frame in software exactly as the NIC's TX checksum engine
+/// does ([`csum::tx_checksum`]: the L4 checksum, a zero result written as 0xFFFF, and an IPv4
+/// frame's header checksum). Returns false, changing nothing, if the field does not fit in the
+/// frame.
 pub fn complete_partial(frame: &mut [u8], req: CsumRequest) -> bool {
-    let (start, at) = (req.start as usize, req.start as usize + req.offset as usize);
-    if at + 2 > frame.len() {
-        return false;
-    }
-    let mut c = !checksum::data(&frame[start..]);
-    if c == 0 {
-        c = 0xffff;
-    }
-    frame[at..at + 2].copy_from_slice(&c.to_be_bytes());
-    true
+    csum::tx_checksum(frame, req.start.into(), req.offset.into()).is_ok()
 }
 
-/// The CHECKSUM_COMPLETE value of a frame: the folded sum after the Ethernet header.
+/// The CHECKSUM_COMPLETE value of a frame, as the NIC reports it ([`csum::complete_sum`]).
 pub fn complete_sum(frame: &[u8]) -> u16 {
-    frame.get(14..).map_or(0, checksum::data)
+    csum::complete_sum(frame)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stack::checksum;
 
     #[test]
     fn completing_a_partial_checksum_makes_the_range_sum_to_all_ones() {
@@ -56,6 +50,7 @@ mod tests {
             checksum::combine(&[checksum::data(&f[34..]), 0x1234]),
             0xffff
         );
+        let before = f.clone();
         assert!(!complete_partial(
             &mut f,
             CsumRequest {
@@ -63,5 +58,6 @@ mod tests {
                 offset: 9
             }
         ));
+        assert_eq!(f, before, "a refused request changes nothing");
     }
 }

@@ -18,6 +18,11 @@ pub struct NicPort<D: Device> {
     /// oldest first: a small queue in front of the ring, as a qdisc is, so
     /// a burst larger than the ring is not dropped.
     backlog: VecDeque<(Vec<u8>, TxMeta)>,
+    /// The first driver error met while receiving for the stack (whose
+    /// `receive` cannot return one), kept for [`poll`](Self::poll) to report.
+    rx_error: Option<DriverError>,
+    /// Driver errors met while receiving for the stack, over the port's life.
+    rx_errors: u64,
 }
 
 /// Frames [`NicPort`] holds while the TX ring is full; beyond this the
@@ -31,6 +36,8 @@ impl<D: Device> NicPort<D> {
             drv,
             rx: VecDeque::new(),
             backlog: VecDeque::new(),
+            rx_error: None,
+            rx_errors: 0,
         }
     }
 
@@ -39,13 +46,25 @@ impl<D: Device> NicPort<D> {
     }
 
     /// Lets the NIC run for up to `timeout_ns` of device time (until it
-    /// interrupts) and collects what it completed.
+    /// interrupts) and collects what it completed. A driver error met
+    /// earlier while the stack was receiving (see [`rx_errors`](Self::rx_errors))
+    /// is returned first, once.
     pub fn poll(&mut self, timeout_ns: u64) -> Result<(), DriverError> {
+        if let Some(e) = self.rx_error.take() {
+            return Err(e);
+        }
         self.flush_backlog()?;
         self.drv.poll(timeout_ns)?;
         self.collect();
         self.flush_backlog()?;
         Ok(())
+    }
+
+    /// Driver errors met while reaping RX completions for the stack's
+    /// `receive`; the first not yet reported is returned by the next
+    /// [`poll`](Self::poll).
+    pub fn rx_errors(&self) -> u64 {
+        self.rx_errors
     }
 
     /// Frames waiting for room in the TX ring.
@@ -77,10 +96,10 @@ impl<D: Device> NicPort<D> {
             match self.drv.transmit(&frame, &meta) {
                 Ok(()) => return Ok(()),
                 Err(DriverError::TxRingFull { .. }) => {}
-                Err(e) => return Err(DeviceError::Io(e.to_string())),
+                Err(e) => return Err(DeviceError::io("NIC transmit", e)),
             }
         } else if let Err(e) = self.flush_backlog() {
-            return Err(DeviceError::Io(e.to_string()));
+            return Err(DeviceError::io("NIC transmit of the held frames", e));
         }
         if self.backlog.len() >= TX_BACKLOG_FRAMES {
             return Err(DeviceError::Exhausted);
@@ -148,11 +167,35 @@ impl<D: Device> phy::Device for NicPort<D> {
 
     fn receive(&mut self) -> Option<(Vec<u8>, RxMeta)> {
         if self.rx.is_empty() {
-            // Completions the NIC wrote since the last poll.
-            if self.drv.reap_rx().is_ok() {
-                self.collect();
+            // Completions the NIC wrote since the last poll. An error here
+            // cannot reach the stack (`receive` returns no error): it is
+            // counted and kept for the owner's next `poll`.
+            match self.drv.reap_rx() {
+                Ok(_) => self.collect(),
+                Err(e) => {
+                    self.rx_errors += 1;
+                    self.rx_error.get_or_insert(e);
+                }
             }
         }
         self.rx.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use firmware_model::contract::vnet;
+    use stack::phy;
+
+    /// The stack names the `virtio_net_hdr` values it puts in a `TxMeta` without depending on
+    /// the NIC's contract; the driver hands that `TxMeta` to the NIC as it is, so the two sets
+    /// of names must mean the same numbers.
+    #[test]
+    fn the_stacks_virtio_values_are_the_contracts() {
+        assert_eq!(u32::from(phy::F_NEEDS_CSUM), vnet::F_NEEDS_CSUM);
+        assert_eq!(u32::from(phy::GSO_NONE), vnet::GSO_NONE);
+        assert_eq!(u32::from(phy::GSO_TCPV4), vnet::GSO_TCPV4);
+        assert_eq!(u32::from(phy::GSO_TCPV6), vnet::GSO_TCPV6);
+        assert_eq!(u32::from(phy::GSO_ECN), vnet::GSO_ECN);
     }
 }
