@@ -409,7 +409,7 @@ fn emulator_port_refuses_what_a_device_without_the_offload_would() {
     };
     assert!(matches!(
         plain.transmit(&frame, &needs),
-        Err(DeviceError::Io(_))
+        Err(DeviceError::Refused(_))
     ));
     let gso = TxMeta {
         gso_type: GSO_TCPV4,
@@ -417,13 +417,13 @@ fn emulator_port_refuses_what_a_device_without_the_offload_would() {
         ..needs
     };
     assert!(plain.transmit(&frame, &gso).is_err());
-    assert_eq!(
+    assert!(matches!(
         plain.transmit(&vec![0u8; 1515], &TxMeta::default()),
         Err(DeviceError::TooBig {
             len: 1515,
             max: 1514
         })
-    );
+    ));
     assert_eq!(plain.stats().tx_refused, 3);
     assert_eq!(plain.stats().tx_frames, 0);
     // With the offload on, a checksum offset beyond the frame is refused,
@@ -437,8 +437,23 @@ fn emulator_port_refuses_what_a_device_without_the_offload_would() {
         csum_start: 99,
         ..needs
     };
-    assert!(off.transmit(&frame, &bad).is_err());
-    assert!(off.transmit(&frame, &gso).is_err());
+    // Both failures carry the typed error that caused them, not its text.
+    let e = off.transmit(&frame, &bad).unwrap_err();
+    assert!(
+        matches!(&e, DeviceError::Io { context, .. } if context == "TX checksum"),
+        "{e:?}"
+    );
+    assert!(std::error::Error::source(&e).is_some(), "{e:?}");
+    let e = off.transmit(&frame, &gso).unwrap_err();
+    let DeviceError::Io { source, .. } = &e else {
+        panic!("expected an I/O error with a source, got {e:?}");
+    };
+    assert!(
+        source
+            .downcast_ref::<stack::iface::gso::GsoError>()
+            .is_some(),
+        "{source}"
+    );
     plain.transmit(&frame, &TxMeta::default()).unwrap();
     let (got, meta) = peer.receive().unwrap();
     assert_eq!(got, frame);

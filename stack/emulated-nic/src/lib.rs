@@ -169,7 +169,7 @@ impl EmulatorPort {
             .borrow_mut()
             .send(self.port, frame, self.clock.get())
             .map(|_| ())
-            .map_err(|e| phy::DeviceError::Io(e.to_string()))
+            .map_err(|e| phy::DeviceError::io("put the frame on the wire", e))
     }
 
     /// Pulls what has arrived from the wire into `rx_pending`, with the
@@ -250,7 +250,7 @@ impl phy::Device for EmulatorPort {
                 _ => false,
             };
             if !allowed {
-                return self.refuse(DeviceError::Io(format!(
+                return self.refuse(DeviceError::Refused(format!(
                     "gso_type {:#x} without that TSO switched on",
                     meta.gso_type
                 )));
@@ -264,7 +264,7 @@ impl phy::Device for EmulatorPort {
             }
             let segs = match segment(frame, meta, SegChecksum::FromField) {
                 Ok(s) => s,
-                Err(e) => return self.refuse(DeviceError::Io(format!("TSO: {e}"))),
+                Err(e) => return self.refuse(DeviceError::io("TSO", e)),
             };
             if let Some(big) = segs.iter().find(|(s, _)| s.len() > self.caps.max_frame) {
                 let len = big.0.len();
@@ -283,7 +283,7 @@ impl phy::Device for EmulatorPort {
         let mut frame = frame.to_vec();
         if meta.flags & F_NEEDS_CSUM != 0 {
             if !self.caps.tx_checksum {
-                return self.refuse(DeviceError::Io(
+                return self.refuse(DeviceError::Refused(
                     "NEEDS_CSUM without tx checksumming switched on".into(),
                 ));
             }
@@ -292,7 +292,7 @@ impl phy::Device for EmulatorPort {
             // header checksum.
             let (start, offset) = (usize::from(meta.csum_start), usize::from(meta.csum_offset));
             if let Err(e) = firmware_model::csum::tx_checksum(&mut frame, start, offset) {
-                return self.refuse(DeviceError::Io(e.to_string()));
+                return self.refuse(DeviceError::io("TX checksum", e));
             }
             self.stats.tx_csum_completed += 1;
         }

@@ -222,7 +222,7 @@ pub struct EchoReply {
 }
 
 /// Why a packet could not be sent or queued.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SendError {
     #[error("no route to {0}")]
     NoRoute(IpAddr),

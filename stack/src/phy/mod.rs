@@ -64,15 +64,41 @@ pub struct RxMeta {
     pub segments: u16,
 }
 
+/// The error a device's own failure carries: the driver's or the OS's typed
+/// error, kept whole so a caller can walk the cause chain
+/// ([`std::error::Error::source`]).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// A device refused a frame.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     #[error("frame of {len} bytes exceeds the device's limit of {max}")]
     TooBig { len: usize, max: usize },
     #[error("device transmit queue is full")]
     Exhausted,
-    #[error("device I/O error: {0}")]
-    Io(String),
+    /// The device failed: `context` says at what, `source` why (the
+    /// driver's or the OS's error, not flattened to text).
+    #[error("device I/O error: {context}")]
+    Io {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
+    /// The device refused the frame for a reason no lower-level error
+    /// explains: metadata asking for an offload that is switched off,
+    /// malformed segmentation metadata.
+    #[error("device refused the frame: {0}")]
+    Refused(String),
+}
+
+impl DeviceError {
+    /// [`DeviceError::Io`] with its context and the error that caused it.
+    pub fn io(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        DeviceError::Io {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
 }
 
 /// A network device as the stack sees it. No clock and no threads: the

@@ -197,15 +197,18 @@ impl Device for TapDevice {
             let err = io::Error::last_os_error();
             return Err(match err.kind() {
                 io::ErrorKind::WouldBlock => DeviceError::Exhausted,
-                _ => DeviceError::Io(format!("write to TAP {}: {err}", self.name)),
+                _ => DeviceError::io(format!("write to TAP {}", self.name), err),
             });
         }
         if n as usize != frame.len() {
-            return Err(DeviceError::Io(format!(
-                "short write to TAP {}: {n} of {} bytes",
-                self.name,
-                frame.len()
-            )));
+            let short = io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!("{n} of {} bytes written", frame.len()),
+            );
+            return Err(DeviceError::io(
+                format!("short write to TAP {}", self.name),
+                short,
+            ));
         }
         Ok(())
     }

@@ -345,7 +345,7 @@ impl Device for WirePort {
             .borrow_mut()
             .send(self.port, frame, self.now.get())
             .map(|_| ())
-            .map_err(|e| DeviceError::Io(e.to_string()))
+            .map_err(|e| DeviceError::io("wire", e))
     }
 
     fn receive(&mut self) -> Option<(Vec<u8>, RxMeta)> {
