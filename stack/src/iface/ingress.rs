@@ -57,6 +57,145 @@ struct V4Header {
     frag_offset: u16,
 }
 
+/// UDP over IPv4 whose checksum field is 0: the sender computed none
+/// (RFC 768), so there is nothing to verify.
+fn udp_v4_without_checksum(at: &L4At, msg: &[u8]) -> bool {
+    at.proto == ip_protocol::UDP
+        && matches!(at.pair, IpPair::V4 { .. })
+        && msg.len() >= udp::field::HEADER_LEN
+        && UdpPacket::new_unchecked(msg).checksum() == 0
+}
+
+/// UDP over IPv6 with checksum field 0: mandatory there (RFC 8200
+/// section 8.1), so the datagram is dropped as a bad checksum.
+fn udp_v6_zero_checksum(at: &L4At, p: &UdpPacket<&[u8]>) -> bool {
+    matches!(at.pair, IpPair::V6 { .. }) && p.checksum() == 0
+}
+
+/// The software check of a TCP/UDP message: pseudo-header plus message
+/// (checksum field as it stands) sum to 0xffff.
+fn l4_sum_ok(at: &L4At, msg: &[u8]) -> bool {
+    at.pair.upper_layer_sum(at.proto, msg) == 0xffff
+}
+
+/// What the stack's software verification makes of a received frame's
+/// checksums when the device gives no verdict and no complete sum: the
+/// checks of the input path ([`Interface::poll`](super::Interface::poll))
+/// up to the TCP/UDP checksum, in its order, without the addressing
+/// filters (who the frame is for decides whether it is delivered, not
+/// whether its checksums hold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoftwareChecksum {
+    /// The IPv4 header checksum (if any) and the TCP/UDP checksum verify.
+    Good,
+    /// The IPv4 header checksum or the TCP/UDP checksum does not verify
+    /// (a zero UDP checksum over IPv6 included): dropped as a bad checksum.
+    Bad,
+    /// UDP over IPv4 without a checksum (field 0): accepted unverified.
+    NoChecksum,
+    /// The stack takes the frame no further than some other check (not
+    /// TCP/UDP over an untagged IPv4/IPv6 frame, a malformed or truncated
+    /// header, a fragment, a port 0): no TCP/UDP checksum is verified.
+    NotVerified,
+}
+
+/// The stack's software verdict on `frame`'s checksums (see
+/// [`SoftwareChecksum`]); the input path takes the same decisions.
+pub fn software_checksum(frame: &[u8]) -> SoftwareChecksum {
+    use SoftwareChecksum::*;
+    let Ok(eth) = EthernetFrame::new_checked(frame) else {
+        return NotVerified;
+    };
+    if eth.is_tagged() {
+        return NotVerified;
+    }
+    let l3 = ethernet::field::HEADER_LEN;
+    let payload = &frame[l3..];
+    let at = match eth.ethertype() {
+        EtherType::IPV4 => {
+            let Ok(p) = Ipv4Packet::new_checked(payload) else {
+                return NotVerified;
+            };
+            if p.version() != 4 {
+                return NotVerified;
+            }
+            if !p.verify_checksum() {
+                return Bad;
+            }
+            if p.is_fragment() {
+                return NotVerified;
+            }
+            L4At {
+                l3,
+                l4: l3 + p.header_len(),
+                end: l3 + usize::from(p.total_len()),
+                pair: IpPair::V4 {
+                    src: p.src_addr(),
+                    dst: p.dst_addr(),
+                },
+                proto: p.protocol(),
+                unicast: true,
+            }
+        }
+        EtherType::IPV6 => {
+            let Ok(p) = Ipv6Packet::new_checked(payload) else {
+                return NotVerified;
+            };
+            let Ok(repr) = Ipv6Repr::parse(&p) else {
+                return NotVerified;
+            };
+            let Ok((next, at)) = p.upper_layer() else {
+                return NotVerified;
+            };
+            let base = l3 + ipv6::field::HEADER_LEN;
+            L4At {
+                l3,
+                l4: base + at,
+                end: base + usize::from(p.payload_len()),
+                pair: IpPair::V6 {
+                    src: repr.src_addr,
+                    dst: repr.dst_addr,
+                },
+                proto: next,
+                unicast: true,
+            }
+        }
+        _ => return NotVerified,
+    };
+    if at.proto != ip_protocol::TCP && at.proto != ip_protocol::UDP {
+        return NotVerified;
+    }
+    if at.l4 > at.end || at.end > frame.len() {
+        return NotVerified;
+    }
+    let msg = &frame[at.l4..at.end];
+    if at.proto == ip_protocol::TCP {
+        let Ok(p) = TcpPacket::new_checked(msg) else {
+            return NotVerified;
+        };
+        if p.src_port() == 0 || p.dst_port() == 0 {
+            return NotVerified;
+        }
+    } else {
+        let Ok(p) = UdpPacket::new_checked(msg) else {
+            return NotVerified;
+        };
+        if usize::from(p.len()) != msg.len() || p.dst_port() == 0 {
+            return NotVerified;
+        }
+        if udp_v6_zero_checksum(&at, &p) {
+            return Bad;
+        }
+    }
+    if udp_v4_without_checksum(&at, msg) {
+        NoChecksum
+    } else if l4_sum_ok(&at, msg) {
+        Good
+    } else {
+        Bad
+    }
+}
+
 /// ff02::1, all nodes (RFC 4291 section 2.7.1).
 const ALL_NODES: Ipv6Address = Ipv6Address([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
@@ -550,11 +689,7 @@ impl Interface {
     /// checksum).
     fn l4_checksum_ok(&mut self, frame: &[u8], at: &L4At, rx: &RxCtx) -> bool {
         let msg = &frame[at.l4..at.end];
-        if at.proto == ip_protocol::UDP
-            && matches!(at.pair, IpPair::V4 { .. })
-            && msg.len() >= udp::field::HEADER_LEN
-            && UdpPacket::new_unchecked(msg).checksum() == 0
-        {
+        if udp_v4_without_checksum(at, msg) {
             return true;
         }
         if rx.device_good {
@@ -571,7 +706,7 @@ impl Interface {
             return checksum::combine(&[c, !headers, pseudo]) == 0xffff;
         }
         self.stats.rx_csum_software += 1;
-        at.pair.upper_layer_sum(at.proto, msg) == 0xffff
+        l4_sum_ok(at, msg)
     }
 
     fn receive_l4(&mut self, now: u64, device: &mut dyn Device, frame: &[u8], at: L4At, rx: RxCtx) {
@@ -650,8 +785,7 @@ impl Interface {
                 self.stats.udp_malformed += 1;
                 return;
             }
-            if matches!(at.pair, IpPair::V6 { .. }) && p.checksum() == 0 {
-                // Mandatory over IPv6 (RFC 8200 section 8.1).
+            if udp_v6_zero_checksum(&at, &p) {
                 self.stats.udp_bad_checksum += 1;
                 return;
             }

@@ -16,6 +16,7 @@ mod egress;
 pub mod gro;
 pub mod gso;
 mod ingress;
+pub use ingress::{software_checksum, SoftwareChecksum};
 pub mod neighbor;
 mod sockets;
 mod table;

@@ -72,6 +72,8 @@ pub mod field {
     pub const EXT_NEXT_HEADER: usize = 0;
     pub const EXT_LEN: usize = 1;
     pub const EXT_UNIT: usize = 8;
+    /// Routing header: Segments Left (RFC 8200 section 4.4).
+    pub const ROUTING_SEGMENTS_LEFT: usize = 3;
 }
 
 /// A view of an IPv6 packet. The buffer may be longer than 40 + payload length.
@@ -140,7 +142,12 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     /// Skips Hop-by-Hop, Routing and Destination Options headers and returns
     /// the upper-layer protocol and its offset within [`payload`](Self::payload).
     /// Hop-by-Hop must come first (RFC 8200 section 4.3). A Fragment header
-    /// is [`WireError::Unsupported`]; No Next Header ends the walk.
+    /// is [`WireError::Unsupported`], and so is a Routing header with
+    /// Segments Left non-zero: this host is not the packet's final
+    /// destination, which a host supporting no routing type must discard
+    /// (RFC 8200 section 4.4), and an upper-layer checksum would cover the
+    /// final destination, not the one in the fixed header (section 8.1).
+    /// No Next Header ends the walk.
     pub fn upper_layer(&self) -> Result<(u8, usize), WireError> {
         let payload = self.payload();
         let mut next = self.next_header();
@@ -159,6 +166,14 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
                     check_len(PROTO, payload, at + field::EXT_UNIT)?;
                     let len = (usize::from(payload[at + field::EXT_LEN]) + 1) * field::EXT_UNIT;
                     check_len(PROTO, payload, at + len)?;
+                    if next == ip_protocol::IPV6_ROUTE
+                        && payload[at + field::ROUTING_SEGMENTS_LEFT] != 0
+                    {
+                        return Err(WireError::Unsupported {
+                            proto: PROTO,
+                            what: "routing header with segments left",
+                        });
+                    }
                     next = payload[at + field::EXT_NEXT_HEADER];
                     at += len;
                     first = false;
@@ -295,6 +310,24 @@ mod tests {
         let p = Ipv6Packet::new_checked(&b[..]).unwrap();
         assert_eq!(p.upper_layer(), Ok((ip_protocol::UDP, 24)));
         assert_eq!(&p.payload()[24..], &[0xde, 0xad, 0xbe, 0xef]);
+    }
+
+    #[test]
+    fn routing_header_is_skipped_only_with_no_segments_left() {
+        // HBH -> Routing (8 bytes, type 4, segments left as given) -> UDP.
+        let mut b = packet();
+        b[40] = ip_protocol::IPV6_ROUTE;
+        b[48..56].copy_from_slice(&[17, 0, 4, 0, 0, 0, 0, 0]);
+        b.truncate(56 + 4);
+        b[5] = 20;
+        let p = Ipv6Packet::new_checked(&b[..]).unwrap();
+        assert_eq!(p.upper_layer(), Ok((ip_protocol::UDP, 16)));
+        b[48 + field::ROUTING_SEGMENTS_LEFT] = 1;
+        let p = Ipv6Packet::new_checked(&b[..]).unwrap();
+        assert!(matches!(
+            p.upper_layer(),
+            Err(WireError::Unsupported { .. })
+        ));
     }
 
     #[test]
