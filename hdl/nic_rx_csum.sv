@@ -309,6 +309,7 @@ module nic_rx_csum #(
   typedef struct packed {
     logic        chk_hdr;              // IPv4 structurally sound: a wrong header sum is BAD
     logic        l4_ok;                // every structural check passed: verify the L4 sum
+    logic        udp6_zero;            // UDP over IPv6 with checksum field 0: BAD (RFC 8200 8.1)
     logic        vlan;
     logic [4:0]  k;                    // L4 = 18 + 4 * k
     logic [21:0] pseudo;               // pseudo-header sum
@@ -397,7 +398,8 @@ module nic_rx_csum #(
       win_ok = tcp ? (l4 <= 12'(HDR - 20)) : (l4 <= 12'(HDR - 8));
       len_ok = tcp ? (l4len >= LEN_W'(20)) : (l4len >= LEN_W'(8) && LEN_W'(udplen) == l4len);
 
-      r.chk_hdr = v4_ok;
+      r.chk_hdr   = v4_ok;
+      r.udp6_zero = is6 && udp && udpck == 16'd0;
       r.l4_ok   = (tcp || udp) && win_ok && len_ok &&
                   (is4 ? (v4_ok && !frag && !(udp && udpck == 16'd0)) : (v6_ok && ext_ok));
       // L4 = 18 + 4k; anything else is not used (l4_ok / chk_hdr low).
@@ -431,6 +433,7 @@ module nic_rx_csum #(
       if (!s2_en)                                        verdict = V_NOT_CHECKED;
       else if (s2_p.chk_hdr && fold32(32'(h_ip)) != 16'hFFFF) verdict = V_BAD;
       else if (!s2_p.l4_ok)                              verdict = V_NOT_CHECKED;
+      else if (s2_p.udp6_zero)                           verdict = V_BAD;
       else if (fold32(l4_sum) == 16'hFFFF)               verdict = V_GOOD;
       else                                               verdict = V_BAD;
       csum = s2_en ? fold32(acc_tot) : 16'd0;

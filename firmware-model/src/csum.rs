@@ -240,8 +240,7 @@ fn parse(frame: &[u8]) -> Option<bool> {
                 return Some(false);
             }
             let l4 = h.l4?;
-            // IPv4 UDP with checksum 0: the sender sent none. Over IPv6 0 is
-            // not special and is summed like any other value.
+            // IPv4 UDP with checksum 0: the sender sent none.
             if l4.protocol == proto::UDP && frame[l4.offset + 6] == 0 && frame[l4.offset + 7] == 0 {
                 return None;
             }
@@ -250,6 +249,11 @@ fn parse(frame: &[u8]) -> Option<bool> {
         }
         RxIp::V6 => {
             let l4 = h.l4?;
+            // UDP over IPv6 must carry a checksum: a 0 field is BAD whatever the bytes sum to
+            // (RFC 8200 section 8.1: the receiver discards it).
+            if l4.protocol == proto::UDP && frame[l4.offset + 6] == 0 && frame[l4.offset + 7] == 0 {
+                return Some(false);
+            }
             let pseudo = ipv6_pseudo_sum(addr16(src), addr16(dst), l4.len as u32, l4.protocol);
             (l4, pseudo)
         }

@@ -773,9 +773,9 @@ fn udp_checksum_zero_is_not_checked_over_ipv4_and_bad_over_ipv6() {
 }
 
 #[test]
-fn udp_checksum_zero_over_ipv6_is_summed_like_any_value() {
-    // Over IPv6 the literal rule holds: if the rest sums to 0xFFFF, a zero
-    // field verifies (0 and 0xFFFF are the same number).
+fn udp_checksum_zero_over_ipv6_is_bad_even_where_the_sum_verifies() {
+    // 0 and 0xFFFF are the same one's-complement number, so the sum verifies with the field
+    // 0; but IPv6 has no "no checksum" and RFC 8200 section 8.1 has the receiver discard it.
     let p = Pkt::udp(Pkt::v6(), 2);
     let b = p.build();
     let c = u16::from_be_bytes([b.frame[b.l4 + 6], b.frame[b.l4 + 7]]);
@@ -787,7 +787,13 @@ fn udp_checksum_zero_over_ipv6_is_summed_like_any_value() {
     let moved = fold(u32::from(w) + u32::from(c));
     f[n - 2..n].copy_from_slice(&moved.to_be_bytes());
     f[b.l4 + 6..b.l4 + 8].fill(0);
-    assert_eq!(verdict_of(&f), GOOD);
+    assert_eq!(verdict_of(&f), BAD);
+    f[b.l4 + 6..b.l4 + 8].fill(0xff);
+    assert_eq!(
+        verdict_of(&f),
+        GOOD,
+        "the same datagram with the field 0xFFFF"
+    );
 }
 
 #[test]

@@ -230,6 +230,48 @@ fn rx_csum_engine_reports_nothing_when_disabled() {
     }
 }
 
+/// UDP with checksum field 0: over IPv4 the sender sent none (NOT_CHECKED); over IPv6 it is
+/// BAD, even when the datagram's bytes sum as if 0 were 0xFFFF (RFC 8200 section 8.1).
+#[test]
+fn rx_csum_engine_treats_a_zero_udp_checksum_by_ip_version() {
+    use nic_traffic::{Checksum, FrameBuilder};
+    let udp = |b: FrameBuilder, payload: &[u8], c: Checksum| {
+        b.udp(5353, 5353).payload(payload).l4_checksum(c).build()
+    };
+    let v4 = || FrameBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2]);
+    let v6 = || FrameBuilder::ipv6([0xfd; 16], [0xfe; 16]);
+    // An IPv6 datagram whose correct checksum is 0xFFFF: the payload's last word absorbs
+    // whatever the rest sums to.
+    let mut f6 = udp(v6(), &[1, 2, 3, 4, 0, 0], Checksum::Correct);
+    let c = u16::from_be_bytes([f6.frame[f6.l4 + 6], f6.frame[f6.l4 + 7]]);
+    let n = f6.end;
+    f6.frame[n - 2..n].copy_from_slice(&c.to_be_bytes());
+    f6.frame[f6.l4 + 6..f6.l4 + 8].copy_from_slice(&[0xff, 0xff]);
+    assert_eq!(rx_checksum(&f6.frame).verdict, 1, "0xFFFF verifies");
+    let mut z6 = f6.frame.clone();
+    z6[f6.l4 + 6..f6.l4 + 8].fill(0);
+    let cases = [
+        (udp(v4(), b"abc", Checksum::Zero).frame, 0u8),
+        (udp(v6(), b"abc", Checksum::Zero).frame, 2),
+        (z6, 2),
+        (f6.frame.clone(), 1),
+    ];
+    let frames: Vec<Frame> = cases
+        .iter()
+        .map(|(f, _)| Frame {
+            data: f.clone(),
+            bad: false,
+        })
+        .collect();
+    for width in [Width::W64, Width::W512] {
+        let (_, results, _) = run_rx_csum(width, &frames, true, Backpressure::none(), 1);
+        for (n, ((f, want), r)) in cases.iter().zip(&results).enumerate() {
+            assert_eq!(rx_checksum(f).verdict, *want, "model, case {n}");
+            assert_eq!(r.verdict, *want, "{width:?} RTL, case {n}");
+        }
+    }
+}
+
 /// Back-to-back frames with no stalls (the bench of `nicctl bench engines`):
 /// every checksum is ready at most 3 cycles after the frame's last beat, and
 /// at the NIC's 64-bit width the engines keep up with the line: at least
