@@ -48,11 +48,13 @@ pub(super) fn ipv6_multicast_mac(a: &Ipv6Address) -> EthernetAddress {
 }
 
 /// Writes the L4 checksum at `l4 + csum_offset` for a message whose
-/// pseudo-header sums to `pseudo` (0 for ICMPv4, which has none): in
-/// software, or, with TX checksum offload, the uninverted pseudo-header sum
-/// and the NEEDS_CSUM metadata that asks the device to finish it
-/// (virtio_net_hdr semantics: it sums from `csum_start` to the end and
-/// stores the complement at `csum_start + csum_offset`).
+/// pseudo-header sums to `pseudo` (0 for ICMPv4, which has none): with TX
+/// checksum offload, the uninverted pseudo-header sum and the NEEDS_CSUM
+/// metadata that asks the device to finish it (virtio_net_hdr semantics: it
+/// sums from `csum_start` to the end and stores the complement at
+/// `csum_start + csum_offset`); without, the same partial form completed
+/// here by [`complete_checksum`], so the bytes are the device's either way
+/// (a result of 0 written as 0xffff).
 pub(super) fn finish_checksum(
     offload: bool,
     frame: &mut [u8],
@@ -61,9 +63,8 @@ pub(super) fn finish_checksum(
     pseudo: u16,
 ) -> TxMeta {
     let at = l4 + csum_offset;
-    frame[at..at + 2].copy_from_slice(&[0, 0]);
+    frame[at..at + 2].copy_from_slice(&pseudo.to_be_bytes());
     if offload {
-        frame[at..at + 2].copy_from_slice(&pseudo.to_be_bytes());
         TxMeta {
             flags: F_NEEDS_CSUM,
             csum_start: l4 as u16,
@@ -71,10 +72,87 @@ pub(super) fn finish_checksum(
             ..TxMeta::default()
         }
     } else {
-        let sum = checksum::combine(&[pseudo, checksum::data(&frame[l4..])]);
-        frame[at..at + 2].copy_from_slice(&(!sum).to_be_bytes());
+        complete_checksum(frame, l4, csum_offset).expect("the field lies in the frame we built");
         TxMeta::default()
     }
+}
+
+/// A `CHECKSUM_PARTIAL` frame whose checksum field does not lie inside it:
+/// `csum_start + csum_offset + 2 > len` (the NIC's `ERR_DESC_CSUM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("checksum field at {csum_start} + {csum_offset} does not fit in a {len}-byte frame")]
+pub struct ChecksumFieldOutside {
+    pub csum_start: usize,
+    pub csum_offset: usize,
+    pub len: usize,
+}
+
+/// Completes a `CHECKSUM_PARTIAL` frame in software, as a device with TX
+/// checksum offload would (docs/offloads.md, "TX checksum", rules 1-4; the
+/// NIC's rule is `firmware_model::csum::tx_checksum`, and
+/// `stack/emulated-nic/tests/tx_checksum_matches_model.rs` holds this fast
+/// path byte-equal to it):
+///
+/// 1. the field must lie in the frame, else [`ChecksumFieldOutside`] and
+///    the frame is untouched;
+/// 2. the L4 checksum is the complement of the sum (RFC 1071) of
+///    `[csum_start, len)` (the field holding the pseudo-header sum, as the
+///    sender left it), written big-endian at `csum_start + csum_offset`,
+///    a result of 0 written as 0xffff (Linux `skb_checksum_help`; the same
+///    number in one's complement, and 0 means "none" to UDP, RFC 768);
+/// 3. if the frame is IPv4 (EtherType 0x0800, or one 802.1Q tag and then
+///    0x0800), version 4, IHL >= 5 and the whole header in the frame, its
+///    header checksum (RFC 791) is written too;
+/// 4. both sums are over the bytes as given, the IPv4 one written first,
+///    so overlapping fields (a nonsense request) end with the L4 one.
+///
+/// The stack's own frames always carry a correct IPv4 header checksum, so
+/// for them rule 3 rewrites the same value; it is kept so that a frame sent
+/// with the device's offload off carries the bytes it would with it on.
+pub fn complete_checksum(
+    frame: &mut [u8],
+    csum_start: usize,
+    csum_offset: usize,
+) -> Result<(), ChecksumFieldOutside> {
+    let len = frame.len();
+    let at = csum_start
+        .checked_add(csum_offset)
+        .filter(|at| at.checked_add(2).is_some_and(|end| end <= len))
+        .ok_or(ChecksumFieldOutside {
+            csum_start,
+            csum_offset,
+            len,
+        })?;
+    let ipv4 = ipv4_header(frame).map(|(l3, hlen)| {
+        let h = &frame[l3..l3 + hlen];
+        let c = ipv4::field::CHECKSUM;
+        let sum = checksum::combine(&[checksum::data(&h[..c]), checksum::data(&h[c + 2..])]);
+        (l3 + c, !sum)
+    });
+    let l4 = gso::complement(checksum::data(&frame[csum_start..]));
+    if let Some((field, c)) = ipv4 {
+        frame[field..field + 2].copy_from_slice(&c.to_be_bytes());
+    }
+    frame[at..at + 2].copy_from_slice(&l4.to_be_bytes());
+    Ok(())
+}
+
+/// Where an IPv4 frame's header is and how long it is, for
+/// [`complete_checksum`]'s rule 3: EtherType IPv4 (after at most one 802.1Q
+/// tag), version 4, IHL >= 5, the header inside the frame.
+fn ipv4_header(frame: &[u8]) -> Option<(usize, usize)> {
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    if eth.ethertype() != EtherType::IPV4 {
+        return None;
+    }
+    let l3 = eth.header_len();
+    if frame.len() <= l3 {
+        return None;
+    }
+    let ip = Ipv4Packet::new_unchecked(&frame[l3..]);
+    let hlen = ip.header_len();
+    let sound = ip.version() == 4 && hlen >= ipv4::field::MIN_HEADER_LEN;
+    (sound && l3 + hlen <= frame.len()).then_some((l3, hlen))
 }
 
 impl Interface {
@@ -124,15 +202,12 @@ impl Interface {
             return result;
         }
         if meta.flags & F_NEEDS_CSUM != 0 && !caps.tx_checksum {
-            let start = usize::from(meta.csum_start);
-            let at = start + usize::from(meta.csum_offset);
-            if at + 2 > frame.len() {
+            let mut f = frame.to_vec();
+            let (start, offset) = (meta.csum_start.into(), meta.csum_offset.into());
+            if complete_checksum(&mut f, start, offset).is_err() {
                 self.stats.tx_errors += 1;
                 return Err(SendError::TooBig(frame.len()));
             }
-            let mut f = frame.to_vec();
-            let sum = gso::complement(checksum::data(&f[start..]));
-            f[at..at + 2].copy_from_slice(&sum.to_be_bytes());
             return self.transmit_one(device, &f, &TxMeta::default());
         }
         self.transmit_one(device, frame, meta)

@@ -13,6 +13,7 @@
 //!   while their next hop is resolved.
 
 mod egress;
+pub use egress::{complete_checksum, ChecksumFieldOutside};
 pub mod gro;
 pub mod gso;
 mod ingress;

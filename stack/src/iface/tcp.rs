@@ -8,8 +8,7 @@ use super::egress::ETH;
 use super::gso;
 use super::table::{Entry, TcpSock};
 use super::Interface;
-use crate::checksum;
-use crate::phy::{Device, TxMeta, F_NEEDS_CSUM, GSO_NONE, GSO_TCPV4, GSO_TCPV6};
+use crate::phy::{Device, TxMeta, F_NEEDS_CSUM, GSO_TCPV4, GSO_TCPV6};
 use crate::tcp::{Connection, Outgoing, State};
 use crate::wire::{
     ip_protocol, ipv4, ipv6, tcp as wtcp, EtherType, EthernetFrame, IpPair, Ipv4Address,
@@ -439,186 +438,14 @@ impl Interface {
     }
 
     /// Fills the TCP checksum of a single frame (software), or writes the
-    /// pseudo-header sum and asks the device (NEEDS_CSUM).
+    /// pseudo-header sum and asks the device (NEEDS_CSUM): see
+    /// [`finish_checksum`](super::egress::finish_checksum).
     fn tcp_checksum(&mut self, offload: bool, frame: &mut [u8], l4: usize, pseudo: u16) -> TxMeta {
         if offload {
             self.stats.tx_csum_offloaded += 1;
-            TcpPacket::new_unchecked(&mut frame[l4..]).set_checksum(pseudo);
-            TxMeta {
-                flags: F_NEEDS_CSUM,
-                gso_type: GSO_NONE,
-                csum_start: l4 as u16,
-                csum_offset: wtcp::field::CHECKSUM as u16,
-                ..TxMeta::default()
-            }
         } else {
             self.stats.tx_csum_software += 1;
-            TcpPacket::new_unchecked(&mut frame[l4..]).set_checksum(0);
-            let sum = checksum::combine(&[pseudo, checksum::data(&frame[l4..])]);
-            TcpPacket::new_unchecked(&mut frame[l4..]).set_checksum(gso::complement(sum));
-            TxMeta::default()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::iface::InterfaceConfig;
-
-    /// Records what it is given; no offloads unless told.
-    struct Recorder {
-        caps: crate::phy::Capabilities,
-        sent: Vec<(Vec<u8>, TxMeta)>,
-    }
-
-    impl Device for Recorder {
-        fn capabilities(&self) -> crate::phy::Capabilities {
-            self.caps
-        }
-        fn transmit(&mut self, frame: &[u8], meta: &TxMeta) -> Result<(), crate::phy::DeviceError> {
-            self.sent.push((frame.to_vec(), *meta));
-            Ok(())
-        }
-        fn receive(&mut self) -> Option<(Vec<u8>, crate::phy::RxMeta)> {
-            None
-        }
-    }
-
-    /// Software GSO cut straight from the payload (next hop known) and
-    /// the super-frame path (frame held until the next hop resolves, then
-    /// split by `transmit`) put the same bytes on the wire, with the same
-    /// metadata and counters, for IPv4 and IPv6, software and offloaded
-    /// checksums.
-    #[test]
-    fn direct_software_gso_equals_splitting_a_held_super_frame() {
-        use rand::{RngCore, SeedableRng};
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(test_support::seed(0x65_0d));
-        let mac = crate::wire::EthernetAddress([2, 0, 0, 0, 0, 0x0b]);
-        for (v6, tx_checksum, len) in [
-            (false, false, 5000),
-            (false, true, 4344),
-            (true, false, 3001),
-            (true, true, 1449),
-        ] {
-            let mut payload = vec![0u8; len];
-            rng.fill_bytes(&mut payload);
-            let mut cfg = InterfaceConfig::new([2, 0, 0, 0, 0, 0x0a]);
-            cfg.ipv4 = Some(("10.0.0.1".parse().unwrap(), 24));
-            let caps = crate::phy::Capabilities {
-                max_frame: 1514,
-                tx_checksum,
-                ..Default::default()
-            };
-            let run = |resolved_first: bool| {
-                let mut iface = Interface::new(cfg.clone());
-                let mut dev = Recorder {
-                    caps,
-                    sent: Vec::new(),
-                };
-                let local_ip = if v6 {
-                    IpAddr::from(iface.ipv6_link_local.0)
-                } else {
-                    "10.0.0.1".parse().unwrap()
-                };
-                let remote_ip: IpAddr = if v6 {
-                    "fe80::b".parse().unwrap()
-                } else {
-                    "10.0.0.2".parse().unwrap()
-                };
-                let learn = |iface: &mut Interface| match remote_ip {
-                    IpAddr::V4(a) => {
-                        iface.arp_cache.insert(Ipv4Address(a.octets()), mac, 0);
-                    }
-                    IpAddr::V6(a) => {
-                        iface.ndp_cache.insert(Ipv6Address(a.octets()), mac, 0);
-                    }
-                };
-                if resolved_first {
-                    learn(&mut iface);
-                }
-                let local = SocketAddr::new(local_ip, 40000);
-                let remote = SocketAddr::new(remote_ip, 80);
-                let out = Outgoing {
-                    repr: TcpRepr {
-                        src_port: 40000,
-                        dst_port: 80,
-                        seq_number: TcpSeqNumber(0xffff_f000),
-                        ack_number: TcpSeqNumber(77),
-                        flags: TcpFlags(TcpFlags::ACK.0 | TcpFlags::PSH.0 | TcpFlags::CWR.0),
-                        window_len: 500,
-                        urgent_at: 0,
-                        max_seg_size: None,
-                        window_scale: None,
-                        sack_permitted: false,
-                        sack_ranges: [None; 4],
-                        timestamp: Some((5, 6)),
-                        payload_len: len,
-                    },
-                    payload: payload.clone(),
-                    mss: 1448,
-                };
-                iface.tcp_output(0, &mut dev, local, remote, &out);
-                if !resolved_first {
-                    // Held (only the neighbour query went out).
-                    assert!(dev.sent.iter().all(|(f, _)| f.len() < 100));
-                    dev.sent.clear();
-                    learn(&mut iface);
-                    iface.resolved(&mut dev, remote_ip, mac);
-                }
-                let s = iface.stats;
-                (
-                    dev.sent,
-                    (s.gso_super_frames, s.gso_segments, s.tx_frames),
-                    (s.tx_csum_software, s.tx_csum_offloaded, iface.ipv4_ident),
-                )
-            };
-            let direct = run(true);
-            let held = run(false);
-            assert_eq!(direct.0.len(), len.div_ceil(1448));
-            assert_eq!(direct.0, held.0, "v6 {v6} offload {tx_checksum}");
-            assert_eq!(direct.1 .0, 1);
-            assert_eq!(direct.1 .1, len.div_ceil(1448) as u64);
-            assert_eq!(direct.1 .0, held.1 .0);
-            assert_eq!(direct.1 .1, held.1 .1);
-            assert_eq!(direct.2, held.2);
-            let mut data = Vec::new();
-            for (f, m) in &direct.0 {
-                assert_eq!(m.gso_type, GSO_NONE);
-                assert_eq!(m.flags != 0, tx_checksum);
-                let o = TcpOffsets::parse(f).unwrap();
-                data.extend_from_slice(&f[o.payload..]);
-            }
-            assert_eq!(data, payload);
-        }
-    }
-
-    #[test]
-    fn siphash24_matches_the_reference_vectors() {
-        // Aumasson & Bernstein, SipHash paper appendix / reference
-        // vectors: key 00..0f, messages 00, 00 01, ...
-        let k0 = u64::from_le_bytes([0, 1, 2, 3, 4, 5, 6, 7]);
-        let k1 = u64::from_le_bytes([8, 9, 10, 11, 12, 13, 14, 15]);
-        assert_eq!(siphash24(k0, k1, &[]), 0x726f_db47_dd0e_0e31);
-        let m: Vec<u8> = (0..15).collect();
-        assert_eq!(siphash24(k0, k1, &m), 0xa129_ca61_49be_45e5);
-    }
-
-    #[test]
-    fn isn_depends_on_secret_tuple_and_advances_every_4us() {
-        let cfg = |s| InterfaceConfig {
-            isn_secret: s,
-            ..InterfaceConfig::new([2, 0, 0, 0, 0, 1])
-        };
-        let a = Interface::new(cfg(1));
-        let b = Interface::new(cfg(2));
-        let l: SocketAddr = "10.0.0.1:50000".parse().unwrap();
-        let r: SocketAddr = "10.0.0.2:80".parse().unwrap();
-        let r2: SocketAddr = "10.0.0.2:81".parse().unwrap();
-        assert_eq!(a.isn(0, l, r), a.isn(0, l, r));
-        assert_ne!(a.isn(0, l, r), b.isn(0, l, r));
-        assert_ne!(a.isn(0, l, r), a.isn(0, l, r2));
-        assert_eq!(a.isn(4000, l, r), a.isn(0, l, r).wrapping_add(1));
-        assert_eq!(a.isn(4_000_000, l, r), a.isn(0, l, r).wrapping_add(1000));
+        super::egress::finish_checksum(offload, frame, l4, wtcp::field::CHECKSUM, pseudo)
     }
 }

@@ -5,7 +5,7 @@
 use super::egress::ETH;
 use super::Interface;
 use crate::checksum;
-use crate::phy::{Device, TxMeta, F_NEEDS_CSUM};
+use crate::phy::Device;
 use crate::socket::SocketError;
 use crate::wire::{
     icmpv4, icmpv6, ip_protocol, ipv4, ipv6, udp as wudp, EtherType, Icmpv4Packet, Icmpv6Packet,
@@ -211,22 +211,14 @@ impl Interface {
             false,
         );
         let pseudo = pair.pseudo_header_sum(ip_protocol::UDP, udp_len);
-        let meta = if device.capabilities().tx_checksum {
+        let offload = device.capabilities().tx_checksum;
+        if offload {
             self.stats.tx_csum_offloaded += 1;
-            UdpPacket::new_unchecked(&mut frame[l4..]).set_checksum(pseudo);
-            TxMeta {
-                flags: F_NEEDS_CSUM,
-                csum_start: l4 as u16,
-                csum_offset: wudp::field::CHECKSUM as u16,
-                ..TxMeta::default()
-            }
         } else {
             self.stats.tx_csum_software += 1;
-            let sum = !checksum::combine(&[pseudo, checksum::data(&frame[l4..])]);
-            let sum = if sum == 0 { 0xffff } else { sum };
-            UdpPacket::new_unchecked(&mut frame[l4..]).set_checksum(sum);
-            TxMeta::default()
-        };
+        }
+        let meta =
+            super::egress::finish_checksum(offload, &mut frame, l4, wudp::field::CHECKSUM, pseudo);
         self.stats.udp_datagrams_out += 1;
         // A datagram lost to a full held queue or a device error is
         // counted there; UDP does not promise delivery.
