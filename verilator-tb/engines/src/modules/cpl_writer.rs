@@ -208,8 +208,8 @@ fn fields(seed: u64, k: u64) -> Fields {
     }
 }
 
-/// The 32 bytes the writer must leave in slot `index` for an entry.
-fn record(e: &Fields, index: u16, queue: u8, phase: bool) -> [u8; cpl::SIZE] {
+/// The record the writer must leave in slot `index` for an entry.
+fn record(e: &Fields, index: u16, queue: u8, phase: bool) -> cpl::Completion {
     cpl::Completion {
         len: e.len,
         csum: e.csum,
@@ -222,7 +222,16 @@ fn record(e: &Fields, index: u16, queue: u8, phase: bool) -> [u8; cpl::SIZE] {
         rss_hash: e.hash,
         flags: if phase { CPL_FLAG_PHASE } else { 0 },
     }
-    .encode()
+}
+
+/// The memory side of the W channel: beat `j` of a record's burst (64-bit
+/// data, all strobes) lands at bytes `8 j..8 j + 8` of its ring slot, little
+/// endian, as AXI puts a beat at its address. A short burst (an error the
+/// checker reports) leaves the rest of the slot as it was.
+fn store_beats(slot: &mut [u8; cpl::SIZE], beats: &[u64]) {
+    for (bytes, d) in slot.chunks_exact_mut(8).zip(beats) {
+        bytes.copy_from_slice(&d.to_le_bytes());
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -676,13 +685,13 @@ pub fn run(cfg: &CplConfig) -> CplStats {
             }
             if !b.refused {
                 let ring = &mut qs[b.q].ring;
-                for (k, d) in w.iter().enumerate().take(4 * b.recs) {
-                    let s = ((b.slot + (k / 4) as u64) % ring.len() as u64) as usize;
-                    ring[s][8 * (k % 4)..8 * (k % 4) + 8].copy_from_slice(&d.to_le_bytes());
-                    if cfg.fault == Fault::FlipRecordBit && stored == 9 && k % 4 == 0 {
-                        ring[s][2] ^= 0x10;
+                for (r, beats) in w.chunks(4).take(b.recs).enumerate() {
+                    let s = ((b.slot + r as u64) % ring.len() as u64) as usize;
+                    store_beats(&mut ring[s], beats);
+                    if cfg.fault == Fault::FlipRecordBit && stored == 9 {
+                        ring[s][cpl::LEN.start + 2] ^= 0x10;
                     }
-                    if k % 4 == 3 {
+                    if beats.len() == 4 {
                         stored += 1;
                     }
                 }
@@ -732,10 +741,14 @@ pub fn run(cfg: &CplConfig) -> CplStats {
                             let slot = (e.k % qsize) as usize;
                             let phase = (e.k / qsize).is_multiple_of(2);
                             let want = record(&e.f, slot as u16, q as u8, phase);
-                            if qs[q].ring[slot] != want {
+                            let bytes = &qs[q].ring[slot];
+                            let got = cpl::Completion::decode(bytes);
+                            // The fields by the contract's codec; the whole
+                            // record against its encoding, so that a reserved
+                            // byte not written as 0 is caught too.
+                            if got != want || *bytes != want.encode() {
                                 st.errors.push(format!(
-                                    "{tag}: ring slot {slot} holds {:02x?}, want {:02x?}",
-                                    qs[q].ring[slot], want
+                                    "{tag}: ring slot {slot} holds {got:?} ({bytes:02x?}), want {want:?}"
                                 ));
                             }
                             st.records_checked += 1;
