@@ -13,6 +13,86 @@
 
 use crate::csum::{self, proto, RxIp};
 
+/// One published RSS verification vector, with [`VERIFICATION_KEY`]: source address,
+/// destination address, source port, destination port, the hash over the addresses alone and
+/// the hash with the ports (the TCP 4-tuple).
+pub type RssVector = (&'static str, &'static str, u16, u16, u32, u32);
+
+/// "Verifying the RSS Hash Calculation" (Microsoft, NDIS RSS docs), IPv4
+/// table: source, destination, source port, destination port, the
+/// IPv4-only hash and the IPv4-with-TCP hash. The same values appear in
+/// DPDK's test_thash.c (from the Intel 82599 datasheet, 7.1.2.8.3).
+pub const VERIFICATION_V4: [RssVector; 5] = [
+    (
+        "66.9.149.187",
+        "161.142.100.80",
+        2794,
+        1766,
+        0x323e8fc2,
+        0x51ccc178,
+    ),
+    (
+        "199.92.111.2",
+        "65.69.140.83",
+        14230,
+        4739,
+        0xd718262a,
+        0xc626b0ea,
+    ),
+    (
+        "24.19.198.95",
+        "12.22.207.184",
+        12898,
+        38024,
+        0xd2d0a5de,
+        0x5c2b394a,
+    ),
+    (
+        "38.27.205.30",
+        "209.142.163.6",
+        48228,
+        2217,
+        0x82989176,
+        0xafc7327f,
+    ),
+    (
+        "153.39.163.191",
+        "202.188.127.2",
+        44251,
+        1303,
+        0x5d1809c5,
+        0x10e828a2,
+    ),
+];
+
+/// The same document's IPv6 table (IPv6 only, IPv6 with TCP).
+pub const VERIFICATION_V6: [RssVector; 3] = [
+    (
+        "3ffe:2501:200:1fff::7",
+        "3ffe:2501:200:3::1",
+        2794,
+        1766,
+        0x2cc18cd5,
+        0x40207d3d,
+    ),
+    (
+        "3ffe:501:8::260:97ff:fe40:efab",
+        "ff02::1",
+        14230,
+        4739,
+        0x0f0c461c,
+        0xdde51bbf,
+    ),
+    (
+        "3ffe:1900:4545:3:200:f8ff:fe21:67cf",
+        "fe80::200:f8ff:fe21:67cf",
+        44251,
+        38024,
+        0x4b61e985,
+        0x02d1feef,
+    ),
+];
+
 #[cfg(test)]
 mod tests;
 

@@ -8,81 +8,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// "Verifying the RSS Hash Calculation" (Microsoft, NDIS RSS docs), IPv4
-/// table: source, destination, source port, destination port, the
-/// IPv4-only hash and the IPv4-with-TCP hash. The same values appear in
-/// DPDK's test_thash.c (from the Intel 82599 datasheet, 7.1.2.8.3).
-pub(crate) const V4_VECTORS: [(&str, &str, u16, u16, u32, u32); 5] = [
-    (
-        "66.9.149.187",
-        "161.142.100.80",
-        2794,
-        1766,
-        0x323e8fc2,
-        0x51ccc178,
-    ),
-    (
-        "199.92.111.2",
-        "65.69.140.83",
-        14230,
-        4739,
-        0xd718262a,
-        0xc626b0ea,
-    ),
-    (
-        "24.19.198.95",
-        "12.22.207.184",
-        12898,
-        38024,
-        0xd2d0a5de,
-        0x5c2b394a,
-    ),
-    (
-        "38.27.205.30",
-        "209.142.163.6",
-        48228,
-        2217,
-        0x82989176,
-        0xafc7327f,
-    ),
-    (
-        "153.39.163.191",
-        "202.188.127.2",
-        44251,
-        1303,
-        0x5d1809c5,
-        0x10e828a2,
-    ),
-];
-
-/// The same document's IPv6 table (IPv6 only, IPv6 with TCP).
-pub(crate) const V6_VECTORS: [(&str, &str, u16, u16, u32, u32); 3] = [
-    (
-        "3ffe:2501:200:1fff::7",
-        "3ffe:2501:200:3::1",
-        2794,
-        1766,
-        0x2cc18cd5,
-        0x40207d3d,
-    ),
-    (
-        "3ffe:501:8::260:97ff:fe40:efab",
-        "ff02::1",
-        14230,
-        4739,
-        0x0f0c461c,
-        0xdde51bbf,
-    ),
-    (
-        "3ffe:1900:4545:3:200:f8ff:fe21:67cf",
-        "fe80::200:f8ff:fe21:67cf",
-        44251,
-        38024,
-        0x4b61e985,
-        0x02d1feef,
-    ),
-];
-
 fn v4(s: &str) -> [u8; 4] {
     s.parse::<Ipv4Addr>().expect("IPv4 literal").octets()
 }
@@ -159,7 +84,7 @@ fn input(parts: &[&[u8]]) -> Vec<u8> {
 
 #[test]
 fn toeplitz_equals_every_published_ipv4_vector_with_and_without_ports() {
-    for (s, d, sp, dp, h2, h4) in V4_VECTORS {
+    for (s, d, sp, dp, h2, h4) in VERIFICATION_V4 {
         let two = input(&[&v4(s), &v4(d)]);
         let four = input(&[&v4(s), &v4(d), &sp.to_be_bytes(), &dp.to_be_bytes()]);
         assert_eq!(toeplitz(&VERIFICATION_KEY, &two), h2, "{s} -> {d}");
@@ -173,7 +98,7 @@ fn toeplitz_equals_every_published_ipv4_vector_with_and_without_ports() {
 
 #[test]
 fn toeplitz_equals_every_published_ipv6_vector_with_and_without_ports() {
-    for (s, d, sp, dp, h2, h4) in V6_VECTORS {
+    for (s, d, sp, dp, h2, h4) in VERIFICATION_V6 {
         let two = input(&[&v6(s), &v6(d)]);
         let four = input(&[&v6(s), &v6(d), &sp.to_be_bytes(), &dp.to_be_bytes()]);
         assert_eq!(toeplitz(&VERIFICATION_KEY, &two), h2, "{s} -> {d}");
@@ -210,7 +135,7 @@ fn toeplitz_of_a_single_set_bit_is_the_key_window_at_that_bit() {
 fn tcp_and_udp_frames_hash_the_4_tuple_other_ip_the_2_tuple() {
     let t = round_robin(16);
     for vlan in [false, true] {
-        for (s, d, sp, dp, h2, h4) in V4_VECTORS {
+        for (s, d, sp, dp, h2, h4) in VERIFICATION_V4 {
             let (s, d) = (v4(s), v4(d));
             let cases = [
                 (
@@ -241,7 +166,7 @@ fn tcp_and_udp_frames_hash_the_4_tuple_other_ip_the_2_tuple() {
                 assert_eq!(r.queue, (h & 0x7F) as u8 % 16);
             }
         }
-        for (s, d, sp, dp, h2, h4) in V6_VECTORS {
+        for (s, d, sp, dp, h2, h4) in VERIFICATION_V6 {
             let (s, d) = (v6(s), v6(d));
             let cases = [
                 (
@@ -272,7 +197,7 @@ fn tcp_and_udp_frames_hash_the_4_tuple_other_ip_the_2_tuple() {
 
 #[test]
 fn any_ipv4_fragment_hashes_the_2_tuple() {
-    let (s, d, sp, dp, h2, _) = V4_VECTORS[0];
+    let (s, d, sp, dp, h2, _) = VERIFICATION_V4[0];
     // MF on the first fragment; a later fragment (offset 185 * 8) has no ports.
     for frag in [0x2000, 0x00b9, 0x20b9, 0x6000] {
         let f = ipv4_frame(false, v4(s), v4(d), 6, frag, &[], &tcp(sp, dp));
@@ -287,7 +212,7 @@ fn any_ipv4_fragment_hashes_the_2_tuple() {
 
 #[test]
 fn ipv6_walks_that_stop_before_tcp_or_udp_hash_the_2_tuple() {
-    let (s, d, sp, dp, h2, _) = V6_VECTORS[1];
+    let (s, d, sp, dp, h2, _) = VERIFICATION_V6[1];
     let (s, d) = (v6(s), v6(d));
     let key = &VERIFICATION_KEY;
     let t = round_robin(8);
@@ -314,7 +239,7 @@ fn ipv6_walks_that_stop_before_tcp_or_udp_hash_the_2_tuple() {
 
 #[test]
 fn a_short_or_lying_l4_header_hashes_the_2_tuple() {
-    let (s, d, sp, dp, h2, _) = V4_VECTORS[2];
+    let (s, d, sp, dp, h2, _) = VERIFICATION_V4[2];
     let (s, d) = (v4(s), v4(d));
     let key = &VERIFICATION_KEY;
     let t = round_robin(8);
@@ -331,7 +256,7 @@ fn a_short_or_lying_l4_header_hashes_the_2_tuple() {
     }
     // IPv4 L4 offsets are at most 18 + 60 = 78; IPv6 extension headers can
     // push TCP to 18 + 40 + 64 = 122 > 128 - 20: outside the header window.
-    let (s6, d6, sp6, dp6, h26, _) = V6_VECTORS[0];
+    let (s6, d6, sp6, dp6, h26, _) = VERIFICATION_V6[0];
     let f = ipv6_frame(
         true,
         v6(s6),
@@ -356,7 +281,7 @@ fn a_short_or_lying_l4_header_hashes_the_2_tuple() {
 
 #[test]
 fn checksums_take_no_part_in_rss() {
-    let (s, d, sp, dp, _, h4) = V4_VECTORS[3];
+    let (s, d, sp, dp, _, h4) = VERIFICATION_V4[3];
     let mut f = ipv4_frame(false, v4(s), v4(d), 17, 0, &[], &udp(sp, dp, 10));
     f[14 + 10] ^= 0xFF; // IPv4 header checksum wrong: the verdict is BAD
     f[14 + 20 + 6..14 + 20 + 8].fill(0); // UDP checksum 0: not checked
@@ -367,7 +292,7 @@ fn checksums_take_no_part_in_rss() {
 
 #[test]
 fn non_ip_and_unsound_ip_frames_get_no_hash_and_queue_0() {
-    let (s, d, sp, dp, _, _) = V4_VECTORS[0];
+    let (s, d, sp, dp, _, _) = VERIFICATION_V4[0];
     let good = ipv4_frame(false, v4(s), v4(d), 6, 0, &[], &tcp(sp, dp));
     let mut cases = vec![Vec::new(), vec![0u8; 13], vec![0u8; 60]];
     // ARP, QinQ outer tag, two 802.1Q tags.
@@ -397,7 +322,7 @@ fn non_ip_and_unsound_ip_frames_get_no_hash_and_queue_0() {
 
 #[test]
 fn every_truncation_inside_the_ip_packet_gets_no_hash() {
-    let (s, d, sp, dp, _, _) = V6_VECTORS[2];
+    let (s, d, sp, dp, _, _) = VERIFICATION_V6[2];
     let frames = [
         ipv4_frame(
             true,

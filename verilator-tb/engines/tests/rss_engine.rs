@@ -8,7 +8,9 @@
 
 use engine_tb::{run_rx_rss, Backpressure, RunStats, Width};
 use firmware_model::nic::Frame;
-use firmware_model::rss::{self, hash_type, rx_rss, Indirection, Key, RssResult};
+use firmware_model::rss::{
+    self, hash_type, rx_rss, Indirection, Key, RssResult, VERIFICATION_V4, VERIFICATION_V6,
+};
 use nic_traffic::{random_packet, Mix};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -45,77 +47,6 @@ fn assert_clean(st: &RunStats, what: &str) {
     );
 }
 
-/// "Verifying the RSS Hash Calculation" (Microsoft): source, destination,
-/// source port, destination port, hash without ports, hash with ports.
-const V4: [(&str, &str, u16, u16, u32, u32); 5] = [
-    (
-        "66.9.149.187",
-        "161.142.100.80",
-        2794,
-        1766,
-        0x323e8fc2,
-        0x51ccc178,
-    ),
-    (
-        "199.92.111.2",
-        "65.69.140.83",
-        14230,
-        4739,
-        0xd718262a,
-        0xc626b0ea,
-    ),
-    (
-        "24.19.198.95",
-        "12.22.207.184",
-        12898,
-        38024,
-        0xd2d0a5de,
-        0x5c2b394a,
-    ),
-    (
-        "38.27.205.30",
-        "209.142.163.6",
-        48228,
-        2217,
-        0x82989176,
-        0xafc7327f,
-    ),
-    (
-        "153.39.163.191",
-        "202.188.127.2",
-        44251,
-        1303,
-        0x5d1809c5,
-        0x10e828a2,
-    ),
-];
-const V6: [(&str, &str, u16, u16, u32, u32); 3] = [
-    (
-        "3ffe:2501:200:1fff::7",
-        "3ffe:2501:200:3::1",
-        2794,
-        1766,
-        0x2cc18cd5,
-        0x40207d3d,
-    ),
-    (
-        "3ffe:501:8::260:97ff:fe40:efab",
-        "ff02::1",
-        14230,
-        4739,
-        0x0f0c461c,
-        0xdde51bbf,
-    ),
-    (
-        "3ffe:1900:4545:3:200:f8ff:fe21:67cf",
-        "fe80::200:f8ff:fe21:67cf",
-        44251,
-        38024,
-        0x4b61e985,
-        0x02d1feef,
-    ),
-];
-
 const MAC_A: [u8; 6] = [2, 0, 0, 0, 0, 1];
 const MAC_B: [u8; 6] = [2, 0, 0, 0, 0, 2];
 
@@ -134,7 +65,7 @@ fn pad(mut f: Vec<u8>) -> Frame {
 fn vector_frames() -> Vec<(Frame, u32, u8)> {
     let mut out = Vec::new();
     let payload = [0x5au8; 11];
-    for (s, d, sp, dp, h2, h4) in V4 {
+    for (s, d, sp, dp, h2, h4) in VERIFICATION_V4 {
         let s: [u8; 4] = s.parse::<Ipv4Addr>().unwrap().octets();
         let d: [u8; 4] = d.parse::<Ipv4Addr>().unwrap().octets();
         let f = |l4| oracle::ipv4_frame((MAC_A, MAC_B), s, d, l4, &payload);
@@ -143,7 +74,7 @@ fn vector_frames() -> Vec<(Frame, u32, u8)> {
         out.push((pad(f(Build::Udp { sport, dport })), h4, hash_type::UDPV4));
         out.push((pad(f(Build::Other(1))), h2, hash_type::IPV4));
     }
-    for (s, d, sp, dp, h2, h4) in V6 {
+    for (s, d, sp, dp, h2, h4) in VERIFICATION_V6 {
         let s: [u8; 16] = s.parse::<Ipv6Addr>().unwrap().octets();
         let d: [u8; 16] = d.parse::<Ipv6Addr>().unwrap().octets();
         let f = |l4, p: &[u8]| oracle::ipv6_frame((MAC_A, MAC_B), s, d, l4, p);
