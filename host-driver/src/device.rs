@@ -70,10 +70,9 @@ pub enum DeviceError {
     /// The device has no such ability (`what` says which, on which device).
     #[error("{0}")]
     Unsupported(String),
-    /// The request itself is not one any device can honour (a DMA alignment that is not a
-    /// power of two, ...).
-    #[error("{0}")]
-    Invalid(String),
+    /// A DMA alignment that is not a power of two (0 included).
+    #[error("DMA alignment {align} is not a power of two")]
+    DmaAlignment { align: u64 },
     /// The operating system refused a call the backend needed (`what`: which, with what).
     #[error("{what}: {source}")]
     Os {
@@ -103,9 +102,7 @@ pub fn check_dma_align(align: u64) -> Result<(), DeviceError> {
     if align.is_power_of_two() {
         Ok(())
     } else {
-        Err(DeviceError::Invalid(format!(
-            "DMA alignment {align} is not a power of two"
-        )))
+        Err(DeviceError::DmaAlignment { align })
     }
 }
 

@@ -204,7 +204,10 @@ fn dma_refuses_what_does_not_fit_and_changes_nothing() {
         // Alignments that are not a power of two, and 0.
         for align in [0, 3, 24, u64::MAX] {
             match dev.dma_alloc(8, align) {
-                Err(DeviceError::Invalid(m)) => assert!(m.contains(&align.to_string()), "{m}"),
+                Err(e @ DeviceError::DmaAlignment { align: a }) => {
+                    assert_eq!(a, align, "{name}");
+                    assert!(e.to_string().contains(&align.to_string()), "{e}");
+                }
                 other => panic!("{name}: alignment {align}: {other:?}"),
             }
         }

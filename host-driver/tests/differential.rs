@@ -4,7 +4,7 @@
 //! wire, every completion record (all 16 bytes), the bytes placed in RX
 //! buffers and the counters must be identical.
 //!
-//! Replay a failure with `NIC_TEST_SEED=<seed printed> cargo test --test differential`.
+//! Replay a failure with `TEST_SEED=<seed printed> cargo test --test differential`.
 
 mod common;
 

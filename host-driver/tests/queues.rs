@@ -9,7 +9,7 @@
 //! whatever QUEUES says; [`SIM_MULTIQUEUE`] holds the RTL to eight queues,
 //! RSS_INDIR and per-queue counters as well (off: an RTL of one queue).
 //!
-//! Replay with `NIC_TEST_SEED=<seed printed>`.
+//! Replay with `TEST_SEED=<seed printed>`.
 
 mod common;
 

@@ -3,7 +3,7 @@
 //! in RSS_KEY, and its hash type; with receive-hashing off both are 0; and
 //! `nicctl rss` shows and sets the key the way `ethtool -x/-X hkey` does.
 //!
-//! Replay with `NIC_TEST_SEED=<seed printed>`.
+//! Replay with `TEST_SEED=<seed printed>`.
 
 mod common;
 

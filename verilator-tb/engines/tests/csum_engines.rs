@@ -3,7 +3,7 @@
 //! IPv6 extension headers, odd lengths, padding, a csum_start/csum_offset
 //! sweep, and malformed frames (truncated, bad IHL, lying lengths, fragments,
 //! unknown protocols, garbage) — under random backpressure on every stream.
-//! Replay with `NIC_TEST_SEED=<printed seed>`.
+//! Replay with `TEST_SEED=<printed seed>`.
 
 use engine_tb::{run_rx_csum, run_tx_csum, Backpressure, RxResult, TxJob, Width};
 use firmware_model::csum::{rx_checksum, tx_checksum};

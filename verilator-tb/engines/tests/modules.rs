@@ -2,7 +2,7 @@
 //! delivers every burst's data to the right port and routes every ID back in
 //! order; the completion writer leaves every record in its ring slot; the
 //! CSR reads back what was written. Random stalls on every channel, seeded;
-//! replay with `NIC_TEST_SEED=<printed seed>`. Each harness also runs once
+//! replay with `TEST_SEED=<printed seed>`. Each harness also runs once
 //! with a fault injected, so a check that could never fire fails the test.
 
 use engine_tb::modules::cpl_writer::{self, CplConfig, Fault, Refusal, Ring};

@@ -4,7 +4,7 @@
 //! options, IPv6 extension headers, fragments, truncated, lying lengths,
 //! random header bytes, garbage — under random keys, random indirection
 //! tables and random backpressure on every stream. Replay with
-//! `NIC_TEST_SEED=<printed seed>`.
+//! `TEST_SEED=<printed seed>`.
 
 use engine_tb::{run_rx_rss, Backpressure, RunStats, Width};
 use firmware_model::nic::Frame;
