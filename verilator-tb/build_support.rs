@@ -43,6 +43,10 @@ impl Tools {
             "cargo:rerun-if-changed={}",
             csrc.join("vl_capture.cpp").display()
         );
+        println!(
+            "cargo:rerun-if-changed={}",
+            csrc.join("vl_model.h").display()
+        );
         let coverage = std::env::var("NIC_COVERAGE").is_ok_and(|v| !v.is_empty() && v != "0");
         if coverage {
             println!("cargo:warning=NIC_COVERAGE: models built with line and toggle coverage");
@@ -223,7 +227,7 @@ impl Tools {
                 }
             }
         }
-        for common in ["vl_capture.h", "vl_capture.cpp"] {
+        for common in ["vl_capture.h", "vl_capture.cpp", "vl_model.h"] {
             files.push(self.csrc.join(common));
         }
         files.push(self.csrc.join("../build_support.rs"));

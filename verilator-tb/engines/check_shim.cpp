@@ -2,19 +2,10 @@
 // set from Rust each cycle (layout matches CheckInputs in src/checker.rs). check_tb_step runs one
 // cycle and returns 1 when a checker fired; check_tb_error gives its messages.
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
-#include <string>
 
 #include "Vcheck_tb.h"
-#include "verilated.h"
-#if VM_COVERAGE
-#include <unistd.h>
-
-#include "verilated_cov.h"
-#endif
+#include "vl_model.h"
 
 extern "C" {
 
@@ -35,39 +26,15 @@ struct CheckInputs {
     uint8_t h_valid, h_ready, h_payload;
 };
 
-struct CheckTb {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vcheck_tb> top;
-    uint64_t cycles = 0;
-    std::string error;
+struct CheckTb : VlModel<Vcheck_tb> {
+    CheckTb() : VlModel<Vcheck_tb>("tb") {}
 };
 
-static void use_context(CheckTb* s) {
-    if (Verilated::threadContextp() != s->ctx.get()) Verilated::threadContextp(s->ctx.get());
-}
-
-CheckTb* check_tb_new() {
-    auto* s = new CheckTb;
-    s->ctx.reset(new VerilatedContext);
-    s->ctx->fatalOnError(false);
-    s->top.reset(new Vcheck_tb(s->ctx.get(), "tb"));
-    s->top->clk = 0;
-    s->top->eval();
-    return s;
-}
+CheckTb* check_tb_new() { return new CheckTb; }
 
 void check_tb_free(CheckTb* s) {
     if (!s) return;
-    use_context(s);
-    s->top->final();
-#if VM_COVERAGE
-    if (const char* dir = std::getenv("NIC_COVERAGE_DIR")) {
-        static std::atomic<unsigned> written{0};
-        std::string path = std::string(dir) + "/check_tb-" + std::to_string(getpid()) + "-" +
-                           std::to_string(written++) + ".dat";
-        s->ctx->coveragep()->write(path.c_str());
-    }
-#endif
+    s->finish("check_tb");
     delete s;
 }
 
@@ -75,7 +42,7 @@ const char* check_tb_error(const CheckTb* s) { return s->error.c_str(); }
 
 uint8_t check_tb_step(CheckTb* s, const CheckInputs* i) {
     Vcheck_tb* t = s->top.get();
-    use_context(s);
+    s->use_context();
     t->rst = i->rst;
     t->awid = i->awid;
     t->awaddr = i->awaddr;
@@ -143,20 +110,9 @@ uint8_t check_tb_step(CheckTb* s, const CheckInputs* i) {
     t->h_valid = i->h_valid;
     t->h_ready = i->h_ready;
     t->h_payload = i->h_payload;
-    t->clk = 0;
-    t->eval();
-    t->clk = 1;
-    t->eval();
-    uint8_t failed = 0;
-    if (s->ctx->gotError()) {
-        s->error = "cycle " + std::to_string(s->cycles) + ": " + vltb_take_output();
-        s->ctx->gotError(false);
-        failed = 1;
-    } else {
-        vltb_flush_output();
-    }
-    s->cycles++;
-    return failed;
+    s->half_cycle(0);
+    s->half_cycle(1);
+    return s->take_failure();
 }
 
 }  // extern "C"

@@ -6,20 +6,11 @@
 // the messages. With coverage compiled in, FN(free) writes the counters to
 // $NIC_COVERAGE_DIR/<variant>-<pid>-<n>.dat.
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <string>
 
 #include VHDR
-#include "verilated.h"
-#include "verilated_fst_c.h"
-#if VM_COVERAGE
-#include <unistd.h>
-
-#include "verilated_cov.h"
-#endif
+#include "vl_model.h"
 
 namespace {
 
@@ -73,50 +64,19 @@ struct EngineOutputs {
     uint8_t res_type;
 };
 
-struct FN(sim) {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<VTOP> top;
-    std::unique_ptr<VerilatedFstC> trace;
-    uint64_t t = 0;
-    std::string error;
+struct FN(sim) : VlModel<VTOP> {
+    FN(sim)() : VlModel<VTOP>("engine") {}
 };
-
-// $error and $stop go to the calling thread's context: make it this model's.
-static void use_context(FN(sim)* s) {
-    if (VL_UNLIKELY(Verilated::threadContextp() != s->ctx.get())) {
-        Verilated::threadContextp(s->ctx.get());
-    }
-}
 
 FN(sim)* FN(new)(const char* trace_path) {
     auto* s = new FN(sim);
-    s->ctx.reset(new VerilatedContext);
-    s->ctx->fatalOnError(false);
-    s->ctx->traceEverOn(trace_path != nullptr);
-    s->top.reset(new VTOP(s->ctx.get(), "engine"));
-    if (trace_path) {
-        s->trace.reset(new VerilatedFstC);
-        s->top->trace(s->trace.get(), 99);
-        s->trace->open(trace_path);
-    }
-    s->top->clk = 0;
-    s->top->eval();
+    if (trace_path) s->open_trace(trace_path);
     return s;
 }
 
 void FN(free)(FN(sim)* s) {
     if (!s) return;
-    if (s->trace) s->trace->close();
-    use_context(s);
-    s->top->final();
-#if VM_COVERAGE
-    if (const char* dir = std::getenv("NIC_COVERAGE_DIR")) {
-        static std::atomic<unsigned> written{0};
-        std::string path = std::string(dir) + "/" + VNAME + "-" + std::to_string(getpid()) + "-" +
-                           std::to_string(written++) + ".dat";
-        s->ctx->coveragep()->write(path.c_str());
-    }
-#endif
+    s->finish(VNAME);
     delete s;
 }
 
@@ -124,7 +84,7 @@ const char* FN(error)(const FN(sim)* s) { return s->error.c_str(); }
 
 uint8_t FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
     VTOP* t = s->top.get();
-    use_context(s);
+    s->use_context();
     t->rst = in->rst;
     put(t->s_axis_tdata, in->s_tdata);
     t->s_axis_tkeep = in->s_tkeep;
@@ -147,8 +107,7 @@ uint8_t FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
     t->enable = in->enable;
     t->m_axis_res_ready = in->res_ready;
 #endif
-    t->clk = 0;
-    t->eval();
+    s->half_cycle(0);
     get(t->m_axis_tdata, out->m_tdata);
     out->m_tkeep = t->m_axis_tkeep;
     out->s_tready = t->s_axis_tready;
@@ -168,19 +127,8 @@ uint8_t FN(step)(FN(sim)* s, const EngineInputs* in, EngineOutputs* out) {
     out->res_verdict = t->m_axis_res_verdict;
     out->res_csum = t->m_axis_res_csum;
 #endif
-    if (s->trace) s->trace->dump(s->t);
-    s->t++;
-    t->clk = 1;
-    t->eval();
-    if (s->trace) s->trace->dump(s->t);
-    s->t++;
-    if (VL_UNLIKELY(s->ctx->gotError())) {
-        s->error = "cycle " + std::to_string(s->t / 2 - 1) + ": " + vltb_take_output();
-        s->ctx->gotError(false);
-        return 1;
-    }
-    vltb_flush_output();
-    return 0;
+    s->half_cycle(1);
+    return s->take_failure();
 }
 
 }  // extern "C"

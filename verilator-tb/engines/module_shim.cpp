@@ -16,20 +16,11 @@
 // the messages. With coverage compiled in, FN(free) writes the counters to
 // $NIC_COVERAGE_DIR/<variant>-<pid>-<n>.dat.
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <string>
 
 #include VHDR
-#include "verilated.h"
-#include "verilated_fst_c.h"
-#if VM_COVERAGE
-#include <unistd.h>
-
-#include "verilated_cov.h"
-#endif
+#include "vl_model.h"
 
 namespace {
 
@@ -223,50 +214,19 @@ struct FN(outputs) {
 #error "module_shim.cpp: define MOD_ICX, MOD_CPL or MOD_CSR"
 #endif
 
-struct FN(sim) {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<VTOP> top;
-    std::unique_ptr<VerilatedFstC> trace;
-    uint64_t t = 0;
-    std::string error;
+struct FN(sim) : VlModel<VTOP> {
+    FN(sim)() : VlModel<VTOP>("module") {}
 };
-
-// $error and $stop go to the calling thread's context: make it this model's.
-static void use_context(FN(sim)* s) {
-    if (VL_UNLIKELY(Verilated::threadContextp() != s->ctx.get())) {
-        Verilated::threadContextp(s->ctx.get());
-    }
-}
 
 FN(sim)* FN(new)(const char* trace_path) {
     auto* s = new FN(sim);
-    s->ctx.reset(new VerilatedContext);
-    s->ctx->fatalOnError(false);
-    s->ctx->traceEverOn(trace_path != nullptr);
-    s->top.reset(new VTOP(s->ctx.get(), "module"));
-    if (trace_path) {
-        s->trace.reset(new VerilatedFstC);
-        s->top->trace(s->trace.get(), 99);
-        s->trace->open(trace_path);
-    }
-    s->top->clk = 0;
-    s->top->eval();
+    if (trace_path) s->open_trace(trace_path);
     return s;
 }
 
 void FN(free)(FN(sim)* s) {
     if (!s) return;
-    if (s->trace) s->trace->close();
-    use_context(s);
-    s->top->final();
-#if VM_COVERAGE
-    if (const char* dir = std::getenv("NIC_COVERAGE_DIR")) {
-        static std::atomic<unsigned> written{0};
-        std::string path = std::string(dir) + "/" + VNAME + "-" + std::to_string(getpid()) + "-" +
-                           std::to_string(written++) + ".dat";
-        s->ctx->coveragep()->write(path.c_str());
-    }
-#endif
+    s->finish(VNAME);
     delete s;
 }
 
@@ -274,7 +234,7 @@ const char* FN(error)(const FN(sim)* s) { return s->error.c_str(); }
 
 uint8_t FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
     VTOP* t = s->top.get();
-    use_context(s);
+    s->use_context();
     t->rst = in->rst;
 #if defined(MOD_ICX)
     const int n = P_NPORTS;
@@ -338,8 +298,7 @@ uint8_t FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
     t->s_axil_arvalid = in->arvalid;
     t->s_axil_rready = in->rready;
 #endif
-    t->clk = 0;
-    t->eval();
+    s->half_cycle(0);
 #if defined(MOD_ICX)
     out->s_arready = t->s_axi_arready;
     out->s_rdata = t->s_axi_rdata;
@@ -404,19 +363,8 @@ uint8_t FN(step)(FN(sim)* s, const FN(inputs)* in, FN(outputs)* out) {
     out->rresp = t->s_axil_rresp;
     out->rvalid = t->s_axil_rvalid;
 #endif
-    if (s->trace) s->trace->dump(s->t);
-    s->t++;
-    t->clk = 1;
-    t->eval();
-    if (s->trace) s->trace->dump(s->t);
-    s->t++;
-    if (VL_UNLIKELY(s->ctx->gotError())) {
-        s->error = "cycle " + std::to_string(s->t / 2 - 1) + ": " + vltb_take_output();
-        s->ctx->gotError(false);
-        return 1;
-    }
-    vltb_flush_output();
-    return 0;
+    s->half_cycle(1);
+    return s->take_failure();
 }
 
 }  // extern "C"
