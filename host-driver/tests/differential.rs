@@ -9,6 +9,7 @@
 mod common;
 
 use common::*;
+use firmware_model::contract::cpl::Completion;
 use firmware_model::contract::{
     cpl, err, limits, qreg, queues_reg, reg, rxq, stat, txd, txq, vnet,
 };
@@ -311,8 +312,8 @@ fn run(dev: &mut dyn Device, batches: &[Batch]) -> Result<Trace, String> {
             t.wire.push((f.data.len(), f.bad, data));
         }
         for (i, c) in got_rx.iter().enumerate() {
-            let errors = u32_at(c, cpl::ERRORS);
-            let len = u32_at(c, cpl::LEN) as usize;
+            let errors = u32::from(Completion::decode(c).errors);
+            let len = Completion::decode(c).len as usize;
             let it = &b.rx[i];
             if errors & !(err::RX_TOO_BIG | err::RX_FRAME) == 0 {
                 let mut d = vec![0u8; len.min(it.cap as usize)];
@@ -387,7 +388,7 @@ fn check_against_script(t: &Trace, batches: &[Batch]) {
         .rx_cpls
         .iter()
         .zip(&frames)
-        .filter(|(c, _)| u32_at(&c[..], cpl::ERRORS) == 0)
+        .filter(|(c, _)| u32::from(Completion::decode(c).errors) == 0)
         .count();
     assert_eq!(
         t.counters[2] as usize, good_rx,
@@ -424,7 +425,7 @@ fn model_and_rtl_agree(profile: &str, default_seed: u64) {
         .tx_cpls
         .iter()
         .chain(&m.rx_cpls)
-        .filter(|c| u32_at(&c[..], cpl::ERRORS) != 0)
+        .filter(|c| u32::from(Completion::decode(c).errors) != 0)
         .count();
     eprintln!(
         "{profile}: {} wire frames, {} TX and {} RX completions ({errs} with errors), MALFORMED {}",
@@ -645,8 +646,8 @@ fn run_mq(
         }
         for q in 0..n {
             for (c, &(i, cap)) in got_rx[q].iter().zip(&rx_slots[q]) {
-                let errors = u32_at(c, cpl::ERRORS);
-                let len = u32_at(c, cpl::LEN) as usize;
+                let errors = u32::from(Completion::decode(c).errors);
+                let len = Completion::decode(c).len as usize;
                 if errors & !(err::RX_TOO_BIG | err::RX_FRAME) == 0 {
                     let mut d = vec![0u8; len.min(cap as usize)];
                     dev.mem_read(DmaAddr(addr(rx_pool, i, &b.rx[i].buf)), &mut d)

@@ -183,7 +183,7 @@ pub fn doorbell(dev: &mut dyn Device, q: &Queue) {
 pub fn take_cpl(dev: &mut dyn Device, q: &mut Queue) -> Option<[u8; cpl::SIZE]> {
     let mut b = [0u8; cpl::SIZE];
     dev.mem_read(q.cpl_addr(q.next), &mut b).unwrap();
-    if (b[cpl::FLAGS.start] & CPL_FLAG_PHASE != 0) != q.phase {
+    if (cpl::Completion::decode(&b).flags & CPL_FLAG_PHASE != 0) != q.phase {
         return None;
     }
     q.next = (q.next + 1) % q.entries;
