@@ -551,8 +551,15 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
     }
 }
 
+/// Most options [`TcpRepr`] emits, NOPs counted: MSS; NOP, NOP,
+/// SACK-permitted; NOP, window scale; NOP, NOP, timestamps; NOP, NOP, SACK.
+const MAX_EMITTED: usize = 12;
+
 /// The parsed meaning of a TCP header and the options this stack uses.
-/// Unknown options are skipped on parse and not re-emitted.
+/// Unknown options are skipped on parse and not re-emitted. Every repr can
+/// be emitted, whatever it holds: when the options do not all fit in the
+/// 40-byte option space, SACK blocks are dropped, last first (see
+/// [`header_len`](Self::header_len)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpRepr {
     pub src_port: u16,
@@ -676,14 +683,19 @@ impl TcpRepr {
     }
 
     /// The options to emit, in order, with NOPs so 4-byte fields stay
-    /// aligned; SACK blocks beyond what fits in 40 bytes are dropped.
-    fn emitted_options(&self) -> ([Option<TcpOption<'static>>; 10], usize) {
-        let mut out = [None; 10];
+    /// aligned: MSS, SACK-permitted, window scale, timestamps (together at
+    /// most 24 bytes, so they always fit), then as many SACK blocks, first
+    /// block first, as the rest of the 40-byte option space holds; the
+    /// blocks that do not fit are dropped, as Linux drops them
+    /// (`tcp_established_options`). With all four other options that is one
+    /// block; with timestamps alone, three.
+    fn emitted_options(&self) -> ([Option<TcpOption<'static>>; MAX_EMITTED], usize) {
+        let mut out = [None; MAX_EMITTED];
         let mut n = 0;
         let mut len = 0;
         fn push(
             o: TcpOption<'static>,
-            out: &mut [Option<TcpOption<'static>>; 10],
+            out: &mut [Option<TcpOption<'static>>; MAX_EMITTED],
             n: &mut usize,
             len: &mut usize,
         ) {
@@ -729,7 +741,10 @@ impl TcpRepr {
         (out, len)
     }
 
-    /// Header length: 20 plus options padded to a multiple of 4.
+    /// Header length: 20 plus options padded to a multiple of 4, at most 60.
+    /// MSS, SACK-permitted, window scale and timestamps are always emitted;
+    /// SACK blocks only as many as then fit (first block first), the others
+    /// are dropped as Linux drops them.
     pub fn header_len(&self) -> usize {
         let (_, len) = self.emitted_options();
         field::MIN_HEADER_LEN + len.div_ceil(4) * 4
@@ -1141,6 +1156,98 @@ mod tests {
         assert!(
             fast > 500 && general > 200,
             "{fast} fast, {general} general"
+        );
+    }
+
+    /// An option area of random options in random order (MSS, window
+    /// scale, SACK-permitted, timestamps, SACK of 1 to 4 blocks, NOPs,
+    /// unknown kinds), at most 40 bytes, padded with EOL to a multiple of 4.
+    fn random_option_area(rng: &mut impl rand::Rng) -> Vec<u8> {
+        let mut area = Vec::new();
+        for _ in 0..rng.gen_range(0..8) {
+            let mut o = Vec::new();
+            match rng.gen_range(0..7) {
+                0 => {
+                    o.extend([field::OPT_MSS, 4]);
+                    o.extend(rng.gen::<u16>().to_be_bytes());
+                }
+                1 => o.extend([field::OPT_WS, 3, rng.gen_range(0..20)]),
+                2 => o.extend([field::OPT_SACK_PERM, 2]),
+                3 => {
+                    o.extend([field::OPT_TSTAMP, 10]);
+                    o.extend(rng.gen::<u64>().to_be_bytes());
+                }
+                4 => {
+                    let n = rng.gen_range(1..=4);
+                    o.extend([field::OPT_SACK, 2 + 8 * n as u8]);
+                    for _ in 0..n {
+                        o.extend(rng.gen::<u64>().to_be_bytes());
+                    }
+                }
+                5 => o.push(field::OPT_NOP),
+                _ => {
+                    let len = rng.gen_range(2..6);
+                    o.extend([0xfd, len as u8]);
+                    o.resize(len, 0xee);
+                }
+            }
+            if area.len() + o.len() <= field::MAX_OPTIONS_LEN {
+                area.extend(o);
+            }
+        }
+        area.resize(area.len().div_ceil(4) * 4, field::OPT_EOL);
+        area
+    }
+
+    /// Any header `parse` accepts can be emitted again: no panic, a header
+    /// of at most 60 bytes whose length `header_len` states, carrying every
+    /// option but SACK blocks, of which a prefix is kept (all of them when
+    /// they fit); emitting what was parsed back gives the same bytes.
+    #[test]
+    fn parse_emit_parse_of_arbitrary_option_combinations_is_consistent() {
+        use rand::{Rng, SeedableRng};
+        let seed = test_support::seed(0x0b7_1045);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut all_four = 0;
+        for round in 0..20_000 {
+            let area = random_option_area(&mut rng);
+            let mut b = vec![0u8; 20 + area.len() + rng.gen_range(0..8)];
+            b[..20].copy_from_slice(&SYN[..20]);
+            b[20..20 + area.len()].copy_from_slice(&area);
+            TcpPacket::new_unchecked(&mut b[..]).set_header_len(20 + area.len());
+            let p = TcpPacket::new_checked(&b[..]).unwrap();
+            let Ok(r) = TcpRepr::parse(&p, &V4, false) else {
+                continue;
+            };
+            let ctx = format!("seed {seed:#x} round {round}: {r:?}");
+            if r.sack_permitted && r.window_scale.is_some() && r.timestamp.is_some() {
+                all_four += usize::from(r.sack_ranges[0].is_some());
+            }
+            let hl = r.header_len();
+            assert!((20..=60).contains(&hl) && hl % 4 == 0, "{ctx}: {hl}");
+            assert_eq!(r.buffer_len(), hl + r.payload_len, "{ctx}");
+            let out = emit(&r, &V4);
+            let p2 = TcpPacket::new_checked(&out[..]).unwrap();
+            assert_eq!(p2.header_len(), hl, "{ctx}");
+            let back = TcpRepr::parse(&p2, &V4, true).unwrap();
+            let sent = r.sack_ranges.iter().flatten().count();
+            let kept = back.sack_ranges.iter().flatten().count();
+            assert!(kept <= sent, "{ctx}");
+            assert_eq!(back.sack_ranges[..kept], r.sack_ranges[..kept], "{ctx}");
+            if kept < sent {
+                assert!(hl + 8 > 60, "{ctx}: a block was dropped that fitted");
+            }
+            let sack_off = |mut x: TcpRepr| {
+                x.sack_ranges = [None; 4];
+                x
+            };
+            assert_eq!(sack_off(back), sack_off(r), "{ctx}");
+            assert_eq!(back.header_len(), hl, "{ctx}");
+            assert_eq!(emit(&back, &V4), out, "{ctx}");
+        }
+        assert!(
+            all_four > 100,
+            "seed {seed:#x}: {all_four} headers with all options"
         );
     }
 
