@@ -340,6 +340,68 @@ fn udp_queue_is_bounded_and_unbound_ports_counted() {
     assert_eq!(n.b.stats().udp_no_socket, 1);
 }
 
+/// The MSS option of a TCP SYN (or SYN-ACK) frame, read from the bytes
+/// here rather than by the stack's parser: (flags, MSS) of every TCP frame
+/// with SYN set.
+fn syn_mss_options(frames: &[(Vec<u8>, stack::phy::TxMeta)]) -> Vec<(u8, Option<u16>)> {
+    let mut out = Vec::new();
+    for (f, _) in frames {
+        let l4 = match u16::from_be_bytes([f[12], f[13]]) {
+            0x0800 if f[14 + 9] == 6 => 14 + usize::from(f[14] & 0xf) * 4,
+            0x86dd if f[14 + 6] == 6 => 14 + 40,
+            _ => continue,
+        };
+        let (flags, hl) = (f[l4 + 13], usize::from(f[l4 + 12] >> 4) * 4);
+        if flags & 0x02 == 0 {
+            continue;
+        }
+        let opts = &f[l4 + 20..l4 + hl];
+        let mut mss = None;
+        let mut i = 0;
+        while i < opts.len() && opts[i] != 0 {
+            if opts[i] == 1 {
+                i += 1;
+                continue;
+            }
+            if opts[i] == 2 {
+                mss = Some(u16::from_be_bytes([opts[i + 2], opts[i + 3]]));
+            }
+            i += usize::from(opts[i + 1]).max(2);
+        }
+        out.push((flags, mss));
+    }
+    out
+}
+
+/// RFC 9293 3.7.1 / RFC 6691: the MSS announced is the MTU minus the fixed
+/// IP header of the connection's family and the 20-byte TCP header: 1460
+/// over IPv4 and 1440 over IPv6 on a 1500-byte link, 1240 and 1220 on a
+/// 1280-byte one; in the SYN and in the SYN-ACK.
+#[test]
+fn syn_and_syn_ack_announce_the_mtu_less_ip_and_tcp_headers_of_their_family() {
+    for (mtu, v4_mss, v6_mss) in [(1500, 1460, 1440), (1280, 1240, 1220)] {
+        for (dst, want) in [(IpAddr::from(IP_B), v4_mss), (IP6_B.into(), v6_mss)] {
+            let caps = Capabilities {
+                max_frame: mtu + 14,
+                ..Capabilities::default()
+            };
+            let mut n = Net::new(caps);
+            n.da.record_tx(true);
+            n.db.record_tx(true);
+            let l = n.b.tcp_listen(80, 4).unwrap();
+            let (c, s) = establish(&mut n, l, SocketAddr::new(dst, 80));
+            let syn = syn_mss_options(&n.da.take_tx_log());
+            let syn_ack = syn_mss_options(&n.db.take_tx_log());
+            let ctx = format!("MTU {mtu} to {dst}");
+            assert_eq!(syn, [(0x02, Some(want))], "{ctx}: SYN");
+            assert_eq!(syn_ack, [(0x12, Some(want))], "{ctx}: SYN-ACK");
+            // Each side sends at most what the other announced.
+            assert_eq!(n.a.tcp_connection(c).unwrap().send_mss(), want, "{ctx}");
+            assert_eq!(n.b.tcp_connection(s).unwrap().send_mss(), want, "{ctx}");
+        }
+    }
+}
+
 /// A valid frame a -> b of `proto` (TCP SYN or UDP) captured off the wire.
 fn captured_frames(n: &mut Net) -> Vec<Vec<u8>> {
     n.da.record_tx(true);

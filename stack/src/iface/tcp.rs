@@ -20,6 +20,21 @@ use std::net::{IpAddr, SocketAddr};
 /// Largest IP packet (IPv4 total length / IPv6 payload length + 40).
 const MAX_IP: usize = 65535;
 
+/// The MSS a connection of the family announces at most on `device`: the
+/// MTU (largest frame less the Ethernet header) less the fixed IP header
+/// (20 for IPv4, 40 for IPv6) and the 20-byte TCP header, no options counted
+/// (RFC 9293 §3.7.1, RFC 6691): 1460 and 1440 on a 1500-byte link.
+fn link_mss(device: &dyn Device, v6: bool) -> u16 {
+    let ip = if v6 {
+        ipv6::field::HEADER_LEN
+    } else {
+        ipv4::field::MIN_HEADER_LEN
+    };
+    let mtu = device.capabilities().max_frame.saturating_sub(ETH);
+    let mss = mtu.saturating_sub(ip + wtcp::field::MIN_HEADER_LEN);
+    u16::try_from(mss).unwrap_or(u16::MAX)
+}
+
 /// SipHash-2-4 of `data` under key (`k0`, `k1`): the keyed hash RFC 6528
 /// asks for (a PRF of the 4-tuple and a secret).
 pub(super) fn siphash24(k0: u64, k1: u64, data: &[u8]) -> u64 {
@@ -149,7 +164,9 @@ impl Interface {
                 return;
             }
             let iss = self.isn(now, local, remote);
-            let conn = Connection::accept(self.config.tcp, local, remote, iss, seg, now);
+            let mut config = self.config.tcp;
+            config.mss = config.mss.min(link_mss(&*device, remote.is_ipv6()));
+            let conn = Connection::accept(config, local, remote, iss, seg, now);
             let entry = Entry::Tcp(Box::new(TcpSock {
                 conn,
                 released: false,
@@ -232,12 +249,16 @@ impl Interface {
             };
             let (local, remote) = (t.conn.local(), t.conn.remote());
             let max = self.max_payload(&*device, remote.is_ipv6());
+            let mss = link_mss(&*device, remote.is_ipv6());
             // The connection leaves its slot while its segments are built,
             // so that their payload is read straight from its send buffer
             // (nothing on the output path looks at the socket table).
             let Some(mut sock) = self.sockets.take_tcp(i) else {
                 continue;
             };
+            // A connect()ed connection meets the device here, before its
+            // SYN is built.
+            sock.conn.limit_mss(mss);
             while let Some((out, at)) = sock.conn.poll_transmit_in_place(now, max) {
                 let data = match at {
                     Some(off) => sock.conn.send_data(off, out.repr.payload_len),

@@ -466,6 +466,19 @@ impl Connection {
     pub fn stats(&self) -> &ConnStats {
         &self.stats
     }
+    /// Lowers the MSS we announce (and so the send MSS, which ours caps) to
+    /// `link_mss`, what the link carries for this connection's family; a
+    /// no-op when it is not lower. The interface calls it with the device's
+    /// MTU less the IP and TCP headers before a connection's segments are
+    /// built, so the SYN or SYN-ACK announces it (RFC 9293 §3.7.1). Never
+    /// below 64 bytes (the floor the send MSS keeps).
+    pub fn limit_mss(&mut self, link_mss: u16) {
+        let mss = link_mss.max(MIN_PEER_MSS);
+        if mss < self.config.mss {
+            self.config.mss = mss;
+            self.send_mss = self.send_mss.min(mss);
+        }
+    }
     /// The MSS we send with (peer's announced MSS, capped by ours).
     pub fn send_mss(&self) -> u16 {
         self.send_mss

@@ -32,8 +32,11 @@ pub struct Keepalive {
 /// How a connection behaves. [`TcpConfig::default`] gives Linux-like values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpConfig {
-    /// MSS we announce: the largest payload we accept in one segment
-    /// (link MTU minus IP and TCP headers; RFC 6691: no options counted).
+    /// MSS we announce at most: the largest payload we accept in one
+    /// segment (link MTU minus IP and TCP headers; RFC 6691: no options
+    /// counted). The interface lowers it per connection to what its device
+    /// carries for the family (1460 over IPv4, 1440 over IPv6 on a 1500-byte
+    /// link; [`Connection::limit_mss`](super::Connection::limit_mss)).
     pub mss: u16,
     /// Receive buffer (and so the largest window we advertise), bytes.
     pub recv_buffer: usize,
