@@ -45,11 +45,31 @@ fn complete_checksum(frame: &mut [u8], meta: &TxMeta) {
 }
 
 /// A device with queues the test fills and reads.
-#[derive(Default)]
 struct MockDevice {
     caps: Capabilities,
     rx: VecDeque<(Vec<u8>, RxMeta)>,
     tx: Vec<(Vec<u8>, TxMeta)>,
+}
+
+/// Ethernet with a 1500-byte MTU, no offloads.
+const ETHERNET_1500: Capabilities = Capabilities {
+    max_frame: 1514,
+    tx_checksum: false,
+    rx_checksum: false,
+    tso_v4: false,
+    tso_v6: false,
+    max_tso_bytes: 0,
+    lro: false,
+};
+
+impl Default for MockDevice {
+    fn default() -> Self {
+        MockDevice {
+            caps: ETHERNET_1500,
+            rx: VecDeque::new(),
+            tx: Vec::new(),
+        }
+    }
 }
 
 impl MockDevice {
@@ -607,7 +627,7 @@ fn sent_echo(offload: bool, dst: IpAddr) -> (Vec<u8>, TxMeta) {
     let mut dev = MockDevice {
         caps: Capabilities {
             tx_checksum: offload,
-            ..Capabilities::default()
+            ..ETHERNET_1500
         },
         ..MockDevice::default()
     };
@@ -622,6 +642,41 @@ fn sent_echo(offload: bool, dst: IpAddr) -> (Vec<u8>, TxMeta) {
     a.ping(0, &mut dev, dst, 0x4242, 3, b"offload me").unwrap();
     assert_eq!(dev.tx.len(), 1);
     dev.tx.pop().unwrap()
+}
+
+/// A ping whose packet (IP header, 8 bytes of ICMP header, data) would not
+/// fit the device's MTU is refused with `SendError::TooBig` and nothing
+/// reaches the device (there is no fragmentation on send), as UDP refuses
+/// the same size with `DatagramTooBig`; one that just fits leaves as one
+/// frame of the device's largest size.
+#[test]
+fn ping_whose_packet_exceeds_the_mtu_is_refused_too_big_and_nothing_is_sent() {
+    let mut a = iface_a();
+    let mut dev = MockDevice::default();
+    dev.push(arp(ArpOperation::Request, MAC_B, IP_B, IP_A));
+    let ns = Icmpv6Repr::Ndp(NdpRepr::NeighborSolicit {
+        target_addr: Ipv6Address(IP6_A.octets()),
+        lladdr: Some(EthernetAddress(MAC_B)),
+    });
+    dev.push(icmpv6_frame(MAC_A, IP6_B, IP6_A, 255, &ns));
+    a.poll(0, &mut dev);
+    dev.tx.clear();
+    // 1500 - 20 - 8 and 1500 - 40 - 8 bytes of data fit.
+    for (dst, fits) in [(IpAddr::from(IP_B), 1472), (IP6_B.into(), 1452)] {
+        a.ping(0, &mut dev, dst, 1, 1, &vec![0x33; fits]).unwrap();
+        let sent: Vec<_> = dev.tx.drain(..).map(|(f, _)| f.len()).collect();
+        assert_eq!(sent, [1514], "{dst}: {fits} bytes of data");
+        for len in [fits + 1, 4000, 65_000] {
+            let r = a.ping(0, &mut dev, dst, 1, 2, &vec![0x33; len]);
+            assert!(
+                matches!(r, Err(stack::iface::SendError::TooBig(n)) if n == len),
+                "{dst}: {len} bytes of data: {r:?}"
+            );
+            assert!(dev.tx.is_empty(), "{dst}: {len} bytes handed to the device");
+        }
+    }
+    a.poll(MS, &mut dev);
+    assert!(dev.tx.is_empty(), "nothing held and sent later");
 }
 
 #[test]

@@ -368,7 +368,11 @@ impl Interface {
             }
         };
         let l4_len = repr.buffer_len();
-        if l4_len + ipv4::field::MIN_HEADER_LEN > usize::from(u16::MAX) {
+        // No fragmentation on send: the packet must fit the device's MTU
+        // and the 16-bit total length.
+        if IPV4_L4 + l4_len > device.capabilities().max_frame
+            || l4_len + ipv4::field::MIN_HEADER_LEN > usize::from(u16::MAX)
+        {
             return Err(SendError::TooBig(data.len()));
         }
         let mut frame = self.new_frame(IPV4_L4 + l4_len, EtherType::IPV4);
@@ -407,7 +411,11 @@ impl Interface {
                 data,
             }
         };
-        if repr.buffer_len() > usize::from(u16::MAX) {
+        // No fragmentation on send: the packet must fit the device's MTU
+        // and the 16-bit payload length.
+        if IPV6_L4 + repr.buffer_len() > device.capabilities().max_frame
+            || repr.buffer_len() > usize::from(u16::MAX)
+        {
             return Err(SendError::TooBig(data.len()));
         }
         let (frame, meta) = self.icmpv6_frame(device, src, dst, 64, &repr);

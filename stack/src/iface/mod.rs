@@ -410,6 +410,10 @@ impl Interface {
 
     /// Sends an ICMP (IPv4) or ICMPv6 echo request to `dst`, resolving the
     /// next hop first if need be (the request is then held until it is).
+    /// There is no fragmentation on send: a request whose packet (IP header,
+    /// 8-byte ICMP header, `data`) exceeds the device's MTU is refused with
+    /// [`SendError::TooBig`] (at most 1472 bytes of data over IPv4 and 1452
+    /// over IPv6 on a 1500-byte link).
     pub fn ping(
         &mut self,
         now: u64,
