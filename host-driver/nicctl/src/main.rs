@@ -82,7 +82,7 @@ enum Cmd {
     /// ...` over queues 0, 1, ... in proportion to the weights, `default` round robin over
     /// every RX queue.
     Rss {
-        #[arg(long, value_name = "KEY", value_parser = driver::parse_rss_key)]
+        #[arg(long, value_name = "KEY", value_parser = nicctl::rss_spec::parse_rss_key)]
         key: Option<[u8; driver::RSS_KEY_LEN]>,
         #[arg(
             long,

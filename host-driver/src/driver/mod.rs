@@ -7,7 +7,7 @@
 //! - [`tx`]: transmit, the TX queue of a flow, TX completions;
 //! - [`rx`]: receive completions and buffer reposting;
 //! - [`irq`]: waiting for interrupts, the NIC's malformed-use report;
-//! - [`rss`]: the RSS key and indirection table, and the tables `nicctl rss --indir` builds;
+//! - [`rss`]: the RSS key and indirection table;
 //! - [`stats`]: the global counters and each queue's.
 //!
 //! Registers and records are named only through `firmware_model::contract` and its codecs;
@@ -23,9 +23,8 @@ mod tx;
 
 pub use irq::NicFault;
 pub use rss::{
-    check_indir, default_indir, format_indir, format_rss_key, parse_indir, parse_rss_key,
-    read_rss_indir, read_rss_key, weighted_indir, write_rss_indir, write_rss_key, IndirSpec,
-    Indirection, INDIRECTION_LEN, INDIR_FORMS, RSS_KEY_LEN,
+    check_indir, default_indir, read_rss_indir, read_rss_key, write_rss_indir, write_rss_key,
+    Indirection, INDIRECTION_LEN, RSS_KEY_LEN,
 };
 pub use rx::RxFrame;
 pub use stats::{read_queue_stats, read_stats, QueueCounters, QueueStats, Stats};

@@ -45,7 +45,7 @@ pub(crate) fn simulated(spec: &DeviceSpec) -> bool {
 /// Writes a saved state into a device's registers.
 pub(crate) fn apply_state(dev: &mut dyn Device, st: &DeviceState) -> Result<()> {
     if let Some(k) = &st.rss_key {
-        let key = driver::parse_rss_key(k)
+        let key = nicctl::rss_spec::parse_rss_key(k)
             .map_err(|e| anyhow::anyhow!("saved device state: {e} (delete the file to reset)"))?;
         driver::write_rss_key(dev, &key)?;
     }

@@ -23,7 +23,7 @@ pub(crate) fn rss(
     let indir = match indir {
         None => None,
         Some(words) => {
-            let how = driver::parse_indir(words).map_err(anyhow::Error::msg)?;
+            let how = nicctl::rss_spec::parse_indir(words).map_err(anyhow::Error::msg)?;
             let table = how.table(queues).map_err(anyhow::Error::msg)?;
             Some((how, table))
         }
@@ -31,11 +31,11 @@ pub(crate) fn rss(
     let mut st = current_state(dev.as_mut(), spec)?;
     if let Some(k) = key {
         driver::write_rss_key(dev.as_mut(), k)?;
-        st.rss_key = Some(driver::format_rss_key(k));
+        st.rss_key = Some(nicctl::rss_spec::format_rss_key(k));
     }
     if let Some((how, table)) = &indir {
         driver::write_rss_indir(dev.as_mut(), table)?;
-        st.rss_indir = (*how != driver::IndirSpec::Default).then(|| table.to_vec());
+        st.rss_indir = (*how != nicctl::rss_spec::IndirSpec::Default).then(|| table.to_vec());
     }
     if key.is_some() || indir.is_some() {
         state::save(spec, &st)?;
@@ -51,7 +51,7 @@ pub(crate) fn rss(
     if json {
         say!(
             "{}",
-            json!({"hash_function": "toeplitz", "key": driver::format_rss_key(&k),
+            json!({"hash_function": "toeplitz", "key": nicctl::rss_spec::format_rss_key(&k),
                    "receive_hashing": on, "rx_queues": queues,
                    "indir": table.to_vec(), "indir_default": st.rss_indir.is_none()})
         );
@@ -60,11 +60,11 @@ pub(crate) fn rss(
             "RX flow hash indirection table for {} with {queues} RX ring(s):",
             dev.describe()
         );
-        for row in driver::format_indir(&table) {
+        for row in nicctl::rss_spec::format_indir(&table) {
             say!("{row}");
         }
         say!("RSS hash key:");
-        say!("{}", driver::format_rss_key(&k));
+        say!("{}", nicctl::rss_spec::format_rss_key(&k));
         say!("RSS hash function:");
         say!("    toeplitz: on");
         say!(

@@ -69,7 +69,7 @@ pub(crate) fn selftest(
         // Bringing the NIC up reset it: put the recorded switches back.
         drv.set_features(st.features, !st.features)?;
         if let Some(k) = &st.rss_key {
-            let key = driver::parse_rss_key(k).map_err(anyhow::Error::msg)?;
+            let key = nicctl::rss_spec::parse_rss_key(k).map_err(anyhow::Error::msg)?;
             driver::write_rss_key(drv.device().as_mut(), &key)?;
         }
         if let Some(t) = st.indir()? {
