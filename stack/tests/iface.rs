@@ -4,7 +4,7 @@
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stack::checksum;
-use stack::iface::{Interface, InterfaceConfig};
+use stack::iface::{software_checksum, Interface, InterfaceConfig};
 use stack::phy::emulator::{LinkConfig, PortId, Wire};
 use stack::phy::{Capabilities, Device, DeviceError, RxChecksum, RxMeta, TxMeta, F_NEEDS_CSUM};
 use stack::wire::{
@@ -618,6 +618,141 @@ fn held_packets_are_bounded() {
     assert_eq!(a.stats().held_overflow, 1);
     // One ARP request for all of them.
     assert_eq!(dev.tx.len(), 1);
+}
+
+/// `frame` (Ethernet + IPv6 + upper layer, no extension headers) with a
+/// Fragment header (RFC 8200 section 4.5) of offset `offset` (8-octet
+/// units), M flag `more` and identification 0x01020304 put in front of its
+/// upper layer. The upper-layer checksum stays right: the pseudo-header
+/// holds the upper-layer length and protocol, which do not change.
+fn with_fragment_header(frame: &[u8], offset: u16, more: bool) -> Vec<u8> {
+    let (ip, upper) = frame.split_at(14 + 40);
+    let mut f = ip.to_vec();
+    let word = (offset << 3) | u16::from(more);
+    f.extend([f[14 + 6], 0]);
+    f.extend(word.to_be_bytes());
+    f.extend([1, 2, 3, 4]);
+    f.extend(upper);
+    f[14 + 6] = 44;
+    let plen = u16::from_be_bytes([f[18], f[19]]) + 8;
+    f[18..20].copy_from_slice(&plen.to_be_bytes());
+    f
+}
+
+/// RFC 8200 section 4.5 and RFC 6946: an IPv6 packet with a Fragment header
+/// of offset 0 and M = 0 (an atomic fragment) is a whole packet and is
+/// processed as one: an ICMPv6 echo request is answered, a UDP datagram
+/// delivered, a TCP SYN to a listener answered with a SYN-ACK, and the
+/// software checksum verdict is `Good`. Real fragments (M = 1, or a
+/// non-zero offset) are still dropped: there is no reassembly.
+#[test]
+fn ipv6_atomic_fragments_are_processed_as_whole_packets() {
+    use stack::iface::SoftwareChecksum;
+    use stack::wire::{IpPair, TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber};
+    let (a6, b6) = (Ipv6Address(IP6_A.octets()), Ipv6Address(IP6_B.octets()));
+    let echo = icmpv6_frame(
+        MAC_A,
+        IP6_B,
+        IP6_A,
+        64,
+        &Icmpv6Repr::EchoRequest {
+            ident: 0x77,
+            seq_no: 5,
+            data: b"atomic",
+        },
+    );
+    let udp = test_support::oracle::ipv6_frame(
+        (MAC_B, MAC_A),
+        IP6_B.octets(),
+        IP6_A.octets(),
+        test_support::oracle::Build::Udp {
+            sport: 4000,
+            dport: 5000,
+        },
+        b"whole datagram",
+    );
+    let mut syn = TcpRepr::bare(4001, 80, TcpSeqNumber(1000), TcpSeqNumber(0), TcpFlags::SYN);
+    syn.window_len = 1000;
+    let mut seg = vec![0u8; syn.buffer_len()];
+    let pair = IpPair::V6 { src: b6, dst: a6 };
+    syn.emit(&mut TcpPacket::new_unchecked(&mut seg[..]), &pair, true);
+    let mut ip = vec![0u8; 40];
+    Ipv6Repr {
+        src_addr: b6,
+        dst_addr: a6,
+        next_header: ip_protocol::TCP,
+        payload_len: seg.len(),
+        hop_limit: 64,
+        traffic_class: 0,
+        flow_label: 0,
+    }
+    .emit(&mut Ipv6Packet::new_unchecked(&mut ip[..]));
+    ip.extend(&seg);
+    let tcp = eth(MAC_A, MAC_B, EtherType::IPV6, &ip);
+
+    // Each frame is accepted as it is, so the wrapping is all that differs.
+    for (whole, what) in [(&echo, "echo"), (&udp, "udp"), (&tcp, "tcp syn")] {
+        for (offset, more, accepted) in [(0, false, true), (0, true, false), (1, false, false)] {
+            let ctx = format!("{what} in a fragment header, offset {offset}, M {more}");
+            let f = with_fragment_header(whole, offset, more);
+            let mut a = iface_a();
+            let u = a.udp_bind(5000).unwrap();
+            a.tcp_listen(80, 4).unwrap();
+            let mut dev = MockDevice::default();
+            // Learn b's link-layer address so answers leave at once.
+            let ns = Icmpv6Repr::Ndp(NdpRepr::NeighborSolicit {
+                target_addr: a6,
+                lladdr: Some(EthernetAddress(MAC_B)),
+            });
+            dev.push(icmpv6_frame(MAC_A, IP6_B, IP6_A, 255, &ns));
+            a.poll(0, &mut dev);
+            dev.tx.clear();
+            let drops = a.total_drops();
+            dev.push(f.clone());
+            a.poll(MS, &mut dev);
+            let sent: Vec<Vec<u8>> = dev.tx.drain(..).map(|(f, _)| f).collect();
+            if !accepted {
+                assert!(sent.is_empty(), "{ctx}: answered {sent:02x?}");
+                assert_eq!(a.udp_recv_from(u).unwrap(), None, "{ctx}");
+                assert_eq!(a.total_drops(), drops + 1, "{ctx}: not counted");
+                continue;
+            }
+            assert_eq!(a.total_drops(), drops, "{ctx}: {:?}", a.stats());
+            if what != "echo" {
+                assert_eq!(software_checksum(&f), SoftwareChecksum::Good, "{ctx}");
+            }
+            match what {
+                "echo" => {
+                    assert_eq!(sent.len(), 1, "{ctx}");
+                    let ip = Ipv6Packet::new_checked(&sent[0][14..]).unwrap();
+                    let icmp = Icmpv6Packet::new_checked(ip.payload()).unwrap();
+                    assert_eq!(
+                        Icmpv6Repr::parse(&icmp, a6, b6, true).unwrap(),
+                        Icmpv6Repr::EchoReply {
+                            ident: 0x77,
+                            seq_no: 5,
+                            data: b"atomic"
+                        },
+                        "{ctx}"
+                    );
+                }
+                "udp" => {
+                    assert!(sent.is_empty(), "{ctx}");
+                    let (from, data) = a.udp_recv_from(u).unwrap().expect("delivered");
+                    assert_eq!(from, "[2001:db8::b]:4000".parse().unwrap(), "{ctx}");
+                    assert_eq!(data, b"whole datagram", "{ctx}");
+                }
+                _ => {
+                    assert_eq!(sent.len(), 1, "{ctx}");
+                    let ip = Ipv6Packet::new_checked(&sent[0][14..]).unwrap();
+                    let t = TcpPacket::new_checked(ip.payload()).unwrap();
+                    let r = TcpRepr::parse(&t, &IpPair::V6 { src: a6, dst: b6 }, true).unwrap();
+                    assert_eq!(r.flags, TcpFlags::SYN | TcpFlags::ACK, "{ctx}");
+                    assert_eq!(r.ack_number, TcpSeqNumber(1001), "{ctx}");
+                }
+            }
+        }
+    }
 }
 
 /// Sends an echo request (IPv4 or IPv6) to a resolved neighbour on a device

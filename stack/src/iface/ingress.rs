@@ -25,6 +25,10 @@ struct L4At {
     proto: u8,
     /// Sent to one of our unicast addresses (not broadcast/multicast).
     unicast: bool,
+    /// The headers are what [`TcpOffsets::parse`] takes, so GRO may hold
+    /// and merge the segment: false for an IPv6 atomic fragment, which is
+    /// processed whole but not coalesced (as Linux's GRO does not).
+    coalescible: bool,
 }
 
 fn ip_of(a: &IpPair) -> (IpAddr, IpAddr) {
@@ -135,6 +139,7 @@ pub fn software_checksum(frame: &[u8]) -> SoftwareChecksum {
                 },
                 proto: p.protocol(),
                 unicast: true,
+                coalescible: true,
             }
         }
         EtherType::IPV6 => {
@@ -158,6 +163,7 @@ pub fn software_checksum(frame: &[u8]) -> SoftwareChecksum {
                 },
                 proto: next,
                 unicast: true,
+                coalescible: true,
             }
         }
         _ => return NotVerified,
@@ -435,6 +441,7 @@ impl Interface {
                 pair,
                 proto: repr.protocol,
                 unicast,
+                coalescible: true,
             };
             self.receive_l4(now, device, frame, at, rx);
             return;
@@ -546,6 +553,8 @@ impl Interface {
                 },
                 proto: next,
                 unicast: self.is_our_v6_unicast(&repr.dst_addr),
+                // Only an extension header can be a Fragment header.
+                coalescible: at == 0 || p.upper_layer_unfragmented().is_ok(),
             };
             self.receive_l4(now, device, frame, at, rx);
             return;
@@ -737,7 +746,8 @@ impl Interface {
                 self.stats.tcp_bad_checksum += 1;
                 return;
             }
-            let gro = self.config.gro && !device.capabilities().lro && rx.segments <= 1;
+            let gro =
+                self.config.gro && !device.capabilities().lro && rx.segments <= 1 && at.coalescible;
             let mut out = Vec::new();
             let o = TcpOffsets {
                 l3: at.l3,

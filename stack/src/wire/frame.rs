@@ -4,8 +4,9 @@
 //!
 //! [`TcpOffsets::parse`] accepts exactly an untagged Ethernet II frame
 //! carrying IPv4 (version 4, options allowed, not a fragment) or IPv6
-//! (Hop-by-Hop, Routing and Destination Options headers skipped as
-//! [`Ipv6Packet::upper_layer`] does) whose upper layer is a TCP header that
+//! (Hop-by-Hop, Routing and Destination Options headers skipped, no Fragment
+//! header, not even an atomic one: [`Ipv6Packet::upper_layer_unfragmented`])
+//! whose upper layer is a TCP header that
 //! fits, and whose IP length field covers the TCP header and lies inside
 //! the frame. Bytes after the IP packet (Ethernet padding) are allowed and
 //! ignored by [`TcpOffsets::ip_end`].
@@ -49,7 +50,7 @@ impl TcpOffsets {
             }
             EtherType::IPV6 => {
                 let p = Ipv6Packet::new_checked(&frame[l3..]).ok()?;
-                let (next, at) = p.upper_layer().ok()?;
+                let (next, at) = p.upper_layer_unfragmented().ok()?;
                 if next != ip_protocol::TCP {
                     return None;
                 }

@@ -74,6 +74,12 @@ pub mod field {
     pub const EXT_UNIT: usize = 8;
     /// Routing header: Segments Left (RFC 8200 section 4.4).
     pub const ROUTING_SEGMENTS_LEFT: usize = 3;
+    /// Fragment header (RFC 8200 section 4.5): 8 bytes; the 16-bit word of
+    /// Fragment Offset (13 bits, 8-octet units), Res (2) and the M flag.
+    pub const FRAG_LEN: usize = 8;
+    pub const FRAG_OFFSET_M: usize = 2;
+    /// Fragment Offset and M in that word: zero in an atomic fragment.
+    pub const FRAG_OFFSET_M_MASK: u16 = 0xfff9;
 }
 
 /// A view of an IPv6 packet. The buffer may be longer than 40 + payload length.
@@ -139,16 +145,33 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
             [field::HEADER_LEN..field::HEADER_LEN + usize::from(self.payload_len())]
     }
 
-    /// Skips Hop-by-Hop, Routing and Destination Options headers and returns
-    /// the upper-layer protocol and its offset within [`payload`](Self::payload).
+    /// Skips Hop-by-Hop, Routing and Destination Options headers and the
+    /// Fragment header of an atomic fragment, and returns the upper-layer
+    /// protocol and its offset within [`payload`](Self::payload).
     /// Hop-by-Hop must come first (RFC 8200 section 4.3). A Fragment header
-    /// is [`WireError::Unsupported`], and so is a Routing header with
-    /// Segments Left non-zero: this host is not the packet's final
-    /// destination, which a host supporting no routing type must discard
-    /// (RFC 8200 section 4.4), and an upper-layer checksum would cover the
-    /// final destination, not the one in the fixed header (section 8.1).
-    /// No Next Header ends the walk.
+    /// with offset 0 and M = 0 (an atomic fragment) makes the packet no
+    /// less whole: it is processed as the packet itself (RFC 8200 section
+    /// 4.5, RFC 6946). Any other Fragment header (a real fragment, which
+    /// this stack does not reassemble) is [`WireError::Unsupported`], and
+    /// so is a Routing header with Segments Left non-zero: this host is not
+    /// the packet's final destination, which a host supporting no routing
+    /// type must discard (RFC 8200 section 4.4), and an upper-layer checksum
+    /// would cover the final destination, not the one in the fixed header
+    /// (section 8.1). No Next Header ends the walk.
     pub fn upper_layer(&self) -> Result<(u8, usize), WireError> {
+        self.walk(true)
+    }
+
+    /// As [`upper_layer`](Self::upper_layer), except that any Fragment
+    /// header, atomic or not, is [`WireError::Unsupported`]: what
+    /// segmentation and coalescing take ([`TcpOffsets`](super::TcpOffsets)),
+    /// as Linux's GSO/GRO pull only Hop-by-Hop, Routing and Destination
+    /// Options headers.
+    pub fn upper_layer_unfragmented(&self) -> Result<(u8, usize), WireError> {
+        self.walk(false)
+    }
+
+    fn walk(&self, atomic_fragments: bool) -> Result<(u8, usize), WireError> {
         let payload = self.payload();
         let mut next = self.next_header();
         let mut at = 0usize;
@@ -179,10 +202,17 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
                     first = false;
                 }
                 ip_protocol::IPV6_FRAG => {
-                    return Err(WireError::Unsupported {
-                        proto: PROTO,
-                        what: "fragment header",
-                    })
+                    check_len(PROTO, payload, at + field::FRAG_LEN)?;
+                    let word = get_u16(payload, at + field::FRAG_OFFSET_M);
+                    if !atomic_fragments || word & field::FRAG_OFFSET_M_MASK != 0 {
+                        return Err(WireError::Unsupported {
+                            proto: PROTO,
+                            what: "fragment header",
+                        });
+                    }
+                    next = payload[at + field::EXT_NEXT_HEADER];
+                    at += field::FRAG_LEN;
+                    first = false;
                 }
                 _ => return Ok((next, at)),
             }
@@ -310,6 +340,46 @@ mod tests {
         let p = Ipv6Packet::new_checked(&b[..]).unwrap();
         assert_eq!(p.upper_layer(), Ok((ip_protocol::UDP, 24)));
         assert_eq!(&p.payload()[24..], &[0xde, 0xad, 0xbe, 0xef]);
+    }
+
+    /// RFC 8200 section 4.5, RFC 6946: a Fragment header of offset 0 and
+    /// M = 0 is skipped (the reserved bits ignored); with M = 1 or a
+    /// non-zero offset the packet is a real fragment and not walked;
+    /// `upper_layer_unfragmented` walks no Fragment header at all.
+    #[test]
+    fn atomic_fragment_header_is_skipped_and_real_fragments_are_not() {
+        let mut b = packet();
+        // HBH -> Fragment -> DestOpts -> UDP: 8 more bytes after the HBH.
+        b[40] = ip_protocol::IPV6_FRAG;
+        b.splice(48..48, [60, 0xff, 0, 0, 1, 2, 3, 4]);
+        b[5] += 8;
+        for (word, walked) in [
+            (0x0000u16, true),
+            (0x0006, true), // Res bits: ignored
+            (0x0001, false),
+            (0x0008, false),
+            (0xfff8, false),
+        ] {
+            b[50..52].copy_from_slice(&word.to_be_bytes());
+            let p = Ipv6Packet::new_checked(&b[..]).unwrap();
+            let want = if walked {
+                Ok((ip_protocol::UDP, 32))
+            } else {
+                Err(WireError::Unsupported {
+                    proto: PROTO,
+                    what: "fragment header",
+                })
+            };
+            assert_eq!(p.upper_layer(), want, "offset/M word {word:#06x}");
+            assert!(p.upper_layer_unfragmented().is_err(), "{word:#06x}");
+        }
+        // A Fragment header cut short by the payload length.
+        let mut t = packet();
+        t[6] = ip_protocol::IPV6_FRAG;
+        t[5] = 4;
+        t.truncate(44);
+        let p = Ipv6Packet::new_checked(&t[..]).unwrap();
+        assert!(matches!(p.upper_layer(), Err(WireError::Truncated { .. })));
     }
 
     #[test]
