@@ -1494,6 +1494,92 @@ fn segment_beyond_the_window_is_acked_dropped_and_counted() {
     assert_eq!(d.conn.stats().ooo_held, 0);
 }
 
+/// RFC 9293 §3.10.7.4: acceptability, and what is kept of a segment, follow
+/// RCV.WND as advertised (the window field, scaled by our shift), not the
+/// receive buffer behind it. `recv_buffer`, `wscale` (the peer's offer; None
+/// turns window scaling off) and the right edge the handshake ACK must
+/// advertise, as an offset past the first byte.
+fn data_beyond_the_advertised_window(recv_buffer: usize, wscale: Option<u8>, edge: u32) {
+    let c = TcpConfig {
+        recv_buffer,
+        ..cfg()
+    };
+    let mut d = open_active(
+        c,
+        PeerOpts {
+            wscale,
+            ..PeerOpts::sack()
+        },
+    );
+    let ctx = format!("buffer {recv_buffer}, peer wscale {wscale:?}");
+    let (shift, _) = d.conn.window_shifts();
+    let hs = &d.log.last().unwrap().1;
+    assert_eq!(
+        (hs.repr.window_len as u32) << shift,
+        edge,
+        "{ctx}: handshake ACK's window"
+    );
+    let b = d.peer.snd_nxt;
+    // Wholly beyond the right edge: ACKed, dropped, not SACKed.
+    d.now += MS;
+    let out = d.peer_send_at(edge, &stream(edge as usize, 100));
+    assert!(
+        out.len() == 1 && is_pure_ack(&out[0]) && ackn(&out[0]) == b,
+        "{ctx}: {}",
+        describe_all(&out)
+    );
+    assert!(sack_blocks(&out[0]).is_empty(), "{ctx}: held past the edge");
+    assert_eq!(d.conn.stats().out_of_window, 1, "{ctx}");
+    assert_eq!(d.conn.stats().ooo_held, 0, "{ctx}");
+    // Straddling it: kept up to the edge only.
+    d.now += MS;
+    let out = d.peer_send_at(edge - 500, &stream(edge as usize - 500, 1000));
+    let ack = out.iter().find(|o| has(o, ACK)).expect("ACKed at once");
+    assert_eq!(ackn(ack), b, "{ctx}: {}", describe(ack));
+    assert_eq!(
+        sack_blocks(ack),
+        vec![(b.wrapping_add(edge - 500), b.wrapping_add(edge))],
+        "{ctx}: SACKed past the edge"
+    );
+    assert_eq!(d.conn.stats().bytes_trimmed, 500, "{ctx}");
+    // The hole filled: the cumulative ACK stops at the edge.
+    let mut off = 0;
+    let mut last = None;
+    while off < edge - 500 {
+        let n = 1000.min(edge - 500 - off);
+        d.now += MS;
+        let out = d.peer_send_at(off, &stream(off as usize, n as usize));
+        last = out.into_iter().rev().find(|o| has(o, ACK)).or(last);
+        off += n;
+    }
+    let last = last.expect("ACKed");
+    assert_eq!(
+        ackn(&last),
+        b.wrapping_add(edge),
+        "{ctx}: {}",
+        describe(&last)
+    );
+    assert_eq!(d.conn.recv_available(), edge as usize, "{ctx}");
+    let mut got = vec![0; edge as usize + 1000];
+    let n = d.conn.recv(&mut got);
+    assert_eq!(got[..n], stream(0, edge as usize)[..], "{ctx}");
+}
+
+/// Without window scaling the window field caps RCV.WND at 65,535 however
+/// large the buffer (256 KiB by default); nothing past it is taken.
+#[test]
+fn data_beyond_the_advertised_window_is_dropped_or_trimmed_without_window_scaling() {
+    data_beyond_the_advertised_window(256 * 1024, None, 65_535);
+}
+
+/// With window scaling, RCV.WND is the field shifted: a 100,003-byte buffer
+/// is advertised as 50,001 << 1 = 100,002 bytes, and the last byte of the
+/// buffer is past the window.
+#[test]
+fn data_beyond_the_advertised_window_is_dropped_or_trimmed_with_window_scaling() {
+    data_beyond_the_advertised_window(100_003, Some(7), 100_002);
+}
+
 #[test]
 fn old_duplicate_segment_is_acked_and_dropped() {
     let mut d = open_active(cfg(), PeerOpts::default());

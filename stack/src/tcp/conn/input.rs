@@ -93,7 +93,9 @@ impl Connection {
         }
         self.irs = seq;
         self.rcv_nxt = seq + 1;
-        self.rcv_adv = self.rcv_nxt;
+        // RCV.WND is what our SYN announced (never scaled, RFC 7323 §2.2),
+        // until our next segment advertises again.
+        self.rcv_adv = self.rcv_nxt + self.rcvbuf.window().min(0xffff);
         self.negotiate(seg, now);
         self.last_rx = now;
         if ack_ok && ack.gt(self.iss) {
@@ -236,18 +238,22 @@ impl Connection {
             }
             return;
         }
-        self.process_data(now, seq, payload, fin);
+        self.process_data(now, seq, payload, fin, rcv_wnd);
     }
 
-    /// The receive window used for the acceptability test: the larger of
-    /// what we advertised and what the buffer holds room for.
+    /// RCV.WND for the acceptability test and for trimming (RFC 9293
+    /// §3.10.7.4): what we advertised, the window field as sent (scaled by
+    /// our shift, unscaled in a SYN), from RCV.NXT to the right edge it
+    /// set. Not the buffer's room, which can be larger (a 16-bit field
+    /// without window scaling, the shift's rounding, an application read
+    /// not yet announced): the peer was offered no more.
     pub(super) fn rcv_window(&self) -> usize {
         let adv = if self.rcv_adv.gt(self.rcv_nxt) {
             self.rcv_adv.offset_from(self.rcv_nxt)
         } else {
             0
         };
-        adv.max(self.rcvbuf.window()).min(1 << 30)
+        adv.min(1 << 30)
     }
 
     fn on_reset(&mut self) {
@@ -493,7 +499,17 @@ impl Connection {
     }
 
     /// RFC 9293 §3.10.7.4 seventh and eighth checks: segment text and FIN.
-    fn process_data(&mut self, now: u64, seq: TcpSeqNumber, payload: &[u8], fin: bool) {
+    /// The data and FIN of an acceptable segment, kept only as far as
+    /// `rcv_wnd` (RCV.WND) reaches past RCV.NXT: the rest is trimmed
+    /// (RFC 9293 §3.10.7.4) and neither buffered, SACKed nor acknowledged.
+    fn process_data(
+        &mut self,
+        now: u64,
+        seq: TcpSeqNumber,
+        payload: &[u8],
+        fin: bool,
+        rcv_wnd: usize,
+    ) {
         let accepts_text = matches!(
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
@@ -514,6 +530,11 @@ impl Connection {
             } else {
                 (rel as usize, payload)
             };
+            let beyond = (off + data.len()).saturating_sub(rcv_wnd);
+            let data = &data[..data.len() - beyond.min(data.len())];
+            if beyond > 0 {
+                self.stats.bytes_trimmed += beyond as u64;
+            }
             if data.is_empty() {
                 // A duplicate: ACK at once (RFC 5681 §4.2 spirit).
                 self.ack_now = true;
@@ -534,7 +555,7 @@ impl Connection {
                     // several arrive before the next poll (bounded).
                     self.acks_owed = (self.acks_owed + 1).min(MAX_ACKS_OWED);
                 }
-                if off > 0 || had_ooo || ins.beyond_window > 0 || ins.dropped_ooo {
+                if off > 0 || had_ooo || beyond > 0 || ins.beyond_window > 0 || ins.dropped_ooo {
                     // Out of order, filling a hole, or cut: ACK now
                     // (RFC 5681 §4.2).
                     self.ack_now = true;
@@ -558,7 +579,7 @@ impl Connection {
         if fin {
             let fin_at = seq + payload.len();
             let dist = fin_at.signed_distance(self.rcv_nxt);
-            if dist >= 0 && (dist as usize) <= self.rcvbuf.window() {
+            if dist >= 0 && (dist as usize) <= rcv_wnd {
                 self.peer_fin = Some(fin_at);
             }
             self.ack_now = true;

@@ -131,6 +131,9 @@ counters! {
         pub sacked_bytes_skipped: u64,
         /// Segments outside the window (answered with an ACK, RFC 9293 §3.10.7.4).
         pub out_of_window: u64,
+        /// Payload bytes of acceptable segments past the right edge of the
+        /// window we advertised, trimmed (RFC 9293 §3.10.7.4).
+        pub bytes_trimmed: u64,
         /// ACKs not sent in answer to out-of-window segments without data,
         /// beyond one per [`OOW_ACK_INTERVAL_NS`](super::OOW_ACK_INTERVAL_NS)
         /// (as Linux's `tcp_invalid_ratelimit`: a forged or looping ACK stream
