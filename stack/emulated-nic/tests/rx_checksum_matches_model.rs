@@ -40,7 +40,8 @@ fn fold(mut s: u32) -> u16 {
 
 /// Whether the IPv4 header checksum (if IPv4) and the TCP/UDP checksum of
 /// an untagged frame hold, with the L4 message found by walking every
-/// Hop-by-Hop / Routing / Destination Options header (no window, no limit).
+/// Hop-by-Hop / Routing / Destination Options header and atomic Fragment header (no window, no
+/// limit).
 /// `None` if the frame has no TCP/UDP message to check.
 fn truly_valid(f: &[u8]) -> Option<bool> {
     let et = u16::from_be_bytes([*f.get(12)?, *f.get(13)?]);
@@ -62,8 +63,17 @@ fn truly_valid(f: &[u8]) -> Option<bool> {
             let h = f.get(l3..l3 + 40)?;
             let end = l3 + 40 + usize::from(u16::from_be_bytes([h[4], h[5]]));
             let (mut next, mut at) = (h[6], l3 + 40);
-            while matches!(next, 0 | 43 | 60) {
-                let e = f.get(at..at + 2)?;
+            while matches!(next, 0 | 43 | 44 | 60) {
+                let e = f.get(at..at + 4)?;
+                if next == 44 {
+                    // Only an atomic fragment (offset 0, M 0: RFC 6946) is a whole packet.
+                    if u16::from_be_bytes([e[2], e[3]]) & 0xfff9 != 0 {
+                        return None;
+                    }
+                    next = e[0];
+                    at += 8;
+                    continue;
+                }
                 next = e[0];
                 at += (usize::from(e[1]) + 1) * 8;
             }
