@@ -25,7 +25,7 @@ fn nicctl_rss_shows_and_sets_the_key_on_sim_and_model() {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(
             v["key"],
-            driver::format_rss_key(&rss::VERIFICATION_KEY),
+            nicctl::rss_spec::format_rss_key(&rss::VERIFICATION_KEY),
             "{v}"
         );
         assert_eq!(v["hash_function"], "toeplitz");
