@@ -643,8 +643,11 @@ fn with_fragment_header(frame: &[u8], offset: u16, more: bool) -> Vec<u8> {
 /// of offset 0 and M = 0 (an atomic fragment) is a whole packet and is
 /// processed as one: an ICMPv6 echo request is answered, a UDP datagram
 /// delivered, a TCP SYN to a listener answered with a SYN-ACK, and the
-/// software checksum verdict is `Good`. Real fragments (M = 1, or a
-/// non-zero offset) are still dropped: there is no reassembly.
+/// software checksum verdict is `Good`. A real fragment (M = 1, or a
+/// non-zero offset) is not processed alone: it waits for the rest of its
+/// datagram (`tests/fragments.rs` has reassembly) and is dropped and
+/// counted when that never comes (at the 60 s timeout) or at once if its
+/// length cannot be a fragment's (M = 1 with a length not a multiple of 8).
 #[test]
 fn ipv6_atomic_fragments_are_processed_as_whole_packets() {
     use stack::iface::SoftwareChecksum;
@@ -714,7 +717,12 @@ fn ipv6_atomic_fragments_are_processed_as_whole_packets() {
             if !accepted {
                 assert!(sent.is_empty(), "{ctx}: answered {sent:02x?}");
                 assert_eq!(a.udp_recv_from(u).unwrap(), None, "{ctx}");
+                assert_eq!(a.stats().ipv6_fragments_in, 1, "{ctx}");
+                a.poll(MS + 60_000 * MS, &mut dev);
+                assert!(dev.tx.is_empty(), "{ctx}: answered later");
+                assert_eq!(a.udp_recv_from(u).unwrap(), None, "{ctx}");
                 assert_eq!(a.total_drops(), drops + 1, "{ctx}: not counted");
+                assert_eq!(a.reassembly_usage(), (0, 0), "{ctx}");
                 continue;
             }
             assert_eq!(a.total_drops(), drops, "{ctx}: {:?}", a.stats());
@@ -779,13 +787,14 @@ fn sent_echo(offload: bool, dst: IpAddr) -> (Vec<u8>, TxMeta) {
     dev.tx.pop().unwrap()
 }
 
-/// A ping whose packet (IP header, 8 bytes of ICMP header, data) would not
-/// fit the device's MTU is refused with `SendError::TooBig` and nothing
-/// reaches the device (there is no fragmentation on send), as UDP refuses
-/// the same size with `DatagramTooBig`; one that just fits leaves as one
-/// frame of the device's largest size.
+/// A ping whose packet (IP header, 8 bytes of ICMP header, data) fits the
+/// device's MTU leaves as one frame of the device's largest size; one byte
+/// more and it leaves in fragments (IPv4 with DF clear, IPv6 with a
+/// Fragment header), each within the MTU, their data the datagram's; one
+/// larger than an IP datagram can be is refused with `SendError::TooBig`
+/// and nothing reaches the device (`tests/fragments.rs` has the rest).
 #[test]
-fn ping_whose_packet_exceeds_the_mtu_is_refused_too_big_and_nothing_is_sent() {
+fn ping_whose_packet_exceeds_the_mtu_leaves_in_fragments() {
     let mut a = iface_a();
     let mut dev = MockDevice::default();
     dev.push(arp(ArpOperation::Request, MAC_B, IP_B, IP_A));
@@ -796,19 +805,31 @@ fn ping_whose_packet_exceeds_the_mtu_is_refused_too_big_and_nothing_is_sent() {
     dev.push(icmpv6_frame(MAC_A, IP6_B, IP6_A, 255, &ns));
     a.poll(0, &mut dev);
     dev.tx.clear();
-    // 1500 - 20 - 8 and 1500 - 40 - 8 bytes of data fit.
-    for (dst, fits) in [(IpAddr::from(IP_B), 1472), (IP6_B.into(), 1452)] {
+    // 1500 - 20 - 8 and 1500 - 40 - 8 bytes of data fit; the fragments
+    // carry 1480 and 1448 bytes of the ICMP message each.
+    for (dst, fits, per, max) in [
+        (IpAddr::from(IP_B), 1472, 1480, 65_507),
+        (IP6_B.into(), 1452, 1448, 65_527),
+    ] {
         a.ping(0, &mut dev, dst, 1, 1, &vec![0x33; fits]).unwrap();
         let sent: Vec<_> = dev.tx.drain(..).map(|(f, _)| f.len()).collect();
         assert_eq!(sent, [1514], "{dst}: {fits} bytes of data");
-        for len in [fits + 1, 4000, 65_000] {
-            let r = a.ping(0, &mut dev, dst, 1, 2, &vec![0x33; len]);
-            assert!(
-                matches!(r, Err(stack::iface::SendError::TooBig(n)) if n == len),
-                "{dst}: {len} bytes of data: {r:?}"
+        for len in [fits + 1, 4000, max] {
+            a.ping(0, &mut dev, dst, 1, 2, &vec![0x33; len]).unwrap();
+            let sent: Vec<_> = dev.tx.drain(..).map(|(f, _)| f).collect();
+            assert_eq!(
+                sent.len(),
+                (len + 8).div_ceil(per),
+                "{dst}: {len} bytes of data"
             );
-            assert!(dev.tx.is_empty(), "{dst}: {len} bytes handed to the device");
+            assert!(sent.iter().all(|f| f.len() <= 1514), "{dst}: {len}");
         }
+        let r = a.ping(0, &mut dev, dst, 1, 2, &vec![0x33; max + 1]);
+        assert!(
+            matches!(r, Err(stack::iface::SendError::TooBig(n)) if n == max + 1),
+            "{dst}: {r:?}"
+        );
+        assert!(dev.tx.is_empty(), "{dst}: handed to the device");
     }
     a.poll(MS, &mut dev);
     assert!(dev.tx.is_empty(), "nothing held and sent later");

@@ -298,12 +298,23 @@ fn udp_round_trip(dst: IpAddr, caps: Capabilities) {
         got.is_some()
     }));
     assert_eq!(got.unwrap().1, b"answer");
-    // Too big for one frame: refused, not fragmented.
-    let big = vec![0u8; 1500];
+    // Too big for one frame: sent in fragments and reassembled.
+    let big: Vec<u8> = (0..1500u32).map(|i| i as u8).collect();
+    let t = n.t();
+    n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(dst, 53), &big)
+        .unwrap();
+    let mut got = None;
+    assert!(n.run(SEC, |n| {
+        got = n.b.udp_recv_from(ub).unwrap();
+        got.is_some()
+    }));
+    assert_eq!(got.unwrap().1, big);
+    // Too big for an IP datagram: refused.
+    let huge = vec![0u8; 65_528];
     let t = n.t();
     assert_eq!(
-        n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(dst, 53), &big),
-        Err(SocketError::DatagramTooBig(1500))
+        n.a.udp_send_to(t, &mut n.da, ua, SocketAddr::new(dst, 53), &huge),
+        Err(SocketError::DatagramTooBig(65_528))
     );
     assert_eq!(n.a.total_drops() + n.b.total_drops(), 0);
 }

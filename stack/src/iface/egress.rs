@@ -1,7 +1,10 @@
-//! Building outgoing frames, choosing software or offloaded checksums, and
+//! Building outgoing frames, choosing software or offloaded checksums,
 //! holding packets while their next hop's link-layer address is resolved
 //! (ARP request, RFC 826; neighbour solicitation to the solicited-node
-//! multicast address, RFC 4861 section 7.2.2).
+//! multicast address, RFC 4861 section 7.2.2), and sending UDP and ICMP
+//! echo packets larger than the device's MTU in fragments (IPv4: RFC 791
+//! section 3.2; IPv6: a Fragment header, RFC 8200 section 4.5). TCP never
+//! fragments: its segments are sized to the MTU.
 
 use super::gso;
 use super::{Held, Interface, Resolution, SendError};
@@ -10,11 +13,16 @@ use crate::phy::{Device, TxMeta, F_NEEDS_CSUM, GSO_ECN, GSO_NONE, GSO_TCPV4, GSO
 use crate::wire::{
     ethernet, icmpv4, icmpv6, ip_protocol, ipv4, ipv6, ArpOperation, ArpPacket, ArpRepr, EtherType,
     EthernetAddress, EthernetFrame, EthernetRepr, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet,
-    Icmpv6Repr, Ipv4Address, Ipv4Packet, Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, NdpRepr,
+    Icmpv6Repr, Ipv4Address, Ipv4Packet, Ipv4Repr, Ipv6Address, Ipv6FragmentRepr, Ipv6Packet,
+    Ipv6Repr, NdpRepr,
 };
+use rand::RngCore;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub(super) const ETH: usize = ethernet::field::HEADER_LEN;
+/// The largest IPv4 total length and IPv6 payload length (16-bit fields;
+/// no jumbograms).
+pub(super) const MAX_DATAGRAM: usize = 65_535;
 const IPV4_L4: usize = ETH + ipv4::field::MIN_HEADER_LEN;
 const IPV6_L4: usize = ETH + ipv6::field::HEADER_LEN;
 
@@ -213,6 +221,119 @@ impl Interface {
         self.transmit_one(device, frame, meta)
     }
 
+    /// Sends an IP packet of ours (UDP or ICMP echo: no IPv4 options, no
+    /// IPv6 extension headers, DF clear) as it is if it fits the device's
+    /// MTU now, else in fragments that do: IPv4 fragments of the header and
+    /// a multiple of 8 bytes each, MF on all but the last (RFC 791 section
+    /// 3.2); IPv6 fragments of the fixed header, a Fragment header with a
+    /// random identification (RFC 7739) and a multiple of 8 bytes (RFC 8200
+    /// section 4.5). A checksum left to the device is completed first: a
+    /// device would sum one fragment, not the datagram. A packet that
+    /// cannot be fragmented is refused with [`SendError::TooBig`].
+    pub(super) fn transmit_fragments(
+        &mut self,
+        device: &mut dyn Device,
+        frame: &[u8],
+        meta: &TxMeta,
+    ) -> Result<(), SendError> {
+        let max_frame = device.capabilities().max_frame;
+        if frame.len() <= max_frame {
+            return self.transmit(device, frame, meta);
+        }
+        let mut whole = frame.to_vec();
+        let too_big = |s: &mut Self| {
+            s.stats.tx_errors += 1;
+            Err(SendError::TooBig(frame.len()))
+        };
+        if meta.flags & F_NEEDS_CSUM != 0
+            && complete_checksum(&mut whole, meta.csum_start.into(), meta.csum_offset.into())
+                .is_err()
+        {
+            return too_big(self);
+        }
+        let mtu = max_frame.saturating_sub(ETH);
+        match EthernetFrame::new_unchecked(&whole[..]).ethertype() {
+            EtherType::IPV4 => {
+                let Ok(ip) = Ipv4Packet::new_checked(&whole[ETH..]) else {
+                    return too_big(self);
+                };
+                let hl = ip.header_len();
+                let per = mtu.saturating_sub(hl) & !7;
+                if ip.dont_frag()
+                    || ip.is_fragment()
+                    || hl != ipv4::field::MIN_HEADER_LEN
+                    || per == 0
+                {
+                    return too_big(self);
+                }
+                let payload = ip.payload();
+                self.stats.ipv4_fragmented += 1;
+                let mut off = 0;
+                while off < payload.len() {
+                    let n = per.min(payload.len() - off);
+                    let more = off + n < payload.len();
+                    let mut f = Vec::with_capacity(ETH + hl + n);
+                    f.extend_from_slice(&whole[..ETH + hl]);
+                    f.extend_from_slice(&payload[off..off + n]);
+                    let mut p = Ipv4Packet::new_unchecked(&mut f[ETH..]);
+                    p.set_total_len((hl + n) as u16);
+                    p.set_frag(false, more, off as u16);
+                    p.fill_checksum();
+                    self.stats.ipv4_fragments_out += 1;
+                    self.transmit_one(device, &f, &TxMeta::default())?;
+                    off += n;
+                }
+                Ok(())
+            }
+            EtherType::IPV6 => {
+                let Ok(ip) = Ipv6Packet::new_checked(&whole[ETH..]) else {
+                    return too_big(self);
+                };
+                let hl = ipv6::field::HEADER_LEN;
+                let per = mtu.saturating_sub(hl + ipv6::field::FRAG_LEN) & !7;
+                let next = ip.next_header();
+                let ext = matches!(
+                    next,
+                    ip_protocol::HOP_BY_HOP
+                        | ip_protocol::IPV6_ROUTE
+                        | ip_protocol::IPV6_OPTS
+                        | ip_protocol::IPV6_FRAG
+                );
+                if ext || per == 0 {
+                    return too_big(self);
+                }
+                let payload = ip.payload();
+                let ident = self.frag_ids.next_u32();
+                self.stats.ipv6_fragmented += 1;
+                let mut off = 0;
+                while off < payload.len() {
+                    let n = per.min(payload.len() - off);
+                    let more = off + n < payload.len();
+                    let l4 = ETH + hl + ipv6::field::FRAG_LEN;
+                    let mut f = Vec::with_capacity(l4 + n);
+                    f.extend_from_slice(&whole[..ETH + hl]);
+                    f.resize(l4, 0);
+                    f.extend_from_slice(&payload[off..off + n]);
+                    let mut p = Ipv6Packet::new_unchecked(&mut f[ETH..]);
+                    p.set_payload_len((ipv6::field::FRAG_LEN + n) as u16);
+                    p.set_next_header(ip_protocol::IPV6_FRAG);
+                    Ipv6FragmentRepr {
+                        next_header: next,
+                        offset: off as u16,
+                        more,
+                        ident,
+                    }
+                    .emit(&mut f[ETH + hl..l4]);
+                    self.stats.ipv6_fragments_out += 1;
+                    self.transmit_one(device, &f, &TxMeta::default())?;
+                    off += n;
+                }
+                Ok(())
+            }
+            _ => too_big(self),
+        }
+    }
+
     /// Sends one segment cut by software GSO, counting its checksum path.
     pub(super) fn transmit_segment(
         &mut self,
@@ -368,20 +489,23 @@ impl Interface {
             }
         };
         let l4_len = repr.buffer_len();
-        // No fragmentation on send: the packet must fit the device's MTU
-        // and the 16-bit total length.
-        if IPV4_L4 + l4_len > device.capabilities().max_frame
-            || l4_len + ipv4::field::MIN_HEADER_LEN > usize::from(u16::MAX)
-        {
+        // The packet must fit the 16-bit total length; past the MTU it
+        // leaves in fragments (DF clear), its checksum done here.
+        if l4_len + ipv4::field::MIN_HEADER_LEN > MAX_DATAGRAM {
             return Err(SendError::TooBig(data.len()));
         }
+        let caps = device.capabilities();
+        let fragment = IPV4_L4 + l4_len > caps.max_frame;
         let mut frame = self.new_frame(IPV4_L4 + l4_len, EtherType::IPV4);
         self.ipv4_ident = self.ipv4_ident.wrapping_add(1);
         Ipv4Repr::unfragmented(src, dst, ip_protocol::ICMP, l4_len, self.ipv4_ident, false)
             .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true);
         repr.emit(&mut Icmpv4Packet::new_unchecked(&mut frame[IPV4_L4..]));
-        let offload = device.capabilities().tx_checksum;
+        let offload = caps.tx_checksum && !fragment;
         let meta = finish_checksum(offload, &mut frame, IPV4_L4, icmpv4::field::CHECKSUM, 0);
+        if fragment {
+            return self.dispatch_fragmentable(now, device, link, frame);
+        }
         self.dispatch(now, device, link, frame, meta)
     }
 
@@ -411,12 +535,15 @@ impl Interface {
                 data,
             }
         };
-        // No fragmentation on send: the packet must fit the device's MTU
-        // and the 16-bit payload length.
-        if IPV6_L4 + repr.buffer_len() > device.capabilities().max_frame
-            || repr.buffer_len() > usize::from(u16::MAX)
-        {
+        // The packet must fit the 16-bit payload length; past the MTU it
+        // leaves in fragments, its checksum done here.
+        if repr.buffer_len() > MAX_DATAGRAM {
             return Err(SendError::TooBig(data.len()));
+        }
+        let caps = device.capabilities();
+        if IPV6_L4 + repr.buffer_len() > caps.max_frame {
+            let (frame, _) = self.icmpv6_frame_with(false, src, dst, 64, &repr);
+            return self.dispatch_fragmentable(now, device, link, frame);
         }
         let (frame, meta) = self.icmpv6_frame(device, src, dst, 64, &repr);
         self.dispatch(now, device, link, frame, meta)
@@ -426,6 +553,20 @@ impl Interface {
     pub(super) fn icmpv6_frame(
         &self,
         device: &dyn Device,
+        src: Ipv6Address,
+        dst: Ipv6Address,
+        hop_limit: u8,
+        repr: &Icmpv6Repr,
+    ) -> (Vec<u8>, TxMeta) {
+        let offload = device.capabilities().tx_checksum;
+        self.icmpv6_frame_with(offload, src, dst, hop_limit, repr)
+    }
+
+    /// [`icmpv6_frame`](Self::icmpv6_frame) with the checksum left to the
+    /// device (`offload`) or done here.
+    fn icmpv6_frame_with(
+        &self,
+        offload: bool,
         src: Ipv6Address,
         dst: Ipv6Address,
         hop_limit: u8,
@@ -449,7 +590,6 @@ impl Interface {
             dst,
         );
         let pseudo = checksum::pseudo_header_v6(src.0, dst.0, ip_protocol::ICMPV6, l4_len as u32);
-        let offload = device.capabilities().tx_checksum;
         let meta = finish_checksum(
             offload,
             &mut frame,
@@ -467,13 +607,52 @@ impl Interface {
         now: u64,
         device: &mut dyn Device,
         link: LinkDst,
+        frame: Vec<u8>,
+        meta: TxMeta,
+    ) -> Result<(), SendError> {
+        self.dispatch_with(now, device, link, frame, meta, false)
+    }
+
+    /// As [`dispatch`](Self::dispatch), for an IP packet (UDP, ICMP echo)
+    /// with its checksum complete that is sent in fragments if it exceeds
+    /// the device's MTU when it leaves ([`transmit_fragments`](Self::transmit_fragments)).
+    pub(super) fn dispatch_fragmentable(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        link: LinkDst,
+        frame: Vec<u8>,
+    ) -> Result<(), SendError> {
+        self.dispatch_with(now, device, link, frame, TxMeta::default(), true)
+    }
+
+    fn send_now(
+        &mut self,
+        device: &mut dyn Device,
+        frame: &[u8],
+        meta: &TxMeta,
+        fragmentable: bool,
+    ) -> Result<(), SendError> {
+        if fragmentable {
+            self.transmit_fragments(device, frame, meta)
+        } else {
+            self.transmit(device, frame, meta)
+        }
+    }
+
+    fn dispatch_with(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        link: LinkDst,
         mut frame: Vec<u8>,
         meta: TxMeta,
+        fragmentable: bool,
     ) -> Result<(), SendError> {
         let next_hop = match link {
             LinkDst::Mac(mac) => {
                 frame[..6].copy_from_slice(&mac.0);
-                return self.transmit(device, &frame, &meta);
+                return self.send_now(device, &frame, &meta, fragmentable);
             }
             LinkDst::Neighbor(ip) => ip,
         };
@@ -483,7 +662,7 @@ impl Interface {
         };
         if let Some(mac) = cached {
             frame[..6].copy_from_slice(&mac.0);
-            return self.transmit(device, &frame, &meta);
+            return self.send_now(device, &frame, &meta, fragmentable);
         }
         if self.held.len() >= self.config.max_held_packets {
             self.stats.held_overflow += 1;
@@ -493,6 +672,7 @@ impl Interface {
             next_hop,
             frame,
             meta,
+            fragmentable,
         });
         if !self.resolutions.iter().any(|r| r.next_hop == next_hop) {
             self.resolutions.push(Resolution {
@@ -556,12 +736,14 @@ impl Interface {
         self.held = rest;
         for mut h in ready {
             h.frame[..6].copy_from_slice(&mac.0);
-            let _ = self.transmit(device, &h.frame, &h.meta);
+            let _ = self.send_now(device, &h.frame, &h.meta, h.fragmentable);
         }
     }
 
-    /// Retries or gives up on due resolutions and drops expired neighbours.
+    /// Retries or gives up on due resolutions, drops expired neighbours
+    /// and abandons datagrams whose reassembly timed out.
     pub(super) fn run_timers(&mut self, now: u64, device: &mut dyn Device) {
+        self.reassembly.expire(now, &mut self.stats);
         self.arp_cache.purge(now);
         self.ndp_cache.purge(now);
         let due: Vec<usize> = (0..self.resolutions.len())

@@ -4,6 +4,7 @@
 //! nothing here panics on any input.
 
 use super::egress::{in_prefix, LinkDst};
+use super::reassembly::{Discard, Fragment, Key, Outcome};
 use super::{EchoReply, Interface};
 use crate::checksum;
 use crate::phy::{Device, RxChecksum, RxMeta, TxMeta};
@@ -12,7 +13,7 @@ use crate::wire::{
     EthernetFrame, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, Ipv4Address, Ipv4Packet,
     Ipv6Address, Ipv6Packet, Ipv6Repr, NdpNaFlags, NdpRepr, WireError,
 };
-use crate::wire::{ipv6, udp, IpPair, TcpOffsets, TcpPacket, TcpRepr, UdpPacket};
+use crate::wire::{ipv4, ipv6, tcp, udp, IpPair, TcpOffsets, TcpPacket, TcpRepr, UdpPacket};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Where a TCP or UDP message sits in a frame.
@@ -223,7 +224,45 @@ pub(super) struct RxCtx {
     complete: Option<u16>,
     /// Segments an LRO frame holds.
     segments: u16,
+    /// Reassembled from fragments here: no device verdict or sum applies,
+    /// and GRO does not take it (reassembly is past the point where Linux
+    /// coalesces).
+    reassembled: bool,
 }
+
+impl RxCtx {
+    /// What a datagram reassembled from fragments carries: nothing of the
+    /// device's.
+    fn reassembled() -> Self {
+        RxCtx {
+            device_good: false,
+            complete: None,
+            segments: 1,
+            reassembled: true,
+        }
+    }
+}
+
+/// True if `data`, the start of a first fragment's upper-layer message of
+/// protocol `proto`, holds that protocol's whole header: TCP's with its
+/// options (by its data offset, at least 20 bytes), UDP's 8 bytes, an
+/// ICMP/ICMPv6 message's first 8. A first fragment without it is RFC
+/// 1858's tiny fragment (IPv4) or breaks RFC 7112 (IPv6): its filtering
+/// fields are in the second. Other protocols: nothing to check.
+fn holds_upper_header(proto: u8, data: &[u8]) -> bool {
+    match proto {
+        ip_protocol::TCP => {
+            let min = tcp::field::MIN_HEADER_LEN;
+            data.len() >= min && data.len() >= usize::from(data[tcp::field::DATA_OFF] >> 4) * 4
+        }
+        ip_protocol::UDP => data.len() >= udp::field::HEADER_LEN,
+        ip_protocol::ICMP | ip_protocol::ICMPV6 => data.len() >= 8,
+        _ => true,
+    }
+}
+
+/// The largest IPv4 total length and IPv6 payload length.
+const MAX_DATAGRAM: usize = 65_535;
 
 impl Interface {
     pub(super) fn receive_frame(
@@ -263,6 +302,7 @@ impl Interface {
             device_good: matches!(verify, Verify::Skip),
             complete: meta.complete_sum.filter(|_| rx_checksum),
             segments: meta.segments,
+            reassembled: false,
         };
         let payload = &frame[ethernet::field::HEADER_LEN..];
         match eth.ethertype() {
@@ -379,6 +419,11 @@ impl Interface {
         rx: RxCtx,
     ) {
         let payload = &frame[ethernet::field::HEADER_LEN..];
+        // The device's verdict on a fragment is not about its datagram:
+        // that is checked in software once reassembled, and a fragment's
+        // IPv4 header here.
+        let fragment = Ipv4Packet::new_checked(payload).is_ok_and(|p| p.is_fragment());
+        let verify = if fragment { Verify::Software } else { verify };
         let Some(verify) = self.must_verify(verify) else {
             return;
         };
@@ -423,7 +468,7 @@ impl Interface {
             return;
         }
         if repr.more_frags || repr.frag_offset != 0 {
-            self.stats.ipv4_fragment += 1;
+            self.ipv4_fragment_input(now, device, frame, &p);
             return;
         }
         if repr.protocol == ip_protocol::TCP || repr.protocol == ip_protocol::UDP {
@@ -441,7 +486,7 @@ impl Interface {
                 pair,
                 proto: repr.protocol,
                 unicast,
-                coalescible: true,
+                coalescible: !rx.reassembled,
             };
             self.receive_l4(now, device, frame, at, rx);
             return;
@@ -517,6 +562,16 @@ impl Interface {
         rx: RxCtx,
     ) {
         let payload = &frame[ethernet::field::HEADER_LEN..];
+        // As for IPv4: no device verdict applies to a fragment.
+        let fragment = Ipv6Packet::new_checked(payload)
+            .ok()
+            .and_then(|p| p.fragment_header().ok().flatten())
+            .filter(|f| !f.repr.is_atomic());
+        let verify = if fragment.is_some() {
+            Verify::Software
+        } else {
+            verify
+        };
         let Some(verify) = self.must_verify(verify) else {
             return;
         };
@@ -534,6 +589,10 @@ impl Interface {
         }
         if repr.src_addr.is_multicast() {
             self.stats.ipv6_malformed += 1;
+            return;
+        }
+        if let Some(f) = fragment {
+            self.ipv6_fragment_input(now, device, frame, &p, f);
             return;
         }
         let Ok((next, at)) = p.upper_layer() else {
@@ -554,7 +613,7 @@ impl Interface {
                 proto: next,
                 unicast: self.is_our_v6_unicast(&repr.dst_addr),
                 // Only an extension header can be a Fragment header.
-                coalescible: at == 0 || p.upper_layer_unfragmented().is_ok(),
+                coalescible: !rx.reassembled && (at == 0 || p.upper_layer_unfragmented().is_ok()),
             };
             self.receive_l4(now, device, frame, at, rx);
             return;
@@ -688,6 +747,161 @@ impl Interface {
             self.stats.neighbor_evictions += 1;
         }
         self.resolved(device, IpAddr::V6(Ipv6Addr::from(addr.0)), ll);
+    }
+}
+
+/// Fragments (RFC 791 section 3.2, RFC 8200 section 4.5): the checks that
+/// need the protocol, then the reassembly table; a completed datagram goes
+/// through the input path again as if it had arrived whole.
+impl Interface {
+    fn ipv4_fragment_input(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        frame: &[u8],
+        p: &Ipv4Packet<&[u8]>,
+    ) {
+        self.stats.ipv4_fragments_in += 1;
+        let proto = p.protocol();
+        if !matches!(
+            proto,
+            ip_protocol::TCP | ip_protocol::UDP | ip_protocol::ICMP
+        ) {
+            // Nothing here would take the datagram: not worth holding.
+            self.stats.ip_unknown_protocol += 1;
+            return;
+        }
+        let (data, hl) = (p.payload(), p.header_len());
+        let (offset, more) = (usize::from(p.frag_offset()), p.more_frags());
+        if data.is_empty()
+            || (more && !data.len().is_multiple_of(8))
+            || hl + offset + data.len() > MAX_DATAGRAM
+        {
+            self.stats.frag_bad_length += 1;
+            return;
+        }
+        let key = Key::V4 {
+            src: p.src_addr().0,
+            dst: p.dst_addr().0,
+            ident: p.ident(),
+            protocol: proto,
+        };
+        let header = if offset == 0 {
+            if !holds_upper_header(proto, data) {
+                self.reassembly
+                    .discard(now, key, Discard::TinyFirst, &mut self.stats);
+                return;
+            }
+            let l3 = ethernet::field::HEADER_LEN;
+            Some(frame[l3..l3 + hl].to_vec())
+        } else {
+            None
+        };
+        let f = Fragment {
+            key,
+            offset,
+            more,
+            data,
+            header,
+        };
+        let Outcome::Complete { header, payload } = self.reassembly.insert(now, f, &mut self.stats)
+        else {
+            return;
+        };
+        let len = header.len() + payload.len();
+        if len > MAX_DATAGRAM {
+            self.stats.frag_bad_length += 1;
+            return;
+        }
+        let l3 = ethernet::field::HEADER_LEN;
+        let mut whole = Vec::with_capacity(l3 + len);
+        whole.extend_from_slice(&frame[..l3]);
+        whole.extend_from_slice(&header);
+        whole.extend_from_slice(&payload);
+        let mut ip = Ipv4Packet::new_unchecked(&mut whole[l3..]);
+        let df = ip.dont_frag();
+        ip.set_total_len(len as u16);
+        ip.set_frag(df, false, 0);
+        ip.fill_checksum();
+        debug_assert_eq!(ip.header_len(), header.len());
+        debug_assert!(header.len() >= ipv4::field::MIN_HEADER_LEN);
+        self.stats.ipv4_reassembled += 1;
+        self.receive_ipv4(now, device, &whole, Verify::Software, RxCtx::reassembled());
+    }
+
+    fn ipv6_fragment_input(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        frame: &[u8],
+        p: &Ipv6Packet<&[u8]>,
+        f: ipv6::FragmentAt,
+    ) {
+        self.stats.ipv6_fragments_in += 1;
+        let data = &p.payload()[f.at + ipv6::field::FRAG_LEN..];
+        let (offset, more) = (usize::from(f.repr.offset), f.repr.more);
+        if data.is_empty()
+            || (more && !data.len().is_multiple_of(8))
+            || f.at + offset + data.len() > MAX_DATAGRAM
+        {
+            self.stats.frag_bad_length += 1;
+            return;
+        }
+        let key = Key::V6 {
+            src: p.src_addr().0,
+            dst: p.dst_addr().0,
+            ident: f.repr.ident,
+        };
+        let l3 = ethernet::field::HEADER_LEN;
+        let header = if offset == 0 {
+            // RFC 7112: the first fragment holds the whole header chain,
+            // the upper-layer header included.
+            match ipv6::upper_layer_in(f.repr.next_header, data) {
+                Ok((proto, at)) if holds_upper_header(proto, &data[at..]) => {}
+                Ok(_) | Err(WireError::Truncated { .. }) => {
+                    self.reassembly
+                        .discard(now, key, Discard::TinyFirst, &mut self.stats);
+                    return;
+                }
+                Err(_) => {
+                    self.reassembly
+                        .discard(now, key, Discard::Malformed, &mut self.stats);
+                    return;
+                }
+            }
+            // The unfragmentable part, its last Next Header now naming
+            // what the Fragment header named (RFC 8200 section 4.5).
+            let mut h = frame[l3..l3 + ipv6::field::HEADER_LEN + f.at].to_vec();
+            h[f.named_at] = f.repr.next_header;
+            Some(h)
+        } else {
+            None
+        };
+        let frag = Fragment {
+            key,
+            offset,
+            more,
+            data,
+            header,
+        };
+        let Outcome::Complete { header, payload } =
+            self.reassembly.insert(now, frag, &mut self.stats)
+        else {
+            return;
+        };
+        let len = header.len() + payload.len();
+        let payload_len = len - ipv6::field::HEADER_LEN;
+        if payload_len > MAX_DATAGRAM {
+            self.stats.frag_bad_length += 1;
+            return;
+        }
+        let mut whole = Vec::with_capacity(l3 + len);
+        whole.extend_from_slice(&frame[..l3]);
+        whole.extend_from_slice(&header);
+        whole.extend_from_slice(&payload);
+        Ipv6Packet::new_unchecked(&mut whole[l3..]).set_payload_len(payload_len as u16);
+        self.stats.ipv6_reassembled += 1;
+        self.receive_ipv6(now, device, &whole, Verify::Software, RxCtx::reassembled());
     }
 }
 

@@ -19,6 +19,8 @@ pub mod gso;
 mod ingress;
 pub use ingress::{software_checksum, SoftwareChecksum};
 pub mod neighbor;
+mod reassembly;
+pub use reassembly::ReassemblyConfig;
 mod sockets;
 mod table;
 mod tcp;
@@ -71,6 +73,9 @@ pub struct InterfaceConfig {
     /// ICMP/ICMPv6 port-unreachable errors sent per second at most
     /// (RFC 4443 section 2.4(f) asks for a limit); 0 sends none.
     pub icmp_error_rate: u32,
+    /// Limits of IP fragment reassembly (memory, fragments per datagram,
+    /// timeouts).
+    pub reassembly: ReassemblyConfig,
 }
 
 impl InterfaceConfig {
@@ -93,6 +98,7 @@ impl InterfaceConfig {
             udp_queue_len: 256,
             isn_secret: 0,
             icmp_error_rate: 100,
+            reassembly: ReassemblyConfig::default(),
         }
     }
 }
@@ -124,13 +130,50 @@ counters! {
         pub ipv4_malformed: u64,
         pub ipv4_bad_checksum: u64,
         pub ipv4_not_for_us: u64,
-        pub ipv4_fragment: u64,
         pub icmpv4_malformed: u64,
         pub icmpv4_bad_checksum: u64,
         /// Well-formed ICMPv4 that is not an echo.
         pub icmpv4_unsupported: u64,
         pub ipv6_malformed: u64,
         pub ipv6_not_for_us: u64,
+        /// Fragments received (IPv4: MF set or an offset; IPv6: a Fragment
+        /// header that is not atomic), held for reassembly or dropped below.
+        pub ipv4_fragments_in: u64,
+        pub ipv6_fragments_in: u64,
+        /// Datagrams reassembled and passed to the input path.
+        pub ipv4_reassembled: u64,
+        pub ipv6_reassembled: u64,
+        /// Datagrams discarded because a fragment overlapped another (not
+        /// an exact duplicate; RFC 5722), and fragments of a discarded
+        /// datagram that came later (until its timeout).
+        pub frag_overlap: u64,
+        pub frag_after_discard: u64,
+        /// Exact duplicates of a held fragment, ignored.
+        pub frag_duplicate: u64,
+        /// Datagrams of more than `ReassemblyConfig::max_fragments`.
+        pub frag_too_many: u64,
+        /// Fragments of a bad length (empty, not a multiple of 8 unless
+        /// last, reassembling past the 16-bit IPv4 total length or IPv6
+        /// payload length), or datagrams whose
+        /// fragments disagree about where they end.
+        pub frag_bad_length: u64,
+        /// First fragments without the whole upper-layer header (RFC 7112,
+        /// RFC 1858): their datagram discarded.
+        pub frag_tiny_first: u64,
+        /// First fragments whose header chain is malformed: their datagram
+        /// discarded.
+        pub frag_malformed: u64,
+        /// Datagrams not complete within the timeout.
+        pub frag_timed_out: u64,
+        /// Incomplete datagrams evicted to keep within the memory limits,
+        /// and fragments that could not be held even so.
+        pub frag_evicted: u64,
+        pub frag_no_memory: u64,
+        /// Datagrams sent in fragments, and the fragments sent.
+        pub ipv4_fragmented: u64,
+        pub ipv6_fragmented: u64,
+        pub ipv4_fragments_out: u64,
+        pub ipv6_fragments_out: u64,
         pub icmpv6_malformed: u64,
         pub icmpv6_bad_checksum: u64,
         /// Well-formed ICMPv6 that is not echo, NS or NA.
@@ -232,6 +275,8 @@ pub enum SendError {
     NoSourceAddress(IpAddr),
     #[error("held-packet queue is full")]
     QueueFull,
+    /// Larger than an IP datagram can be (or, for a frame that may not be
+    /// fragmented, than the device's MTU).
     #[error("payload of {0} bytes does not fit one packet")]
     TooBig(usize),
     #[error(transparent)]
@@ -252,6 +297,9 @@ struct Held {
     next_hop: IpAddr,
     frame: Vec<u8>,
     meta: crate::phy::TxMeta,
+    /// An IP packet (UDP, ICMP echo) sent in fragments if it exceeds the
+    /// device's MTU when it leaves.
+    fragmentable: bool,
 }
 
 /// One Ethernet interface.
@@ -278,6 +326,11 @@ pub struct Interface {
     events: Vec<crate::socket::Event>,
     /// ICMP error rate limit: start of the current 1 s window, errors in it.
     icmp_window: (u64, u32),
+    /// IPv4 and IPv6 datagrams being reassembled.
+    reassembly: reassembly::Reassembly,
+    /// Identifications of the IPv6 Fragment headers we send: random
+    /// (RFC 7739 section 5.1), from a generator seeded by `isn_secret`.
+    frag_ids: rand_chacha::ChaCha8Rng,
 }
 
 /// The EUI-64 link-local address fe80::/64 for `mac` (RFC 4291 appendix A,
@@ -320,6 +373,10 @@ impl Interface {
             last_now: 0,
             events: Vec::new(),
             icmp_window: (0, 0),
+            reassembly: reassembly::Reassembly::new(config.reassembly.clone()),
+            frag_ids: rand::SeedableRng::seed_from_u64(
+                (config.isn_secret as u64) ^ ((config.isn_secret >> 64) as u64) ^ 0x6672_6167,
+            ),
             config,
         }
     }
@@ -394,7 +451,8 @@ impl Interface {
     }
 
     /// When [`poll`](Self::poll) next has work: the earliest resolution
-    /// retry, neighbour expiry or connection timer, or the last poll's
+    /// retry, neighbour expiry, connection timer or reassembly timeout
+    /// (an incomplete datagram abandoned), or the last poll's
     /// `now` if the application queued data or a close since (poll at once).
     pub fn poll_at(&self) -> Option<u64> {
         let pending = self.tx_pending.then_some(self.last_now);
@@ -404,16 +462,19 @@ impl Interface {
             .chain(self.arp_cache.next_expiry())
             .chain(self.ndp_cache.next_expiry())
             .chain(self.sockets.tcp_iter().filter_map(|t| t.conn.poll_at()))
+            .chain(self.reassembly.next_deadline())
             .chain(pending)
             .min()
     }
 
     /// Sends an ICMP (IPv4) or ICMPv6 echo request to `dst`, resolving the
     /// next hop first if need be (the request is then held until it is).
-    /// There is no fragmentation on send: a request whose packet (IP header,
-    /// 8-byte ICMP header, `data`) exceeds the device's MTU is refused with
-    /// [`SendError::TooBig`] (at most 1472 bytes of data over IPv4 and 1452
-    /// over IPv6 on a 1500-byte link).
+    /// A request whose packet (IP header, 8-byte ICMP header, `data`)
+    /// exceeds the device's MTU leaves in fragments (more than 1472 bytes
+    /// of data over IPv4, 1452 over IPv6 on a 1500-byte link), and so does
+    /// the reply to such a request; one that no IP datagram can carry
+    /// (more than 65,507 bytes of data over IPv4, 65,527 over IPv6) is
+    /// refused with [`SendError::TooBig`].
     pub fn ping(
         &mut self,
         now: u64,
@@ -445,6 +506,14 @@ impl Interface {
         }
     }
 
+    /// Bytes the reassembly table holds now (fragment data and the fixed
+    /// charge per fragment and datagram) and datagrams in it (incomplete,
+    /// or discarded and remembered until their timeout); the bytes never
+    /// exceed [`ReassemblyConfig::max_bytes`].
+    pub fn reassembly_usage(&self) -> (usize, usize) {
+        (self.reassembly.bytes(), self.reassembly.len())
+    }
+
     /// Sum of every drop counter.
     pub fn total_drops(&self) -> u64 {
         drops(&self.stats)
@@ -463,7 +532,16 @@ fn drops(s: &Stats) -> u64 {
         + s.ipv4_malformed
         + s.ipv4_bad_checksum
         + s.ipv4_not_for_us
-        + s.ipv4_fragment
+        + s.frag_overlap
+        + s.frag_after_discard
+        + s.frag_duplicate
+        + s.frag_too_many
+        + s.frag_bad_length
+        + s.frag_tiny_first
+        + s.frag_malformed
+        + s.frag_timed_out
+        + s.frag_evicted
+        + s.frag_no_memory
         + s.icmpv4_malformed
         + s.icmpv4_bad_checksum
         + s.icmpv4_unsupported

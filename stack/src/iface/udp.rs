@@ -1,6 +1,9 @@
 //! UDP in the interface (RFC 768, RFC 8200 §8.1): datagrams to bound
 //! sockets' bounded queues, and sending with offloaded or software
-//! checksums (mandatory over IPv6; a computed 0 is sent as 0xffff).
+//! checksums (mandatory over IPv6; a computed 0 is sent as 0xffff). A
+//! datagram larger than the device's MTU leaves in IP fragments (DF clear),
+//! its checksum computed here; one larger than an IP datagram can be is
+//! refused with `DatagramTooBig`.
 
 use super::egress::ETH;
 use super::Interface;
@@ -182,10 +185,16 @@ impl Interface {
             payload_len: data.len(),
         };
         let udp_len = repr.buffer_len();
-        let max_frame = device.capabilities().max_frame;
-        if udp_len > usize::from(u16::MAX) || l4 + udp_len > max_frame {
+        // IPv4's total length counts its header, IPv6's payload length not.
+        let ip_header = match pair {
+            IpPair::V4 { .. } => ipv4::field::MIN_HEADER_LEN,
+            IpPair::V6 { .. } => 0,
+        };
+        if udp_len + ip_header > super::egress::MAX_DATAGRAM {
             return Err(SocketError::DatagramTooBig(data.len()));
         }
+        let caps = device.capabilities();
+        let fragment = l4 + udp_len > caps.max_frame;
         let mut frame = self.new_frame(l4 + udp_len, ethertype);
         match pair {
             IpPair::V4 { src, dst } => {
@@ -211,7 +220,7 @@ impl Interface {
             false,
         );
         let pseudo = pair.pseudo_header_sum(ip_protocol::UDP, udp_len);
-        let offload = device.capabilities().tx_checksum;
+        let offload = caps.tx_checksum && !fragment;
         if offload {
             self.stats.tx_csum_offloaded += 1;
         } else {
@@ -222,7 +231,11 @@ impl Interface {
         self.stats.udp_datagrams_out += 1;
         // A datagram lost to a full held queue or a device error is
         // counted there; UDP does not promise delivery.
-        let _ = self.dispatch(now, device, link, frame, meta);
+        if fragment {
+            let _ = self.dispatch_fragmentable(now, device, link, frame);
+        } else {
+            let _ = self.dispatch(now, device, link, frame, meta);
+        }
         Ok(())
     }
 }

@@ -80,6 +80,9 @@ pub mod field {
     pub const FRAG_OFFSET_M: usize = 2;
     /// Fragment Offset and M in that word: zero in an atomic fragment.
     pub const FRAG_OFFSET_M_MASK: u16 = 0xfff9;
+    /// The M flag in that word.
+    pub const FRAG_M: u16 = 0x0001;
+    pub const FRAG_IDENT: usize = 4;
 }
 
 /// A view of an IPv6 packet. The buffer may be longer than 40 + payload length.
@@ -151,15 +154,19 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     /// Hop-by-Hop must come first (RFC 8200 section 4.3). A Fragment header
     /// with offset 0 and M = 0 (an atomic fragment) makes the packet no
     /// less whole: it is processed as the packet itself (RFC 8200 section
-    /// 4.5, RFC 6946). Any other Fragment header (a real fragment, which
-    /// this stack does not reassemble) is [`WireError::Unsupported`], and
+    /// 4.5, RFC 6946). Any other Fragment header (a real fragment, found by
+    /// [`fragment_header`](Self::fragment_header) and reassembled by the
+    /// interface first) is [`WireError::Unsupported`], and
     /// so is a Routing header with Segments Left non-zero: this host is not
     /// the packet's final destination, which a host supporting no routing
     /// type must discard (RFC 8200 section 4.4), and an upper-layer checksum
     /// would cover the final destination, not the one in the fixed header
     /// (section 8.1). No Next Header ends the walk.
     pub fn upper_layer(&self) -> Result<(u8, usize), WireError> {
-        self.walk(true)
+        match walk_chain(self.payload(), self.next_header(), 0, FragMode::SkipAtomic)? {
+            Walked::Upper(next, at) => Ok((next, at)),
+            Walked::Fragment(_) => unreachable!("SkipAtomic never stops at a Fragment header"),
+        }
     }
 
     /// As [`upper_layer`](Self::upper_layer), except that any Fragment
@@ -168,55 +175,179 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     /// as Linux's GSO/GRO pull only Hop-by-Hop, Routing and Destination
     /// Options headers.
     pub fn upper_layer_unfragmented(&self) -> Result<(u8, usize), WireError> {
-        self.walk(false)
+        match walk_chain(self.payload(), self.next_header(), 0, FragMode::Refuse)? {
+            Walked::Upper(next, at) => Ok((next, at)),
+            Walked::Fragment(_) => unreachable!("Refuse never stops at a Fragment header"),
+        }
     }
 
-    fn walk(&self, atomic_fragments: bool) -> Result<(u8, usize), WireError> {
-        let payload = self.payload();
-        let mut next = self.next_header();
-        let mut at = 0usize;
-        let mut first = true;
-        loop {
-            match next {
-                ip_protocol::HOP_BY_HOP | ip_protocol::IPV6_ROUTE | ip_protocol::IPV6_OPTS => {
-                    if next == ip_protocol::HOP_BY_HOP && !first {
-                        return Err(WireError::BadOption {
-                            proto: PROTO,
-                            kind: next,
-                            what: "Hop-by-Hop header not first",
-                        });
-                    }
-                    check_len(PROTO, payload, at + field::EXT_UNIT)?;
-                    let len = (usize::from(payload[at + field::EXT_LEN]) + 1) * field::EXT_UNIT;
-                    check_len(PROTO, payload, at + len)?;
-                    if next == ip_protocol::IPV6_ROUTE
-                        && payload[at + field::ROUTING_SEGMENTS_LEFT] != 0
-                    {
-                        return Err(WireError::Unsupported {
-                            proto: PROTO,
-                            what: "routing header with segments left",
-                        });
-                    }
-                    next = payload[at + field::EXT_NEXT_HEADER];
-                    at += len;
-                    first = false;
+    /// The first Fragment header (RFC 8200 section 4.5) after the
+    /// unfragmentable part (Hop-by-Hop, Routing, Destination Options
+    /// headers, walked by the rules of [`upper_layer`](Self::upper_layer)),
+    /// atomic or not, or `None` if the walk reaches an upper layer first.
+    pub fn fragment_header(&self) -> Result<Option<FragmentAt>, WireError> {
+        match walk_chain(self.payload(), self.next_header(), 0, FragMode::Stop)? {
+            Walked::Upper(..) => Ok(None),
+            Walked::Fragment(f) => Ok(Some(f)),
+        }
+    }
+}
+
+/// Where a Fragment header sits in a packet, and what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FragmentAt {
+    /// Offset of the Fragment header within the payload (after the fixed
+    /// header): the length of the unfragmentable extension headers.
+    pub at: usize,
+    /// Offset, from the start of the fixed header, of the Next Header byte
+    /// that names the Fragment header (6 if no extension header precedes
+    /// it): reassembly writes the Fragment header's Next Header there.
+    pub named_at: usize,
+    pub repr: Ipv6FragmentRepr,
+}
+
+/// The upper-layer protocol and its offset within `data`, walking the
+/// extension headers that start there with `next` as the first one's type:
+/// the fragmentable part of a first fragment (RFC 7112 asks that it hold
+/// the whole chain). Hop-by-Hop (which must be first in the packet) and a
+/// second Fragment header are errors here; a header running past `data` is
+/// [`WireError::Truncated`].
+pub fn upper_layer_in(next: u8, data: &[u8]) -> Result<(u8, usize), WireError> {
+    if next == ip_protocol::HOP_BY_HOP {
+        return Err(WireError::BadOption {
+            proto: PROTO,
+            kind: next,
+            what: "Hop-by-Hop header not first",
+        });
+    }
+    match walk_chain(data, next, 1, FragMode::Refuse)? {
+        Walked::Upper(next, at) => Ok((next, at)),
+        Walked::Fragment(_) => unreachable!("Refuse never stops at a Fragment header"),
+    }
+}
+
+/// What [`walk_chain`] does at a Fragment header.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FragMode {
+    /// Skip an atomic one, refuse a real fragment.
+    SkipAtomic,
+    /// Refuse any.
+    Refuse,
+    /// Stop at the first and report it.
+    Stop,
+}
+
+enum Walked {
+    Upper(u8, usize),
+    Fragment(FragmentAt),
+}
+
+/// Walks the extension headers in `payload` from offset 0, the first of
+/// type `next`; `depth` 0 means the chain starts right after the fixed
+/// header (where Hop-by-Hop may stand).
+fn walk_chain(
+    payload: &[u8],
+    mut next: u8,
+    depth: usize,
+    mode: FragMode,
+) -> Result<Walked, WireError> {
+    let mut at = 0usize;
+    let mut first = depth == 0;
+    let mut named_at = field::NEXT_HEADER;
+    loop {
+        match next {
+            ip_protocol::HOP_BY_HOP | ip_protocol::IPV6_ROUTE | ip_protocol::IPV6_OPTS => {
+                if next == ip_protocol::HOP_BY_HOP && !first {
+                    return Err(WireError::BadOption {
+                        proto: PROTO,
+                        kind: next,
+                        what: "Hop-by-Hop header not first",
+                    });
                 }
-                ip_protocol::IPV6_FRAG => {
-                    check_len(PROTO, payload, at + field::FRAG_LEN)?;
-                    let word = get_u16(payload, at + field::FRAG_OFFSET_M);
-                    if !atomic_fragments || word & field::FRAG_OFFSET_M_MASK != 0 {
+                check_len(PROTO, payload, at + field::EXT_UNIT)?;
+                let len = (usize::from(payload[at + field::EXT_LEN]) + 1) * field::EXT_UNIT;
+                check_len(PROTO, payload, at + len)?;
+                if next == ip_protocol::IPV6_ROUTE
+                    && payload[at + field::ROUTING_SEGMENTS_LEFT] != 0
+                {
+                    return Err(WireError::Unsupported {
+                        proto: PROTO,
+                        what: "routing header with segments left",
+                    });
+                }
+                next = payload[at + field::EXT_NEXT_HEADER];
+                named_at = field::HEADER_LEN + at + field::EXT_NEXT_HEADER;
+                at += len;
+                first = false;
+            }
+            ip_protocol::IPV6_FRAG => {
+                check_len(PROTO, payload, at + field::FRAG_LEN)?;
+                let repr = Ipv6FragmentRepr::parse(&payload[at..])?;
+                match mode {
+                    FragMode::Stop => {
+                        return Ok(Walked::Fragment(FragmentAt { at, named_at, repr }))
+                    }
+                    FragMode::SkipAtomic if repr.is_atomic() => {}
+                    _ => {
                         return Err(WireError::Unsupported {
                             proto: PROTO,
                             what: "fragment header",
-                        });
+                        })
                     }
-                    next = payload[at + field::EXT_NEXT_HEADER];
-                    at += field::FRAG_LEN;
-                    first = false;
                 }
-                _ => return Ok((next, at)),
+                next = repr.next_header;
+                named_at = field::HEADER_LEN + at + field::EXT_NEXT_HEADER;
+                at += field::FRAG_LEN;
+                first = false;
             }
+            _ => return Ok(Walked::Upper(next, at)),
         }
+    }
+}
+
+/// The Fragment header (RFC 8200 section 4.5): Next Header, Reserved,
+/// Fragment Offset (13 bits, 8-octet units), Res (2 bits), M, and a 32-bit
+/// Identification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv6FragmentRepr {
+    /// The type of the fragmentable part's first header (only the first
+    /// fragment's counts, RFC 8200 section 4.5).
+    pub next_header: u8,
+    /// Fragment offset in bytes (a multiple of 8).
+    pub offset: u16,
+    /// M: more fragments follow.
+    pub more: bool,
+    pub ident: u32,
+}
+
+impl Ipv6FragmentRepr {
+    /// Reads the 8 bytes at the start of `b`; the reserved fields are ignored.
+    pub fn parse(b: &[u8]) -> Result<Self, WireError> {
+        check_len(PROTO, b, field::FRAG_LEN)?;
+        let word = get_u16(b, field::FRAG_OFFSET_M);
+        Ok(Ipv6FragmentRepr {
+            next_header: b[field::EXT_NEXT_HEADER],
+            offset: word & !7,
+            more: word & field::FRAG_M != 0,
+            ident: get_u32(b, field::FRAG_IDENT),
+        })
+    }
+
+    /// Offset 0 and M = 0: the packet is whole (RFC 6946).
+    pub fn is_atomic(&self) -> bool {
+        self.offset == 0 && !self.more
+    }
+
+    /// Writes the header into the first 8 bytes of `b` (reserved fields 0).
+    pub fn emit(&self, b: &mut [u8]) {
+        b[field::EXT_NEXT_HEADER] = self.next_header;
+        b[1] = 0;
+        set_u16(
+            b,
+            field::FRAG_OFFSET_M,
+            (self.offset & !7) | u16::from(self.more),
+        );
+        set_u32(b, field::FRAG_IDENT, self.ident);
     }
 }
 
@@ -462,6 +593,66 @@ mod tests {
         );
     }
 
+    /// `fragment_header` stops at the first Fragment header, atomic or not,
+    /// after the unfragmentable headers, and names the byte that points to
+    /// it; a packet without one is `None`.
+    #[test]
+    fn fragment_header_is_found_after_the_unfragmentable_part() {
+        let mut b = packet();
+        // HBH -> Fragment (offset 1448, M, ident 0x01020304) -> DestOpts -> UDP.
+        b[40] = ip_protocol::IPV6_FRAG;
+        b.splice(48..48, [60, 0xff, 0x05, 0xa9, 1, 2, 3, 4]);
+        b[5] += 8;
+        let p = Ipv6Packet::new_checked(&b[..]).unwrap();
+        let f = p.fragment_header().unwrap().unwrap();
+        assert_eq!(f.at, 8);
+        assert_eq!(f.named_at, 40);
+        assert_eq!(
+            f.repr,
+            Ipv6FragmentRepr {
+                next_header: ip_protocol::IPV6_OPTS,
+                offset: 0x05a8,
+                more: true,
+                ident: 0x0102_0304,
+            }
+        );
+        let mut out = [0u8; 8];
+        f.repr.emit(&mut out);
+        assert_eq!(
+            out,
+            [60, 0, 0x05, 0xa9, 1, 2, 3, 4],
+            "reserved bits written 0"
+        );
+        assert!(!f.repr.is_atomic());
+        // Right after the fixed header: named by the fixed header's byte 6.
+        let mut t = packet();
+        t[6] = ip_protocol::IPV6_FRAG;
+        t[40] = ip_protocol::UDP;
+        let p = Ipv6Packet::new_checked(&t[..]).unwrap();
+        let f = p.fragment_header().unwrap().unwrap();
+        assert_eq!((f.at, f.named_at), (0, field::NEXT_HEADER));
+        // No Fragment header at all.
+        let whole = packet();
+        let p = Ipv6Packet::new_checked(&whole[..]).unwrap();
+        assert_eq!(p.fragment_header(), Ok(None));
+    }
+
+    /// RFC 7112: the walk of a first fragment's fragmentable part reaches
+    /// the upper layer only if the whole chain is there.
+    #[test]
+    fn upper_layer_in_walks_a_fragmentable_part() {
+        let opts = [17u8, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(upper_layer_in(ip_protocol::IPV6_OPTS, &opts), Ok((17, 16)));
+        assert!(matches!(
+            upper_layer_in(ip_protocol::IPV6_OPTS, &opts[..8]),
+            Err(WireError::Truncated { .. })
+        ));
+        assert_eq!(upper_layer_in(ip_protocol::UDP, &[]), Ok((17, 0)));
+        assert!(upper_layer_in(ip_protocol::HOP_BY_HOP, &opts).is_err());
+        let frag = [17u8, 0, 0, 0, 0, 0, 0, 1];
+        assert!(upper_layer_in(ip_protocol::IPV6_FRAG, &frag).is_err());
+    }
+
     #[test]
     fn parser_never_panics_on_truncations_or_random_bytes() {
         let b = packet();
@@ -469,6 +660,8 @@ mod tests {
             if let Ok(p) = Ipv6Packet::new_checked(b) {
                 let _ = Ipv6Repr::parse(&p);
                 let _ = p.upper_layer();
+                let _ = p.fragment_header();
+                let _ = upper_layer_in(b[0], b);
             }
         });
     }

@@ -23,7 +23,7 @@ pub use frame::TcpOffsets;
 pub use icmpv4::{Icmpv4Packet, Icmpv4Repr};
 pub use icmpv6::{Icmpv6Packet, Icmpv6Repr, NdpNaFlags, NdpRepr};
 pub use ipv4::{Ipv4Address, Ipv4Packet, Ipv4Repr};
-pub use ipv6::{Ipv6Address, Ipv6Packet, Ipv6Repr};
+pub use ipv6::{Ipv6Address, Ipv6FragmentRepr, Ipv6Packet, Ipv6Repr};
 pub use tcp::{TcpFlags, TcpOption, TcpPacket, TcpRepr, TcpSeqNumber};
 pub use udp::{UdpPacket, UdpRepr};
 
