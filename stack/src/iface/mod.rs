@@ -24,6 +24,7 @@ pub use reassembly::ReassemblyConfig;
 mod sockets;
 mod table;
 mod tcp;
+pub use tcp::{ListenerStats, SynCookies};
 mod udp;
 
 use crate::phy::{Device, DeviceError};
@@ -70,6 +71,22 @@ pub struct InterfaceConfig {
     /// Seed it from a good random source in production; tests pass a fixed
     /// value for determinism.
     pub isn_secret: u128,
+    /// When a listener answers a SYN with a SYN cookie (RFC 4987) instead
+    /// of a half-open connection: by default when its half-open queue (or
+    /// the source's share of it) is full, as Linux's `tcp_syncookies = 1`.
+    pub syn_cookies: SynCookies,
+    /// The secret key of the SYN cookies' keyed hash (SipHash-2-4). Seed it
+    /// from a good random source in production; tests derive it from their
+    /// seed.
+    pub syncookie_secret: u128,
+    /// Half-open (SYN-RECEIVED) connections a listener holds at most, and
+    /// never more than its backlog (Linux: the listen backlog bounds the
+    /// SYN queue). Each is a connection without buffers until data flows.
+    pub max_half_open: usize,
+    /// Of a listener's half-open connections, at most this many from one
+    /// source address, so one host cannot fill the queue; its further SYNs
+    /// get cookies (or are dropped with cookies off).
+    pub max_half_open_per_source: usize,
     /// ICMP/ICMPv6 port-unreachable errors sent per second at most
     /// (RFC 4443 section 2.4(f) asks for a limit); 0 sends none.
     pub icmp_error_rate: u32,
@@ -97,6 +114,10 @@ impl InterfaceConfig {
             max_sockets: 1024,
             udp_queue_len: 256,
             isn_secret: 0,
+            syn_cookies: SynCookies::OnOverflow,
+            syncookie_secret: 0,
+            max_half_open: 256,
+            max_half_open_per_source: 16,
             icmp_error_rate: 100,
             reassembly: ReassemblyConfig::default(),
         }
@@ -233,6 +254,20 @@ counters! {
         pub tcp_no_room: u64,
         /// Segments a connection could not send for lack of a route.
         pub tcp_no_route: u64,
+        /// SYN-ACKs sent with a SYN cookie instead of a half-open connection
+        /// (Linux's `SyncookiesSent`), cookies of returning ACKs that made a
+        /// connection (`SyncookiesRecv`), and ACKs whose cookie was refused
+        /// (bad hash, stale counter, options we cannot honour; answered with
+        /// RST, as Linux does; `SyncookiesFailed`).
+        pub tcp_syncookies_sent: u64,
+        pub tcp_syncookies_accepted: u64,
+        pub tcp_syncookies_rejected: u64,
+        /// Half-open connections given up after their SYN-ACK
+        /// retransmissions (`TcpConfig::synack_retries`): evicted by age.
+        pub tcp_half_open_expired: u64,
+        /// SYNs whose source already held `max_half_open_per_source`
+        /// half-open connections (answered with a cookie, or dropped).
+        pub tcp_half_open_source_limited: u64,
         pub udp_datagrams_in: u64,
         pub udp_datagrams_out: u64,
         pub udp_malformed: u64,
@@ -323,6 +358,8 @@ pub struct Interface {
     tx_pending: bool,
     /// `now` of the last poll.
     last_now: u64,
+    /// The SYN cookies' key, from `config.syncookie_secret`.
+    cookie_key: crate::tcp::syncookie::CookieKey,
     events: Vec<crate::socket::Event>,
     /// ICMP error rate limit: start of the current 1 s window, errors in it.
     icmp_window: (u64, u32),
@@ -371,6 +408,7 @@ impl Interface {
             gro: gro::GroTable::new(false),
             tx_pending: false,
             last_now: 0,
+            cookie_key: crate::tcp::syncookie::CookieKey::new(config.syncookie_secret),
             events: Vec::new(),
             icmp_window: (0, 0),
             reassembly: reassembly::Reassembly::new(config.reassembly.clone()),
@@ -565,6 +603,7 @@ fn drops(s: &Stats) -> u64 {
         + s.tcp_backlog_dropped
         + s.tcp_no_room
         + s.tcp_no_route
+        + s.tcp_syncookies_rejected
         + s.udp_malformed
         + s.udp_bad_checksum
         + s.udp_no_socket

@@ -62,7 +62,14 @@ impl Interface {
     /// Listens on `port` on every address of the interface (IPv4 and IPv6);
     /// at most `backlog` established-but-unaccepted connections are queued
     /// (further SYNs are dropped, as Linux does, so the peer retries).
-    /// Connections still in SYN-RECEIVED count against the backlog too.
+    /// Connections still in SYN-RECEIVED (the half-open queue) are at most
+    /// `backlog` too, and at most [`InterfaceConfig::max_half_open`]
+    /// (`max_half_open_per_source` from one address); a SYN beyond them is
+    /// answered with a SYN cookie ([`InterfaceConfig::syn_cookies`]), or
+    /// dropped with cookies off. See [`Interface::tcp_listener_stats`].
+    ///
+    /// [`InterfaceConfig::max_half_open`]: super::InterfaceConfig::max_half_open
+    /// [`InterfaceConfig::syn_cookies`]: super::InterfaceConfig::syn_cookies
     pub fn tcp_listen(&mut self, port: u16, backlog: usize) -> Result<TcpHandle, SocketError> {
         if port == 0 {
             return Err(SocketError::InvalidAddress(SocketAddr::new(
@@ -73,12 +80,7 @@ impl Interface {
         if self.sockets.listeners.contains_key(&port) {
             return Err(SocketError::AddressInUse(port));
         }
-        let entry = Entry::Listener(Listener {
-            port,
-            backlog: backlog.max(1),
-            ready: VecDeque::new(),
-            embryonic: Vec::new(),
-        });
+        let entry = Entry::Listener(Listener::new(port, backlog.max(1)));
         let (index, generation) = self
             .sockets
             .insert(entry, self.config.max_sockets)
@@ -105,6 +107,23 @@ impl Interface {
             index: ci,
             generation,
         }))
+    }
+
+    /// What listener `listener` saw: its half-open and accept queues (now
+    /// and the half-open peak) and its SYN cookies.
+    pub fn tcp_listener_stats(
+        &self,
+        listener: TcpHandle,
+    ) -> Result<super::ListenerStats, SocketError> {
+        match self.sockets.get(listener.index, listener.generation) {
+            Some(Entry::Listener(l)) => Ok(super::ListenerStats {
+                half_open: l.embryonic.len() as u64,
+                accept_queue: l.ready.len() as u64,
+                ..l.stats
+            }),
+            Some(_) => Err(SocketError::NotListening),
+            None => Err(SocketError::NoSuchSocket),
+        }
     }
 
     /// Opens a connection to `remote` from an ephemeral port; the SYN goes

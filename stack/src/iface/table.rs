@@ -5,7 +5,7 @@
 use crate::socket::Readiness;
 use crate::tcp::Connection;
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// A listening TCP socket.
 #[derive(Debug)]
@@ -14,8 +14,57 @@ pub(super) struct Listener {
     pub backlog: usize,
     /// Established, not yet accepted (slot indices).
     pub ready: VecDeque<u32>,
-    /// Children still in SYN-RECEIVED (slot indices).
+    /// Children still in SYN-RECEIVED (slot indices): the half-open queue.
     pub embryonic: Vec<u32>,
+    /// Entries of `embryonic` per source address (no zero counts kept).
+    pub half_open_by_source: HashMap<IpAddr, u32>,
+    /// When the listener last answered a SYN with a cookie: ACKs are
+    /// checked for cookies only within the cookies' lifetime after it (as
+    /// Linux's `tcp_synq_no_recent_overflow`).
+    pub last_cookie_at: Option<u64>,
+    pub stats: super::tcp::ListenerStats,
+}
+
+impl Listener {
+    pub fn new(port: u16, backlog: usize) -> Self {
+        Listener {
+            port,
+            backlog,
+            ready: VecDeque::new(),
+            embryonic: Vec::new(),
+            half_open_by_source: HashMap::new(),
+            last_cookie_at: None,
+            stats: Default::default(),
+        }
+    }
+
+    /// Half-open entries from `src`.
+    pub fn half_open_from(&self, src: IpAddr) -> u32 {
+        self.half_open_by_source.get(&src).copied().unwrap_or(0)
+    }
+
+    /// Adds connection `i` from `src` to the half-open queue.
+    pub fn push_half_open(&mut self, i: u32, src: IpAddr) {
+        self.embryonic.push(i);
+        *self.half_open_by_source.entry(src).or_insert(0) += 1;
+        self.stats.half_open_peak = self.stats.half_open_peak.max(self.embryonic.len() as u64);
+    }
+
+    /// Takes connection `i` from `src` out of the half-open queue; whether
+    /// it was there.
+    pub fn remove_half_open(&mut self, i: u32, src: IpAddr) -> bool {
+        let Some(pos) = self.embryonic.iter().position(|&c| c == i) else {
+            return false;
+        };
+        self.embryonic.swap_remove(pos);
+        if let Some(n) = self.half_open_by_source.get_mut(&src) {
+            *n -= 1;
+            if *n == 0 {
+                self.half_open_by_source.remove(&src);
+            }
+        }
+        true
+    }
 }
 
 /// A TCP connection and what the interface knows about it.

@@ -3,19 +3,69 @@
 //! §3.10.7.1), initial sequence numbers (RFC 6528), and sending what the
 //! connections produce as single frames, TSO super-frames or software-GSO
 //! segments with offloaded or software checksums.
+//!
+//! A listener's SYNs (RFC 4987's defences, as Linux has them): a SYN makes
+//! a half-open connection (SYN-RECEIVED, no buffers until data flows) while
+//! the listener's half-open queue has room and the source holds less than
+//! its share; otherwise it is answered with a SYN cookie
+//! ([`crate::tcp::syncookie`]) and nothing is kept. An ACK for no
+//! connection that carries a valid cookie becomes an established
+//! connection with the options the cookie kept. Half-open connections leave
+//! the queue when they complete, or after their SYN-ACK retransmissions
+//! (`TcpConfig::synack_retries`). SYNs are dropped only while the accept
+//! queue (established, not accepted) is full, or the half-open queue with
+//! cookies off.
 
 use super::egress::ETH;
 use super::gso;
 use super::table::{Entry, TcpSock};
 use super::Interface;
 use crate::phy::{Device, TxMeta, F_NEEDS_CSUM, GSO_TCPV4, GSO_TCPV6};
+use crate::tcp::syncookie::{self, CookieError, COOKIE_PERIOD_NS, MAX_COOKIE_AGE};
 use crate::tcp::{Connection, Outgoing, State};
 use crate::wire::{
     ip_protocol, ipv4, ipv6, tcp as wtcp, EtherType, EthernetFrame, IpPair, Ipv4Address,
     Ipv4Packet, Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, TcpFlags, TcpOffsets, TcpPacket,
     TcpRepr, TcpSeqNumber,
 };
+use siphasher::sip::SipHasher24;
 use std::net::{IpAddr, SocketAddr};
+
+/// When a listener answers a SYN with a cookie (RFC 4987 §3.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SynCookies {
+    /// Never: SYNs beyond the half-open limits are dropped.
+    Off,
+    /// When the half-open queue, or the source's share of it, is full
+    /// (Linux's `tcp_syncookies = 1`).
+    OnOverflow,
+    /// For every SYN (Linux's `tcp_syncookies = 2`; for tests).
+    Always,
+}
+
+counters! {
+    /// What one listener saw: its queues now and at most, and its cookies.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct ListenerStats {
+        /// Half-open connections (SYN-RECEIVED) now, and the most ever held.
+        pub half_open: u64,
+        pub half_open_peak: u64,
+        /// Established connections waiting for `tcp_accept`.
+        pub accept_queue: u64,
+        /// SYNs that made a half-open connection.
+        pub syns_queued: u64,
+        /// Cookie SYN-ACKs sent, cookies that made a connection, cookies
+        /// refused (as the interface's `tcp_syncookies_*`).
+        pub syncookies_sent: u64,
+        pub syncookies_accepted: u64,
+        pub syncookies_rejected: u64,
+        /// Half-open connections given up after their SYN-ACK retransmissions.
+        pub half_open_expired: u64,
+        /// SYNs (or cookie ACKs) dropped: accept queue full, or half-open
+        /// limits reached with cookies off.
+        pub dropped: u64,
+    }
+}
 
 /// Largest IP packet (IPv4 total length / IPv6 payload length + 40).
 const MAX_IP: usize = 65535;
@@ -33,49 +83,6 @@ fn link_mss(device: &dyn Device, v6: bool) -> u16 {
     let mtu = device.capabilities().max_frame.saturating_sub(ETH);
     let mss = mtu.saturating_sub(ip + wtcp::field::MIN_HEADER_LEN);
     u16::try_from(mss).unwrap_or(u16::MAX)
-}
-
-/// SipHash-2-4 of `data` under key (`k0`, `k1`): the keyed hash RFC 6528
-/// asks for (a PRF of the 4-tuple and a secret).
-pub(super) fn siphash24(k0: u64, k1: u64, data: &[u8]) -> u64 {
-    let mut v0 = k0 ^ 0x736f_6d65_7073_6575;
-    let mut v1 = k1 ^ 0x646f_7261_6e64_6f6d;
-    let mut v2 = k0 ^ 0x6c79_6765_6e65_7261;
-    let mut v3 = k1 ^ 0x7465_6462_7974_6573;
-    let round = |v0: &mut u64, v1: &mut u64, v2: &mut u64, v3: &mut u64| {
-        *v0 = v0.wrapping_add(*v1);
-        *v1 = v1.rotate_left(13) ^ *v0;
-        *v0 = v0.rotate_left(32);
-        *v2 = v2.wrapping_add(*v3);
-        *v3 = v3.rotate_left(16) ^ *v2;
-        *v0 = v0.wrapping_add(*v3);
-        *v3 = v3.rotate_left(21) ^ *v0;
-        *v2 = v2.wrapping_add(*v1);
-        *v1 = v1.rotate_left(17) ^ *v2;
-        *v2 = v2.rotate_left(32);
-    };
-    let mut chunks = data.chunks_exact(8);
-    for c in &mut chunks {
-        let m = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        v3 ^= m;
-        round(&mut v0, &mut v1, &mut v2, &mut v3);
-        round(&mut v0, &mut v1, &mut v2, &mut v3);
-        v0 ^= m;
-    }
-    let rest = chunks.remainder();
-    let mut last = [0u8; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    last[7] = data.len() as u8;
-    let m = u64::from_le_bytes(last);
-    v3 ^= m;
-    round(&mut v0, &mut v1, &mut v2, &mut v3);
-    round(&mut v0, &mut v1, &mut v2, &mut v3);
-    v0 ^= m;
-    v2 ^= 0xff;
-    for _ in 0..4 {
-        round(&mut v0, &mut v1, &mut v2, &mut v3);
-    }
-    v0 ^ v1 ^ v2 ^ v3
 }
 
 fn ip_bytes(a: IpAddr) -> Vec<u8> {
@@ -110,7 +117,7 @@ impl Interface {
         b.extend_from_slice(&ip_bytes(remote.ip()));
         b.extend_from_slice(&remote.port().to_be_bytes());
         let s = self.config.isn_secret;
-        let f = siphash24(s as u64, (s >> 64) as u64, &b) as u32;
+        let f = SipHasher24::new_with_keys(s as u64, (s >> 64) as u64).hash(&b) as u32;
         f.wrapping_add((now / 4000) as u32)
     }
 
@@ -127,14 +134,39 @@ impl Interface {
     ) {
         self.stats.tcp_segs_in += 1;
         if let Some(i) = self.sockets.lookup_conn(local, remote) {
-            match self.sockets.tcp_mut(i) {
+            match self.sockets.tcp(i).map(|t| (t.conn.state(), t.parent)) {
                 // A CLOSED connection the application still holds no
                 // longer owns its 4-tuple: the segment is for no socket.
-                Some(t) if t.conn.state() == State::Closed => {
+                Some((State::Closed, _)) => {
                     self.sockets.conns.remove(&(local, remote));
                 }
-                Some(t) => {
+                Some((state, parent)) => {
+                    let f = seg.flags;
+                    let completes = state == State::SynReceived
+                        && f.contains(TcpFlags::ACK)
+                        && !f.contains(TcpFlags::SYN)
+                        && !f.contains(TcpFlags::RST);
+                    if let (true, Some(li)) = (completes, parent) {
+                        // The handshake would complete into a full accept
+                        // queue: drop the ACK (the peer retransmits), as
+                        // Linux does.
+                        if let Some(l) = self.sockets.listener_mut(li) {
+                            if l.ready.len() >= l.backlog {
+                                l.stats.dropped += 1;
+                                self.stats.tcp_backlog_dropped += 1;
+                                return;
+                            }
+                        }
+                    }
+                    let Some(t) = self.sockets.tcp_mut(i) else {
+                        return;
+                    };
                     t.conn.on_segment(now, seg, payload);
+                    // Onto the accept queue at once, so that the queue's
+                    // limit holds for the next segment of this poll.
+                    if completes && !matches!(t.conn.state(), State::SynReceived | State::Closed) {
+                        self.tcp_maintain(i);
+                    }
                     self.tx_pending = true;
                     return;
                 }
@@ -148,6 +180,11 @@ impl Interface {
                 return;
             }
             if f.contains(TcpFlags::ACK) {
+                if !f.contains(TcpFlags::SYN)
+                    && self.cookie_ack(now, device, li, local, remote, seg, payload)
+                {
+                    return;
+                }
                 // RFC 9293 §3.10.7.2: an ACK in LISTEN is answered with RST.
                 self.send_rst_for(now, device, local, remote, seg);
                 return;
@@ -156,31 +193,7 @@ impl Interface {
                 self.stats.tcp_listen_dropped += 1;
                 return;
             }
-            let Some(l) = self.sockets.listener_mut(li) else {
-                return;
-            };
-            if l.ready.len() + l.embryonic.len() >= l.backlog {
-                self.stats.tcp_backlog_dropped += 1;
-                return;
-            }
-            let iss = self.isn(now, local, remote);
-            let mut config = self.config.tcp;
-            config.mss = config.mss.min(link_mss(&*device, remote.is_ipv6()));
-            let conn = Connection::accept(config, local, remote, iss, seg, now);
-            let entry = Entry::Tcp(Box::new(TcpSock {
-                conn,
-                released: false,
-                parent: Some(li),
-            }));
-            let Some((ci, _)) = self.sockets.insert(entry, self.config.max_sockets) else {
-                self.stats.tcp_no_room += 1;
-                return;
-            };
-            self.sockets.conns.insert((local, remote), ci);
-            if let Some(l) = self.sockets.listener_mut(li) {
-                l.embryonic.push(ci);
-            }
-            self.tx_pending = true;
+            self.listen_syn(now, device, li, local, remote, seg);
             return;
         }
         if f.contains(TcpFlags::RST) {
@@ -190,6 +203,190 @@ impl Interface {
         }
         self.send_rst_for(now, device, local, remote, seg);
         self.stats.tcp_rst_sent_no_socket += 1;
+    }
+
+    /// A SYN for listener `li`: a half-open connection, a cookie, or
+    /// dropped (see the module's documentation).
+    fn listen_syn(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        li: u32,
+        local: SocketAddr,
+        remote: SocketAddr,
+        seg: &TcpRepr,
+    ) {
+        let mode = self.config.syn_cookies;
+        let max_half_open = self.config.max_half_open;
+        let per_source = self.config.max_half_open_per_source;
+        let Some(l) = self.sockets.listener_mut(li) else {
+            return;
+        };
+        if l.ready.len() >= l.backlog {
+            l.stats.dropped += 1;
+            self.stats.tcp_backlog_dropped += 1;
+            return;
+        }
+        let queue_full = l.embryonic.len() >= l.backlog.min(max_half_open);
+        let source_full = l.half_open_from(remote.ip()) as usize >= per_source;
+        if source_full && !queue_full {
+            self.stats.tcp_half_open_source_limited += 1;
+        }
+        let cookie = match mode {
+            SynCookies::Always => true,
+            SynCookies::OnOverflow => queue_full || source_full,
+            SynCookies::Off => false,
+        };
+        if cookie {
+            self.send_cookie(now, device, li, local, remote, seg);
+            return;
+        }
+        if queue_full || source_full {
+            l.stats.dropped += 1;
+            self.stats.tcp_backlog_dropped += 1;
+            return;
+        }
+        let iss = self.isn(now, local, remote);
+        let mut config = self.config.tcp;
+        config.mss = config.mss.min(link_mss(&*device, remote.is_ipv6()));
+        let conn = Connection::accept(config, local, remote, iss, seg, now);
+        let entry = Entry::Tcp(Box::new(TcpSock {
+            conn,
+            released: false,
+            parent: Some(li),
+        }));
+        let Some((ci, _)) = self.sockets.insert(entry, self.config.max_sockets) else {
+            // No socket to keep it in: a cookie keeps nothing.
+            if mode != SynCookies::Off {
+                self.send_cookie(now, device, li, local, remote, seg);
+            } else {
+                self.stats.tcp_no_room += 1;
+            }
+            return;
+        };
+        self.sockets.conns.insert((local, remote), ci);
+        if let Some(l) = self.sockets.listener_mut(li) {
+            l.push_half_open(ci, remote.ip());
+            l.stats.syns_queued += 1;
+        }
+        self.tx_pending = true;
+    }
+
+    /// Answers `syn` with a cookie SYN-ACK; nothing is kept.
+    fn send_cookie(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        li: u32,
+        local: SocketAddr,
+        remote: SocketAddr,
+        syn: &TcpRepr,
+    ) {
+        let v6 = remote.is_ipv6();
+        let mut config = self.config.tcp;
+        config.mss = config.mss.min(link_mss(&*device, v6));
+        // No MSS option: RFC 9293's default, 536 or 1220 (the table's least).
+        let index = syncookie::mss_index(syn.max_seg_size.unwrap_or(0), v6);
+        let iss = self
+            .cookie_key
+            .encode(local, remote, syn.seq_number.0, now, index);
+        let Some(out) = Connection::syn_cookie_reply(config, local, remote, iss, syn, now) else {
+            return;
+        };
+        self.tcp_output(now, device, local, remote, &out);
+        self.stats.tcp_syncookies_sent += 1;
+        if let Some(l) = self.sockets.listener_mut(li) {
+            l.stats.syncookies_sent += 1;
+            l.last_cookie_at = Some(now);
+        }
+    }
+
+    /// An ACK (no SYN, no RST) to listener `li` with no connection: if it
+    /// carries a valid cookie, the connection it stands for is made
+    /// (established, `seg` processed, on the accept queue) and `true`
+    /// returned; `true` also if it was valid but had to be dropped (accept
+    /// queue or socket table full: the peer retransmits). `false` means
+    /// no cookie: the caller answers with RST. ACKs are checked only while
+    /// cookies the listener sent may still be live.
+    #[allow(clippy::too_many_arguments)]
+    fn cookie_ack(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        li: u32,
+        local: SocketAddr,
+        remote: SocketAddr,
+        seg: &TcpRepr,
+        payload: &[u8],
+    ) -> bool {
+        let mode = self.config.syn_cookies;
+        let Some(l) = self.sockets.listener_mut(li) else {
+            return false;
+        };
+        let live = u64::from(MAX_COOKIE_AGE) * COOKIE_PERIOD_NS;
+        let recent = l
+            .last_cookie_at
+            .is_some_and(|t| now.saturating_sub(t) < live);
+        if mode == SynCookies::Off || !(recent || mode == SynCookies::Always) {
+            return false;
+        }
+        let cookie = seg.ack_number.0.wrapping_sub(1);
+        let sseq = seg.seq_number.0.wrapping_sub(1);
+        let tcp = self.config.tcp;
+        let checked = self
+            .cookie_key
+            .decode(local, remote, sseq, cookie, now)
+            .and_then(|index| {
+                let opts = match (tcp.timestamps, seg.timestamp) {
+                    (true, Some((_, tsecr))) => Some(syncookie::decode_timestamp(tsecr)),
+                    _ => None,
+                };
+                let o = opts.unwrap_or_default();
+                // What we would not have offered cannot be in our cookie.
+                if o.ecn || (o.sack && !tcp.sack) || (o.wscale.is_some() && !tcp.window_scaling) {
+                    return Err(CookieError::BadOptions);
+                }
+                Ok((index, opts))
+            });
+        let Ok((index, opts)) = checked else {
+            l.stats.syncookies_rejected += 1;
+            self.stats.tcp_syncookies_rejected += 1;
+            return false;
+        };
+        if l.ready.len() >= l.backlog {
+            l.stats.dropped += 1;
+            self.stats.tcp_backlog_dropped += 1;
+            return true;
+        }
+        let v6 = remote.is_ipv6();
+        let mut config = tcp;
+        config.mss = config.mss.min(link_mss(&*device, v6));
+        let peer_mss = syncookie::mss_table(v6)[usize::from(index)];
+        let mut conn =
+            Connection::accept_cookie(config, local, remote, cookie, seg, peer_mss, opts, now);
+        conn.on_segment(now, seg, payload);
+        if matches!(conn.state(), State::SynReceived | State::Closed) {
+            // Not completed by its own ACK (cannot happen for a valid
+            // cookie): keep nothing.
+            return true;
+        }
+        let entry = Entry::Tcp(Box::new(TcpSock {
+            conn,
+            released: false,
+            parent: Some(li),
+        }));
+        let Some((ci, _)) = self.sockets.insert(entry, self.config.max_sockets) else {
+            self.stats.tcp_no_room += 1;
+            return true;
+        };
+        self.sockets.conns.insert((local, remote), ci);
+        if let Some(l) = self.sockets.listener_mut(li) {
+            l.ready.push_back(ci);
+            l.stats.syncookies_accepted += 1;
+        }
+        self.stats.tcp_syncookies_accepted += 1;
+        self.tx_pending = true;
+        true
     }
 
     /// RFC 9293 §3.10.7.1: if ACK, <SEQ=SEG.ACK><CTL=RST>; else
@@ -282,9 +479,14 @@ impl Interface {
         let released = t.released;
         if let Some(li) = parent {
             let established = !matches!(state, State::SynReceived | State::Closed);
+            let src = t.conn.remote().ip();
+            let timed_out = t.conn.close_reason() == Some(crate::tcp::CloseReason::TimedOut);
             if state == State::Closed {
                 if let Some(l) = self.sockets.listener_mut(li) {
-                    l.embryonic.retain(|&c| c != i);
+                    if l.remove_half_open(i, src) && timed_out {
+                        l.stats.half_open_expired += 1;
+                        self.stats.tcp_half_open_expired += 1;
+                    }
                     l.ready.retain(|&c| c != i);
                 }
                 self.sockets.remove(i);
@@ -292,8 +494,7 @@ impl Interface {
             }
             if established {
                 if let Some(l) = self.sockets.listener_mut(li) {
-                    if let Some(pos) = l.embryonic.iter().position(|&c| c == i) {
-                        l.embryonic.remove(pos);
+                    if l.remove_half_open(i, src) {
                         l.ready.push_back(i);
                     }
                 }

@@ -7,8 +7,9 @@
 //!   reassembly. Offset 0 is RCV.NXT; the SACK blocks a receiver reports
 //!   (RFC 2018) come from the out-of-order ranges.
 //!
-//! Both are fixed-capacity rings allocated once; nothing here grows with
-//! what the peer sends.
+//! Both are fixed-capacity rings allocated once, on their first byte (a
+//! connection that never carries data, such as a half-open one a SYN flood
+//! left behind, holds no ring); nothing here grows with what the peer sends.
 
 /// Copies `src` into the ring `buf` starting at ring position `pos`
 /// (wrapping at the end). `src.len()` must not exceed `buf.len()`.
@@ -43,7 +44,9 @@ fn ring_read(buf: &[u8], pos: usize, dst: &mut [u8]) {
 /// Bytes queued for sending, from SND.UNA onwards.
 #[derive(Debug, Clone)]
 pub struct SendBuffer {
+    /// The ring: empty until the first byte is pushed, then `cap` bytes.
     buf: Vec<u8>,
+    cap: usize,
     /// Ring position of SND.UNA (offset 0).
     head: usize,
     len: usize,
@@ -53,13 +56,14 @@ impl SendBuffer {
     /// An empty buffer holding at most `capacity` bytes.
     pub fn new(capacity: usize) -> Self {
         SendBuffer {
-            buf: vec![0; capacity],
+            buf: Vec::new(),
+            cap: capacity,
             head: 0,
             len: 0,
         }
     }
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.cap
     }
     /// Bytes held (sent-but-unacknowledged plus not yet sent).
     pub fn len(&self) -> usize {
@@ -77,6 +81,9 @@ impl SendBuffer {
         let n = data.len().min(self.free());
         if n == 0 {
             return 0;
+        }
+        if self.buf.is_empty() {
+            self.buf = vec![0; self.cap];
         }
         let pos = (self.head + self.len) % self.buf.len();
         ring_write(&mut self.buf, pos, &data[..n]);
@@ -169,7 +176,9 @@ struct OooRange {
 /// window, in which out-of-order ranges are held.
 #[derive(Debug, Clone)]
 pub struct RecvBuffer {
+    /// The ring: empty until the first byte arrives, then `cap` bytes.
     buf: Vec<u8>,
+    cap: usize,
     /// Ring position of the first readable byte.
     head: usize,
     /// In-order bytes not yet read; RCV.NXT is at ring position
@@ -189,7 +198,8 @@ impl RecvBuffer {
     /// disjoint out-of-order ranges.
     pub fn new(capacity: usize, max_ooo_ranges: usize) -> Self {
         RecvBuffer {
-            buf: vec![0; capacity],
+            buf: Vec::new(),
+            cap: capacity,
             head: 0,
             readable: 0,
             ooo: Vec::with_capacity(max_ooo_ranges),
@@ -198,7 +208,7 @@ impl RecvBuffer {
         }
     }
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.cap
     }
     /// In-order bytes waiting for the application.
     pub fn readable(&self) -> usize {
@@ -237,6 +247,9 @@ impl RecvBuffer {
             return out;
         }
 
+        if self.buf.is_empty() {
+            self.buf = vec![0; self.cap];
+        }
         let pos = (self.head + self.readable + start) % self.buf.len();
         ring_write(&mut self.buf, pos, &data[..take]);
 
@@ -376,6 +389,27 @@ mod tests {
         assert!(b.is_empty());
         assert_eq!(b.free(), 4);
         assert_eq!(b.push(&[9, 8, 7, 6]), 4);
+    }
+
+    #[test]
+    fn rings_are_allocated_on_the_first_byte_only() {
+        let mut s = SendBuffer::new(1 << 20);
+        let mut r = RecvBuffer::new(1 << 20, 4);
+        assert_eq!((s.buf.capacity(), r.buf.capacity()), (0, 0));
+        // Nothing held: reads, acks, peeks and empty inserts allocate nothing.
+        s.ack(5);
+        assert_eq!(s.slices(0, 10), (&[][..], &[][..]));
+        assert_eq!(r.insert(0, &[]), Inserted::default());
+        assert!(r.peek().is_empty());
+        r.consume(3);
+        assert_eq!((s.buf.capacity(), r.buf.capacity()), (0, 0));
+        assert_eq!(
+            (s.capacity(), s.free(), r.capacity(), r.window()),
+            (1 << 20, 1 << 20, 1 << 20, 1 << 20)
+        );
+        assert_eq!(s.push(&[1, 2, 3]), 3);
+        assert_eq!(r.insert(1, &[5, 6]).advanced, 0);
+        assert_eq!((s.buf.len(), r.buf.len()), (1 << 20, 1 << 20));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!   out-of-order reassembly.
 //! - [`scoreboard`]: the sender's SACK scoreboard.
 //! - [`conn`]: one connection, the whole RFC 9293 state machine.
+//! - [`syncookie`]: SYN cookies (RFC 4987), encoded as Linux encodes them.
 
 pub mod buffer;
 pub mod congestion;
@@ -15,6 +16,7 @@ pub mod conn;
 pub mod rtt;
 pub mod scoreboard;
 pub mod seq;
+pub mod syncookie;
 
 pub use conn::{
     CloseReason, ConnError, ConnStats, Connection, Keepalive, Outgoing, State, TcpConfig,

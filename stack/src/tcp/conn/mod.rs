@@ -661,6 +661,7 @@ impl Connection {
     }
 }
 
+mod cookie;
 mod input;
 mod output;
 mod types;

@@ -323,10 +323,10 @@ impl Connection {
     /// The retransmission timer expired (RFC 6298 §5.4-5.6, RFC 5681 §3.1).
     fn on_rto(&mut self) {
         let syn_state = matches!(self.state, State::SynSent | State::SynReceived);
-        let limit = if syn_state {
-            self.config.syn_retries
-        } else {
-            self.config.max_retries
+        let limit = match self.state {
+            State::SynSent => self.config.syn_retries,
+            State::SynReceived => self.config.synack_retries,
+            _ => self.config.max_retries,
         };
         if self.retries >= limit {
             if self.synchronized() {

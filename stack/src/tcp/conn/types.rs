@@ -63,8 +63,13 @@ pub struct TcpConfig {
     pub max_ooo_ranges: usize,
     /// Challenge ACKs sent per second at most (RFC 5961 §7).
     pub challenge_ack_limit: u32,
-    /// SYN (or SYN-ACK) retransmissions before giving up.
+    /// SYN retransmissions of a connect before giving up.
     pub syn_retries: u32,
+    /// SYN-ACK retransmissions of a half-open connection (SYN-RECEIVED)
+    /// before giving up on it: its age limit in a listener's half-open
+    /// queue (Linux's `tcp_synack_retries`, 5: about 63 s with a 1 s
+    /// initial RTO).
+    pub synack_retries: u32,
     /// Data retransmissions of one segment before giving up (reset).
     pub max_retries: u32,
 }
@@ -86,6 +91,7 @@ impl Default for TcpConfig {
             max_ooo_ranges: 64,
             challenge_ack_limit: 1000,
             syn_retries: 6,
+            synack_retries: 5,
             max_retries: 15,
         }
     }
