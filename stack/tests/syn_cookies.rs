@@ -690,6 +690,43 @@ fn without_timestamps_a_cookie_connection_has_only_the_mss() {
 }
 
 #[test]
+fn a_cookie_ack_into_a_full_accept_queue_is_dropped_until_there_is_room() {
+    let (_, mut rng) = seeded("cookie_accept_queue_full", 0xacc_0f11);
+    let mut lab = Lab::new(
+        &mut rng,
+        Setup {
+            cookies: SynCookies::Always,
+            backlog: 1,
+            ..Setup::default()
+        },
+    );
+    let [a, b] = [1, 2].map(|p| SocketAddr::from(([203, 0, 113, 9], 7000 + p)));
+    // Both SYNs are answered while the accept queue is empty (a SYN
+    // finding it full is dropped, as Linux does).
+    let (ca, ta) = cookie_for(&mut lab, a, 10, 5);
+    let (cb, tb) = cookie_for(&mut lab, b, 20, 5);
+    lab.inject(a, &peer_ack(a, 11, ca.wrapping_add(1), Some((6, ta))), &[]);
+    let ack_b = peer_ack(b, 21, cb.wrapping_add(1), Some((6, tb)));
+    lab.inject(b, &ack_b, &[]);
+    lab.settle();
+    let s = lab.lstats();
+    // a's connection fills the accept queue; b's valid ACK is dropped
+    // without a RST (the peer retransmits).
+    assert_eq!(
+        (s.syncookies_accepted, s.accept_queue, s.dropped),
+        (1, 1, 1),
+        "{s:?}"
+    );
+    assert!(lab.server_segments().iter().all(|x| x.flags & RST == 0));
+    assert!(lab.server.tcp_accept(lab.listener).unwrap().is_some());
+    lab.inject(b, &ack_b, &[]);
+    lab.settle();
+    let s = lab.lstats();
+    assert_eq!((s.syncookies_accepted, s.accept_queue), (2, 1), "{s:?}");
+    assert_eq!(s.syncookies_rejected, 0);
+}
+
+#[test]
 fn half_open_entries_expire_after_the_synack_retransmissions() {
     let (_, mut rng) = seeded("half_open_expiry", 0xe1_9e);
     let mut lab = Lab::new(&mut rng, Setup::default());
