@@ -132,9 +132,11 @@ module nic_cpl_writer #(
   logic [QW-1:0] last_q;   // queue of the last pushed entry
   logic          any_pushed;
 
-  logic [11:0]   head_q  [NQ];
-  logic          phase_q [NQ];    // phase of queue q's next record to be written
-  logic          dead    [NQ];
+  // (Packed vectors: Verilator keeps a per-cycle "written" flag for every site that writes an
+  // element of an unpacked array.)
+  logic [NQ-1:0][11:0] head_q;
+  logic [NQ-1:0] phase_q;         // phase of queue q's next record to be written
+  logic [NQ-1:0] dead;
 
   // Bursts issued, in issue order: W side and B side (pointers index MAX_OUT slots).
   localparam int BW = $clog2(MAX_OUT);
@@ -370,11 +372,13 @@ module nic_cpl_writer #(
                                     ? 12'd0 : head_q[evq] + 12'd1;
     end
 
-    for (int q = 0; q < NQ; q++) begin
-      if (start[q]) begin
-        head_q[q]  <= 12'd0;
-        phase_q[q] <= 1'b1;
-        dead[q]    <= 1'b0;
+    if (start != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        if (start[q]) begin
+          head_q[q]  <= 12'd0;
+          phase_q[q] <= 1'b1;
+          dead[q]    <= 1'b0;
+        end
       end
     end
 
@@ -428,9 +432,7 @@ module nic_cpl_writer #(
   assign ev_fail       = fail_q;
   assign ev_fail_queue = fail_queue_q;
   assign ev_fail_index = fail_idx_q;
-  for (genvar q = 0; q < NQ; q++) begin : g_head
-    assign head[12*q +: 12] = head_q[q];
-  end
+  assign head = head_q;
   assign idle = (p_ev == p_push) && (out_n == '0) && !w_valid && !aw_valid && !wq_any &&
                 !bq_any;
 

@@ -209,14 +209,16 @@ module nic_rx_engine #(
   typedef enum logic [1:0] { S_IDLE, S_RECV, S_DROP, S_FLUSH } state_t;
   state_t      state;
   // per queue
-  logic        halt_rx [NQ];        // new frames are dropped (halted) until q_start
-  logic        halted_ev [NQ];      // a halt was reported: no more errors until q_start
-  logic        start_pending [NQ];
-  logic [11:0] fetch_idx [NQ];
-  logic [DESC_AW:0] desc_inflight [NQ];  // descriptors requested, not yet in the FIFO
-  logic [DESC_AW:0] desc_wr [NQ], desc_rd [NQ];
-  logic [11:0] recv_idx [NQ];         // ring index of the next descriptor taken
-  logic [OUT_W-1:0] outstanding [NQ]; // frames past receive, not yet completed or dropped
+  // (Packed vectors, not unpacked arrays: Verilator keeps a "written this cycle" flag for every
+  // site that writes an element of an unpacked array, cleared and tested every cycle.)
+  logic [NQ-1:0] halt_rx;              // new frames are dropped (halted) until q_start
+  logic [NQ-1:0] halted_ev;            // a halt was reported: no more errors until q_start
+  logic [NQ-1:0] start_pending;
+  logic [NQ-1:0][11:0] fetch_idx;
+  logic [NQ-1:0][DESC_AW:0] desc_inflight;  // descriptors requested, not yet in the FIFO
+  logic [NQ-1:0][DESC_AW:0] desc_wr, desc_rd;
+  logic [NQ-1:0][11:0] recv_idx;       // ring index of the next descriptor taken
+  logic [NQ-1:0][OUT_W-1:0] outstanding;  // frames past receive, not yet completed or dropped
 
   // fetch
   logic [QW-1:0]    sched_q;    // the queue the fetch scheduler looks at
@@ -487,9 +489,12 @@ module nic_rx_engine #(
   // Queue q restarts once nothing of it is left in the engine; the writer restarts it likewise.
   logic [NQ-1:0] restart;
   always_comb begin
-    for (int q = 0; q < NQ; q++) begin
-      restart[q] = start_pending[q] && (outstanding[q] == '0) && (desc_inflight[q] == '0) &&
-                   !((state != S_IDLE) && (cur_q == QW'(q)));
+    restart = '0;
+    if (start_pending != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        restart[q] = start_pending[q] && (outstanding[q] == '0) && (desc_inflight[q] == '0) &&
+                     !((state != S_IDLE) && (cur_q == QW'(q)));
+      end
     end
   end
 
@@ -721,17 +726,19 @@ module nic_rx_engine #(
           - OUT_W'((cw_ev_cpl || cw_ev_drop) && cw_ev_queue == QW'(q));
       end
     end
-    for (int q = 0; q < NQ; q++) begin
-      if (restart[q]) begin
-        start_pending[q] <= 1'b0;
-        halt_rx[q]       <= 1'b0;
-        halted_ev[q]     <= 1'b0;
-        fetch_idx[q]     <= 12'd0;
-        recv_idx[q]      <= 12'd0;
-        desc_wr[q]       <= '0;
-        desc_rd[q]       <= '0;
+    if (restart != '0 || q_start != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        if (restart[q]) begin
+          start_pending[q] <= 1'b0;
+          halt_rx[q]       <= 1'b0;
+          halted_ev[q]     <= 1'b0;
+          fetch_idx[q]     <= 12'd0;
+          recv_idx[q]      <= 12'd0;
+          desc_wr[q]       <= '0;
+          desc_rd[q]       <= '0;
+        end
+        if (q_start[q]) start_pending[q] <= 1'b1;
       end
-      if (q_start[q]) start_pending[q] <= 1'b1;
     end
 
     if (rst) begin

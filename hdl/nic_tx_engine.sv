@@ -237,11 +237,13 @@ module nic_tx_engine #(
   // State
   // ---------------------------------------------------------------------------------------------
   // per queue
-  logic        halted [NQ];        // set on a halt, cleared by q_start
-  logic        stop_issue [NQ];    // a halt marker was issued: fetch and issue stop until q_start
-  logic        start_pending [NQ]; // q_start seen, waiting for the queue to be empty
-  logic [11:0] fetch_idx [NQ];     // next descriptor to fetch
-  logic [OUT_W-1:0] outstanding [NQ];  // descriptors fetched and not yet completed or dropped
+  // (Packed vectors, not unpacked arrays: Verilator keeps a "written this cycle" flag for every
+  // site that writes an element of an unpacked array, cleared and tested every cycle.)
+  logic [NQ-1:0] halted;           // set on a halt, cleared by q_start
+  logic [NQ-1:0] stop_issue;       // a halt marker was issued: fetch and issue stop until q_start
+  logic [NQ-1:0] start_pending;    // q_start seen, waiting for the queue to be empty
+  logic [NQ-1:0][11:0] fetch_idx;  // next descriptor to fetch
+  logic [NQ-1:0][OUT_W-1:0] outstanding;  // descriptors fetched and not yet completed or dropped
 
   // fetch
   logic [QW-1:0] sched_q;                 // the queue the fetch scheduler looks at
@@ -335,12 +337,7 @@ module nic_tx_engine #(
   wire [4:0]     fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
                                          : 5'(int'(fetch_n) * BPD);
   // Queue q may fetch and issue.
-  logic run [NQ];
-  always_comb begin
-    for (int q = 0; q < NQ; q++) begin
-      run[q] = q_enable[q] && !halted[q] && !stop_issue[q] && !start_pending[q];
-    end
-  end
+  wire [NQ-1:0] run = q_enable & ~halted & ~stop_issue & ~start_pending;
   wire tags_ok   = (rd_out < RD_W'(MAX_RD));
   wire ar_free   = !ar_valid || m_axi_arready;
   wire car_free  = !car_valid || m_axi_ctl_arready;
@@ -525,7 +522,10 @@ module nic_tx_engine #(
   // Queue q restarts once nothing of it is left in the engine; the writer restarts it likewise.
   logic [NQ-1:0] restart;
   always_comb begin
-    for (int q = 0; q < NQ; q++) restart[q] = start_pending[q] && (outstanding[q] == '0);
+    restart = '0;
+    if (start_pending != '0) begin
+      for (int q = 0; q < NQ; q++) restart[q] = start_pending[q] && (outstanding[q] == '0);
+    end
   end
 
   nic_cpl_writer #(
@@ -748,14 +748,16 @@ module nic_tx_engine #(
           - OUT_W'((cw_ev_cpl || cw_ev_drop) && cw_ev_queue == QW'(q));
       end
     end
-    for (int q = 0; q < NQ; q++) begin
-      if (restart[q]) begin
-        start_pending[q] <= 1'b0;
-        halted[q]        <= 1'b0;
-        stop_issue[q]    <= 1'b0;
-        fetch_idx[q]     <= 12'd0;
+    if (restart != '0 || q_start != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        if (restart[q]) begin
+          start_pending[q] <= 1'b0;
+          halted[q]        <= 1'b0;
+          stop_issue[q]    <= 1'b0;
+          fetch_idx[q]     <= 12'd0;
+        end
+        if (q_start[q]) start_pending[q] <= 1'b1;
       end
-      if (q_start[q]) start_pending[q] <= 1'b1;
     end
 
     if (rst) begin
