@@ -282,28 +282,52 @@ module nic_rx_engine #(
   // ---------------------------------------------------------------------------------------------
   // Fetch: a block of queue sched_q's posted descriptors into its reserved FIFO space
   // ---------------------------------------------------------------------------------------------
-  wire [12:0] f_size     = cfg_size[13*sched_q +: 13];
-  wire [11:0] f_idx      = fetch_idx[sched_q];
-  wire [11:0] size_mask  = 12'(f_size - 13'd1);
-  wire [11:0] posted     = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
-  wire [12:0] to_end     = f_size - {1'b0, f_idx};
-  wire [63:0] fetch_addr = cfg_ring_base[64*sched_q +: 64] + {48'd0, f_idx, 4'd0};
-  wire [8:0]  to_page    = 9'd256 - {1'b0, fetch_addr[11:4]};
-  wire [DESC_AW:0]   f_count = desc_wr[sched_q] - desc_rd[sched_q];
-  wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, f_count}
-                                - {1'b0, desc_inflight[sched_q]};
-  logic [FN_W-1:0] fetch_n;
-  always_comb begin
-    fetch_n = FN_W'(DESC_BLOCK);
-    if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
-    if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
-    if (to_page < 9'(fetch_n)) fetch_n = FN_W'(to_page);
-  end
-  // The block's burst starts at the beat holding its first descriptor.
-  wire [DSW-1:0] fetch_skip  = (DPB > 1) ? fetch_addr[4 +: DSW] : '0;
-  wire [4:0]     fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
-                                         : 5'(int'(fetch_n) * BPD);
   wire fetch_run = q_enable[sched_q] && !halt_rx[sched_q] && !start_pending[sched_q];
+  // The block queue sched_q would fetch. Worked out only while that queue runs: every use is
+  // under want_desc, which needs it, and the scheduler passes over queues that do not run in most
+  // cycles (fetch_n = 0 then, and the rest unused).
+  logic [12:0] f_size;
+  logic [11:0] f_idx, size_mask, posted;
+  logic [12:0] to_end;
+  logic [63:0] fetch_addr;
+  logic [8:0]  to_page;
+  logic [DESC_AW:0]   f_count;
+  logic [DESC_AW+1:0] desc_space;
+  logic [FN_W-1:0] fetch_n;
+  logic [DSW-1:0]  fetch_skip;   // the block's burst starts at the beat holding its first one
+  logic [4:0]      fetch_beats;
+  always_comb begin
+    f_size = '0;
+    f_idx = '0;
+    size_mask = '0;
+    posted = '0;
+    to_end = '0;
+    fetch_addr = '0;
+    to_page = '0;
+    f_count = '0;
+    desc_space = '0;
+    fetch_n = '0;
+    fetch_skip = '0;
+    fetch_beats = '0;
+    if (fetch_run) begin
+      f_size     = cfg_size[13*sched_q +: 13];
+      f_idx      = fetch_idx[sched_q];
+      size_mask  = 12'(f_size - 13'd1);
+      posted     = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
+      to_end     = f_size - {1'b0, f_idx};
+      fetch_addr = cfg_ring_base[64*sched_q +: 64] + {48'd0, f_idx, 4'd0};
+      to_page    = 9'd256 - {1'b0, fetch_addr[11:4]};
+      f_count    = desc_wr[sched_q] - desc_rd[sched_q];
+      desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, f_count} - {1'b0, desc_inflight[sched_q]};
+      fetch_n = FN_W'(DESC_BLOCK);
+      if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
+      if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
+      if (to_page < 9'(fetch_n)) fetch_n = FN_W'(to_page);
+      fetch_skip  = (DPB > 1) ? fetch_addr[4 +: DSW] : '0;
+      fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
+                              : 5'(int'(fetch_n) * BPD);
+    end
+  end
   wire want_desc = fetch_run && (fetch_n != '0) && (desc_space >= (DESC_AW+2)'(fetch_n));
   wire ar_issue  = want_desc && (!ar_valid || m_axi_ctl_arready) && (rd_out < RQ_AW'(MAX_RD));
   wire r_hs      = m_axi_ctl_rvalid;   // rready = 1: FIFO space was reserved

@@ -315,29 +315,50 @@ module nic_tx_engine #(
   // ---------------------------------------------------------------------------------------------
   // Fetch: a block of queue sched_q's posted descriptors into reserved FIFO space
   // ---------------------------------------------------------------------------------------------
-  wire [12:0] f_size    = cfg_size[13*sched_q +: 13];
-  wire [11:0] f_idx     = fetch_idx[sched_q];
-  wire [11:0] size_mask = 12'(f_size - 13'd1);
-  wire [11:0] posted    = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
-  wire [12:0] to_end    = f_size - {1'b0, f_idx};
-  wire [63:0] fetch_addr = cfg_ring_base[64*sched_q +: 64] + {47'd0, f_idx, 5'd0};
-  wire [7:0]  to_page   = 8'd128 - {1'b0, fetch_addr[11:5]};   // 32-byte slots to the 4 KiB line
+  // Queue q may fetch and issue.
+  wire [NQ-1:0] run = q_enable & ~halted & ~stop_issue & ~start_pending;
   wire [DESC_AW:0]   desc_count = desc_wr - desc_rd;   // (5 bits: the pointers wrap)
   wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, desc_count}
                                 - {1'b0, desc_inflight};
+  // The block queue sched_q would fetch. Worked out only while that queue runs: every use is
+  // under want_desc, which needs it, and the scheduler passes over queues that do not run in most
+  // cycles (fetch_n = 0 then, and the rest unused).
+  logic [12:0] f_size;
+  logic [11:0] f_idx, size_mask, posted;
+  logic [12:0] to_end;
+  logic [63:0] fetch_addr;
+  logic [7:0]  to_page;      // 32-byte slots to the 4 KiB line
   logic [FN_W-1:0] fetch_n;
+  logic [DSW-1:0]  fetch_skip;   // the block's burst starts at the beat holding its first one
+  logic [4:0]      fetch_beats;
   always_comb begin
-    fetch_n = FN_W'(DESC_BLOCK);
-    if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
-    if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
-    if (to_page < 8'(fetch_n)) fetch_n = FN_W'(to_page);
+    f_size = '0;
+    f_idx = '0;
+    size_mask = '0;
+    posted = '0;
+    to_end = '0;
+    fetch_addr = '0;
+    to_page = '0;
+    fetch_n = '0;
+    fetch_skip = '0;
+    fetch_beats = '0;
+    if (run[sched_q]) begin
+      f_size     = cfg_size[13*sched_q +: 13];
+      f_idx      = fetch_idx[sched_q];
+      size_mask  = 12'(f_size - 13'd1);
+      posted     = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
+      to_end     = f_size - {1'b0, f_idx};
+      fetch_addr = cfg_ring_base[64*sched_q +: 64] + {47'd0, f_idx, 5'd0};
+      to_page    = 8'd128 - {1'b0, fetch_addr[11:5]};
+      fetch_n = FN_W'(DESC_BLOCK);
+      if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
+      if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
+      if (to_page < 8'(fetch_n)) fetch_n = FN_W'(to_page);
+      fetch_skip  = (DPB > 1) ? fetch_addr[5 +: DSW] : '0;
+      fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
+                              : 5'(int'(fetch_n) * BPD);
+    end
   end
-  // The block's burst starts at the beat holding its first descriptor.
-  wire [DSW-1:0] fetch_skip  = (DPB > 1) ? fetch_addr[5 +: DSW] : '0;
-  wire [4:0]     fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
-                                         : 5'(int'(fetch_n) * BPD);
-  // Queue q may fetch and issue.
-  wire [NQ-1:0] run = q_enable & ~halted & ~stop_issue & ~start_pending;
   wire tags_ok   = (rd_out < RD_W'(MAX_RD));
   wire ar_free   = !ar_valid || m_axi_arready;
   wire car_free  = !car_valid || m_axi_ctl_arready;
@@ -360,25 +381,43 @@ module nic_tx_engine #(
   wire        dq_stop   = !run[dq_q];   // its queue stopped: the descriptor is dropped
 
   // A buffer past the top of the address space would wrap to 0: a length error, nothing read.
-  wire d_wraps     = ({1'b0, dq_addr} + {33'd0, dq_len}) > {1'b1, 64'd0};
-  wire d_len_bad   = (dq_len == 32'd0) || (dq_len > MAX_FRAME_L) || d_wraps;
-  wire d_align_bad = (dq_addr[2:0] != 3'd0);
-  wire d_csum_req  = feat_tx_csum && ((dq_flags & F_NEEDS_CSUM) != 8'd0);
-  wire d_csum_bad  = d_csum_req && ({16'd0, dq_cstart} + {16'd0, dq_coff} + 32'd2 > dq_len);
-  wire d_bad       = d_len_bad || d_align_bad || d_csum_bad;
-  logic [4:0] d_bad_code;
+  // The head descriptor's checks, and a good descriptor's reads: the beats from the one holding
+  // ADDR to the one holding ADDR + LEN - 1 (d_rbeats), and the stream beats of the frame
+  // (d_sbeats). Worked out only while the FIFO holds a descriptor: every use is under take_any,
+  // which needs one (all 0 otherwise).
+  logic d_wraps, d_len_bad, d_align_bad, d_csum_req, d_csum_bad, d_bad;
+  logic [4:0]        d_bad_code;
+  logic [31:0]       d_span;
+  logic [BEAT_W-1:0] d_rbeats, d_sbeats;
+  logic [KS-1:0]     d_nlast;
   always_comb begin
-    if (d_len_bad)        d_bad_code = 5'(ERR_DESC_LEN_BIT);
-    else if (d_align_bad) d_bad_code = 5'(ERR_DESC_ALIGN_BIT);
-    else                  d_bad_code = 5'(ERR_DESC_CSUM_BIT);
+    d_wraps     = 1'b0;
+    d_len_bad   = 1'b0;
+    d_align_bad = 1'b0;
+    d_csum_req  = 1'b0;
+    d_csum_bad  = 1'b0;
+    d_bad       = 1'b0;
+    d_bad_code  = '0;
+    d_span      = '0;
+    d_rbeats    = '0;
+    d_sbeats    = '0;
+    d_nlast     = '0;
+    if (!dq_empty) begin
+      d_wraps     = ({1'b0, dq_addr} + {33'd0, dq_len}) > {1'b1, 64'd0};
+      d_len_bad   = (dq_len == 32'd0) || (dq_len > MAX_FRAME_L) || d_wraps;
+      d_align_bad = (dq_addr[2:0] != 3'd0);
+      d_csum_req  = feat_tx_csum && ((dq_flags & F_NEEDS_CSUM) != 8'd0);
+      d_csum_bad  = d_csum_req && ({16'd0, dq_cstart} + {16'd0, dq_coff} + 32'd2 > dq_len);
+      d_bad       = d_len_bad || d_align_bad || d_csum_bad;
+      if (d_len_bad)        d_bad_code = 5'(ERR_DESC_LEN_BIT);
+      else if (d_align_bad) d_bad_code = 5'(ERR_DESC_ALIGN_BIT);
+      else                  d_bad_code = 5'(ERR_DESC_CSUM_BIT);
+      d_span   = 32'(dq_addr[KS-1:0]) + dq_len + 32'(KW - 1);
+      d_rbeats = BEAT_W'(d_span >> KS);
+      d_sbeats = BEAT_W'((dq_len + 32'(KW - 1)) >> KS);
+      d_nlast  = KS'(dq_len - 32'd1);
+    end
   end
-
-  // A good descriptor's reads: the beats from the one holding ADDR to the one holding
-  // ADDR + LEN - 1 (d_rbeats), and the stream beats of the frame (d_sbeats).
-  wire [31:0]       d_span   = 32'(dq_addr[KS-1:0]) + dq_len + 32'(KW - 1);
-  wire [BEAT_W-1:0] d_rbeats = BEAT_W'(d_span >> KS);
-  wire [BEAT_W-1:0] d_sbeats = BEAT_W'((dq_len + 32'(KW - 1)) >> KS);
-  wire [KS-1:0]     d_nlast  = KS'(dq_len - 32'd1);
 
   wire cmd_full  = (cmd_wr_ptr - cmd_rd_ptr) == (CMD_AW+1)'(CMD_DEPTH);
   wire cmd_empty = (cmd_wr_ptr == cmd_rd_ptr);
