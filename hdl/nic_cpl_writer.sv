@@ -132,9 +132,11 @@ module nic_cpl_writer #(
   logic [QW-1:0] last_q;   // queue of the last pushed entry
   logic          any_pushed;
 
-  logic [11:0]   head_q  [NQ];
-  logic          phase_q [NQ];    // phase of queue q's next record to be written
-  logic          dead    [NQ];
+  // (Packed vectors: Verilator keeps a per-cycle "written" flag for every site that writes an
+  // element of an unpacked array.)
+  logic [NQ-1:0][11:0] head_q;
+  logic [NQ-1:0] phase_q;         // phase of queue q's next record to be written
+  logic [NQ-1:0] dead;
 
   // Bursts issued, in issue order: W side and B side (pointers index MAX_OUT slots).
   localparam int BW = $clog2(MAX_OUT);
@@ -169,7 +171,8 @@ module nic_cpl_writer #(
   wire push = in_valid && in_ready;
 
   // Next burst: the run of queue aq's entries at p_aw, min(run, BATCH, to the ring's end, to the
-  // 4 KiB boundary).
+  // 4 KiB boundary). Worked out only while there is an unwritten entry: every use is under issue,
+  // which needs one (all 0 otherwise, as when the writer is idle, most cycles).
   logic [EW-1:0] a_ent;
   logic [QW-1:0] aq;
   logic [11:0]   a_idx;
@@ -184,27 +187,42 @@ module nic_cpl_writer #(
   logic [SW-1:0] a_slot;             // slot of the batch's first record in its beat
   logic [7:0]    a_beats;            // beats of the batch's burst
   always_comb begin
-    a_ent  = mem[p_aw[AW_-1:0]];
-    aq     = a_ent[E_Q -: QW];
-    a_idx  = a_ent[E_IDX -: 12];
-    a_base = cfg_cpl_base[64*aq +: 64];
-    a_size = cfg_size[13*aq +: 13];
-    rec_addr = a_base + {47'd0, a_idx, 5'd0};
-    to_end   = a_size - {1'b0, a_idx};
-    to_page  = 8'd128 - {1'b0, rec_addr[11:5]};
-    // The run of entries of aq's queue at p_aw, up to BATCH.
-    run_n  = NW'(1);
-    run_on = 1'b1;
-    for (int k = 1; k < BATCH; k++) begin
-      run_on = run_on && (n_unw > (AW_+1)'(k)) && cont[AW_'(p_aw[AW_-1:0] + AW_'(k))];
-      if (run_on) run_n = NW'(k + 1);
+    a_ent    = '0;
+    aq       = '0;
+    a_idx    = '0;
+    a_base   = '0;
+    a_size   = '0;
+    rec_addr = '0;
+    to_end   = '0;
+    to_page  = '0;
+    run_n    = '0;
+    run_on   = 1'b0;
+    batch_n  = '0;
+    a_slot   = '0;
+    a_beats  = '0;
+    if (n_unw != '0) begin
+      a_ent  = mem[p_aw[AW_-1:0]];
+      aq     = a_ent[E_Q -: QW];
+      a_idx  = a_ent[E_IDX -: 12];
+      a_base = cfg_cpl_base[64*aq +: 64];
+      a_size = cfg_size[13*aq +: 13];
+      rec_addr = a_base + {47'd0, a_idx, 5'd0};
+      to_end   = a_size - {1'b0, a_idx};
+      to_page  = 8'd128 - {1'b0, rec_addr[11:5]};
+      // The run of entries of aq's queue at p_aw, up to BATCH.
+      run_n  = NW'(1);
+      run_on = 1'b1;
+      for (int k = 1; k < BATCH; k++) begin
+        run_on = run_on && (n_unw > (AW_+1)'(k)) && cont[AW_'(p_aw[AW_-1:0] + AW_'(k))];
+        if (run_on) run_n = NW'(k + 1);
+      end
+      batch_n = run_n;
+      if (to_end < 13'(batch_n)) batch_n = NW'(to_end);
+      if (to_page < 8'(batch_n)) batch_n = NW'(to_page);
+      a_slot  = (RPB > 1) ? rec_addr[5 +: SW] : '0;
+      a_beats = (RPB > 1) ? 8'((int'(a_slot) + int'(batch_n) + RPB - 1) / RPB)
+                          : 8'(int'(batch_n) * BPR);
     end
-    batch_n = run_n;
-    if (to_end < 13'(batch_n)) batch_n = NW'(to_end);
-    if (to_page < 8'(batch_n)) batch_n = NW'(to_page);
-    a_slot  = (RPB > 1) ? rec_addr[5 +: SW] : '0;
-    a_beats = (RPB > 1) ? 8'((int'(a_slot) + int'(batch_n) + RPB - 1) / RPB)
-                        : 8'(int'(batch_n) * BPR);
   end
 
   wire aw_free   = !aw_valid || m_axi_awready;
@@ -370,11 +388,13 @@ module nic_cpl_writer #(
                                     ? 12'd0 : head_q[evq] + 12'd1;
     end
 
-    for (int q = 0; q < NQ; q++) begin
-      if (start[q]) begin
-        head_q[q]  <= 12'd0;
-        phase_q[q] <= 1'b1;
-        dead[q]    <= 1'b0;
+    if (start != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        if (start[q]) begin
+          head_q[q]  <= 12'd0;
+          phase_q[q] <= 1'b1;
+          dead[q]    <= 1'b0;
+        end
       end
     end
 
@@ -428,9 +448,7 @@ module nic_cpl_writer #(
   assign ev_fail       = fail_q;
   assign ev_fail_queue = fail_queue_q;
   assign ev_fail_index = fail_idx_q;
-  for (genvar q = 0; q < NQ; q++) begin : g_head
-    assign head[12*q +: 12] = head_q[q];
-  end
+  assign head = head_q;
   assign idle = (p_ev == p_push) && (out_n == '0) && !w_valid && !aw_valid && !wq_any &&
                 !bq_any;
 

@@ -169,12 +169,6 @@ module nic_csr
     $fatal(1, "nic_csr: IRQ_* bits must fit in IRQ_W");
   end
 
-  // BAR0 offset of register `off` of queue q.
-  function automatic logic [11:0] qaddr(input int q, input int unsigned off);
-    return 12'((q < N) ? TXQ_BASE + q * QUEUE_STRIDE + off
-                       : RXQ_BASE + (q - N) * QUEUE_STRIDE + off);
-  endfunction
-
   // SIZE is a power of two in MIN_RING_SIZE..MAX_RING_SIZE.
   function automatic logic size_ok(input logic [31:0] s);
     return s >= MIN_RING_SIZE && s <= MAX_RING_SIZE && (s & (s - 32'd1)) == 32'd0;
@@ -204,6 +198,38 @@ module nic_csr
   wire [QI-1:0] rx_cq = QI'(N) + QI'(rx_ev_cpl_queue);
   wire [QI-1:0] rx_eq = QI'(N) + QI'(rx_ev_err_queue);
 
+  // A BAR0 address inside a queue's register block (TX queues 0..N-1 at TXQ_BASE, RX queues at
+  // RXQ_BASE, QUEUE_STRIDE bytes each), its queue index (TX queue q: q, RX queue q: N + q) and
+  // the register's offset in the block. Each access decodes its one queue this way instead of
+  // comparing its address with every queue's registers.
+  localparam int QS_LOG2 = $clog2(QUEUE_STRIDE);
+  if ((1 << QS_LOG2) != QUEUE_STRIDE || (TXQ_BASE % QUEUE_STRIDE) != 0 ||
+      (RXQ_BASE % QUEUE_STRIDE) != 0) begin : g_check_qblock
+    $fatal(1, "nic_csr: queue blocks must be aligned powers of two");
+  end
+  localparam int OFF_W = QS_LOG2;
+
+  function automatic logic q_hit(input logic [11:0] a);
+    return (a >= 12'(TXQ_BASE) && a < 12'(TXQ_BASE + N * QUEUE_STRIDE)) ||
+           (a >= 12'(RXQ_BASE) && a < 12'(RXQ_BASE + N * QUEUE_STRIDE));
+  endfunction
+
+  function automatic logic [QI-1:0] q_of(input logic [11:0] a);
+    if (a < 12'(RXQ_BASE)) return QI'((a - 12'(TXQ_BASE)) >> QS_LOG2);
+    else return QI'(N) + QI'((a - 12'(RXQ_BASE)) >> QS_LOG2);
+  endfunction
+
+  // Queue index q's number within its direction (its low bits), and whether it is an RX queue.
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [QW-1:0] qn(input logic [QI-1:0] q);
+    return (N > 1) ? QW'(q) : '0;
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  function automatic logic q_rx(input logic [QI-1:0] q);
+    return q[QI-1];
+  endfunction
+
   // ---------------------------------------------------------------------------------------------
   // Registers
   // ---------------------------------------------------------------------------------------------
@@ -219,7 +245,11 @@ module nic_csr
   logic        rvalid;
   logic [31:0] rdata;
 
-  // register file (reset by rst, soft reset)
+  // Register file (reset by rst, soft reset). Verilator keeps a "written this cycle" flag for
+  // every site that writes an element of an unpacked array, and clears and tests each one every
+  // cycle; a packed vector costs it at most one copy. So per-queue registers are packed vectors
+  // (the ring setup also in the layout of the engines' ports, which are these registers), and
+  // the unpacked counters are each written from one site with the decoded queue index.
   logic        soft_rst_q;
   logic [31:0] features;
   logic        ctrl_loopback;
@@ -232,7 +262,7 @@ module nic_csr
   logic        irq_q;
   logic        irq_rose;
   logic [63:0] irq_last_rise;
-  logic [63:0] stat_cnt [NUM_STATS];
+  logic [NUM_STATS-1:0][63:0] stat_cnt;
   logic [31:0] stat_hi [NUM_STATS];
   logic [63:0] qs_frames [NQ];   // per-queue counters
   logic [63:0] qs_bytes [NQ];
@@ -240,13 +270,10 @@ module nic_csr
   logic [31:0] qs_bytes_hi [NQ];
   logic [31:0] qs_errors [NQ];
   logic [31:0] qs_dropped [N];   // RX queues only
-  logic [31:0] ind_w [IND_W];    // RSS_INDIR words, entries masked
-  // One-bit per-queue state in packed vectors rather than unpacked arrays: Verilator keeps a
-  // "written this cycle" flag per element write of an unpacked array and clears and tests every
-  // one of them every cycle; a packed vector costs it one copy.
-  logic [NQ-1:0] qi_en;         // queue vectors (QREG IRQ)
+  logic [IND_W-1:0][31:0] ind_w; // RSS_INDIR words, entries masked
+  logic [NQ-1:0] qi_en;          // queue vectors (QREG IRQ)
   logic [NQ-1:0] qi_pend;
-  logic [15:0] qi_count [NQ];
+  logic [NQ-1:0][15:0] qi_count;
   logic [63:0] qi_first [NQ];
   logic [31:0] mod_frames;       // IRQ_MOD_FRAMES
   logic [31:0] mod_ns;           // IRQ_MOD_NS
@@ -255,15 +282,37 @@ module nic_csr
   logic [4:0]  tbl_word;
   logic [1:0]  tbl_k;
 
-  logic [31:0] key_w [KEY_W];   // RSS_KEY words
-  logic [31:0] q_ring_lo [NQ];
-  logic [31:0] q_ring_hi [NQ];
-  logic [31:0] q_cpl_lo [NQ];
-  logic [31:0] q_cpl_hi [NQ];
-  logic [31:0] q_size [NQ];
+  logic [319:0] rss_key_q;       // RSS_KEY words in the rss_key port's byte order
+  logic [N-1:0][63:0] tx_ring, rx_ring;  // RING_HI:RING_LO
+  logic [N-1:0][63:0] tx_cpl, rx_cpl;    // CPL_HI:CPL_LO
+  logic [N-1:0][31:0] tx_size32, rx_size32;  // SIZE as written
+  logic [N-1:0][12:0] tx_size, rx_size;      // its low bits, for the engines
+  logic [N-1:0][11:0] tx_tail, rx_tail;
   logic [NQ-1:0] q_enabled;
   logic [NQ-1:0] q_halted;
-  logic [11:0] q_tail [NQ];
+
+  // Key word w (RSS_KEY + 4w) holds key bytes 4w..4w+3, byte 4w + j in bits 8j+7:8j; rss_key
+  // holds byte 0 in bits 319:312.
+  function automatic logic [31:0] key_swap(input logic [31:0] v);
+    return {v[7:0], v[15:8], v[23:16], v[31:24]};
+  endfunction
+
+  function automatic logic [319:0] key_reset();
+    logic [319:0] k;
+    for (int w = 0; w < KEY_W; w++) k[319 - 32 * w -: 32] = key_swap(KEY_RESET[w]);
+    return k;
+  endfunction
+
+  // Queue index q's ring setup.
+  function automatic logic [63:0] ring_of(input logic [QI-1:0] q);
+    return q_rx(q) ? rx_ring[qn(q)] : tx_ring[qn(q)];
+  endfunction
+  function automatic logic [63:0] cpl_of(input logic [QI-1:0] q);
+    return q_rx(q) ? rx_cpl[qn(q)] : tx_cpl[qn(q)];
+  endfunction
+  function automatic logic [31:0] size_of(input logic [QI-1:0] q);
+    return q_rx(q) ? rx_size32[qn(q)] : tx_size32[qn(q)];
+  endfunction
 
   // ---------------------------------------------------------------------------------------------
   // AXI4-Lite write channel
@@ -322,6 +371,9 @@ module nic_csr
   logic [NQ-1:0] q_disable_c;  // ENABLE written 0
   logic [NQ-1:0] q_tail_wr_c;  // accepted doorbell
   logic [NQ-1:0] qi_wr_c;      // a write to the queue's IRQ register
+  logic        wq_hit;         // this cycle's write is to queue wq's block, at offset woff
+  logic [QI-1:0] wq;
+  logic [OFF_W-1:0] woff;
   logic        reg_err;  // a register-detected error (at most one per cycle)
   logic [4:0]  reg_err_code;
   logic        reg_err_is_rx;
@@ -339,41 +391,46 @@ module nic_csr
     q_disable_c = '0;
     q_tail_wr_c = '0;
     qi_wr_c = '0;
+    wq_hit = 1'b0;
+    wq = '0;
+    woff = '0;
     // Only a write can start, stop or ring a queue: decode nothing in other cycles.
-    if (wr_en) for (int q = 0; q < NQ; q++) begin
-      if (wr_addr == qaddr(q, QREG_CTRL)) begin
+    if (wr_en && q_hit(wr_addr)) begin
+      wq_hit = 1'b1;
+      wq = q_of(wr_addr);
+      woff = wr_addr[OFF_W-1:0];
+      if (woff == OFF_W'(QREG_CTRL)) begin
         if (!w_data[QCTRL_ENABLE_BIT]) begin
-          q_disable_c[q] = 1'b1;
-        end else if (!q_enabled[q]) begin
-          if (!size_ok(q_size[q])) begin
+          q_disable_c[wq] = 1'b1;
+        end else if (!q_enabled[wq]) begin
+          if (!size_ok(size_of(wq))) begin
             reg_err = 1'b1;
             reg_err_code = 5'(ERR_RING_SIZE_BIT);
-            reg_err_is_rx = (q >= N);
-            reg_err_queue = 4'((q >= N) ? q - N : q);
-          end else if (!base_aligned({q_ring_hi[q], q_ring_lo[q]}) ||
-                       !base_aligned({q_cpl_hi[q], q_cpl_lo[q]}) ||
-                       !ring_fits({q_ring_hi[q], q_ring_lo[q]}, q_size[q],
-                                  (q >= N) ? $clog2(RXD_SIZE) : $clog2(TXD_SIZE)) ||
-                       !ring_fits({q_cpl_hi[q], q_cpl_lo[q]}, q_size[q], $clog2(CPL_SIZE))) begin
+            reg_err_is_rx = q_rx(wq);
+            reg_err_queue = 4'(qn(wq));
+          end else if (!base_aligned(ring_of(wq)) || !base_aligned(cpl_of(wq)) ||
+                       !ring_fits(ring_of(wq), size_of(wq),
+                                  q_rx(wq) ? $clog2(RXD_SIZE) : $clog2(TXD_SIZE)) ||
+                       !ring_fits(cpl_of(wq), size_of(wq), $clog2(CPL_SIZE))) begin
             reg_err = 1'b1;
             reg_err_code = 5'(ERR_RING_ALIGN_BIT);
-            reg_err_is_rx = (q >= N);
-            reg_err_queue = 4'((q >= N) ? q - N : q);
+            reg_err_is_rx = q_rx(wq);
+            reg_err_queue = 4'(qn(wq));
           end else begin
-            q_start_c[q] = 1'b1;
+            q_start_c[wq] = 1'b1;
           end
         end
       end
-      if (wr_addr == qaddr(q, QREG_IRQ)) qi_wr_c[q] = 1'b1;
-      if (wr_addr == qaddr(q, QREG_TAIL) && q_enabled[q]) begin
-        if (w_data >= q_size[q]) begin
+      if (woff == OFF_W'(QREG_IRQ)) qi_wr_c[wq] = 1'b1;
+      if (woff == OFF_W'(QREG_TAIL) && q_enabled[wq]) begin
+        if (w_data >= size_of(wq)) begin
           reg_err = 1'b1;
           reg_err_code = 5'(ERR_DOORBELL_BIT);
-          reg_err_is_rx = (q >= N);
-          reg_err_queue = 4'((q >= N) ? q - N : q);
+          reg_err_is_rx = q_rx(wq);
+          reg_err_queue = 4'(qn(wq));
           reg_err_index = w_data[15:0];
         end else begin
-          q_tail_wr_c[q] = 1'b1;
+          q_tail_wr_c[wq] = 1'b1;
         end
       end
     end
@@ -436,6 +493,26 @@ module nic_csr
   assign s_axil_rdata = rdata;
   assign s_axil_rresp = RESP_OKAY;
 
+  // Address ranges of the register arrays (word-aligned addresses only).
+  function automatic logic in_key(input logic [11:0] a);
+    return a >= 12'(REG_RSS_KEY) && a < 12'(REG_RSS_KEY + 4 * KEY_W) && a[1:0] == 2'b00;
+  endfunction
+  function automatic logic in_indir(input logic [11:0] a);
+    return a >= 12'(REG_RSS_INDIR) && a < 12'(REG_RSS_INDIR + 4 * IND_W) && a[1:0] == 2'b00;
+  endfunction
+  function automatic logic in_stats(input logic [11:0] a);
+    return a >= 12'(STATS_BASE) && a < 12'(STATS_BASE + 8 * NUM_STATS) && a[1:0] == 2'b00;
+  endfunction
+  function automatic logic [3:0] key_idx(input logic [11:0] a);
+    return 4'((a - 12'(REG_RSS_KEY)) >> 2);
+  endfunction
+  function automatic logic [4:0] indir_idx(input logic [11:0] a);
+    return 5'((a - 12'(REG_RSS_INDIR)) >> 2);
+  endfunction
+  function automatic logic [3:0] stat_idx(input logic [11:0] a);
+    return 4'((a - 12'(STATS_BASE)) >> 3);
+  endfunction
+
   // The value a read of `addr` returns. The decode is a function called only in a cycle with a read
   // handshake (in the always_ff below) instead of an always_comb on s_axil_araddr: the same
   // register and timing, but simulation no longer evaluates the whole read mux every cycle.
@@ -443,6 +520,8 @@ module nic_csr
   // file's always_ff, under the same handshake.
   function automatic logic [31:0] read_reg(input logic [11:0] addr);
     logic [31:0] rd_data;
+    logic [QI-1:0] q;
+    logic [QW-1:0] n;
     rd_data = '0;
     case (addr)
       12'(REG_ID): rd_data = ID_MAGIC;
@@ -464,46 +543,42 @@ module nic_csr
       12'(REG_TIME_HI): rd_data = time_hi;
       default: rd_data = '0;
     endcase
-    for (int w = 0; w < KEY_W; w++) begin
-      if (addr == 12'(REG_RSS_KEY + 4 * w)) rd_data = key_w[w];
+    if (in_key(addr)) rd_data = key_swap(rss_key_q[9'(319 - 32 * 32'(key_idx(addr))) -: 32]);
+    if (in_indir(addr)) rd_data = ind_w[indir_idx(addr)];
+    if (in_stats(addr)) begin
+      if (addr[2]) rd_data = stat_hi[stat_idx(addr)];
+      else rd_data = stat_cnt[stat_idx(addr)][31:0];
     end
-    for (int w = 0; w < IND_W; w++) begin
-      if (addr == 12'(REG_RSS_INDIR + 4 * w)) rd_data = ind_w[w];
-    end
-    for (int n = 0; n < NUM_STATS; n++) begin
-      if (addr == 12'(STATS_BASE + 8 * n)) begin
-        rd_data = stat_cnt[n][31:0];
-      end
-      if (addr == 12'(STATS_BASE + 8 * n + 4)) begin
-        rd_data = stat_hi[n];
-      end
-    end
-    for (int q = 0; q < NQ; q++) begin
-      if (addr == qaddr(q, QREG_RING_LO)) rd_data = q_ring_lo[q];
-      if (addr == qaddr(q, QREG_RING_HI)) rd_data = q_ring_hi[q];
-      if (addr == qaddr(q, QREG_CPL_LO)) rd_data = q_cpl_lo[q];
-      if (addr == qaddr(q, QREG_CPL_HI)) rd_data = q_cpl_hi[q];
-      if (addr == qaddr(q, QREG_SIZE)) rd_data = q_size[q];
-      if (addr == qaddr(q, QREG_CTRL)) rd_data = 32'(q_enabled[q]) << QCTRL_ENABLE_BIT;
-      if (addr == qaddr(q, QREG_TAIL)) rd_data = 32'(q_tail[q]);
-      if (addr == qaddr(q, QREG_HEAD)) begin
-        if (q < N) rd_data = 32'(tx_q_head[12*q +: 12]);
-        else rd_data = 32'(rx_q_head[12*(q-N) +: 12]);
-      end
-      if (addr == qaddr(q, QREG_STATUS)) begin
-        rd_data = (32'(q_enabled[q]) << QSTATUS_ENABLED_BIT) |
-                  (32'(q_halted[q]) << QSTATUS_HALTED_BIT);
-      end
-      if (addr == qaddr(q, QREG_FRAMES_LO)) rd_data = qs_frames[q][31:0];
-      if (addr == qaddr(q, QREG_FRAMES_HI)) rd_data = qs_frames_hi[q];
-      if (addr == qaddr(q, QREG_BYTES_LO)) rd_data = qs_bytes[q][31:0];
-      if (addr == qaddr(q, QREG_BYTES_HI)) rd_data = qs_bytes_hi[q];
-      if (addr == qaddr(q, QREG_ERRORS)) rd_data = qs_errors[q];
-      if (addr == qaddr(q, QREG_IRQ)) begin
-        rd_data = (32'(qi_en[q]) << QIRQ_ENABLE_BIT) | (32'(qi_pend[q]) << QIRQ_PENDING_BIT) |
-                  (32'(qi_count[q]) << QIRQ_COUNT_SHIFT);
-      end
-      if (addr == qaddr(q, QREG_DROPPED) && q >= N) rd_data = qs_dropped[q-N];
+    if (q_hit(addr) && addr[1:0] == 2'b00) begin
+      q = q_of(addr);
+      n = qn(q);
+      case (OFF_W'(addr))
+        OFF_W'(QREG_RING_LO): rd_data = 32'(ring_of(q));
+        OFF_W'(QREG_RING_HI): rd_data = 32'(ring_of(q) >> 32);
+        OFF_W'(QREG_CPL_LO): rd_data = 32'(cpl_of(q));
+        OFF_W'(QREG_CPL_HI): rd_data = 32'(cpl_of(q) >> 32);
+        OFF_W'(QREG_SIZE): rd_data = size_of(q);
+        OFF_W'(QREG_CTRL): rd_data = 32'(q_enabled[q]) << QCTRL_ENABLE_BIT;
+        OFF_W'(QREG_TAIL): rd_data = q_rx(q) ? 32'(rx_tail[n]) : 32'(tx_tail[n]);
+        OFF_W'(QREG_HEAD): begin
+          rd_data = q_rx(q) ? 32'(rx_q_head[12*n +: 12]) : 32'(tx_q_head[12*n +: 12]);
+        end
+        OFF_W'(QREG_STATUS): begin
+          rd_data = (32'(q_enabled[q]) << QSTATUS_ENABLED_BIT) |
+                    (32'(q_halted[q]) << QSTATUS_HALTED_BIT);
+        end
+        OFF_W'(QREG_FRAMES_LO): rd_data = qs_frames[q][31:0];
+        OFF_W'(QREG_FRAMES_HI): rd_data = qs_frames_hi[q];
+        OFF_W'(QREG_BYTES_LO): rd_data = qs_bytes[q][31:0];
+        OFF_W'(QREG_BYTES_HI): rd_data = qs_bytes_hi[q];
+        OFF_W'(QREG_ERRORS): rd_data = qs_errors[q];
+        OFF_W'(QREG_IRQ): begin
+          rd_data = (32'(qi_en[q]) << QIRQ_ENABLE_BIT) | (32'(qi_pend[q]) << QIRQ_PENDING_BIT) |
+                    (32'(qi_count[q]) << QIRQ_COUNT_SHIFT);
+        end
+        OFF_W'(QREG_DROPPED): if (q_rx(q)) rd_data = qs_dropped[n];
+        default: ;
+      endcase
     end
     return rd_data;
   endfunction
@@ -564,26 +639,22 @@ module nic_csr
       irq_q <= 1'b0;
       irq_rose <= 1'b0;
       irq_last_rise <= '0;
+      stat_cnt <= '0;
       for (int n = 0; n < NUM_STATS; n++) begin
-        stat_cnt[n] <= '0;
         stat_hi[n] <= '0;
       end
-      for (int w = 0; w < KEY_W; w++) begin
-        key_w[w] <= KEY_RESET[w];
-      end
-      for (int w = 0; w < IND_W; w++) begin
-        ind_w[w] <= '0;
-      end
+      rss_key_q <= key_reset();
+      ind_w <= '0;
       tbl_busy <= 1'b0;
       tbl_word <= '0;
       tbl_k <= '0;
       mod_frames <= '0;
       mod_ns <= '0;
       irq_queue_q <= '0;
+      qi_en <= '0;
+      qi_pend <= '0;
+      qi_count <= '0;
       for (int q = 0; q < NQ; q++) begin
-        qi_en[q] <= 1'b0;
-        qi_pend[q] <= 1'b0;
-        qi_count[q] <= '0;
         qi_first[q] <= '0;
       end
       for (int q = 0; q < NQ; q++) begin
@@ -596,16 +667,18 @@ module nic_csr
       for (int q = 0; q < N; q++) begin
         qs_dropped[q] <= '0;
       end
-      for (int q = 0; q < NQ; q++) begin
-        q_ring_lo[q] <= '0;
-        q_ring_hi[q] <= '0;
-        q_cpl_lo[q] <= '0;
-        q_cpl_hi[q] <= '0;
-        q_size[q] <= '0;
-        q_enabled[q] <= 1'b0;
-        q_halted[q] <= 1'b0;
-        q_tail[q] <= '0;
-      end
+      tx_ring <= '0;
+      rx_ring <= '0;
+      tx_cpl <= '0;
+      rx_cpl <= '0;
+      tx_size32 <= '0;
+      rx_size32 <= '0;
+      tx_size <= '0;
+      rx_size <= '0;
+      tx_tail <= '0;
+      rx_tail <= '0;
+      q_enabled <= '0;
+      q_halted <= '0;
     end else begin
       // plain register writes
       if (wr_en) begin
@@ -618,26 +691,48 @@ module nic_csr
           12'(REG_IRQ_MOD_NS): mod_ns <= w_data;
           default: ;
         endcase
-        for (int w = 0; w < KEY_W; w++) begin
-          if (wr_addr == 12'(REG_RSS_KEY + 4 * w)) key_w[w] <= w_data;
+        if (in_key(wr_addr)) begin
+          rss_key_q[9'(319 - 32 * 32'(key_idx(wr_addr))) -: 32] <= key_swap(w_data);
         end
-        for (int w = 0; w < IND_W; w++) begin
-          if (wr_addr == 12'(REG_RSS_INDIR + 4 * w)) begin
-            ind_w[w] <= w_data & ({4{8'(N - 1)}});
-            tbl_busy <= 1'b1;
-            tbl_word <= 5'(w);
-            tbl_k <= 2'd0;
+        if (in_indir(wr_addr)) begin
+          ind_w[indir_idx(wr_addr)] <= w_data & ({4{8'(N - 1)}});
+          tbl_busy <= 1'b1;
+          tbl_word <= indir_idx(wr_addr);
+          tbl_k <= 2'd0;
+        end
+      end
+      // the ring setup is frozen while the queue is enabled
+      if (wq_hit && !q_enabled[wq]) begin : ring_setup
+        logic [QW-1:0] n;
+        n = qn(wq);
+        case (woff)
+          OFF_W'(QREG_RING_LO): begin
+            if (q_rx(wq)) rx_ring[n][31:0] <= w_data;
+            else tx_ring[n][31:0] <= w_data;
           end
-        end
-        for (int q = 0; q < NQ; q++) begin
-          if (!q_enabled[q]) begin  // the ring setup is frozen while the queue is enabled
-            if (wr_addr == qaddr(q, QREG_RING_LO)) q_ring_lo[q] <= w_data;
-            if (wr_addr == qaddr(q, QREG_RING_HI)) q_ring_hi[q] <= w_data;
-            if (wr_addr == qaddr(q, QREG_CPL_LO)) q_cpl_lo[q] <= w_data;
-            if (wr_addr == qaddr(q, QREG_CPL_HI)) q_cpl_hi[q] <= w_data;
-            if (wr_addr == qaddr(q, QREG_SIZE)) q_size[q] <= w_data;
+          OFF_W'(QREG_RING_HI): begin
+            if (q_rx(wq)) rx_ring[n][63:32] <= w_data;
+            else tx_ring[n][63:32] <= w_data;
           end
-        end
+          OFF_W'(QREG_CPL_LO): begin
+            if (q_rx(wq)) rx_cpl[n][31:0] <= w_data;
+            else tx_cpl[n][31:0] <= w_data;
+          end
+          OFF_W'(QREG_CPL_HI): begin
+            if (q_rx(wq)) rx_cpl[n][63:32] <= w_data;
+            else tx_cpl[n][63:32] <= w_data;
+          end
+          OFF_W'(QREG_SIZE): begin
+            if (q_rx(wq)) begin
+              rx_size32[n] <= w_data;
+              rx_size[n] <= w_data[12:0];
+            end else begin
+              tx_size32[n] <= w_data;
+              tx_size[n] <= w_data[12:0];
+            end
+          end
+          default: ;
+        endcase
       end
 
       // read side effects
@@ -645,14 +740,16 @@ module nic_csr
         if (rd_addr == 12'(REG_TIME_LO)) begin
           time_hi <= now_ns[63:32];
         end
-        for (int n = 0; n < NUM_STATS; n++) begin
-          if (rd_addr == 12'(STATS_BASE + 8 * n)) begin
-            stat_hi[n] <= stat_cnt[n][63:32];
-          end
+        if (in_stats(rd_addr) && !rd_addr[2]) begin
+          stat_hi[stat_idx(rd_addr)] <= stat_cnt[stat_idx(rd_addr)][63:32];
         end
-        for (int q = 0; q < NQ; q++) begin
-          if (rd_addr == qaddr(q, QREG_FRAMES_LO)) qs_frames_hi[q] <= qs_frames[q][63:32];
-          if (rd_addr == qaddr(q, QREG_BYTES_LO)) qs_bytes_hi[q] <= qs_bytes[q][63:32];
+        if (q_hit(rd_addr)) begin
+          if (OFF_W'(rd_addr) == OFF_W'(QREG_FRAMES_LO)) begin
+            qs_frames_hi[q_of(rd_addr)] <= qs_frames[q_of(rd_addr)][63:32];
+          end
+          if (OFF_W'(rd_addr) == OFF_W'(QREG_BYTES_LO)) begin
+            qs_bytes_hi[q_of(rd_addr)] <= qs_bytes[q_of(rd_addr)][63:32];
+          end
         end
       end
 
@@ -705,13 +802,11 @@ module nic_csr
       end
 
       // queue vectors: the host's write first, then this cycle's completions
-      for (int q = 0; q < NQ; q++) begin
-        if (qi_wr_c[q]) begin
-          qi_en[q] <= w_data[QIRQ_ENABLE_BIT];
-          if (w_data[QIRQ_PENDING_BIT]) begin
-            qi_pend[q] <= 1'b0;
-            qi_count[q] <= '0;
-          end
+      if (qi_wr_c[wq]) begin
+        qi_en[wq] <= w_data[QIRQ_ENABLE_BIT];
+        if (w_data[QIRQ_PENDING_BIT]) begin
+          qi_pend[wq] <= 1'b0;
+          qi_count[wq] <= '0;
         end
       end
       if (tx_ev_cpl) vector_completion(tx_cq);
@@ -727,20 +822,18 @@ module nic_csr
         end
       end
 
-      // queues
-      if (tx_ev_halt) q_halted[tx_eq] <= 1'b1;
-      if (rx_ev_halt) q_halted[rx_eq] <= 1'b1;
-      for (int q = 0; q < NQ; q++) begin
-        if (q_disable_c[q]) begin
-          q_enabled[q] <= 1'b0;
-        end
-        if (q_start_c[q]) begin
-          q_enabled[q] <= 1'b1;
-          q_halted[q] <= 1'b0;
-          q_tail[q] <= '0;
-        end
-        if (q_tail_wr_c[q]) begin
-          q_tail[q] <= w_data[11:0];
+      // queues: a halt, then a start of the same queue (which clears HALTED); only the written
+      // queue wq can be started, stopped or rung
+      if (tx_ev_halt || rx_ev_halt || wq_hit) begin : queues
+        logic [NQ-1:0] halted;
+        halted = q_halted;
+        if (tx_ev_halt) halted[tx_eq] = 1'b1;
+        if (rx_ev_halt) halted[rx_eq] = 1'b1;
+        q_halted <= halted & ~q_start_c;
+        q_enabled <= (q_enabled & ~q_disable_c) | q_start_c;
+        if (q_start_c[wq] || q_tail_wr_c[wq]) begin
+          if (q_rx(wq)) rx_tail[qn(wq)] <= q_start_c[wq] ? '0 : w_data[11:0];
+          else tx_tail[qn(wq)] <= q_start_c[wq] ? '0 : w_data[11:0];
         end
       end
 
@@ -775,28 +868,21 @@ module nic_csr
   assign feat_tx_csum = features[CAP_TX_CSUM_BIT];
   assign feat_rx_csum = features[CAP_RX_CSUM_BIT];
   assign feat_rxhash = features[CAP_RXHASH_BIT];
-  // Key byte 4w+j is bits 8j+7:8j of word w; byte 0 goes in bits 319:312.
-  for (genvar w = 0; w < KEY_W; w++) begin : g_key
-    for (genvar j = 0; j < 4; j++) begin : g_byte
-      assign rss_key[319 - 8 * (4 * w + j) -: 8] = key_w[w][8 * j +: 8];
-    end
-  end
+  assign rss_key = rss_key_q;
 
-  for (genvar q = 0; q < N; q++) begin : g_queue
-    assign tx_cfg_ring_base[64*q +: 64] = {q_ring_hi[q], q_ring_lo[q]};
-    assign tx_cfg_cpl_base[64*q +: 64] = {q_cpl_hi[q], q_cpl_lo[q]};
-    assign tx_cfg_size[13*q +: 13] = q_size[q][12:0];
-    assign tx_q_enable[q] = q_enabled[q] && !q_halted[q];
-    assign tx_q_start[q] = q_start_c[q];
-    assign tx_q_tail[12*q +: 12] = q_tail[q];
+  assign tx_cfg_ring_base = tx_ring;
+  assign tx_cfg_cpl_base = tx_cpl;
+  assign tx_cfg_size = tx_size;
+  assign tx_q_enable = q_enabled[N-1:0] & ~q_halted[N-1:0];
+  assign tx_q_start = q_start_c[N-1:0];
+  assign tx_q_tail = tx_tail;
 
-    assign rx_cfg_ring_base[64*q +: 64] = {q_ring_hi[N+q], q_ring_lo[N+q]};
-    assign rx_cfg_cpl_base[64*q +: 64] = {q_cpl_hi[N+q], q_cpl_lo[N+q]};
-    assign rx_cfg_size[13*q +: 13] = q_size[N+q][12:0];
-    assign rx_q_enable[q] = q_enabled[N+q] && !q_halted[N+q];
-    assign rx_q_start[q] = q_start_c[N+q];
-    assign rx_q_tail[12*q +: 12] = q_tail[N+q];
-  end
+  assign rx_cfg_ring_base = rx_ring;
+  assign rx_cfg_cpl_base = rx_cpl;
+  assign rx_cfg_size = rx_size;
+  assign rx_q_enable = q_enabled[NQ-1:N] & ~q_halted[NQ-1:N];
+  assign rx_q_start = q_start_c[NQ-1:N];
+  assign rx_q_tail = rx_tail;
 
   assign tbl_we = tbl_busy;
   assign tbl_index = {tbl_word, tbl_k};

@@ -209,14 +209,16 @@ module nic_rx_engine #(
   typedef enum logic [1:0] { S_IDLE, S_RECV, S_DROP, S_FLUSH } state_t;
   state_t      state;
   // per queue
-  logic        halt_rx [NQ];        // new frames are dropped (halted) until q_start
-  logic        halted_ev [NQ];      // a halt was reported: no more errors until q_start
-  logic        start_pending [NQ];
-  logic [11:0] fetch_idx [NQ];
-  logic [DESC_AW:0] desc_inflight [NQ];  // descriptors requested, not yet in the FIFO
-  logic [DESC_AW:0] desc_wr [NQ], desc_rd [NQ];
-  logic [11:0] recv_idx [NQ];         // ring index of the next descriptor taken
-  logic [OUT_W-1:0] outstanding [NQ]; // frames past receive, not yet completed or dropped
+  // (Packed vectors, not unpacked arrays: Verilator keeps a "written this cycle" flag for every
+  // site that writes an element of an unpacked array, cleared and tested every cycle.)
+  logic [NQ-1:0] halt_rx;              // new frames are dropped (halted) until q_start
+  logic [NQ-1:0] halted_ev;            // a halt was reported: no more errors until q_start
+  logic [NQ-1:0] start_pending;
+  logic [NQ-1:0][11:0] fetch_idx;
+  logic [NQ-1:0][DESC_AW:0] desc_inflight;  // descriptors requested, not yet in the FIFO
+  logic [NQ-1:0][DESC_AW:0] desc_wr, desc_rd;
+  logic [NQ-1:0][11:0] recv_idx;       // ring index of the next descriptor taken
+  logic [NQ-1:0][OUT_W-1:0] outstanding;  // frames past receive, not yet completed or dropped
 
   // fetch
   logic [QW-1:0]    sched_q;    // the queue the fetch scheduler looks at
@@ -280,28 +282,52 @@ module nic_rx_engine #(
   // ---------------------------------------------------------------------------------------------
   // Fetch: a block of queue sched_q's posted descriptors into its reserved FIFO space
   // ---------------------------------------------------------------------------------------------
-  wire [12:0] f_size     = cfg_size[13*sched_q +: 13];
-  wire [11:0] f_idx      = fetch_idx[sched_q];
-  wire [11:0] size_mask  = 12'(f_size - 13'd1);
-  wire [11:0] posted     = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
-  wire [12:0] to_end     = f_size - {1'b0, f_idx};
-  wire [63:0] fetch_addr = cfg_ring_base[64*sched_q +: 64] + {48'd0, f_idx, 4'd0};
-  wire [8:0]  to_page    = 9'd256 - {1'b0, fetch_addr[11:4]};
-  wire [DESC_AW:0]   f_count = desc_wr[sched_q] - desc_rd[sched_q];
-  wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, f_count}
-                                - {1'b0, desc_inflight[sched_q]};
-  logic [FN_W-1:0] fetch_n;
-  always_comb begin
-    fetch_n = FN_W'(DESC_BLOCK);
-    if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
-    if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
-    if (to_page < 9'(fetch_n)) fetch_n = FN_W'(to_page);
-  end
-  // The block's burst starts at the beat holding its first descriptor.
-  wire [DSW-1:0] fetch_skip  = (DPB > 1) ? fetch_addr[4 +: DSW] : '0;
-  wire [4:0]     fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
-                                         : 5'(int'(fetch_n) * BPD);
   wire fetch_run = q_enable[sched_q] && !halt_rx[sched_q] && !start_pending[sched_q];
+  // The block queue sched_q would fetch. Worked out only while that queue runs: every use is
+  // under want_desc, which needs it, and the scheduler passes over queues that do not run in most
+  // cycles (fetch_n = 0 then, and the rest unused).
+  logic [12:0] f_size;
+  logic [11:0] f_idx, size_mask, posted;
+  logic [12:0] to_end;
+  logic [63:0] fetch_addr;
+  logic [8:0]  to_page;
+  logic [DESC_AW:0]   f_count;
+  logic [DESC_AW+1:0] desc_space;
+  logic [FN_W-1:0] fetch_n;
+  logic [DSW-1:0]  fetch_skip;   // the block's burst starts at the beat holding its first one
+  logic [4:0]      fetch_beats;
+  always_comb begin
+    f_size = '0;
+    f_idx = '0;
+    size_mask = '0;
+    posted = '0;
+    to_end = '0;
+    fetch_addr = '0;
+    to_page = '0;
+    f_count = '0;
+    desc_space = '0;
+    fetch_n = '0;
+    fetch_skip = '0;
+    fetch_beats = '0;
+    if (fetch_run) begin
+      f_size     = cfg_size[13*sched_q +: 13];
+      f_idx      = fetch_idx[sched_q];
+      size_mask  = 12'(f_size - 13'd1);
+      posted     = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
+      to_end     = f_size - {1'b0, f_idx};
+      fetch_addr = cfg_ring_base[64*sched_q +: 64] + {48'd0, f_idx, 4'd0};
+      to_page    = 9'd256 - {1'b0, fetch_addr[11:4]};
+      f_count    = desc_wr[sched_q] - desc_rd[sched_q];
+      desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, f_count} - {1'b0, desc_inflight[sched_q]};
+      fetch_n = FN_W'(DESC_BLOCK);
+      if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
+      if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
+      if (to_page < 9'(fetch_n)) fetch_n = FN_W'(to_page);
+      fetch_skip  = (DPB > 1) ? fetch_addr[4 +: DSW] : '0;
+      fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
+                              : 5'(int'(fetch_n) * BPD);
+    end
+  end
   wire want_desc = fetch_run && (fetch_n != '0) && (desc_space >= (DESC_AW+2)'(fetch_n));
   wire ar_issue  = want_desc && (!ar_valid || m_axi_ctl_arready) && (rd_out < RQ_AW'(MAX_RD));
   wire r_hs      = m_axi_ctl_rvalid;   // rready = 1: FIFO space was reserved
@@ -487,9 +513,12 @@ module nic_rx_engine #(
   // Queue q restarts once nothing of it is left in the engine; the writer restarts it likewise.
   logic [NQ-1:0] restart;
   always_comb begin
-    for (int q = 0; q < NQ; q++) begin
-      restart[q] = start_pending[q] && (outstanding[q] == '0) && (desc_inflight[q] == '0) &&
-                   !((state != S_IDLE) && (cur_q == QW'(q)));
+    restart = '0;
+    if (start_pending != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        restart[q] = start_pending[q] && (outstanding[q] == '0) && (desc_inflight[q] == '0) &&
+                     !((state != S_IDLE) && (cur_q == QW'(q)));
+      end
     end
   end
 
@@ -721,17 +750,19 @@ module nic_rx_engine #(
           - OUT_W'((cw_ev_cpl || cw_ev_drop) && cw_ev_queue == QW'(q));
       end
     end
-    for (int q = 0; q < NQ; q++) begin
-      if (restart[q]) begin
-        start_pending[q] <= 1'b0;
-        halt_rx[q]       <= 1'b0;
-        halted_ev[q]     <= 1'b0;
-        fetch_idx[q]     <= 12'd0;
-        recv_idx[q]      <= 12'd0;
-        desc_wr[q]       <= '0;
-        desc_rd[q]       <= '0;
+    if (restart != '0 || q_start != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        if (restart[q]) begin
+          start_pending[q] <= 1'b0;
+          halt_rx[q]       <= 1'b0;
+          halted_ev[q]     <= 1'b0;
+          fetch_idx[q]     <= 12'd0;
+          recv_idx[q]      <= 12'd0;
+          desc_wr[q]       <= '0;
+          desc_rd[q]       <= '0;
+        end
+        if (q_start[q]) start_pending[q] <= 1'b1;
       end
-      if (q_start[q]) start_pending[q] <= 1'b1;
     end
 
     if (rst) begin

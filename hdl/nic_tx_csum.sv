@@ -292,7 +292,7 @@ module nic_tx_csum #(
   logic                 s2_user;
   logic [15:0]          s2_start;
   logic [15:0]          s2_offset;
-  logic [IP_PART_W-1:0] s2_ip_part [IP_NGRP];
+  logic [IP_NGRP-1:0][IP_PART_W-1:0] s2_ip_part;  // (packed: no per-element write flags)
   logic                 s2_ip_is4;
   logic [6:0]           s2_ip_l3;
   logic [6:0]           s2_ip_hend;
@@ -512,13 +512,15 @@ module nic_tx_csum #(
         if (p1_l4_lo_hit && p1_l4_lo_lane == LANE_W'(i)) pd[8*i +: 8] = p1_l4_val[7:0];
       end
     end
-    for (int i = 0; i < Q_DEPTH; i++) begin
-      if (p1_valid && q_left == Q_W'(i)) begin
-        q_d[i] <= pd;
-        q_m[i] <= mem_qm;
-      end else if (q_pop && i + 1 < Q_DEPTH) begin
-        q_d[i] <= q_d[(i + 1) % Q_DEPTH];
-        q_m[i] <= q_m[(i + 1) % Q_DEPTH];
+    if (p1_valid || q_pop) begin
+      for (int i = 0; i < Q_DEPTH; i++) begin
+        if (p1_valid && q_left == Q_W'(i)) begin
+          q_d[i] <= pd;
+          q_m[i] <= mem_qm;
+        end else if (q_pop && i + 1 < Q_DEPTH) begin
+          q_d[i] <= q_d[(i + 1) % Q_DEPTH];
+          q_m[i] <= q_m[(i + 1) % Q_DEPTH];
+        end
       end
     end
     q_count   <= q_left + Q_W'(p1_valid);

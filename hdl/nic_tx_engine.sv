@@ -237,11 +237,13 @@ module nic_tx_engine #(
   // State
   // ---------------------------------------------------------------------------------------------
   // per queue
-  logic        halted [NQ];        // set on a halt, cleared by q_start
-  logic        stop_issue [NQ];    // a halt marker was issued: fetch and issue stop until q_start
-  logic        start_pending [NQ]; // q_start seen, waiting for the queue to be empty
-  logic [11:0] fetch_idx [NQ];     // next descriptor to fetch
-  logic [OUT_W-1:0] outstanding [NQ];  // descriptors fetched and not yet completed or dropped
+  // (Packed vectors, not unpacked arrays: Verilator keeps a "written this cycle" flag for every
+  // site that writes an element of an unpacked array, cleared and tested every cycle.)
+  logic [NQ-1:0] halted;           // set on a halt, cleared by q_start
+  logic [NQ-1:0] stop_issue;       // a halt marker was issued: fetch and issue stop until q_start
+  logic [NQ-1:0] start_pending;    // q_start seen, waiting for the queue to be empty
+  logic [NQ-1:0][11:0] fetch_idx;  // next descriptor to fetch
+  logic [NQ-1:0][OUT_W-1:0] outstanding;  // descriptors fetched and not yet completed or dropped
 
   // fetch
   logic [QW-1:0] sched_q;                 // the queue the fetch scheduler looks at
@@ -313,32 +315,48 @@ module nic_tx_engine #(
   // ---------------------------------------------------------------------------------------------
   // Fetch: a block of queue sched_q's posted descriptors into reserved FIFO space
   // ---------------------------------------------------------------------------------------------
-  wire [12:0] f_size    = cfg_size[13*sched_q +: 13];
-  wire [11:0] f_idx     = fetch_idx[sched_q];
-  wire [11:0] size_mask = 12'(f_size - 13'd1);
-  wire [11:0] posted    = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
-  wire [12:0] to_end    = f_size - {1'b0, f_idx};
-  wire [63:0] fetch_addr = cfg_ring_base[64*sched_q +: 64] + {47'd0, f_idx, 5'd0};
-  wire [7:0]  to_page   = 8'd128 - {1'b0, fetch_addr[11:5]};   // 32-byte slots to the 4 KiB line
+  // Queue q may fetch and issue.
+  wire [NQ-1:0] run = q_enable & ~halted & ~stop_issue & ~start_pending;
   wire [DESC_AW:0]   desc_count = desc_wr - desc_rd;   // (5 bits: the pointers wrap)
   wire [DESC_AW+1:0] desc_space = (DESC_AW+2)'(DESC_DEPTH) - {1'b0, desc_count}
                                 - {1'b0, desc_inflight};
+  // The block queue sched_q would fetch. Worked out only while that queue runs: every use is
+  // under want_desc, which needs it, and the scheduler passes over queues that do not run in most
+  // cycles (fetch_n = 0 then, and the rest unused).
+  logic [12:0] f_size;
+  logic [11:0] f_idx, size_mask, posted;
+  logic [12:0] to_end;
+  logic [63:0] fetch_addr;
+  logic [7:0]  to_page;      // 32-byte slots to the 4 KiB line
   logic [FN_W-1:0] fetch_n;
+  logic [DSW-1:0]  fetch_skip;   // the block's burst starts at the beat holding its first one
+  logic [4:0]      fetch_beats;
   always_comb begin
-    fetch_n = FN_W'(DESC_BLOCK);
-    if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
-    if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
-    if (to_page < 8'(fetch_n)) fetch_n = FN_W'(to_page);
-  end
-  // The block's burst starts at the beat holding its first descriptor.
-  wire [DSW-1:0] fetch_skip  = (DPB > 1) ? fetch_addr[5 +: DSW] : '0;
-  wire [4:0]     fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
-                                         : 5'(int'(fetch_n) * BPD);
-  // Queue q may fetch and issue.
-  logic run [NQ];
-  always_comb begin
-    for (int q = 0; q < NQ; q++) begin
-      run[q] = q_enable[q] && !halted[q] && !stop_issue[q] && !start_pending[q];
+    f_size = '0;
+    f_idx = '0;
+    size_mask = '0;
+    posted = '0;
+    to_end = '0;
+    fetch_addr = '0;
+    to_page = '0;
+    fetch_n = '0;
+    fetch_skip = '0;
+    fetch_beats = '0;
+    if (run[sched_q]) begin
+      f_size     = cfg_size[13*sched_q +: 13];
+      f_idx      = fetch_idx[sched_q];
+      size_mask  = 12'(f_size - 13'd1);
+      posted     = (q_tail[12*sched_q +: 12] - f_idx) & size_mask;
+      to_end     = f_size - {1'b0, f_idx};
+      fetch_addr = cfg_ring_base[64*sched_q +: 64] + {47'd0, f_idx, 5'd0};
+      to_page    = 8'd128 - {1'b0, fetch_addr[11:5]};
+      fetch_n = FN_W'(DESC_BLOCK);
+      if (posted < 12'(fetch_n)) fetch_n = FN_W'(posted);
+      if (to_end < 13'(fetch_n)) fetch_n = FN_W'(to_end);
+      if (to_page < 8'(fetch_n)) fetch_n = FN_W'(to_page);
+      fetch_skip  = (DPB > 1) ? fetch_addr[5 +: DSW] : '0;
+      fetch_beats = (DPB > 1) ? 5'((int'(fetch_skip) + int'(fetch_n) + DPB - 1) / DPB)
+                              : 5'(int'(fetch_n) * BPD);
     end
   end
   wire tags_ok   = (rd_out < RD_W'(MAX_RD));
@@ -363,25 +381,43 @@ module nic_tx_engine #(
   wire        dq_stop   = !run[dq_q];   // its queue stopped: the descriptor is dropped
 
   // A buffer past the top of the address space would wrap to 0: a length error, nothing read.
-  wire d_wraps     = ({1'b0, dq_addr} + {33'd0, dq_len}) > {1'b1, 64'd0};
-  wire d_len_bad   = (dq_len == 32'd0) || (dq_len > MAX_FRAME_L) || d_wraps;
-  wire d_align_bad = (dq_addr[2:0] != 3'd0);
-  wire d_csum_req  = feat_tx_csum && ((dq_flags & F_NEEDS_CSUM) != 8'd0);
-  wire d_csum_bad  = d_csum_req && ({16'd0, dq_cstart} + {16'd0, dq_coff} + 32'd2 > dq_len);
-  wire d_bad       = d_len_bad || d_align_bad || d_csum_bad;
-  logic [4:0] d_bad_code;
+  // The head descriptor's checks, and a good descriptor's reads: the beats from the one holding
+  // ADDR to the one holding ADDR + LEN - 1 (d_rbeats), and the stream beats of the frame
+  // (d_sbeats). Worked out only while the FIFO holds a descriptor: every use is under take_any,
+  // which needs one (all 0 otherwise).
+  logic d_wraps, d_len_bad, d_align_bad, d_csum_req, d_csum_bad, d_bad;
+  logic [4:0]        d_bad_code;
+  logic [31:0]       d_span;
+  logic [BEAT_W-1:0] d_rbeats, d_sbeats;
+  logic [KS-1:0]     d_nlast;
   always_comb begin
-    if (d_len_bad)        d_bad_code = 5'(ERR_DESC_LEN_BIT);
-    else if (d_align_bad) d_bad_code = 5'(ERR_DESC_ALIGN_BIT);
-    else                  d_bad_code = 5'(ERR_DESC_CSUM_BIT);
+    d_wraps     = 1'b0;
+    d_len_bad   = 1'b0;
+    d_align_bad = 1'b0;
+    d_csum_req  = 1'b0;
+    d_csum_bad  = 1'b0;
+    d_bad       = 1'b0;
+    d_bad_code  = '0;
+    d_span      = '0;
+    d_rbeats    = '0;
+    d_sbeats    = '0;
+    d_nlast     = '0;
+    if (!dq_empty) begin
+      d_wraps     = ({1'b0, dq_addr} + {33'd0, dq_len}) > {1'b1, 64'd0};
+      d_len_bad   = (dq_len == 32'd0) || (dq_len > MAX_FRAME_L) || d_wraps;
+      d_align_bad = (dq_addr[2:0] != 3'd0);
+      d_csum_req  = feat_tx_csum && ((dq_flags & F_NEEDS_CSUM) != 8'd0);
+      d_csum_bad  = d_csum_req && ({16'd0, dq_cstart} + {16'd0, dq_coff} + 32'd2 > dq_len);
+      d_bad       = d_len_bad || d_align_bad || d_csum_bad;
+      if (d_len_bad)        d_bad_code = 5'(ERR_DESC_LEN_BIT);
+      else if (d_align_bad) d_bad_code = 5'(ERR_DESC_ALIGN_BIT);
+      else                  d_bad_code = 5'(ERR_DESC_CSUM_BIT);
+      d_span   = 32'(dq_addr[KS-1:0]) + dq_len + 32'(KW - 1);
+      d_rbeats = BEAT_W'(d_span >> KS);
+      d_sbeats = BEAT_W'((dq_len + 32'(KW - 1)) >> KS);
+      d_nlast  = KS'(dq_len - 32'd1);
+    end
   end
-
-  // A good descriptor's reads: the beats from the one holding ADDR to the one holding
-  // ADDR + LEN - 1 (d_rbeats), and the stream beats of the frame (d_sbeats).
-  wire [31:0]       d_span   = 32'(dq_addr[KS-1:0]) + dq_len + 32'(KW - 1);
-  wire [BEAT_W-1:0] d_rbeats = BEAT_W'(d_span >> KS);
-  wire [BEAT_W-1:0] d_sbeats = BEAT_W'((dq_len + 32'(KW - 1)) >> KS);
-  wire [KS-1:0]     d_nlast  = KS'(dq_len - 32'd1);
 
   wire cmd_full  = (cmd_wr_ptr - cmd_rd_ptr) == (CMD_AW+1)'(CMD_DEPTH);
   wire cmd_empty = (cmd_wr_ptr == cmd_rd_ptr);
@@ -525,7 +561,10 @@ module nic_tx_engine #(
   // Queue q restarts once nothing of it is left in the engine; the writer restarts it likewise.
   logic [NQ-1:0] restart;
   always_comb begin
-    for (int q = 0; q < NQ; q++) restart[q] = start_pending[q] && (outstanding[q] == '0);
+    restart = '0;
+    if (start_pending != '0) begin
+      for (int q = 0; q < NQ; q++) restart[q] = start_pending[q] && (outstanding[q] == '0);
+    end
   end
 
   nic_cpl_writer #(
@@ -748,14 +787,16 @@ module nic_tx_engine #(
           - OUT_W'((cw_ev_cpl || cw_ev_drop) && cw_ev_queue == QW'(q));
       end
     end
-    for (int q = 0; q < NQ; q++) begin
-      if (restart[q]) begin
-        start_pending[q] <= 1'b0;
-        halted[q]        <= 1'b0;
-        stop_issue[q]    <= 1'b0;
-        fetch_idx[q]     <= 12'd0;
+    if (restart != '0 || q_start != '0) begin
+      for (int q = 0; q < NQ; q++) begin
+        if (restart[q]) begin
+          start_pending[q] <= 1'b0;
+          halted[q]        <= 1'b0;
+          stop_issue[q]    <= 1'b0;
+          fetch_idx[q]     <= 12'd0;
+        end
+        if (q_start[q]) start_pending[q] <= 1'b1;
       end
-      if (q_start[q]) start_pending[q] <= 1'b1;
     end
 
     if (rst) begin

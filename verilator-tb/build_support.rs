@@ -66,6 +66,12 @@ impl Tools {
 
     /// A `cc::Build` for verilated C++ with tracing (FST) compiled in.
     pub fn cc_build(&self) -> cc::Build {
+        self.cc_build_traced(true)
+    }
+
+    /// A `cc::Build` for verilated C++, with tracing (FST) compiled in or not (for a model
+    /// verilated without `--trace-fst`, see [`Tools::verilate_traced`]).
+    pub fn cc_build_traced(&self, trace: bool) -> cc::Build {
         let mut b = cc::Build::new();
         b.cpp(true)
             .opt_level(2)
@@ -77,8 +83,8 @@ impl Tools {
             .include(&self.csrc)
             .define("VM_COVERAGE", if self.coverage { "1" } else { "0" })
             .define("VM_SC", "0")
-            .define("VM_TRACE", "1")
-            .define("VM_TRACE_FST", "1")
+            .define("VM_TRACE", if trace { "1" } else { "0" })
+            .define("VM_TRACE_FST", if trace { "1" } else { "0" })
             .define("VM_TRACE_VCD", "0")
             .define("VL_PRINTF", "vltb_printf")
             .define("VL_USER_FATAL", None)
@@ -136,6 +142,19 @@ impl Tools {
         prefix: &str,
         args: &[String],
     ) -> Vec<PathBuf> {
+        self.verilate_traced(root, mdir, prefix, args, true)
+    }
+
+    /// [`Tools::verilate`], with `--trace-fst` or (`trace` false) without: a model that cannot
+    /// dump waveforms, and in which Verilator may drop logic that only a waveform would show.
+    pub fn verilate_traced(
+        &self,
+        root: &Path,
+        mdir: &Path,
+        prefix: &str,
+        args: &[String],
+        trace: bool,
+    ) -> Vec<PathBuf> {
         let _ = std::fs::remove_dir_all(mdir);
         let mut cmd = Command::new("verilator");
         cmd.current_dir(root)
@@ -149,7 +168,8 @@ impl Tools {
                 "--no-timing",
                 "--assert",
             ])
-            .args(["--trace-fst", "--prefix", prefix, "--Mdir"])
+            .args(if trace { &["--trace-fst"][..] } else { &[][..] })
+            .args(["--prefix", prefix, "--Mdir"])
             .arg(mdir);
         if self.coverage {
             cmd.args(["--coverage-line", "--coverage-toggle"]);

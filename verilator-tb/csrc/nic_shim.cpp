@@ -16,12 +16,23 @@
 #include <memory>
 #include <string>
 
-// Built twice by build.rs: at 64 bits (class Vnic_top, functions nic_sim_*) and with NIC_WIDE
-// defined at 512 bits (class Vnic512, functions nic512_sim_*); each build's types live in a
-// namespace of their own, so the two can be linked into one program.
+// Built four times by build.rs: at 64 bits (class Vnic_top, functions nic_sim_*) and with
+// NIC_WIDE defined at 512 bits (class Vnic512, functions nic512_sim_*), each also with
+// NIC_NOTRACE defined for the model verilated without tracing (classes Vnic_nt and Vnic512_nt,
+// functions nic_nt_sim_* and nic512_nt_sim_*; no waveform). Each build's types live in a namespace
+// of their own, so all of them can be linked into one program.
 #define NIC_CAT2(a, b) a##b
 #define NIC_CAT(a, b) NIC_CAT2(a, b)
-#ifdef NIC_WIDE
+#if defined(NIC_WIDE) && defined(NIC_NOTRACE)
+#include "Vnic512_nt.h"
+#include "Vnic512_nt__Syms.h"
+#include "Vnic512_nt___024root.h"
+#define VTOP Vnic512_nt
+#define VROOT Vnic512_nt___024root
+#define FN(x) nic512_nt_sim_##x
+#define NIC_NS nic512nt
+#define NIC_COV_NAME "nic_top512"
+#elif defined(NIC_WIDE)
 #include "Vnic512.h"
 #include "Vnic512__Syms.h"
 #include "Vnic512___024root.h"
@@ -30,6 +41,15 @@
 #define FN(x) nic512_sim_##x
 #define NIC_NS nic512
 #define NIC_COV_NAME "nic_top512"
+#elif defined(NIC_NOTRACE)
+#include "Vnic_nt.h"
+#include "Vnic_nt__Syms.h"
+#include "Vnic_nt___024root.h"
+#define VTOP Vnic_nt
+#define VROOT Vnic_nt___024root
+#define FN(x) nic_nt_sim_##x
+#define NIC_NS nic64nt
+#define NIC_COV_NAME "nic_top"
 #else
 #include "Vnic_top.h"
 #include "Vnic_top__Syms.h"
@@ -119,7 +139,9 @@ static void act_nba(VROOT* r) {
 
 // clk low, inputs applied: eval(); `ico` false skips the ico region (see above).
 static void fall(VROOT* r, bool ico) {
+#if VM_TRACE
     r->vlSymsp->__Vm_activity = true;
+#endif
     r->clk = 0;
     if (ico) {
         r->__VicoIterCount = 0;
@@ -132,7 +154,9 @@ static void fall(VROOT* r, bool ico) {
 
 // The rising edge: eval() without its ico pass.
 static void rise(VROOT* r) {
+#if VM_TRACE
     r->vlSymsp->__Vm_activity = true;
+#endif
     r->clk = 1;
     act_nba(r);
     Verilated::endOfEval(r->vlSymsp->__Vm_evalMsgQp);
@@ -314,16 +338,21 @@ static FILE* open_record() {
 
 // trace_path: NULL for no waveform, else the FST file to write.
 NicSim* FN(new)(const char* trace_path) {
+#if !VM_TRACE
+    if (trace_path) return nullptr;  // a model without tracing cannot write a waveform
+#endif
     NicSim* s = new NicSim;
     s->ctx.reset(new VerilatedContext);
     s->ctx->fatalOnError(false);
     s->ctx->traceEverOn(trace_path != nullptr);
     s->top.reset(new VTOP(s->ctx.get(), "nic_top"));
+#if VM_TRACE
     if (trace_path) {
         s->trace.reset(new VerilatedFstC);
         s->top->trace(s->trace.get(), 99);
         s->trace->open(trace_path);
     }
+#endif
     s->top->clk = 0;
     s->top->eval();
     s->record = open_record();

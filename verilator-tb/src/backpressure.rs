@@ -321,7 +321,19 @@ impl Dice {
 
     /// Whether `c` flows this cycle (ready high / valid raised). Call it once
     /// per channel and cycle: a bursty channel's chain steps on each call.
+    #[inline]
     pub fn go(&mut self, c: Channel) -> bool {
+        // Inlined, so that a harness without stalls (the demo, the benches) pays one test per
+        // channel and cycle, not a call.
+        if matches!(self.bp.stalls, Stalls::None) {
+            return true;
+        }
+        self.draw(c)
+    }
+
+    /// `go` for a profile with stalls.
+    #[inline(never)]
+    fn draw(&mut self, c: Channel) -> bool {
         match self.bp.stalls {
             Stalls::None => true,
             Stalls::Coin { ready, valid } => self.chance(if c.is_ready() { ready } else { valid }),

@@ -121,6 +121,14 @@ extern "C" {
     fn nic512_sim_free(sim: *mut NicSim);
     fn nic512_sim_step(sim: *mut NicSim, inputs: *const Inputs, outputs: *mut Outputs) -> u8;
     fn nic512_sim_error(sim: *const NicSim) -> *const std::ffi::c_char;
+    fn nic_nt_sim_new(trace_path: *const std::ffi::c_char) -> *mut NicSim;
+    fn nic_nt_sim_free(sim: *mut NicSim);
+    fn nic_nt_sim_step(sim: *mut NicSim, inputs: *const Inputs, outputs: *mut Outputs) -> u8;
+    fn nic_nt_sim_error(sim: *const NicSim) -> *const std::ffi::c_char;
+    fn nic512_nt_sim_new(trace_path: *const std::ffi::c_char) -> *mut NicSim;
+    fn nic512_nt_sim_free(sim: *mut NicSim);
+    fn nic512_nt_sim_step(sim: *mut NicSim, inputs: *const Inputs, outputs: *mut Outputs) -> u8;
+    fn nic512_nt_sim_error(sim: *const NicSim) -> *const std::ffi::c_char;
 }
 
 /// One verilated `nic_top` build's entry points.
@@ -145,6 +153,21 @@ static MODEL_512: Model = Model {
     error: nic512_sim_error,
 };
 
+// The same RTL verilated without tracing (build.rs): what a run without a waveform uses.
+static MODEL_64_NT: Model = Model {
+    new: nic_nt_sim_new,
+    free: nic_nt_sim_free,
+    step: nic_nt_sim_step,
+    error: nic_nt_sim_error,
+};
+
+static MODEL_512_NT: Model = Model {
+    new: nic512_nt_sim_new,
+    free: nic512_nt_sim_free,
+    step: nic512_nt_sim_step,
+    error: nic512_nt_sim_error,
+};
+
 /// The datapath widths `nic_top` is verilated at (`DATA_W`), bits.
 pub const WIDTHS: [u32; 2] = [64, 512];
 
@@ -162,11 +185,15 @@ impl Rtl {
         Rtl::with_width(64, trace).expect("the 64-bit model is built")
     }
 
-    /// Builds the model of `DATA_W = bits` (one of [`WIDTHS`]; `None` for any other).
+    /// Builds the model of `DATA_W = bits` (one of [`WIDTHS`]; `None` for any other). Without
+    /// `trace` it is the model verilated without tracing, which does the same in fewer
+    /// instructions (build.rs); with it, the traced one.
     pub fn with_width(bits: u32, trace: Option<&std::path::Path>) -> Option<Rtl> {
-        let model = match bits {
-            64 => &MODEL_64,
-            512 => &MODEL_512,
+        let model = match (bits, trace.is_some()) {
+            (64, true) => &MODEL_64,
+            (64, false) => &MODEL_64_NT,
+            (512, true) => &MODEL_512,
+            (512, false) => &MODEL_512_NT,
             _ => return None,
         };
         let path = trace.map(|p| {
