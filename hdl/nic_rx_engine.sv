@@ -413,24 +413,51 @@ module nic_rx_engine #(
   wire        beat      = s_axis_tvalid && tready;
   wire        wr_beat   = beat && (state == S_RECV) && (desc_err == 2'b00) && (rem != 32'd0);
   wire        fl_beat   = (state == S_FLUSH) && stage_room;   // the frame's flush write beat
-  wire [NKW-1:0] nk     = popcount(s_axis_tkeep);
-  // The write beat: stream beat shifted up by cur_o, below it the top cur_o bytes of the last
-  // stream beat (none in the frame's first write beat); strobes for the buffer's bytes only.
-  wire [DATA_W-1:0] carry_lo = (cur_o == '0) ? '0 : carry >> (DATA_W - 8 * int'(cur_o));
-  wire [KW-1:0] o_lanes  = low_lanes(32'(cur_o));
-  wire [KW-1:0] cap_mask = low_lanes(rem);
-  wire [DATA_W-1:0] st_data = fl_beat ? carry_lo : ((s_axis_tdata << (8 * int'(cur_o))) | carry_lo);
-  wire [KW-1:0] in_lanes = (s_axis_tkeep << cur_o) | (first_wb ? '0 : o_lanes);
-  wire [KW-1:0] st_strb = cap_mask & (fl_beat ? low_lanes(32'(fl_n)) : in_lanes);
-  // The frame's last stream beat spills into one more write beat.
-  wire        spill     = s_axis_tlast && (32'(cur_o) + 32'(nk) > 32'(KW));
   wire        st_push   = wr_beat || fl_beat;
-  wire        last_wr   = fl_beat || (rem <= 32'(KW)) || (s_axis_tlast && !spill);
-  wire [4:0]  cnt_new   = open_cnt + 5'd1;
-  wire        close_burst = last_wr || (cnt_new == 5'(MAX_BEATS)) ||
-                            (cur_addr[11:KS] == {(12-KS){1'b1}});
   wire        frame_last = beat && s_axis_tlast;
-  wire [31:0] len_total = frame_len + (s_axis_tlast ? 32'(nk) : 32'(KW));
+  // The beat's lengths and the write beat. Worked out only while a frame is under way (not
+  // S_IDLE): every use is under beat, st_push or frame_last, none of which happens in S_IDLE (all
+  // 0 there).
+  logic [NKW-1:0]    nk;
+  logic [DATA_W-1:0] carry_lo;   // the top cur_o bytes of the last stream beat, moved down
+  logic [KW-1:0]     o_lanes, cap_mask, in_lanes;
+  logic [DATA_W-1:0] st_data;
+  logic [KW-1:0]     st_strb;
+  logic              spill;      // the frame's last stream beat spills into one more write beat
+  logic              last_wr;
+  logic [4:0]        cnt_new;
+  logic              close_burst;
+  logic [31:0]       len_total;
+  always_comb begin
+    nk          = '0;
+    carry_lo    = '0;
+    o_lanes     = '0;
+    cap_mask    = '0;
+    in_lanes    = '0;
+    st_data     = '0;
+    st_strb     = '0;
+    spill       = 1'b0;
+    last_wr     = 1'b0;
+    cnt_new     = '0;
+    close_burst = 1'b0;
+    len_total   = '0;
+    if (state != S_IDLE) begin
+      nk = popcount(s_axis_tkeep);
+      // The write beat: stream beat shifted up by cur_o, below it the top cur_o bytes of the last
+      // stream beat (none in the frame's first write beat); strobes for the buffer's bytes only.
+      carry_lo = (cur_o == '0) ? '0 : carry >> (DATA_W - 8 * int'(cur_o));
+      o_lanes  = low_lanes(32'(cur_o));
+      cap_mask = low_lanes(rem);
+      st_data  = fl_beat ? carry_lo : ((s_axis_tdata << (8 * int'(cur_o))) | carry_lo);
+      in_lanes = (s_axis_tkeep << cur_o) | (first_wb ? '0 : o_lanes);
+      st_strb  = cap_mask & (fl_beat ? low_lanes(32'(fl_n)) : in_lanes);
+      spill    = s_axis_tlast && (32'(cur_o) + 32'(nk) > 32'(KW));
+      last_wr  = fl_beat || (rem <= 32'(KW)) || (s_axis_tlast && !spill);
+      cnt_new  = open_cnt + 5'd1;
+      close_burst = last_wr || (cnt_new == 5'(MAX_BEATS)) || (cur_addr[11:KS] == {(12-KS){1'b1}});
+      len_total = frame_len + (s_axis_tlast ? 32'(nk) : 32'(KW));
+    end
+  end
   wire        ord_push  = frame_last;   // S_RECV or S_DROP
   // The frame's last beat sends it to S_FLUSH: its last stream beat spills into one more write
   // beat within the buffer.
