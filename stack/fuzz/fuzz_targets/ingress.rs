@@ -1,0 +1,4 @@
+//! cargo-fuzz entry point; the body is [`stack_fuzz::ingress`].
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| stack_fuzz::ingress(data));
