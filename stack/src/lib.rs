@@ -75,11 +75,11 @@ mod tests {
             tx_frames: 7,
             ..Default::default()
         };
-        s.icmp_errors_rate_limited = 3;
+        s.udp_wrong_peer = 3;
         let c = s.counters();
         assert_eq!(c[0], ("rx_frames", 0));
         assert_eq!(c[1], ("tx_frames", 7));
-        assert_eq!(c.last(), Some(&("icmp_errors_rate_limited", 3)));
+        assert_eq!(c.last(), Some(&("udp_wrong_peer", 3)));
         // One entry per field: the Debug form names the same fields.
         assert_eq!(c.len(), format!("{s:?}").matches(": ").count());
         let t = crate::tcp::ConnStats {

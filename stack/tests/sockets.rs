@@ -688,10 +688,12 @@ fn datagrams_to_unbound_ports_get_rate_limited_port_unreachable() {
     assert_eq!(s.udp_no_socket, 30);
     assert_eq!(s.icmp_port_unreachable_sent, 20, "{s:?}");
     assert_eq!(s.icmp_errors_rate_limited, 10);
-    // They reached a as well-formed ICMP errors (not echo: counted as
-    // unsupported there, with valid checksums).
+    // They reached a as well-formed ICMP errors, valid checksums, about its
+    // socket's datagrams: taken in, and only counted, as the socket is not
+    // connected (see `Interface::udp_connect`).
     let a = n.a.stats();
-    assert_eq!(a.icmpv4_unsupported, 10, "{a:?}");
-    assert_eq!(a.icmpv6_unsupported, 10, "{a:?}");
+    assert_eq!(a.icmp_errors_in, 20, "{a:?}");
+    assert_eq!(a.udp_icmp_errors_unreported, 20, "{a:?}");
+    assert_eq!(a.icmpv4_unsupported + a.icmpv6_unsupported, 0, "{a:?}");
     assert_eq!(a.icmpv4_bad_checksum + a.icmpv6_bad_checksum, 0);
 }

@@ -2,9 +2,11 @@
 //! holding packets while their next hop's link-layer address is resolved
 //! (ARP request, RFC 826; neighbour solicitation to the solicited-node
 //! multicast address, RFC 4861 section 7.2.2), and sending UDP and ICMP
-//! echo packets larger than the device's MTU in fragments (IPv4: RFC 791
-//! section 3.2; IPv6: a Fragment header, RFC 8200 section 4.5). TCP never
-//! fragments: its segments are sized to the MTU.
+//! echo packets larger than the path MTU (the device's, or less if path
+//! MTU discovery learned a smaller one for the destination) in fragments
+//! (IPv4: RFC 791 section 3.2; IPv6: a Fragment header, RFC 8200 section
+//! 4.5). TCP never fragments: its segments are sized to the path MTU and
+//! sent with DF.
 
 use super::gso;
 use super::{Held, Interface, Resolution, SendError};
@@ -145,6 +147,21 @@ pub fn complete_checksum(
     Ok(())
 }
 
+/// The IP destination of an untagged IPv4 or IPv6 frame.
+fn frame_dst(frame: &[u8]) -> Option<IpAddr> {
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    let ip = &frame[ETH..];
+    match eth.ethertype() {
+        EtherType::IPV4 if ip.len() >= ipv4::field::MIN_HEADER_LEN => Some(IpAddr::V4(
+            Ipv4Addr::from(Ipv4Packet::new_unchecked(ip).dst_addr().0),
+        )),
+        EtherType::IPV6 if ip.len() >= ipv6::field::HEADER_LEN => Some(IpAddr::V6(Ipv6Addr::from(
+            Ipv6Packet::new_unchecked(ip).dst_addr().0,
+        ))),
+        _ => None,
+    }
+}
+
 /// Where an IPv4 frame's header is and how long it is, for
 /// [`complete_checksum`]'s rule 3: EtherType IPv4 (after at most one 802.1Q
 /// tag), version 4, IHL >= 5, the header inside the frame.
@@ -222,8 +239,9 @@ impl Interface {
     }
 
     /// Sends an IP packet of ours (UDP or ICMP echo: no IPv4 options, no
-    /// IPv6 extension headers, DF clear) as it is if it fits the device's
-    /// MTU now, else in fragments that do: IPv4 fragments of the header and
+    /// IPv6 extension headers, DF clear) as it is if it fits the path MTU
+    /// to its destination now ([`frame_limit`](Self::frame_limit)), else in
+    /// fragments that do: IPv4 fragments of the header and
     /// a multiple of 8 bytes each, MF on all but the last (RFC 791 section
     /// 3.2); IPv6 fragments of the fixed header, a Fragment header with a
     /// random identification (RFC 7739) and a multiple of 8 bytes (RFC 8200
@@ -236,7 +254,10 @@ impl Interface {
         frame: &[u8],
         meta: &TxMeta,
     ) -> Result<(), SendError> {
-        let max_frame = device.capabilities().max_frame;
+        let max_frame = match frame_dst(frame) {
+            Some(dst) => self.frame_limit(&*device, dst),
+            None => device.capabilities().max_frame,
+        };
         if frame.len() <= max_frame {
             return self.transmit(device, frame, meta);
         }
@@ -495,7 +516,8 @@ impl Interface {
             return Err(SendError::TooBig(data.len()));
         }
         let caps = device.capabilities();
-        let fragment = IPV4_L4 + l4_len > caps.max_frame;
+        let limit = self.frame_limit(&*device, IpAddr::V4(Ipv4Addr::from(dst.0)));
+        let fragment = IPV4_L4 + l4_len > limit;
         let mut frame = self.new_frame(IPV4_L4 + l4_len, EtherType::IPV4);
         self.ipv4_ident = self.ipv4_ident.wrapping_add(1);
         Ipv4Repr::unfragmented(src, dst, ip_protocol::ICMP, l4_len, self.ipv4_ident, false)
@@ -540,8 +562,8 @@ impl Interface {
         if repr.buffer_len() > MAX_DATAGRAM {
             return Err(SendError::TooBig(data.len()));
         }
-        let caps = device.capabilities();
-        if IPV6_L4 + repr.buffer_len() > caps.max_frame {
+        let limit = self.frame_limit(&*device, IpAddr::V6(Ipv6Addr::from(dst.0)));
+        if IPV6_L4 + repr.buffer_len() > limit {
             let (frame, _) = self.icmpv6_frame_with(false, src, dst, 64, &repr);
             return self.dispatch_fragmentable(now, device, link, frame);
         }
@@ -744,6 +766,7 @@ impl Interface {
     /// and abandons datagrams whose reassembly timed out.
     pub(super) fn run_timers(&mut self, now: u64, device: &mut dyn Device) {
         self.reassembly.expire(now, &mut self.stats);
+        self.stats.pmtu_expired += self.pmtu.purge(now) as u64;
         self.arp_cache.purge(now);
         self.ndp_cache.purge(now);
         let due: Vec<usize> = (0..self.resolutions.len())

@@ -1,19 +1,23 @@
-//! Received frames: ARP (RFC 826), IPv4 (RFC 791) with ICMP echo (RFC 792),
-//! IPv6 (RFC 8200) with ICMPv6 echo (RFC 4443) and neighbour discovery
-//! (RFC 4861). Anything malformed is dropped and counted in [`Stats`](super::Stats);
+//! Received frames: ARP (RFC 826), IPv4 (RFC 791) with ICMP echo and
+//! errors (RFC 792), IPv6 (RFC 8200) with ICMPv6 echo and errors (RFC 4443)
+//! and neighbour discovery (RFC 4861); errors go on to `icmp_error`. Anything malformed is dropped and counted in [`Stats`](super::Stats);
 //! nothing here panics on any input.
 
 use super::egress::{in_prefix, LinkDst};
+use super::icmp_error::ErrorMsg;
 use super::reassembly::{Discard, Fragment, Key, Outcome};
 use super::{EchoReply, Interface};
 use crate::checksum;
 use crate::phy::{Device, RxChecksum, RxMeta, TxMeta};
+use crate::socket::IcmpError;
 use crate::wire::{
     ethernet, ip_protocol, ArpOperation, ArpPacket, ArpRepr, EtherType, EthernetAddress,
     EthernetFrame, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, Ipv4Address, Ipv4Packet,
     Ipv6Address, Ipv6Packet, Ipv6Repr, NdpNaFlags, NdpRepr, WireError,
 };
-use crate::wire::{ipv4, ipv6, tcp, udp, IpPair, TcpOffsets, TcpPacket, TcpRepr, UdpPacket};
+use crate::wire::{
+    icmpv4, icmpv6, ipv4, ipv6, tcp, udp, IpPair, TcpOffsets, TcpPacket, TcpRepr, UdpPacket,
+};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Where a TCP or UDP message sits in a frame.
@@ -325,7 +329,7 @@ impl Interface {
             || self.ipv6_global.is_some_and(|(g, _)| ours(&g))
     }
 
-    fn is_our_v6_unicast(&self, a: &Ipv6Address) -> bool {
+    pub(super) fn is_our_v6_unicast(&self, a: &Ipv6Address) -> bool {
         *a == self.ipv6_link_local || self.ipv6_global.is_some_and(|(g, _)| g == *a)
     }
 
@@ -536,6 +540,37 @@ impl Interface {
                 data,
                 now,
             ),
+            // RFC 1122 3.2.2: an error sent to a broadcast address is
+            // ignored.
+            Icmpv4Repr::DstUnreachable { .. }
+            | Icmpv4Repr::TimeExceeded { .. }
+            | Icmpv4Repr::ParamProblem { .. }
+                if !unicast =>
+            {
+                self.stats.icmp_errors_malformed += 1;
+            }
+            Icmpv4Repr::DstUnreachable {
+                code,
+                next_hop_mtu,
+                quote,
+            } => {
+                let msg = if code == icmpv4::msg_type::CODE_FRAG_NEEDED {
+                    ErrorMsg::TooBig {
+                        mtu: u32::from(next_hop_mtu),
+                    }
+                } else {
+                    ErrorMsg::Error(IcmpError::from_v4_unreachable(code))
+                };
+                self.icmp_error_input(now, device, false, msg, quote);
+            }
+            Icmpv4Repr::TimeExceeded { code, quote } => {
+                let msg = ErrorMsg::Error(IcmpError::from_time_exceeded(code));
+                self.icmp_error_input(now, device, false, msg, quote);
+            }
+            Icmpv4Repr::ParamProblem { quote, .. } => {
+                let msg = ErrorMsg::Error(IcmpError::ParameterProblem);
+                self.icmp_error_input(now, device, false, msg, quote);
+            }
         }
     }
 
@@ -657,6 +692,33 @@ impl Interface {
                 seq_no,
                 data,
             } => self.push_echo_reply(IpAddr::V6(Ipv6Addr::from(src.0)), ident, seq_no, data, now),
+            Icmpv6Repr::DstUnreachable { .. }
+            | Icmpv6Repr::PacketTooBig { .. }
+            | Icmpv6Repr::TimeExceeded { .. }
+            | Icmpv6Repr::ParamProblem { .. }
+                if !self.is_our_v6_unicast(&dst) =>
+            {
+                self.stats.icmp_errors_malformed += 1;
+            }
+            Icmpv6Repr::DstUnreachable { code, quote } => {
+                let msg = ErrorMsg::Error(IcmpError::from_v6_unreachable(code));
+                self.icmp_error_input(now, device, true, msg, quote);
+            }
+            Icmpv6Repr::PacketTooBig { mtu, quote } => {
+                self.icmp_error_input(now, device, true, ErrorMsg::TooBig { mtu }, quote);
+            }
+            Icmpv6Repr::TimeExceeded { code, quote } => {
+                let msg = ErrorMsg::Error(IcmpError::from_time_exceeded(code));
+                self.icmp_error_input(now, device, true, msg, quote);
+            }
+            Icmpv6Repr::ParamProblem { code, quote, .. } => {
+                let e = if code == icmpv6::msg_type::CODE_UNRECOGNIZED_NEXT_HEADER {
+                    IcmpError::ProtocolUnreachable
+                } else {
+                    IcmpError::ParameterProblem
+                };
+                self.icmp_error_input(now, device, true, ErrorMsg::Error(e), quote);
+            }
             Icmpv6Repr::Ndp(ndp) => {
                 // RFC 4861 7.1.1 / 7.1.2: only from the link itself.
                 if repr.hop_limit != 255 {

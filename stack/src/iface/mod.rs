@@ -11,13 +11,18 @@
 //! - `ingress`: parsing and answering received frames.
 //! - `egress`: building frames, checksum offload, and holding packets
 //!   while their next hop is resolved.
+//! - `icmp_error`, `pmtu`: ICMP errors to the transport and path MTU
+//!   discovery, with the per-destination path MTU cache.
 
 mod egress;
 pub use egress::{complete_checksum, ChecksumFieldOutside};
 pub mod gro;
 pub mod gso;
+mod icmp_error;
 mod ingress;
 pub use ingress::{software_checksum, SoftwareChecksum};
+mod pmtu;
+pub use pmtu::{PmtuConfig, IPV6_MIN_MTU};
 pub mod neighbor;
 mod reassembly;
 pub use reassembly::ReassemblyConfig;
@@ -93,6 +98,9 @@ pub struct InterfaceConfig {
     /// Limits of IP fragment reassembly (memory, fragments per datagram,
     /// timeouts).
     pub reassembly: ReassemblyConfig,
+    /// Path MTU discovery (RFC 1191, RFC 8201): on, its floor for IPv4,
+    /// the estimates' 10-minute age, the cache's size.
+    pub pmtu: PmtuConfig,
 }
 
 impl InterfaceConfig {
@@ -120,6 +128,7 @@ impl InterfaceConfig {
             max_half_open_per_source: 16,
             icmp_error_rate: 100,
             reassembly: ReassemblyConfig::default(),
+            pmtu: PmtuConfig::default(),
         }
     }
 }
@@ -280,6 +289,41 @@ counters! {
         /// those the rate limit held back.
         pub icmp_port_unreachable_sent: u64,
         pub icmp_errors_rate_limited: u64,
+        /// ICMP/ICMPv6 errors received (Destination Unreachable, Packet
+        /// Too Big, Time Exceeded, Parameter Problem) with a good checksum.
+        pub icmp_errors_in: u64,
+        /// Errors whose quote is too short or malformed (no IP header and
+        /// 8 bytes of transport header), or that were sent to a broadcast
+        /// or multicast address.
+        pub icmp_errors_malformed: u64,
+        /// Errors quoting a packet that was not from one of our addresses.
+        pub icmp_errors_not_ours: u64,
+        /// Errors quoting a packet of no socket we have.
+        pub icmp_errors_no_socket: u64,
+        /// TCP errors whose quoted SEQ lies outside [SND.UNA, SND.MAX) of
+        /// the connection (RFC 5927), ignored.
+        pub icmp_errors_out_of_window: u64,
+        /// Fragmentation Needed quoting a packet without DF or not larger
+        /// than the MTU it reports, ignored.
+        pub icmp_pmtu_invalid: u64,
+        /// Path MTU estimates lowered by a validated report; reports that
+        /// were no lower than the estimate (or with discovery off); estimates
+        /// aged out (RFC 1191 6.3).
+        pub pmtu_lowered: u64,
+        pub pmtu_not_lower: u64,
+        pub pmtu_expired: u64,
+        /// TCP connections whose send MSS a validated report lowered.
+        pub tcp_pmtu_mss_lowered: u64,
+        /// Soft errors taken by TCP connections; connections ended by a
+        /// hard error while opening.
+        pub tcp_icmp_soft_errors: u64,
+        pub tcp_icmp_aborts: u64,
+        /// Errors reported to a connected UDP socket, and errors for a UDP
+        /// socket not connected to the quoted destination (only counted).
+        pub udp_icmp_errors_reported: u64,
+        pub udp_icmp_errors_unreported: u64,
+        /// Datagrams to a connected UDP socket from another address or port.
+        pub udp_wrong_peer: u64,
     }
 }
 
@@ -368,6 +412,8 @@ pub struct Interface {
     /// Identifications of the IPv6 Fragment headers we send: random
     /// (RFC 7739 section 5.1), from a generator seeded by `isn_secret`.
     frag_ids: rand_chacha::ChaCha8Rng,
+    /// Path MTU estimates per destination.
+    pmtu: pmtu::PmtuCache,
 }
 
 /// The EUI-64 link-local address fe80::/64 for `mac` (RFC 4291 appendix A,
@@ -412,6 +458,7 @@ impl Interface {
             events: Vec::new(),
             icmp_window: (0, 0),
             reassembly: reassembly::Reassembly::new(config.reassembly.clone()),
+            pmtu: pmtu::PmtuCache::new(config.pmtu.clone()),
             frag_ids: rand::SeedableRng::seed_from_u64(
                 (config.isn_secret as u64) ^ ((config.isn_secret >> 64) as u64) ^ 0x6672_6167,
             ),
@@ -608,4 +655,10 @@ fn drops(s: &Stats) -> u64 {
         + s.udp_bad_checksum
         + s.udp_no_socket
         + s.udp_queue_overflow
+        + s.icmp_errors_malformed
+        + s.icmp_errors_not_ours
+        + s.icmp_errors_no_socket
+        + s.icmp_errors_out_of_window
+        + s.icmp_pmtu_invalid
+        + s.udp_wrong_peer
 }

@@ -17,6 +17,16 @@ fn conn_readiness(c: &Connection) -> Readiness {
         writable: matches!(state, State::Established | State::CloseWait) && c.send_capacity() > 0,
         acceptable: false,
         hangup: state == State::Closed || c.recv_finished(),
+        error: false,
+    }
+}
+
+fn udp_readiness(u: &UdpSock) -> Readiness {
+    Readiness {
+        readable: !u.queue.is_empty(),
+        writable: true,
+        error: u.error.is_some(),
+        ..Readiness::default()
     }
 }
 
@@ -24,6 +34,14 @@ fn map_conn_err(e: ConnError, c: &Connection) -> SocketError {
     match e {
         ConnError::SendClosed => SocketError::SendClosed,
         ConnError::Closed => SocketError::InvalidState(c.state()),
+    }
+}
+
+/// A connected UDP socket's waiting ICMP error, taken.
+fn take_error(u: &mut UdpSock) -> Result<(), SocketError> {
+    match u.error.take() {
+        Some((remote, error)) => Err(SocketError::Unreachable { remote, error }),
+        None => Ok(()),
     }
 }
 
@@ -321,6 +339,8 @@ impl Interface {
         let entry = Entry::Udp(UdpSock {
             port,
             queue: VecDeque::new(),
+            peer: None,
+            error: None,
         });
         let (index, generation) = self
             .sockets
@@ -338,7 +358,9 @@ impl Interface {
         }
     }
 
-    /// Sends one datagram now (held while the next hop resolves).
+    /// Sends one datagram now (held while the next hop resolves). On a
+    /// connected socket with an ICMP error waiting, fails with it instead
+    /// (once; see [`udp_connect`](Self::udp_connect)).
     pub fn udp_send_to(
         &mut self,
         now: u64,
@@ -347,16 +369,54 @@ impl Interface {
         dst: SocketAddr,
         data: &[u8],
     ) -> Result<(), SocketError> {
-        let port = self.udp_mut(h)?.port;
+        let u = self.udp_mut(h)?;
+        take_error(u)?;
+        let port = u.port;
         self.udp_output(now, device, port, dst, data)
     }
 
-    /// The oldest datagram received, with its sender.
+    /// Connects a UDP socket to `peer` (Linux's `connect` on a datagram
+    /// socket): from now on it takes datagrams from `peer` only (others are
+    /// dropped, `udp_wrong_peer`), [`udp_send`](Self::udp_send) sends there,
+    /// and an ICMP or ICMPv6 error about a datagram it sent to `peer` (port
+    /// unreachable, host unreachable, ...) is kept for the socket: its next
+    /// `udp_send`, `udp_send_to` or `udp_recv_from` fails with
+    /// [`SocketError::Unreachable`], once, and its readiness shows `error`
+    /// until then (Linux's `ECONNREFUSED` on the next call, without
+    /// `IP_RECVERR`). An unconnected socket is not told of errors (they are
+    /// counted, `udp_icmp_errors_unreported`), as Linux does.
+    pub fn udp_connect(&mut self, h: UdpHandle, peer: SocketAddr) -> Result<(), SocketError> {
+        if peer.port() == 0 || peer.ip().is_unspecified() {
+            return Err(SocketError::InvalidAddress(peer));
+        }
+        let u = self.udp_mut(h)?;
+        u.peer = Some(peer);
+        u.error = None;
+        u.queue.retain(|(from, _)| *from == peer);
+        Ok(())
+    }
+
+    /// Sends one datagram to a connected socket's peer.
+    pub fn udp_send(
+        &mut self,
+        now: u64,
+        device: &mut dyn Device,
+        h: UdpHandle,
+        data: &[u8],
+    ) -> Result<(), SocketError> {
+        let peer = self.udp_mut(h)?.peer.ok_or(SocketError::NotConnected)?;
+        self.udp_send_to(now, device, h, peer, data)
+    }
+
+    /// The oldest datagram received, with its sender; on a connected
+    /// socket with an ICMP error waiting, that error (once).
     pub fn udp_recv_from(
         &mut self,
         h: UdpHandle,
     ) -> Result<Option<(SocketAddr, Vec<u8>)>, SocketError> {
-        Ok(self.udp_mut(h)?.queue.pop_front())
+        let u = self.udp_mut(h)?;
+        take_error(u)?;
+        Ok(u.queue.pop_front())
     }
 
     pub fn udp_close(&mut self, h: UdpHandle) -> Result<(), SocketError> {
@@ -377,13 +437,20 @@ impl Interface {
                 Entry::Udp(_) => return Err(SocketError::NoSuchSocket),
             }),
             SocketHandle::Udp(h) => match self.sockets.get(h.index, h.generation) {
-                Some(Entry::Udp(u)) => Ok(Readiness {
-                    readable: !u.queue.is_empty(),
-                    writable: true,
-                    ..Readiness::default()
-                }),
+                Some(Entry::Udp(u)) => Ok(udp_readiness(u)),
                 _ => Err(SocketError::NoSuchSocket),
             },
+        }
+    }
+
+    /// The ICMP error waiting on a connected UDP socket, if any, without
+    /// taking it (as `SO_ERROR` would report it).
+    pub fn udp_error(&self, h: UdpHandle) -> Result<Option<SocketError>, SocketError> {
+        match self.sockets.get(h.index, h.generation) {
+            Some(Entry::Udp(u)) => Ok(u
+                .error
+                .map(|(remote, error)| SocketError::Unreachable { remote, error })),
+            _ => Err(SocketError::NoSuchSocket),
         }
     }
 
@@ -418,11 +485,7 @@ impl Interface {
                         index: i as u32,
                         generation,
                     }),
-                    Readiness {
-                        readable: !u.queue.is_empty(),
-                        writable: true,
-                        ..Readiness::default()
-                    },
+                    udp_readiness(u),
                 ),
             };
             if now != slot.reported {

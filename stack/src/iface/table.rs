@@ -82,6 +82,10 @@ pub(super) struct TcpSock {
 pub(super) struct UdpSock {
     pub port: u16,
     pub queue: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// The peer of a connected socket.
+    pub peer: Option<SocketAddr>,
+    /// An ICMP error about a datagram to the peer, for the next call.
+    pub error: Option<(SocketAddr, crate::socket::IcmpError)>,
 }
 
 #[derive(Debug)]

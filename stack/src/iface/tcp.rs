@@ -454,8 +454,14 @@ impl Interface {
                 continue;
             };
             // A connect()ed connection meets the device here, before its
-            // SYN is built.
+            // SYN is built; every connection meets the path MTU estimate
+            // (lowered by another connection's report, or aged out).
             sock.conn.limit_mss(mss);
+            let path = self
+                .pmtu
+                .get(remote.ip(), now)
+                .map(|e| super::icmp_error::mss_for_mtu(e.mtu, remote.is_ipv6()));
+            sock.conn.set_path_mss(path);
             while let Some((out, at)) = sock.conn.poll_transmit_in_place(now, max) {
                 let data = match at {
                     Some(off) => sock.conn.send_data(off, out.repr.payload_len),
@@ -585,9 +591,12 @@ impl Interface {
         };
         let mut frame = self.new_header(hdr_len, capacity, ethertype);
         let ident = self.ipv4_ident.wrapping_add(1);
+        // DF always (RFC 1191), except on a path whose MTU was reported
+        // below our floor: a narrower hop may fragment then (see `pmtu`).
+        let df = self.pmtu.get(remote.ip(), now).is_none_or(|e| !e.locked);
         match pair {
             IpPair::V4 { src, dst } => {
-                Ipv4Repr::unfragmented(src, dst, ip_protocol::TCP, tcp_len, ident, true)
+                Ipv4Repr::unfragmented(src, dst, ip_protocol::TCP, tcp_len, ident, df)
                     .emit(&mut Ipv4Packet::new_unchecked(&mut frame[ETH..]), true)
             }
             IpPair::V6 { src, dst } => Ipv6Repr {

@@ -1,9 +1,11 @@
 //! UDP in the interface (RFC 768, RFC 8200 §8.1): datagrams to bound
 //! sockets' bounded queues, and sending with offloaded or software
 //! checksums (mandatory over IPv6; a computed 0 is sent as 0xffff). A
-//! datagram larger than the device's MTU leaves in IP fragments (DF clear),
-//! its checksum computed here; one larger than an IP datagram can be is
-//! refused with `DatagramTooBig`.
+//! datagram larger than the path MTU (the device's, or a smaller one path
+//! MTU discovery learned) leaves in IP fragments (DF clear), its checksum
+//! computed here; one larger than an IP datagram can be is refused with
+//! `DatagramTooBig`. A connected socket takes datagrams from its peer only
+//! and is told of ICMP errors about what it sent there (`icmp_error`).
 
 use super::egress::ETH;
 use super::Interface;
@@ -115,7 +117,8 @@ impl Interface {
         let _ = self.dispatch(now, device, link, frame, meta);
     }
 
-    /// A verified datagram for us: queued on the socket bound to its port.
+    /// A verified datagram for us: queued on the socket bound to its port
+    /// (if connected, only from its peer).
     pub(super) fn udp_input(&mut self, local: SocketAddr, remote: SocketAddr, payload: &[u8]) {
         let Some(&i) = self.sockets.udp.get(&local.port()) else {
             self.stats.udp_no_socket += 1;
@@ -131,6 +134,10 @@ impl Interface {
             self.stats.udp_no_socket += 1;
             return;
         };
+        if u.peer.is_some_and(|p| p != remote) {
+            self.stats.udp_wrong_peer += 1;
+            return;
+        }
         if u.queue.len() >= max {
             self.stats.udp_queue_overflow += 1;
             return;
@@ -194,7 +201,7 @@ impl Interface {
             return Err(SocketError::DatagramTooBig(data.len()));
         }
         let caps = device.capabilities();
-        let fragment = l4 + udp_len > caps.max_frame;
+        let fragment = l4 + udp_len > self.frame_limit(&*device, dst.ip());
         let mut frame = self.new_frame(l4 + udp_len, ethertype);
         match pair {
             IpPair::V4 { src, dst } => {

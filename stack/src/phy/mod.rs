@@ -113,5 +113,6 @@ pub trait Device {
 }
 
 pub mod emulator;
+pub mod hop;
 pub mod pcap;
 pub mod tap;

@@ -19,5 +19,6 @@ pub mod seq;
 pub mod syncookie;
 
 pub use conn::{
-    CloseReason, ConnError, ConnStats, Connection, Keepalive, Outgoing, State, TcpConfig,
+    CloseReason, ConnError, ConnStats, Connection, IcmpEffect, IcmpKind, Keepalive, Outgoing,
+    State, TcpConfig,
 };

@@ -1,4 +1,7 @@
-//! ICMPv6 (RFC 4443): echo request/reply (section 4), and Neighbor Discovery
+//! ICMPv6 (RFC 4443): the error messages (section 3: Destination
+//! Unreachable, Packet Too Big, Time Exceeded, Parameter Problem, each
+//! quoting as much of the offending packet as fits in 1280 bytes, read by
+//! [`super::quote`]), echo request/reply (section 4), and Neighbor Discovery
 //! (RFC 4861) neighbour solicitation and advertisement (sections 4.3, 4.4)
 //! with the source/target link-layer address options (section 4.6.1) for
 //! Ethernet. The checksum always covers the IPv6 pseudo-header (RFC 4443
@@ -20,6 +23,11 @@ pub mod field {
     pub const ECHO_IDENT: usize = 4;
     pub const ECHO_SEQ: usize = 6;
     pub const ECHO_DATA: usize = 8;
+    /// Packet Too Big: the MTU; Parameter Problem: the pointer (32 bits).
+    pub const MTU: usize = 4;
+    pub const POINTER: usize = 4;
+    /// Error messages: the quoted packet after the 4-byte field above.
+    pub const ERROR_DATA: usize = 8;
     /// NA flags R (0x80), S (0x40), O (0x20); reserved in NS.
     pub const NDP_FLAGS: usize = 4;
     pub const NDP_TARGET: Range<usize> = 8..24;
@@ -36,10 +44,27 @@ pub mod field {
 
 /// Message types handled here.
 pub mod msg_type {
-    /// Destination Unreachable (RFC 4443 section 3.1).
+    /// Destination Unreachable (RFC 4443 section 3.1) and its codes: no
+    /// route, administratively prohibited, beyond the scope of the source
+    /// address, address unreachable, port unreachable, source address
+    /// failed ingress/egress policy, reject route.
     pub const DEST_UNREACHABLE: u8 = 1;
-    /// Its code 4: Port Unreachable.
+    pub const CODE_NO_ROUTE: u8 = 0;
+    pub const CODE_ADMIN_PROHIBITED: u8 = 1;
+    pub const CODE_BEYOND_SCOPE: u8 = 2;
+    pub const CODE_ADDR_UNREACHABLE: u8 = 3;
     pub const CODE_PORT_UNREACHABLE: u8 = 4;
+    pub const CODE_POLICY_FAILED: u8 = 5;
+    pub const CODE_REJECT_ROUTE: u8 = 6;
+    /// Packet Too Big (section 3.2).
+    pub const PACKET_TOO_BIG: u8 = 2;
+    /// Time Exceeded (section 3.3): hop limit exceeded in transit (0),
+    /// fragment reassembly time exceeded (1).
+    pub const TIME_EXCEEDED: u8 = 3;
+    /// Parameter Problem (section 3.4): erroneous header field (0),
+    /// unrecognized Next Header type (1), unrecognized option (2).
+    pub const PARAM_PROBLEM: u8 = 4;
+    pub const CODE_UNRECOGNIZED_NEXT_HEADER: u8 = 1;
     pub const ECHO_REQUEST: u8 = 128;
     pub const ECHO_REPLY: u8 = 129;
     pub const NEIGHBOR_SOLICIT: u8 = 135;
@@ -64,7 +89,7 @@ impl<T: AsRef<[u8]>> Icmpv6Packet<T> {
     }
 
     /// Checks the header for this message type is present: 8 bytes for
-    /// echo, 24 for NS/NA, 4 otherwise.
+    /// echo and the errors, 24 for NS/NA, 4 otherwise.
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = Self::new_unchecked(buffer);
         let b = p.buffer.as_ref();
@@ -76,6 +101,10 @@ impl<T: AsRef<[u8]>> Icmpv6Packet<T> {
     fn type_header_len(&self) -> usize {
         match self.msg_type() {
             msg_type::ECHO_REQUEST | msg_type::ECHO_REPLY => field::ECHO_DATA,
+            msg_type::DEST_UNREACHABLE
+            | msg_type::PACKET_TOO_BIG
+            | msg_type::TIME_EXCEEDED
+            | msg_type::PARAM_PROBLEM => field::ERROR_DATA,
             msg_type::NEIGHBOR_SOLICIT | msg_type::NEIGHBOR_ADVERT => field::NDP_OPTIONS,
             _ => field::HEADER_LEN,
         }
@@ -187,9 +216,32 @@ pub enum NdpRepr {
     },
 }
 
-/// An echo message or an NDP message; echo `data` borrows the packet.
+/// An echo message, an NDP message or an error; echo `data` and an error's
+/// `quote` (the start of the offending packet, its IPv6 header first:
+/// [`super::quote::parse_v6`]) borrow the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Icmpv6Repr<'a> {
+    /// Type 1.
+    DstUnreachable {
+        code: u8,
+        quote: &'a [u8],
+    },
+    /// Type 2: the MTU of the next-hop link (RFC 4443 section 3.2).
+    PacketTooBig {
+        mtu: u32,
+        quote: &'a [u8],
+    },
+    /// Type 3.
+    TimeExceeded {
+        code: u8,
+        quote: &'a [u8],
+    },
+    /// Type 4, `pointer` the octet offset of the error in the quote.
+    ParamProblem {
+        code: u8,
+        pointer: u32,
+        quote: &'a [u8],
+    },
     EchoRequest {
         ident: u16,
         seq_no: u16,
@@ -237,9 +289,10 @@ fn find_lladdr(mut opts: &[u8], want: u8) -> Result<Option<EthernetAddress>, Wir
 }
 
 impl<'a> Icmpv6Repr<'a> {
-    /// Parses echo and NS/NA messages sent from `src` to `dst`, verifying
-    /// the checksum if `verify_checksum`. NDP messages must have code 0
-    /// (the IPv6 hop limit of 255 is the caller's to check).
+    /// Parses echo, error and NS/NA messages sent from `src` to `dst`,
+    /// verifying the checksum if `verify_checksum`. Echo and NDP messages
+    /// must have code 0 (the IPv6 hop limit of 255 is the caller's to
+    /// check); the errors keep theirs.
     pub fn parse(
         p: &Icmpv6Packet<&'a [u8]>,
         src: Ipv6Address,
@@ -253,6 +306,24 @@ impl<'a> Icmpv6Repr<'a> {
             return Err(WireError::BadChecksum { proto: PROTO });
         }
         let unsupported = |what| WireError::Unsupported { proto: PROTO, what };
+        let (code, quote) = (p.code(), &b[field::ERROR_DATA.min(b.len())..]);
+        match p.msg_type() {
+            msg_type::DEST_UNREACHABLE => return Ok(Icmpv6Repr::DstUnreachable { code, quote }),
+            msg_type::PACKET_TOO_BIG => {
+                let mtu = super::get_u32(b, field::MTU);
+                return Ok(Icmpv6Repr::PacketTooBig { mtu, quote });
+            }
+            msg_type::TIME_EXCEEDED => return Ok(Icmpv6Repr::TimeExceeded { code, quote }),
+            msg_type::PARAM_PROBLEM => {
+                let pointer = super::get_u32(b, field::POINTER);
+                return Ok(Icmpv6Repr::ParamProblem {
+                    code,
+                    pointer,
+                    quote,
+                });
+            }
+            _ => {}
+        }
         if p.code() != 0 {
             return Err(unsupported("nonzero code"));
         }
@@ -295,6 +366,10 @@ impl<'a> Icmpv6Repr<'a> {
             Icmpv6Repr::Ndp(
                 NdpRepr::NeighborSolicit { lladdr, .. } | NdpRepr::NeighborAdvert { lladdr, .. },
             ) => field::NDP_OPTIONS + if lladdr.is_some() { field::OPT_UNIT } else { 0 },
+            Icmpv6Repr::DstUnreachable { quote, .. }
+            | Icmpv6Repr::PacketTooBig { quote, .. }
+            | Icmpv6Repr::TimeExceeded { quote, .. }
+            | Icmpv6Repr::ParamProblem { quote, .. } => field::ERROR_DATA + quote.len(),
         }
     }
 
@@ -302,6 +377,32 @@ impl<'a> Icmpv6Repr<'a> {
     /// bytes and fills the checksum for `src` -> `dst`.
     pub fn emit(&self, p: &mut Icmpv6Packet<&mut [u8]>, src: Ipv6Address, dst: Ipv6Address) {
         p.set_code(0);
+        let error = match *self {
+            Icmpv6Repr::DstUnreachable { code, quote } => {
+                Some((msg_type::DEST_UNREACHABLE, code, 0, quote))
+            }
+            Icmpv6Repr::PacketTooBig { mtu, quote } => {
+                Some((msg_type::PACKET_TOO_BIG, 0, mtu, quote))
+            }
+            Icmpv6Repr::TimeExceeded { code, quote } => {
+                Some((msg_type::TIME_EXCEEDED, code, 0, quote))
+            }
+            Icmpv6Repr::ParamProblem {
+                code,
+                pointer,
+                quote,
+            } => Some((msg_type::PARAM_PROBLEM, code, pointer, quote)),
+            _ => None,
+        };
+        if let Some((t, code, word, quote)) = error {
+            p.set_msg_type(t);
+            p.set_code(code);
+            let b = &mut *p.buffer;
+            super::set_u32(b, field::MTU, word);
+            b[field::ERROR_DATA..field::ERROR_DATA + quote.len()].copy_from_slice(quote);
+            p.fill_checksum(src, dst);
+            return;
+        }
         match *self {
             Icmpv6Repr::EchoRequest {
                 ident,
@@ -369,6 +470,10 @@ impl<'a> Icmpv6Repr<'a> {
                     o[field::OPT_LLADDR].copy_from_slice(&a.0);
                 }
             }
+            Icmpv6Repr::DstUnreachable { .. }
+            | Icmpv6Repr::PacketTooBig { .. }
+            | Icmpv6Repr::TimeExceeded { .. }
+            | Icmpv6Repr::ParamProblem { .. } => unreachable!("emitted above"),
         }
         p.fill_checksum(src, dst);
     }
@@ -464,6 +569,51 @@ mod tests {
             assert!(p.verify_checksum(addr(2), addr(1)));
             assert_eq!(Icmpv6Repr::parse(&p, addr(2), addr(1), true).unwrap(), r);
         }
+    }
+
+    #[test]
+    fn errors_round_trip_with_their_codes_mtu_and_pointer() {
+        let quote = [0x60u8, 0, 0, 0, 0, 8, 17, 64, 1, 2, 3, 4];
+        let reprs = [
+            Icmpv6Repr::DstUnreachable {
+                code: msg_type::CODE_PORT_UNREACHABLE,
+                quote: &quote,
+            },
+            Icmpv6Repr::PacketTooBig {
+                mtu: 1280,
+                quote: &quote,
+            },
+            Icmpv6Repr::TimeExceeded {
+                code: 1,
+                quote: &quote,
+            },
+            Icmpv6Repr::ParamProblem {
+                code: msg_type::CODE_UNRECOGNIZED_NEXT_HEADER,
+                pointer: 6,
+                quote: &quote,
+            },
+        ];
+        for r in reprs {
+            let mut buf = vec![0xeeu8; r.buffer_len()];
+            r.emit(
+                &mut Icmpv6Packet::new_unchecked(&mut buf[..]),
+                addr(2),
+                addr(1),
+            );
+            let p = Icmpv6Packet::new_checked(&buf[..]).unwrap();
+            assert!(p.verify_checksum(addr(2), addr(1)));
+            assert_eq!(Icmpv6Repr::parse(&p, addr(2), addr(1), true).unwrap(), r);
+        }
+        // RFC 4443 section 3.2: type 2, code 0, the MTU in the second word.
+        let mut buf = vec![0u8; reprs[1].buffer_len()];
+        reprs[1].emit(
+            &mut Icmpv6Packet::new_unchecked(&mut buf[..]),
+            addr(2),
+            addr(1),
+        );
+        assert_eq!(&buf[..2], &[2, 0]);
+        assert_eq!(&buf[4..8], &[0, 0, 0x05, 0x00]);
+        assert_eq!(&buf[8..], &quote);
     }
 
     #[test]

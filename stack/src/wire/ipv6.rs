@@ -226,9 +226,24 @@ pub fn upper_layer_in(next: u8, data: &[u8]) -> Result<(u8, usize), WireError> {
     }
 }
 
+/// The upper-layer protocol and its offset in `data`, the part of a packet
+/// after its fixed header whose first header is `next`, for a packet that
+/// an ICMPv6 error quotes (so `data` may be cut short anywhere after the
+/// chain): Hop-by-Hop may come first, and a Fragment header of a first
+/// fragment (offset 0) is passed over, its upper-layer header following
+/// it; a later fragment's carries none ([`WireError::Unsupported`]).
+pub fn quoted_upper_layer(next: u8, data: &[u8]) -> Result<(u8, usize), WireError> {
+    match walk_chain(data, next, 0, FragMode::SkipFirst)? {
+        Walked::Upper(next, at) => Ok((next, at)),
+        Walked::Fragment(_) => unreachable!("SkipFirst never stops at a Fragment header"),
+    }
+}
+
 /// What [`walk_chain`] does at a Fragment header.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum FragMode {
+    /// Skip one of offset 0 (a first fragment, or atomic), refuse others.
+    SkipFirst,
     /// Skip an atomic one, refuse a real fragment.
     SkipAtomic,
     /// Refuse any.
@@ -288,6 +303,7 @@ fn walk_chain(
                         return Ok(Walked::Fragment(FragmentAt { at, named_at, repr }))
                     }
                     FragMode::SkipAtomic if repr.is_atomic() => {}
+                    FragMode::SkipFirst if repr.offset == 0 => {}
                     _ => {
                         return Err(WireError::Unsupported {
                             proto: PROTO,

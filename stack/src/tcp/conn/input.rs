@@ -99,8 +99,10 @@ impl Connection {
         self.negotiate(seg, now);
         self.last_rx = now;
         if ack_ok && ack.gt(self.iss) {
-            // SYN-ACK: our SYN is acknowledged.
+            // SYN-ACK: our SYN is acknowledged (the path works: a soft
+            // ICMP error is history).
             self.snd_una = ack;
+            self.soft_error = None;
             self.syn_acked = true;
             if self.snd_nxt.lt(ack) {
                 self.snd_nxt = ack;
@@ -410,6 +412,7 @@ impl Connection {
             self.syn_acked = true;
         }
         self.snd_una = ack;
+        self.soft_error = None;
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
         }

@@ -121,7 +121,13 @@ pub struct Connection {
     pub(crate) fin_rcvd: bool,
 
     // Negotiated options.
+    /// The MSS we send with: the least of the peer's, ours and the path's.
     pub(crate) send_mss: u16,
+    /// The MSS the peer announced (or RFC 9293's default without one).
+    pub(crate) peer_mss: u16,
+    /// What the path MTU allows (its MTU less the IP and TCP headers;
+    /// `u16::MAX` while no smaller path MTU is known): RFC 1191 / 8201.
+    pub(crate) path_mss: u16,
     pub(crate) ws_ok: bool,
     pub(crate) snd_shift: u8,
     pub(crate) rcv_shift: u8,
@@ -194,6 +200,9 @@ pub struct Connection {
     pub(crate) keepalive: Option<Keepalive>,
     /// Opened by `connect` (a RST in SYN-RECEIVED then means "refused").
     pub(crate) active_open: bool,
+    /// The last soft ICMP error since SND.UNA last advanced (RFC 1122
+    /// §4.2.3.9): reported, and the cause if the retransmissions run out.
+    pub(crate) soft_error: Option<crate::socket::IcmpError>,
 }
 
 /// Separate ACK points remembered at most (see `Connection::ack_points`).
@@ -245,6 +254,8 @@ impl Connection {
             peer_fin: None,
             fin_rcvd: false,
             send_mss,
+            peer_mss: send_mss,
+            path_mss: u16::MAX,
             ws_ok: false,
             snd_shift: 0,
             rcv_shift: 0,
@@ -291,6 +302,7 @@ impl Connection {
             nagle: config.nagle,
             keepalive: config.keepalive,
             active_open: false,
+            soft_error: None,
         };
         c.ts_rto_floor = c.ts_now(now);
         c
@@ -318,8 +330,8 @@ impl Connection {
     /// Applies the options of the peer's SYN (or SYN-ACK). We offered what
     /// the config enables, so an option is in use iff the peer sent it.
     pub(crate) fn negotiate(&mut self, syn: &TcpRepr, now: u64) {
-        let peer_mss = syn.max_seg_size.unwrap_or(self.default_peer_mss());
-        self.send_mss = peer_mss.min(self.config.mss).max(MIN_PEER_MSS);
+        self.peer_mss = syn.max_seg_size.unwrap_or(self.default_peer_mss());
+        self.update_send_mss();
         self.ws_ok = self.config.window_scaling && syn.window_scale.is_some();
         if self.ws_ok {
             self.snd_shift = syn.window_scale.unwrap_or(0).min(14);
@@ -338,6 +350,18 @@ impl Connection {
             _ => self.ts_ok = false,
         }
         self.cc = NewReno::new(u32::from(self.eff_mss()));
+    }
+
+    /// SMSS from what bounds it (RFC 9293 §3.7.1, RFC 1191 §3): the peer's
+    /// MSS, ours, and the path's; never below 64 bytes. The congestion
+    /// controller's segment size follows.
+    pub(crate) fn update_send_mss(&mut self) {
+        self.send_mss = self
+            .peer_mss
+            .min(self.config.mss)
+            .min(self.path_mss)
+            .max(MIN_PEER_MSS);
+        self.cc.smss = u32::from(self.eff_mss());
     }
 
     /// Payload bytes per full-sized segment we send: the send MSS minus the
@@ -416,7 +440,8 @@ impl Connection {
         let mut c = Connection::new(config, local, remote, iss, now);
         c.state = State::SynSent;
         c.active_open = true;
-        c.send_mss = c.default_peer_mss().min(config.mss).max(MIN_PEER_MSS);
+        c.peer_mss = c.default_peer_mss();
+        c.update_send_mss();
         c
     }
 
@@ -476,10 +501,11 @@ impl Connection {
         let mss = link_mss.max(MIN_PEER_MSS);
         if mss < self.config.mss {
             self.config.mss = mss;
-            self.send_mss = self.send_mss.min(mss);
+            self.update_send_mss();
         }
     }
-    /// The MSS we send with (peer's announced MSS, capped by ours).
+    /// The MSS we send with: the peer's announced MSS, capped by ours and
+    /// by the path MTU's ([`set_path_mss`](Self::set_path_mss)).
     pub fn send_mss(&self) -> u16 {
         self.send_mss
     }
@@ -506,6 +532,12 @@ impl Connection {
     /// The peer's current send window in bytes (scaled).
     pub fn peer_window(&self) -> u32 {
         self.snd_wnd
+    }
+    /// SND.UNA, SND.NXT and SND.MAX (one past the highest sequence number
+    /// ever sent; SND.NXT may lie below it after a timeout): the flight an
+    /// ICMP error must quote a segment of ([`icmp_seq_acceptable`](Self::icmp_seq_acceptable)).
+    pub fn send_sequence(&self) -> (TcpSeqNumber, TcpSeqNumber, TcpSeqNumber) {
+        (self.snd_una, self.snd_nxt, self.snd_max)
     }
 
     /// Handles one received segment addressed to this connection (the
@@ -662,6 +694,8 @@ impl Connection {
 }
 
 mod cookie;
+mod icmp;
+pub use icmp::{IcmpEffect, IcmpKind};
 mod input;
 mod output;
 mod types;

@@ -335,7 +335,8 @@ impl Connection {
                     ack: Some(self.rcv_nxt),
                 });
             }
-            self.enter_closed(CloseReason::TimedOut);
+            let reason = self.timeout_reason();
+            self.enter_closed(reason);
             return;
         }
         self.retries += 1;

@@ -110,6 +110,11 @@ pub enum CloseReason {
     Aborted,
     /// A connect was refused (RST in answer to our SYN).
     Refused,
+    /// An ICMP error ended it: a hard error (protocol or port unreachable)
+    /// while connecting, or the retransmissions ran out after a soft error
+    /// (host unreachable, ...) that is then the cause reported instead of
+    /// `TimedOut` (RFC 1122 §4.2.3.9, as Linux's `sk_err_soft`).
+    Unreachable(crate::socket::IcmpError),
 }
 
 counters! {
@@ -160,6 +165,15 @@ counters! {
         pub keepalive_probes: u64,
         /// ACKs sent because the delayed-ACK timer ran out.
         pub delayed_acks: u64,
+        /// ICMP errors for this connection whose quoted SEQ lay outside
+        /// [SND.UNA, SND.MAX) (RFC 5927 §4.1), ignored.
+        pub icmp_out_of_window: u64,
+        /// Soft ICMP errors taken (reported, the connection goes on).
+        pub icmp_soft_errors: u64,
+        /// Path MTU decreases taken, and those that sent the data in flight
+        /// again at the smaller size (RFC 1191 §6.4).
+        pub pmtu_decreases: u64,
+        pub pmtu_resends: u64,
     }
 }
 
