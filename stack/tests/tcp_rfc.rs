@@ -12,8 +12,11 @@ mod common_tcp;
 use common_tcp::*;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use stack::socket::IcmpError;
 use stack::tcp::rtt::{MS, SEC};
-use stack::tcp::{CloseReason, Connection, Keepalive, Outgoing, State, TcpConfig};
+use stack::tcp::{
+    CloseReason, Connection, IcmpEffect, IcmpKind, Keepalive, Outgoing, State, TcpConfig,
+};
 use stack::wire::{TcpFlags, TcpSeqNumber};
 
 fn cfg() -> TcpConfig {
@@ -2028,4 +2031,98 @@ fn random_segment(rng: &mut ChaCha8Rng, d: &Dut) -> stack::wire::TcpRepr {
         _ => r.timestamp.or(Some((rng.gen(), 0))),
     };
     r
+}
+
+// ----- ICMP errors and path MTU (RFC 1122 §4.2.3.9, RFC 5461, RFC 5927, RFC 1191) -----
+
+#[test]
+fn icmp_errors_count_only_for_a_sequence_number_in_flight() {
+    let mut d = open_active(cfg(), PeerOpts::default());
+    let soft = IcmpKind::Error(IcmpError::HostUnreachable);
+    let (una, _, max) = d.conn.send_sequence();
+    assert_eq!(una, max, "nothing in flight yet");
+    // RFC 5927 §4.1: with nothing outstanding, nothing is acceptable.
+    assert_eq!(d.conn.on_icmp(d.now, una, soft), IcmpEffect::OutOfWindow);
+    d.conn.send(&stream(0, 3000)).unwrap();
+    let segs = d.poll();
+    assert_eq!(data_segments(&segs).len(), 3);
+    let (una, _, max) = d.conn.send_sequence();
+    assert_eq!(max.0.wrapping_sub(una.0), 3000);
+    for seq in [una - 1, max, max + 100_000, una - 100_000] {
+        assert_eq!(d.conn.on_icmp(d.now, seq, soft), IcmpEffect::OutOfWindow);
+    }
+    assert_eq!(d.conn.stats().icmp_out_of_window, 5);
+    assert_eq!(d.conn.soft_error(), None);
+    for seq in [una, una + 1460, max - 1] {
+        assert_eq!(d.conn.on_icmp(d.now, seq, soft), IcmpEffect::Soft);
+    }
+    assert_eq!(d.conn.soft_error(), Some(IcmpError::HostUnreachable));
+    // An ACK that moves SND.UNA forgets it: the path works.
+    d.absorb(&segs);
+    d.peer_ack();
+    assert_eq!(d.conn.soft_error(), None);
+    assert_eq!(d.state(), State::Established);
+}
+
+#[test]
+fn a_hard_icmp_error_ends_syn_sent_but_is_soft_once_established() {
+    let mut c = Connection::connect(cfg(), dut_addr(), peer_addr(), DUT_ISS, 0);
+    let syn = drain(&mut c, 0, None);
+    assert!(has(&syn[0], SYN));
+    let port = IcmpKind::Error(IcmpError::PortUnreachable);
+    assert_eq!(
+        c.on_icmp(0, TcpSeqNumber(DUT_ISS + 1), port),
+        IcmpEffect::OutOfWindow,
+        "only the SYN's own number"
+    );
+    assert_eq!(
+        c.on_icmp(0, TcpSeqNumber(DUT_ISS), port),
+        IcmpEffect::Aborted
+    );
+    assert_eq!(
+        c.close_reason(),
+        Some(CloseReason::Unreachable(IcmpError::PortUnreachable))
+    );
+    assert_eq!(c.poll_at(), None, "no timer left");
+    let mut d = open_active(cfg(), PeerOpts::default());
+    d.conn.send(&stream(0, 100)).unwrap();
+    d.poll();
+    let (una, _, _) = d.conn.send_sequence();
+    assert_eq!(d.conn.on_icmp(d.now, una, port), IcmpEffect::Soft);
+    assert_eq!(d.state(), State::Established);
+}
+
+#[test]
+fn packet_too_big_resends_the_flight_at_the_smaller_mss_and_keeps_cwnd() {
+    let mut d = open_active(cfg(), mss_opts(1460));
+    d.conn.send(&stream(0, 4 * 1460)).unwrap();
+    let first = data_segments(&d.poll()).len();
+    assert!(first >= 3, "{first} segments in the first flight");
+    let cwnd = d.conn.congestion().cwnd;
+    let (una, _, max) = d.conn.send_sequence();
+    let kind = IcmpKind::PacketTooBig { mss: 1000 };
+    assert_eq!(
+        d.conn.on_icmp(d.now, una + 1460, kind),
+        IcmpEffect::MssLowered
+    );
+    assert_eq!(d.conn.send_mss(), 1000);
+    assert_eq!(d.conn.congestion().cwnd, cwnd, "not a congestion signal");
+    // At once, from SND.UNA, at the new size (RFC 1191 §6.4).
+    let again = d.poll();
+    let data = data_segments(&again);
+    assert_eq!(seq(data[0]), una.0);
+    assert!(
+        data.iter().all(|o| o.payload.len() <= 1000),
+        "{}",
+        describe_all(&again)
+    );
+    assert_eq!(d.conn.stats().pmtu_resends, 1);
+    assert_eq!(d.conn.send_sequence().2, max, "SND.MAX stays");
+    // The same report again changes nothing more.
+    assert_eq!(d.conn.on_icmp(d.now, una, kind), IcmpEffect::MssUnchanged);
+    // The estimate aged out: the MSS grows back, nothing is resent.
+    assert!(!d.conn.set_path_mss(None));
+    assert_eq!(d.conn.send_mss(), 1460);
+    assert!(d.poll().is_empty());
+    assert_eq!(d.conn.stats().pmtu_resends, 1);
 }
