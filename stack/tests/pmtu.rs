@@ -514,7 +514,10 @@ fn transfer_over_a_narrow_hop(name: &str, default_seed: u64, v6: bool) {
         st.tcp_pmtu_mss_lowered >= 1 && cs.pmtu_resends >= 1,
         "{st:?} {cs:?}"
     );
-    assert_eq!(cs.rto_expiries, 0, "{name}: resent at once, not after a timeout");
+    assert_eq!(
+        cs.rto_expiries, 0,
+        "{name}: resent at once, not after a timeout"
+    );
     assert!(
         hop.too_big >= 1,
         "{name}: the first full-sized segments were too big"
