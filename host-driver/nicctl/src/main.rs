@@ -6,10 +6,9 @@
 //! the stack on a TAP device (docs/demo.md). Each subcommand is a file of `cmd/`.
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use host_driver::backend::{self, SimOptions};
 use host_driver::device::DeviceSpec;
-use host_driver::driver;
 use std::process::ExitCode;
 
 /// `println!` that ends quietly when the reader has gone (`nicctl ... | head`)
@@ -29,75 +28,8 @@ macro_rules! say {
 
 mod cmd;
 
-use cmd::bench::BenchWhat;
-use cmd::demo::DemoArgs;
-use cmd::selftest::SelftestArgs;
-use cmd::serve::ServeArgs;
+use nicctl::cli::{BenchWhat, Cli, Cmd};
 use nicctl::state;
-
-#[derive(Parser)]
-#[command(
-    name = "nicctl",
-    version,
-    about = "Query and control the offload NIC, ethtool-style"
-)]
-struct Cli {
-    /// Device: sim (RTL in Verilator), model (firmware model) or vfio:<pci address>.
-    #[arg(long, global = true, default_value = "sim")]
-    device: String,
-    /// Print JSON instead of text.
-    #[arg(long, global = true)]
-    json: bool,
-    #[command(subcommand)]
-    cmd: Cmd,
-}
-
-#[derive(Subcommand)]
-enum Cmd {
-    /// Show offload capabilities and which are on (like `ethtool -k`).
-    Caps,
-    /// Show the NIC's statistics counters (like `ethtool -S`).
-    Stats,
-    /// Dump BAR0 registers, decoded (like `ethtool -d`).
-    Regs,
-    /// Switch features on or off (like `ethtool -K`): `nicctl features rx-checksumming off`.
-    /// Without arguments, shows them like `caps`.
-    Features {
-        /// Pairs of feature name and on|off.
-        #[arg(value_name = "NAME on|off")]
-        settings: Vec<String>,
-    },
-    /// Loop random frames through the NIC and check them byte for byte (like `ethtool -t`).
-    Selftest(SelftestArgs),
-    /// Two hosts (TCP/IP stack + driver + NIC) joined by an emulated wire move seeded
-    /// pseudo-random bytes over TCP; prints SHA-256 of both ends, simulated throughput and
-    /// which offloads did the work.
-    Demo(DemoArgs),
-    /// Run the stack on a TAP device (real clock) serving echo, discard or HTTP, for
-    /// ping, nc and curl from the kernel side. Runs until SIGINT/SIGTERM or --for.
-    Serve(ServeArgs),
-    /// Show the RSS indirection table, hash function and key (like `ethtool -x`). `--key` sets
-    /// the key (like `ethtool -X hkey`): 40 bytes as hex, colons optional. `--indir` sets the
-    /// table (like `ethtool -X`): `equal N` spreads flows over RX queues 0..N-1, `weight W0 W1
-    /// ...` over queues 0, 1, ... in proportion to the weights, `default` round robin over
-    /// every RX queue.
-    Rss {
-        #[arg(long, value_name = "KEY", value_parser = nicctl::rss_spec::parse_rss_key)]
-        key: Option<[u8; driver::RSS_KEY_LEN]>,
-        #[arg(
-            long,
-            value_name = "equal N | weight W0 W1 ... | default",
-            num_args = 0..,
-            allow_negative_numbers = true
-        )]
-        indir: Option<Vec<String>>,
-    },
-    /// Measure the RTL in Verilator, in cycles.
-    Bench {
-        #[command(subcommand)]
-        what: BenchWhat,
-    },
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

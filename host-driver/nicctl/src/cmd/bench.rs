@@ -2,53 +2,7 @@
 //! NIC, in simulated time (docs/benchmarks.md).
 
 use super::*;
-
-#[derive(Subcommand)]
-pub(crate) enum BenchWhat {
-    /// Each offload engine alone, at 64 and 512 bits, with back-to-back frames of 64, 576,
-    /// 1500 and 9000 bytes and no stalls: bytes per cycle, and cycles from a frame's last
-    /// input beat to its checksum being ready.
-    Engines,
-    /// The whole NIC (sim device) through the driver: TX alone, RX alone and both at once,
-    /// per frame size and DMA latency, in simulated time (Gb/s of frame bytes, Mpps,
-    /// fraction of the datapath's line rate).
-    Nic(BenchNicArgs),
-    /// Single modules alone (AXI interconnect at 2 and 4 ports, completion writer, CSR),
-    /// memory at 8 ns and 1 us: throughput, fairness and latency in cycles, one row per
-    /// figure; every transfer is checked while it runs.
-    Modules(BenchModulesArgs),
-}
-
-#[derive(clap::Args)]
-pub(crate) struct BenchModulesArgs {
-    /// Cycles measured per run (after a warm-up); small values make a quick smoke run.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..))]
-    pub(crate) cycles: u64,
-}
-
-#[derive(clap::Args)]
-pub(crate) struct BenchNicArgs {
-    /// Datapath widths (DATA_W) of the NIC, bits, comma-separated: 64, 512 or both.
-    #[arg(long, default_value = "64,512", value_parser = bench_nic::parse_widths)]
-    pub(crate) width: std::vec::Vec<u32>,
-    /// DMA latencies, comma-separated (ns, us; e.g. 8ns,250ns,1us,2us).
-    #[arg(long, default_value = "8ns,250ns,1us,2us", value_parser = bench_nic::parse_latencies)]
-    pub(crate) latency: std::vec::Vec<u64>,
-    /// Frame sizes in bytes, comma-separated.
-    #[arg(long, default_value = "64,576,1500,9000", value_parser = bench_nic::parse_sizes)]
-    pub(crate) sizes: std::vec::Vec<usize>,
-    /// Frames per run (the first and last tenth are warm-up and drain); default by size,
-    /// about 2 MB: 2000 of 64 or 576 bytes, 1333 of 1500, 222 of 9000.
-    #[arg(long)]
-    pub(crate) frames: Option<u64>,
-    /// Harness stall profile: none, coin, bursty or per-channel (its memory latency is
-    /// replaced by --latency).
-    #[arg(long, default_value = "none")]
-    pub(crate) profile: String,
-    /// Seed of the harness's stall decisions.
-    #[arg(long, default_value_t = 1)]
-    pub(crate) seed: u64,
-}
+use nicctl::cli::{BenchModulesArgs, BenchNicArgs};
 
 #[cfg(feature = "sim")]
 pub(crate) fn bench_engines(json: bool) -> Result<ExitCode> {

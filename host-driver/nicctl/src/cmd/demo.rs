@@ -1,51 +1,7 @@
 //! `nicctl demo`: two stacks on two NICs over an emulated wire (docs/demo.md).
 
 use super::*;
-
-#[derive(clap::Args)]
-pub(crate) struct DemoArgs {
-    /// Bytes to send, with an optional K, M or G suffix (KiB, MiB, GiB).
-    #[arg(long, default_value = "64M", value_parser = nicctl::demo::parse_bytes)]
-    pub(crate) bytes: u64,
-    /// Seed of the data and of the wire's impairments.
-    #[arg(long, default_value_t = 1)]
-    pub(crate) seed: u64,
-    /// Connect over IPv6 (default IPv4).
-    #[arg(long)]
-    pub(crate) ipv6: bool,
-    /// Line rate of the wire, bits per second (K, M, G suffixes are decimal).
-    #[arg(long, default_value = "10G", value_parser = nicctl::demo::parse_rate)]
-    pub(crate) rate: u64,
-    /// One-way propagation delay (ns, us, ms or s).
-    #[arg(long, default_value = "10us", value_parser = nicctl::demo::parse_duration_ns)]
-    pub(crate) delay: u64,
-    /// Probability that the wire loses a frame (each direction), 0 <= P < 1.
-    #[arg(long, default_value_t = 0.0)]
-    pub(crate) loss: f64,
-    /// Offloads: as the device has them switched on (`nicctl features`), all on, or all off.
-    #[arg(long, value_enum, default_value_t = OffloadsArg::Device)]
-    pub(crate) offloads: OffloadsArg,
-    /// Capture every frame on the wire to this pcap file.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) pcap: Option<std::path::PathBuf>,
-    /// Give up after this much simulated time (default: from size and rate).
-    #[arg(long, value_name = "DURATION", value_parser = nicctl::demo::parse_duration_ns)]
-    pub(crate) sim_timeout: Option<u64>,
-    /// DMA latency of the sim NICs' host memory (ns, us): AR to first read beat, write to B.
-    #[arg(long, value_name = "DURATION", default_value = "1us", value_parser = nicctl::demo::parse_duration_ns)]
-    pub(crate) dma_latency: u64,
-    /// OS threads running the two NICs: 2 (in parallel while both have work) or 1 (in turn).
-    /// Only the wall time differs.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
-    pub(crate) nic_threads: u8,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum OffloadsArg {
-    Device,
-    On,
-    Off,
-}
+use nicctl::cli::{DemoArgs, OffloadsArg};
 
 /// `nicctl demo`: runs the transfer and reports it.
 pub(crate) fn run_demo(spec: &DeviceSpec, a: &DemoArgs, json: bool) -> Result<ExitCode> {

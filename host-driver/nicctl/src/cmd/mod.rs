@@ -12,7 +12,6 @@ pub(crate) mod serve;
 pub(crate) mod stats;
 
 pub(crate) use anyhow::{Context, Result};
-pub(crate) use clap::{Subcommand, ValueEnum};
 pub(crate) use firmware_model::contract;
 pub(crate) use host_driver::device::{Device, DeviceSpec};
 pub(crate) use host_driver::driver::{self, read_stats, Driver, FEATURES};

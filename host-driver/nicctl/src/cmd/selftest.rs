@@ -1,41 +1,7 @@
 //! `nicctl selftest` (like `ethtool -t`): random frames through a loopback, checked byte for byte.
 
 use super::*;
-
-#[derive(clap::Args)]
-pub(crate) struct SelftestArgs {
-    /// Number of frames.
-    #[arg(long, default_value_t = 1000)]
-    pub(crate) frames: u64,
-    /// Smallest frame, bytes.
-    #[arg(long, default_value_t = 60)]
-    pub(crate) min_len: usize,
-    /// Largest frame, bytes.
-    #[arg(long, default_value_t = 9000)]
-    pub(crate) max_len: usize,
-    /// Seed for frame sizes and contents (and sim stalls); print it, replay it.
-    #[arg(long, default_value_t = 1)]
-    pub(crate) seed: u64,
-    /// Where frames turn around: inside the NIC's MAC, or a connector on the wire port.
-    #[arg(long, value_enum, default_value_t = LoopbackArg::Mac)]
-    pub(crate) loopback: LoopbackArg,
-    /// Random backpressure on every channel of the sim device.
-    #[arg(long)]
-    pub(crate) stalls: bool,
-    /// Queue pairs to use (default: all the NIC has; 1 is TX and RX queue 0 only).
-    #[arg(long, value_name = "N")]
-    pub(crate) queues: Option<u32>,
-    /// Test-only fault: the wire loopback connector corrupts this frame (implies --loopback wire,
-    /// and --queues 1 unless given, so that the frame counted on the wire is the frame sent).
-    #[arg(long, hide = true)]
-    pub(crate) fault_corrupt_frame: Option<u64>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum LoopbackArg {
-    Mac,
-    Wire,
-}
+use nicctl::cli::{LoopbackArg, SelftestArgs};
 
 pub(crate) fn selftest(
     dev: Box<dyn Device>,

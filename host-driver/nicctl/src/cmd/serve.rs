@@ -1,38 +1,7 @@
 //! `nicctl serve`: the stack on a TAP device for the kernel's tools (docs/demo.md).
 
 use super::*;
-
-#[derive(clap::Args)]
-pub(crate) struct ServeArgs {
-    /// TAP interface to create (needs root or CAP_NET_ADMIN).
-    #[arg(long)]
-    pub(crate) tap: String,
-    /// Our address IP/PREFIX; once for IPv4 and once for IPv6 at most.
-    #[arg(long = "addr", value_name = "IP/PREFIX", required = true, value_parser = nicctl::serve::parse_addr)]
-    pub(crate) addrs: Vec<(std::net::IpAddr, u8)>,
-    /// TCP port (default: 7 echo, 9 discard, 80 http).
-    #[arg(long)]
-    pub(crate) port: Option<u16>,
-    /// The application on the port.
-    #[arg(long, value_enum)]
-    pub(crate) app: AppArg,
-    /// Our MAC address.
-    #[arg(long, default_value = "02:4e:49:43:00:01", value_parser = nicctl::serve::parse_mac)]
-    pub(crate) mac: [u8; 6],
-    /// Stop after this many seconds (default: run until SIGINT or SIGTERM).
-    #[arg(long = "for", value_name = "SECONDS")]
-    pub(crate) for_secs: Option<f64>,
-    /// One line per connection.
-    #[arg(short, long)]
-    pub(crate) verbose: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum AppArg {
-    Echo,
-    Discard,
-    Http,
-}
+use nicctl::cli::{AppArg, ServeArgs};
 
 /// `nicctl serve`: the stack on a TAP device until a signal or --for.
 pub(crate) fn run_serve(a: &ServeArgs, json: bool) -> Result<ExitCode> {
