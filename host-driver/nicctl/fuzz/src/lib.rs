@@ -11,7 +11,10 @@ use std::os::unix::ffi::OsStringExt;
 
 pub fn cli_args(data: &[u8]) {
     let args = std::iter::once(OsString::from("nicctl"))
-        .chain(data.split(|&b| b == 0).map(|a| OsString::from_vec(a.to_vec())))
+        .chain(
+            data.split(|&b| b == 0)
+                .map(|a| OsString::from_vec(a.to_vec())),
+        )
         .take(64);
     if let Err(e) = nicctl::cli::parse_from(args) {
         // Rendering the message (usage, suggestions) must not panic either.
